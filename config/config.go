@@ -1,0 +1,199 @@
+// Package config reads chapar's configuration file. The syntax is Cyrus
+// imapd.conf ("key: value" lines, whole-line "#" comments) and the option
+// names are Cyrus's wherever the concept is the same, so an operator moving
+// from Cyrus can keep most of an existing file; chapar's own options (listen
+// addresses, NATS, stages) use names Cyrus does not have.
+//
+// Parse and Load check each value's syntax and report unknown options as
+// warnings. Checks that span several options (does defaultpartition name a
+// configured partition, does imaps_listen have a certificate) live in
+// Validate, so a caller can apply overrides (flags, tests) before checking.
+package config
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultConfigDirectory is relative on purpose: a first run from a checkout
+// works without root, and relative paths are resolved by the caller against
+// the working directory, never here.
+const DefaultConfigDirectory = "./chapar-data"
+
+// MaxPipelineMessageSize is the largest message chapar accepts. Every message
+// crosses the pipeline as one NATS message, and the embedded server's
+// max_payload cannot exceed its max_pending, which defaults to 64 MiB; 64 KiB
+// is kept back for NATS headers and the delivery envelope that travel with
+// the body.
+const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
+
+// allStages lists every stage in pipeline order; it is the default for
+// "stages" and the set that option may choose from.
+var allStages = []string{"lmtp", "imap", "filter", "deliver", "notify"}
+
+// Config is the parsed configuration. Fields are plain values so other
+// packages and tests can build one by hand (start from Default).
+type Config struct {
+	ConfigDirectory          string            // configdirectory
+	Partitions               map[string]string // partition-NAME: path
+	DefaultPartition         string            // defaultpartition
+	Admins                   []string          // admins
+	DefaultDomain            string            // defaultdomain
+	VirtDomains              string            // virtdomains: "off", "userid" or "on"
+	UnixHierarchySep         bool              // unixhierarchysep
+	AltNamespace             bool              // altnamespace
+	DuplicateSuppression     bool              // duplicatesuppression
+	DuplicateExpire          time.Duration     // duplicate_expire (chapar)
+	MaxMessageSize           int64             // maxmessagesize in bytes; 0 = as large as the pipeline allows
+	SASLPwcheckMethod        string            // sasl_pwcheck_method: "chapar" or "alwaystrue"
+	LMTPListen               []string          // lmtp_listen (chapar); empty = no LMTP listener
+	IMAPListen               []string          // imap_listen (chapar); empty = no IMAP listener
+	IMAPSListen              []string          // imaps_listen (chapar)
+	AdminSocket              string            // admin_socket (chapar)
+	NATSURL                  string            // nats_url (chapar); empty = embedded server
+	NATSListen               string            // nats_listen (chapar); embedded server's TCP address, empty = none
+	Stages                   []string          // stages (chapar)
+	LMTPOutcomeWait          time.Duration     // lmtp_outcome_wait (chapar)
+	JetStreamSync            string            // jetstream_sync (chapar): "always" or a duration
+	IndexShards              int               // index_shards (chapar)
+	AllowPlaintext           bool              // allowplaintext
+	TLSServerCert            string            // tls_server_cert
+	TLSServerKey             string            // tls_server_key
+	Timeout                  time.Duration     // timeout: IMAP autologout
+	LMTPOverQuotaPermFailure bool              // lmtp_over_quota_perm_failure
+	QuotaWarn                int               // quotawarn, percent
+	SieveMaxScriptSize       int64             // sieve_maxscriptsize, stored in bytes
+	PostUser                 string            // postuser
+	ServerName               string            // servername
+	LogLevel                 string            // loglevel: debug, info, warn or error
+	Raw                      map[string]string // every key seen, lowercased, with its raw value
+
+	// file and lines remember where each key was set, so that Validate can
+	// point at the offending line instead of only naming the option.
+	file  string
+	lines map[string]int
+}
+
+// Warning is a problem that does not stop the server, tied to a line.
+type Warning struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (w Warning) String() string { return position(w.File, w.Line) + w.Msg }
+
+// position formats the "file:line: " prefix shared by warnings and errors.
+func position(file string, line int) string {
+	if line <= 0 {
+		if file == "" {
+			return "config: "
+		}
+		return file + ": "
+	}
+	return file + ":" + strconv.Itoa(line) + ": "
+}
+
+// Default returns a configuration with every default applied.
+func Default() *Config {
+	c := &Config{
+		ConfigDirectory:      DefaultConfigDirectory,
+		DefaultPartition:     "default",
+		VirtDomains:          "off",
+		UnixHierarchySep:     true, // Cyrus 3 default
+		AltNamespace:         true, // Cyrus 3 default
+		DuplicateSuppression: true,
+		DuplicateExpire:      72 * time.Hour,
+		SASLPwcheckMethod:    "chapar",
+		IMAPListen:           []string{"127.0.0.1:1143"},
+		Stages:               append([]string(nil), allStages...),
+		LMTPOutcomeWait:      10 * time.Second,
+		JetStreamSync:        "always",
+		IndexShards:          8,
+		AllowPlaintext:       true,
+		Timeout:              30 * time.Minute,
+		QuotaWarn:            90,
+		SieveMaxScriptSize:   32 << 10, // Cyrus: 32 KB
+		ServerName:           hostname(),
+		LogLevel:             "info",
+		Raw:                  map[string]string{},
+		lines:                map[string]int{},
+	}
+	c.derive(true, true, true)
+	return c
+}
+
+// derive fills the defaults that live under ConfigDirectory. Parse calls it
+// after reading the whole file, so a configdirectory anywhere in the file
+// moves them, while an explicit setting of any of them is left alone.
+func (c *Config) derive(partitions, lmtp, admin bool) {
+	if partitions {
+		c.Partitions = map[string]string{"default": under(c.ConfigDirectory, "spool")}
+	}
+	if lmtp {
+		c.LMTPListen = []string{"127.0.0.1:2003", under(c.ConfigDirectory, "socket/lmtp")}
+	}
+	if admin {
+		c.AdminSocket = under(c.ConfigDirectory, "socket/admin")
+	}
+}
+
+// under joins by concatenation rather than filepath.Join so that a leading
+// "./" survives: the result is then recognised as a socket path by
+// ListenNetwork and reads the way the operator wrote configdirectory.
+func under(dir, elem string) string {
+	return strings.TrimRight(dir, "/") + "/" + elem
+}
+
+// hostname falls back to "localhost" because a server name is only used in
+// greetings and headers; failing to start over it would be worse.
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}
+
+// EffectiveMaxMessageSize is the size limit to enforce. Cyrus reads 0 as
+// "unlimited", but chapar cannot carry a message larger than one NATS
+// payload (see MaxPipelineMessageSize), so 0 (and, defensively, anything
+// larger, which Validate rejects) means that bound.
+func (c *Config) EffectiveMaxMessageSize() int64 {
+	if c.MaxMessageSize <= 0 || c.MaxMessageSize > MaxPipelineMessageSize {
+		return MaxPipelineMessageSize
+	}
+	return c.MaxMessageSize
+}
+
+// PartitionPath returns the spool path of a partition. Names are compared
+// lowercased as well, because partition-NAME keys are lowercased when read.
+func (c *Config) PartitionPath(name string) (string, bool) {
+	if p, ok := c.Partitions[name]; ok {
+		return p, true
+	}
+	p, ok := c.Partitions[strings.ToLower(name)]
+	return p, ok
+}
+
+// Runs reports whether this process should run the named stage.
+func (c *Config) Runs(stage string) bool {
+	for _, s := range c.Stages {
+		if s == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// JetStreamSyncInterval is the JetStream sync interval to configure: 0 means
+// "always" (fsync every write), which is also returned for a value Validate
+// would reject, because erring towards durability is the safe mistake.
+func (c *Config) JetStreamSyncInterval() time.Duration {
+	d, err := parseJetStreamSync(c.JetStreamSync)
+	if err != nil {
+		return 0
+	}
+	return d
+}

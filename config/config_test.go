@@ -1,0 +1,519 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, text string) (*Config, []Warning) {
+	t.Helper()
+	c, w, err := Parse(strings.NewReader(text), "imapd.conf")
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return c, w
+}
+
+func parseErr(t *testing.T, text string) error {
+	t.Helper()
+	c, _, err := Parse(strings.NewReader(text), "imapd.conf")
+	if err == nil {
+		t.Fatalf("Parse(%q) succeeded, want an error", text)
+	}
+	if c != nil {
+		t.Errorf("Parse returned a Config with an error")
+	}
+	return err
+}
+
+func TestDefaults(t *testing.T) {
+	c := Default()
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	want := &Config{
+		ConfigDirectory:      "./chapar-data",
+		Partitions:           map[string]string{"default": "./chapar-data/spool"},
+		DefaultPartition:     "default",
+		VirtDomains:          "off",
+		UnixHierarchySep:     true,
+		AltNamespace:         true,
+		DuplicateSuppression: true,
+		DuplicateExpire:      72 * time.Hour,
+		SASLPwcheckMethod:    "chapar",
+		LMTPListen:           []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
+		IMAPListen:           []string{"127.0.0.1:1143"},
+		AdminSocket:          "./chapar-data/socket/admin",
+		Stages:               []string{"lmtp", "imap", "filter", "deliver", "notify"},
+		LMTPOutcomeWait:      10 * time.Second,
+		JetStreamSync:        "always",
+		IndexShards:          8,
+		AllowPlaintext:       true,
+		Timeout:              30 * time.Minute,
+		QuotaWarn:            90,
+		SieveMaxScriptSize:   32 << 10,
+		ServerName:           host,
+		LogLevel:             "info",
+		Raw:                  map[string]string{},
+		lines:                map[string]int{},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+	// An empty file is the defaults, apart from the file name kept for
+	// Validate's messages.
+	p, w := parse(t, "")
+	p.file = ""
+	if !reflect.DeepEqual(p, c) || len(w) != 0 {
+		t.Errorf("Parse(\"\") = %+v, %v; want defaults", p, w)
+	}
+	if got := c.EffectiveMaxMessageSize(); got != 64<<20-64<<10 {
+		t.Errorf("EffectiveMaxMessageSize() = %d", got)
+	}
+	if !c.Runs("filter") || c.Runs("bogus") {
+		t.Errorf("Runs wrong for the default stages")
+	}
+	if path, ok := c.PartitionPath("default"); !ok || path != "./chapar-data/spool" {
+		t.Errorf("PartitionPath(default) = %q, %v", path, ok)
+	}
+	if _, ok := c.PartitionPath("nope"); ok {
+		t.Errorf("PartitionPath(nope) found")
+	}
+	if c.JetStreamSyncInterval() != 0 {
+		t.Errorf("JetStreamSyncInterval() for always = %v", c.JetStreamSyncInterval())
+	}
+}
+
+// everyKey sets every option with a Config field to a non-default value.
+const everyKey = `# a full file
+configdirectory: /var/lib/chapar
+partition-default: /srv/spool
+partition-Big: /srv/big
+defaultpartition: BIG
+admins: cyrus  admin
+defaultdomain: example.org
+virtdomains: userid
+unixhierarchysep: no
+altnamespace: off
+duplicatesuppression: false
+duplicate_expire: 1d12h
+maxmessagesize: 10M
+sasl_pwcheck_method: alwaystrue
+lmtp_listen: [::1]:24 /run/chapar/lmtp
+imap_listen: :143
+imaps_listen: 0.0.0.0:993
+admin_socket: /run/chapar/admin
+nats_url: nats://n1:4222,nats://n2:4222
+stages: filter deliver
+lmtp_outcome_wait: 0
+jetstream_sync: 2m
+index_shards: 16
+allowplaintext: 0
+tls_server_cert: /etc/chapar/cert.pem
+tls_server_key: /etc/chapar/key.pem
+timeout: 45
+lmtp_over_quota_perm_failure: yes
+quotawarn: 80
+sieve_maxscriptsize: 64
+postuser: bb
+servername: mail.example.org
+loglevel: DEBUG
+`
+
+func TestEveryKey(t *testing.T) {
+	c, w := parse(t, everyKey+"nats_listen:\n")
+	// alwaystrue is allowed but always warned about.
+	if len(w) != 1 || !strings.Contains(w[0].Msg, "alwaystrue") || w[0].Line != 14 {
+		t.Errorf("warnings = %v", w)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"ConfigDirectory", c.ConfigDirectory, "/var/lib/chapar"},
+		{"Partitions", c.Partitions, map[string]string{"default": "/srv/spool", "big": "/srv/big"}},
+		{"DefaultPartition", c.DefaultPartition, "big"},
+		{"Admins", c.Admins, []string{"cyrus", "admin"}},
+		{"DefaultDomain", c.DefaultDomain, "example.org"},
+		{"VirtDomains", c.VirtDomains, "userid"},
+		{"UnixHierarchySep", c.UnixHierarchySep, false},
+		{"AltNamespace", c.AltNamespace, false},
+		{"DuplicateSuppression", c.DuplicateSuppression, false},
+		{"DuplicateExpire", c.DuplicateExpire, 36 * time.Hour},
+		{"MaxMessageSize", c.MaxMessageSize, int64(10 << 20)},
+		{"SASLPwcheckMethod", c.SASLPwcheckMethod, "alwaystrue"},
+		{"LMTPListen", c.LMTPListen, []string{"[::1]:24", "/run/chapar/lmtp"}},
+		{"IMAPListen", c.IMAPListen, []string{":143"}},
+		{"IMAPSListen", c.IMAPSListen, []string{"0.0.0.0:993"}},
+		{"AdminSocket", c.AdminSocket, "/run/chapar/admin"},
+		{"NATSURL", c.NATSURL, "nats://n1:4222,nats://n2:4222"},
+		{"NATSListen", c.NATSListen, ""},
+		{"Stages", c.Stages, []string{"filter", "deliver"}},
+		{"LMTPOutcomeWait", c.LMTPOutcomeWait, time.Duration(0)},
+		{"JetStreamSync", c.JetStreamSync, "2m"},
+		{"JetStreamSyncInterval", c.JetStreamSyncInterval(), 2 * time.Minute},
+		{"IndexShards", c.IndexShards, 16},
+		{"AllowPlaintext", c.AllowPlaintext, false},
+		{"TLSServerCert", c.TLSServerCert, "/etc/chapar/cert.pem"},
+		{"TLSServerKey", c.TLSServerKey, "/etc/chapar/key.pem"},
+		{"Timeout", c.Timeout, 45 * time.Minute},
+		{"LMTPOverQuotaPermFailure", c.LMTPOverQuotaPermFailure, true},
+		{"QuotaWarn", c.QuotaWarn, 80},
+		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
+		{"PostUser", c.PostUser, "bb"},
+		{"ServerName", c.ServerName, "mail.example.org"},
+		{"LogLevel", c.LogLevel, "debug"},
+		{"Raw admins", c.Raw["admins"], "cyrus  admin"},
+		{"Raw partition", c.Raw["partition-big"], "/srv/big"},
+		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
+		{"Runs filter", c.Runs("filter"), true},
+		{"Runs imap", c.Runs("imap"), false},
+	}
+	for _, ch := range checks {
+		if !reflect.DeepEqual(ch.got, ch.want) {
+			t.Errorf("%s = %#v, want %#v", ch.name, ch.got, ch.want)
+		}
+	}
+	if p, ok := c.PartitionPath("Big"); !ok || p != "/srv/big" {
+		t.Errorf("PartitionPath(Big) = %q, %v", p, ok)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	// Every key with a Config field appears in the file above.
+	for k, o := range knownKeys {
+		if o.set != nil && k != "nats_listen" && !strings.Contains(everyKey, "\n"+k+":") {
+			t.Errorf("everyKey does not set %q", k)
+		}
+	}
+}
+
+func TestSyntax(t *testing.T) {
+	c, w := parse(t, "\n  # comment\r\n\t\r\n  DefaultDomain :  a#b.example  \r\nADMINS: x\n#admins: y\n")
+	if c.DefaultDomain != "a#b.example" {
+		t.Errorf("DefaultDomain = %q; a # inside a value must be kept", c.DefaultDomain)
+	}
+	if !reflect.DeepEqual(c.Admins, []string{"x"}) {
+		t.Errorf("Admins = %q; keys are case-insensitive and # lines are comments", c.Admins)
+	}
+	if len(w) != 0 {
+		t.Errorf("warnings: %v", w)
+	}
+	// A colon in the value belongs to the value.
+	c, _ = parse(t, "nats_url: nats://h:4222")
+	if c.NATSURL != "nats://h:4222" {
+		t.Errorf("NATSURL = %q", c.NATSURL)
+	}
+}
+
+func TestBooleans(t *testing.T) {
+	for _, v := range []string{"yes", "YES", "on", "true", "1", "t", "y"} {
+		c, _ := parse(t, "altnamespace: no\naltnamespace: "+v)
+		if !c.AltNamespace {
+			t.Errorf("%q read as false", v)
+		}
+	}
+	for _, v := range []string{"no", "Off", "false", "0", "f", "n"} {
+		c, _ := parse(t, "altnamespace: "+v)
+		if c.AltNamespace {
+			t.Errorf("%q read as true", v)
+		}
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"# x\n\n\n\n\n\nunixhierarchysep: maybe", `imapd.conf:7: unixhierarchysep: expected a boolean (yes/no), got "maybe"`},
+		{"allowplaintext:", `imapd.conf:1: allowplaintext: expected a boolean (yes/no), got ""`},
+		{"\nquotawarn: 101", "imapd.conf:2: quotawarn: expected a whole number from 0 to 100"},
+		{"index_shards: 0", "imapd.conf:1: index_shards: expected a whole number from 1 to 256"},
+		{"index_shards: 257", "index_shards: expected a whole number from 1 to 256"},
+		{"duplicate_expire: 3x", `imapd.conf:1: duplicate_expire: expected a duration`},
+		{"duplicate_expire: 0", `duplicate_expire: expected a duration greater than zero`},
+		{"timeout: -5", `timeout: expected a duration`},
+		{"lmtp_outcome_wait: 1.5s", `lmtp_outcome_wait: expected a duration`},
+		{"maxmessagesize: 1T", `maxmessagesize: expected a size`},
+		{"maxmessagesize: 1G", `maxmessagesize: expected 0 (largest possible) or a size up to 67043328 bytes`},
+		{"sieve_maxscriptsize: 0", `sieve_maxscriptsize: expected a size greater than zero`},
+		{"virtdomains: sometimes", `virtdomains: expected "off", "userid" or "on", got "sometimes"`},
+		{"sasl_pwcheck_method: saslauthd", `sasl_pwcheck_method: "saslauthd" is not supported`},
+		{"sasl_pwcheck_method: auxprop saslauthd", `sasl_pwcheck_method: "auxprop" is not supported`},
+		{"sasl_pwcheck_method: ldap", `sasl_pwcheck_method: expected "chapar" or "alwaystrue", got "ldap"`},
+		{"stages: lmtp index", `stages: unknown stage "index"`},
+		{"jetstream_sync: sometimes", `jetstream_sync: expected "always" or a duration`},
+		{"jetstream_sync: 0", `jetstream_sync: expected "always" or a duration`},
+		{"loglevel: loud", `loglevel: expected "debug", "info", "warn" or "error", got "loud"`},
+		{"lmtp_listen: localhost", `lmtp_listen: expected host:port`},
+		{"imap_listen: host:imap", `imap_listen: expected host:port`},
+		{"imaps_listen: host:70000", `imaps_listen: expected host:port`},
+		{"nats_listen: /tmp/x", `nats_listen: expected host:port`},
+		{"configdirectory:", `configdirectory: expected a path`},
+		{"admin_socket:", `admin_socket: expected a path`},
+		{"partition-: /x", `imapd.conf:1: partition-: expected partition-NAME with a name`},
+		{"partition-a:", `partition-a: expected a path`},
+		{"defaultpartition:", `defaultpartition: expected a partition name`},
+		{"servername:", `servername: expected a host name`},
+		{"no colon here", `imapd.conf:1: expected "key: value", got "no colon here"`},
+		{": value", `imapd.conf:1: invalid option name ""`},
+		{"bad key: v", `imapd.conf:1: invalid option name "bad key"`},
+		{"@include: other.conf", `imapd.conf:1: @include is not supported`},
+	} {
+		err := parseErr(t, tc.text)
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) error = %q, want it to contain %q", tc.text, err, tc.want)
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.File != "imapd.conf" || pe.Line == 0 {
+			t.Errorf("Parse(%q) error %#v is not a *ParseError with a position", tc.text, err)
+		}
+	}
+}
+
+func TestAllErrorsReported(t *testing.T) {
+	err := parseErr(t, "altnamespace: x\nquotawarn: y\n")
+	for _, want := range []string{"imapd.conf:1: altnamespace", "imapd.conf:2: quotawarn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	// A file of garbage stops after a bounded number of errors.
+	err = parseErr(t, strings.Repeat("garbage\n", 1000))
+	if n := strings.Count(err.Error(), "\n"); n > maxErrors+1 {
+		t.Errorf("%d error lines", n)
+	}
+	if !strings.Contains(err.Error(), "too many errors") {
+		t.Errorf("error does not say it stopped: %v", err)
+	}
+	// A line longer than the limit is an error, not a panic or a hang.
+	err = parseErr(t, "a: b\npostuser: "+strings.Repeat("x", maxLine+1))
+	if !strings.Contains(err.Error(), "imapd.conf:2: line longer than") {
+		t.Errorf("long line error = %v", err)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	text := "admins: a\n" + // 1
+		"foo: bar\n" + // 2
+		"admins: b\n" + // 3
+		"lmtpsocket: /x\n" + // 4
+		"sievedir: /var/sieve\n" + // 5
+		"timeout: 5\n" // 6
+	c, w := parse(t, text)
+	want := []string{
+		`imapd.conf:2: unknown option "foo"`,
+		`imapd.conf:3: duplicate option "admins" (also set on line 1); the last value wins`,
+		`imapd.conf:4: option "lmtpsocket" is not used by chapar; use lmtp_listen instead`,
+		`imapd.conf:6: timeout: 5m0s is below the 30 minute minimum of RFC 9051 section 5.4; using 30m`,
+	}
+	var got []string
+	for _, x := range w {
+		got = append(got, x.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !reflect.DeepEqual(c.Admins, []string{"b"}) {
+		t.Errorf("Admins = %q; the last value wins", c.Admins)
+	}
+	if c.Raw["foo"] != "bar" || c.Raw["sievedir"] != "/var/sieve" {
+		t.Errorf("Raw = %v", c.Raw)
+	}
+	if c.Timeout != 30*time.Minute {
+		t.Errorf("Timeout = %v", c.Timeout)
+	}
+}
+
+func TestDerivedPaths(t *testing.T) {
+	// configdirectory moves every derived path, even when it comes last.
+	c, _ := parse(t, "admins: a\nconfigdirectory: /var/lib/chapar/\n")
+	if got := c.Partitions; !reflect.DeepEqual(got, map[string]string{"default": "/var/lib/chapar/spool"}) {
+		t.Errorf("Partitions = %v", got)
+	}
+	if got := c.LMTPListen; !reflect.DeepEqual(got, []string{"127.0.0.1:2003", "/var/lib/chapar/socket/lmtp"}) {
+		t.Errorf("LMTPListen = %v", got)
+	}
+	if c.AdminSocket != "/var/lib/chapar/socket/admin" {
+		t.Errorf("AdminSocket = %q", c.AdminSocket)
+	}
+	// Explicit settings win, whatever the order.
+	c, _ = parse(t, "partition-p1: /p1\nadmin_socket: ./admin\nlmtp_listen: :24\nconfigdirectory: rel/dir\ndefaultpartition: p1\n")
+	if !reflect.DeepEqual(c.Partitions, map[string]string{"p1": "/p1"}) || c.AdminSocket != "./admin" ||
+		!reflect.DeepEqual(c.LMTPListen, []string{":24"}) || c.ConfigDirectory != "rel/dir" {
+		t.Errorf("explicit paths not kept: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	// Relative paths stay relative.
+	c, _ = parse(t, "configdirectory: data\n")
+	if c.AdminSocket != "data/socket/admin" || c.Partitions["default"] != "data/spool" {
+		t.Errorf("relative configdirectory: %+v", c)
+	}
+	if ListenNetwork(c.LMTPListen[1]) != "unix" || ListenNetwork(c.LMTPListen[0]) != "tcp" {
+		t.Errorf("ListenNetwork misreads %q", c.LMTPListen)
+	}
+}
+
+func TestEmptyListenDisables(t *testing.T) {
+	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nstages:\n")
+	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "stages": c.Stages} {
+		if l == nil || len(l) != 0 {
+			t.Errorf("%s = %#v, want an empty non-nil slice", name, l)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		unit time.Duration
+		want time.Duration
+	}{
+		{"3d", time.Second, 72 * time.Hour},
+		{"12h", time.Second, 12 * time.Hour},
+		{"90m", time.Second, 90 * time.Minute},
+		{"30s", time.Second, 30 * time.Second},
+		{"30", time.Second, 30 * time.Second},
+		{"30", time.Minute, 30 * time.Minute},
+		{"0", time.Second, 0},
+		{"1d2h3m4s", time.Second, 26*time.Hour + 3*time.Minute + 4*time.Second},
+		{"1h30", time.Minute, 90 * time.Minute},
+		{"2H", time.Second, 2 * time.Hour},
+	} {
+		got, err := parseDuration(tc.in, tc.unit)
+		if err != nil || got != tc.want {
+			t.Errorf("parseDuration(%q, %v) = %v, %v; want %v", tc.in, tc.unit, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "d", "-1", "1.5h", "1w", "1 h", "99999999999999999999", "9999999999d", "106751d23h47m16s9999999999s"} {
+		if got, err := parseDuration(in, time.Second); err == nil {
+			t.Errorf("parseDuration(%q) = %v, want an error", in, got)
+		}
+	}
+	c, _ := parse(t, "duplicate_expire: 3d\nlmtp_outcome_wait: 90\ntimeout: 1h")
+	if c.DuplicateExpire != 72*time.Hour || c.LMTPOutcomeWait != 90*time.Second || c.Timeout != time.Hour {
+		t.Errorf("durations: %v %v %v", c.DuplicateExpire, c.LMTPOutcomeWait, c.Timeout)
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		unit, want int64
+	}{
+		{"1000", 1, 1000},
+		{"0", 1, 0},
+		{"2K", 1, 2048},
+		{"2 kb", 1, 2048},
+		{"3MiB", 1, 3 << 20},
+		{"1G", 1, 1 << 30},
+		{"32", 1 << 10, 32 << 10},
+		{"100B", 1 << 10, 100},
+	} {
+		got, err := parseByteSize(tc.in, tc.unit)
+		if err != nil || got != tc.want {
+			t.Errorf("parseByteSize(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "K", "-1", "1.5M", "9999999999999G", "1T"} {
+		if _, err := parseByteSize(in, 1); err == nil {
+			t.Errorf("parseByteSize(%q) succeeded", in)
+		}
+	}
+}
+
+func TestVirtDomainsBooleans(t *testing.T) {
+	for in, want := range map[string]string{"yes": "on", "no": "off", "On": "on", "userid": "userid", "OFF": "off"} {
+		c, _ := parse(t, "virtdomains: "+in)
+		if c.VirtDomains != want {
+			t.Errorf("virtdomains %q = %q, want %q", in, c.VirtDomains, want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	// A cross-option problem read from a file names the line that set it.
+	c, _ := parse(t, "admins: a\ndefaultpartition: other\n")
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), `imapd.conf:2: defaultpartition: "other" names no configured partition (configured: default)`) {
+		t.Errorf("Validate = %v", err)
+	}
+	c, _ = parse(t, "nats_url: nats://x:4222\nnats_listen: 127.0.0.1:4222\nimaps_listen: :993\ntls_server_key: k.pem\n")
+	err = c.Validate()
+	for _, want := range []string{
+		"imapd.conf:2: nats_listen: only applies to the embedded NATS server",
+		"imapd.conf:3: imaps_listen: needs tls_server_cert",
+		"tls_server_cert: tls_server_cert and tls_server_key must be set together",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v; want %q", err, want)
+		}
+	}
+	// Fields set by code are checked too, without a position.
+	for _, tc := range []struct {
+		mut  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Partitions = nil }, "config: partition-default: no partition configured"},
+		{func(c *Config) { c.Partitions[""] = "/x" }, "partition-: expected partition-NAME"},
+		{func(c *Config) { c.ConfigDirectory = "" }, "configdirectory: must not be empty"},
+		{func(c *Config) { c.VirtDomains = "maybe" }, "virtdomains: expected"},
+		{func(c *Config) { c.DuplicateExpire = 0 }, "duplicate_expire: must be greater than zero"},
+		{func(c *Config) { c.MaxMessageSize = -1 }, "maxmessagesize: expected 0"},
+		{func(c *Config) { c.MaxMessageSize = MaxPipelineMessageSize + 1 }, "maxmessagesize: expected 0"},
+		{func(c *Config) { c.SASLPwcheckMethod = "" }, "sasl_pwcheck_method: expected"},
+		{func(c *Config) { c.IMAPListen = []string{"nohost"} }, "imap_listen: expected host:port"},
+		{func(c *Config) { c.AdminSocket = "" }, "admin_socket: must not be empty"},
+		{func(c *Config) { c.NATSListen = "x" }, "nats_listen: expected host:port"},
+		{func(c *Config) { c.Stages = []string{"IMAP"} }, `stages: unknown stage "IMAP"`},
+		{func(c *Config) { c.LMTPOutcomeWait = -1 }, "lmtp_outcome_wait: must not be negative"},
+		{func(c *Config) { c.JetStreamSync = "" }, "jetstream_sync: expected"},
+		{func(c *Config) { c.IndexShards = 0 }, "index_shards: expected"},
+		{func(c *Config) { c.Timeout = 0 }, "timeout: must be greater than zero"},
+		{func(c *Config) { c.QuotaWarn = -1 }, "quotawarn: expected"},
+		{func(c *Config) { c.SieveMaxScriptSize = 0 }, "sieve_maxscriptsize: must be greater"},
+		{func(c *Config) { c.ServerName = "" }, "servername: must not be empty"},
+		{func(c *Config) { c.LogLevel = "" }, "loglevel: expected"},
+	} {
+		c := Default()
+		tc.mut(c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate = %v; want %q", err, tc.want)
+		}
+	}
+	// Code may set a timeout under the RFC minimum (tests do).
+	c = Default()
+	c.Timeout = time.Second
+	if err := c.Validate(); err != nil {
+		t.Errorf("short Timeout set by code: %v", err)
+	}
+	// A Config built by hand, without Default, does not panic.
+	_ = (&Config{}).Validate()
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "imapd.conf")
+	if err := os.WriteFile(path, []byte("altnamespace: no\nbogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, w, err := Load(path)
+	if err != nil || c.AltNamespace || len(w) != 1 || w[0].String() != path+`:2: unknown option "bogus"` {
+		t.Errorf("Load = %+v, %v, %v", c, w, err)
+	}
+	if _, _, err := Load(filepath.Join(t.TempDir(), "missing.conf")); err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) = %v", err)
+	}
+}

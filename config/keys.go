@@ -1,0 +1,399 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// option is one entry of knownKeys. A nil set means chapar accepts the
+// option and keeps it in Config.Raw for code that reads it later, without
+// warning that it is unknown.
+type option struct {
+	set func(p *parser, v string) error
+}
+
+// knownKeys is every option chapar recognises, by lowercased name.
+// "partition-NAME" is matched by prefix in the parser, not listed here.
+var knownKeys = map[string]option{
+	// Options with a Config field. Those chapar added are marked "Chapar:".
+
+	// State and derived paths.
+	"configdirectory": pathKey(func(c *Config) *string { return &c.ConfigDirectory }),
+	// Partition for new mailboxes.
+	"defaultpartition": {set: setDefaultPartition},
+	// Users with admin rights.
+	"admins": listKey(func(c *Config) *[]string { return &c.Admins }, nil),
+	// Domain of unqualified users.
+	"defaultdomain": stringKey(func(c *Config) *string { return &c.DefaultDomain }),
+	// Virtual domain mode.
+	"virtdomains": {set: setVirtDomains},
+	// "/" instead of "." as separator.
+	"unixhierarchysep": boolKey(func(c *Config) *bool { return &c.UnixHierarchySep }),
+	// Personal folders beside INBOX.
+	"altnamespace": boolKey(func(c *Config) *bool { return &c.AltNamespace }),
+	// Drop repeat deliveries.
+	"duplicatesuppression": boolKey(func(c *Config) *bool { return &c.DuplicateSuppression }),
+	// Chapar: how long duplicate records last.
+	"duplicate_expire": durationKey(func(c *Config) *time.Duration { return &c.DuplicateExpire }, time.Second, 1),
+	// LMTP/APPEND size limit.
+	"maxmessagesize": {set: setMaxMessageSize},
+	// Password check backend.
+	"sasl_pwcheck_method": {set: setSASLPwcheckMethod},
+	// Chapar: LMTP listeners.
+	"lmtp_listen": listKey(func(c *Config) *[]string { return &c.LMTPListen }, checkListen),
+	// Chapar: IMAP listeners.
+	"imap_listen": listKey(func(c *Config) *[]string { return &c.IMAPListen }, checkListen),
+	// Chapar: implicit-TLS IMAP listeners.
+	"imaps_listen": listKey(func(c *Config) *[]string { return &c.IMAPSListen }, checkListen),
+	// Chapar: admin tool socket.
+	"admin_socket": pathKey(func(c *Config) *string { return &c.AdminSocket }),
+	// Chapar: external NATS; empty = embedded.
+	"nats_url": stringKey(func(c *Config) *string { return &c.NATSURL }),
+	// Chapar: embedded server TCP address.
+	"nats_listen": {set: setNATSListen},
+	// Chapar: stages this process runs.
+	"stages": {set: setStages},
+	// Chapar: LMTP wait for delivery outcome.
+	"lmtp_outcome_wait": durationKey(func(c *Config) *time.Duration { return &c.LMTPOutcomeWait }, time.Second, 0),
+	// Chapar: JetStream fsync policy.
+	"jetstream_sync": {set: setJetStreamSync},
+	// Chapar: index database shards.
+	"index_shards": intKey(func(c *Config) *int { return &c.IndexShards }, 1, 256),
+	// Plaintext login without TLS.
+	"allowplaintext": boolKey(func(c *Config) *bool { return &c.AllowPlaintext }),
+	// PEM certificate chain.
+	"tls_server_cert": stringKey(func(c *Config) *string { return &c.TLSServerCert }),
+	// PEM private key.
+	"tls_server_key": stringKey(func(c *Config) *string { return &c.TLSServerKey }),
+	// IMAP autologout.
+	"timeout": {set: setTimeout},
+	// 552 instead of 452 over quota.
+	"lmtp_over_quota_perm_failure": boolKey(func(c *Config) *bool { return &c.LMTPOverQuotaPermFailure }),
+	// Percent at which to warn.
+	"quotawarn": intKey(func(c *Config) *int { return &c.QuotaWarn }, 0, 100),
+	// Sieve script size limit.
+	"sieve_maxscriptsize": {set: setSieveMaxScriptSize},
+	// User for shared-folder delivery.
+	"postuser": stringKey(func(c *Config) *string { return &c.PostUser }),
+	// Name in greetings and headers.
+	"servername": {set: setServerName},
+	// Chapar: log verbosity.
+	"loglevel": {set: setLogLevel},
+
+	// Cyrus options kept in Raw for later work.
+	"quota_db":                 {}, // quota database backend
+	"autocreate_quota":         {}, // quota for autocreated INBOXes
+	"autocreate_inbox_folders": {}, // folders made with an autocreated INBOX
+	"autocreate_post":          {}, // autocreate INBOX on LMTP delivery
+	"autocreate_sieve_script":  {}, // sieve script installed at autocreate
+	"sievedir":                 {}, // where sieve scripts live
+	"sieve_extensions":         {}, // sieve extensions to offer
+	"sieve_maxscripts":         {}, // scripts per user
+	"lmtp_downcase_rcpt":       {}, // lowercase recipient local parts
+	"lmtp_fuzzy_mailbox_match": {}, // fuzzy match of plus-address folders
+	"lmtp_strict_rfc2821":      {}, // reject 8-bit headers over LMTP
+	"hashimapspool":            {}, // hash spool directories
+	"fulldirhash":              {}, // hash on the full name
+	"sasl_mech_list":           {}, // SASL mechanisms offered
+	"sasl_minimum_layer":       {}, // minimum SASL security layer
+	"imapidresponse":           {}, // send an ID response
+	"imapmagicplus":            {}, // "+" in login names
+	"popminpoll":               {}, // POP3 minimum poll interval
+	"idlesocket":               {}, // IDLE notification socket
+	"notifysocket":             {}, // notification daemon socket
+	"event_groups":             {}, // event notification groups
+	"event_notifier":           {}, // event notification method
+	"mboxname_lockpath":        {}, // mailbox name lock directory
+	"userprefix":               {}, // alt-namespace prefix of other users
+	"sharedprefix":             {}, // alt-namespace prefix of shared folders
+	"maxlogintrys":             {}, // login failures before disconnect
+	"specialusealways":         {}, // always return special-use flags
+	"delete_mode":              {}, // immediate or delayed mailbox delete
+	"expunge_mode":             {}, // immediate or delayed expunge
+	"deletedprefix":            {}, // prefix of delayed-delete mailboxes
+	"tls_client_ca_file":       {}, // CA bundle for client certificates
+	"tls_versions":             {}, // TLS versions offered
+}
+
+// replacedKeys are Cyrus options whose job chapar does under another name.
+// They still produce a warning, because the value is not used, but the
+// warning says where to put it.
+var replacedKeys = map[string]string{
+	"lmtpsocket":    "lmtp_listen",
+	"tls_cert_file": "tls_server_cert",
+	"tls_key_file":  "tls_server_key",
+}
+
+// Generic setters. Each returns an option so the table above stays one line
+// per key.
+
+func boolKey(field func(*Config) *bool) option {
+	return option{set: func(p *parser, v string) error {
+		b, err := parseBool(v)
+		*field(p.cfg) = b
+		return err
+	}}
+}
+
+// stringKey allows an empty value, which means "not set".
+func stringKey(field func(*Config) *string) option {
+	return option{set: func(p *parser, v string) error {
+		*field(p.cfg) = v
+		return nil
+	}}
+}
+
+// pathKey refuses an empty value: these paths have no "off" state.
+func pathKey(field func(*Config) *string) option {
+	return option{set: func(p *parser, v string) error {
+		if v == "" {
+			return fmt.Errorf("expected a path, got an empty value")
+		}
+		*field(p.cfg) = v
+		return nil
+	}}
+}
+
+func listKey(field func(*Config) *[]string, check func(string) error) option {
+	return option{set: func(p *parser, v string) error {
+		l := parseList(v)
+		for _, e := range l {
+			if check != nil {
+				if err := check(e); err != nil {
+					return err
+				}
+			}
+		}
+		*field(p.cfg) = l
+		return nil
+	}}
+}
+
+func intKey(field func(*Config) *int, lo, hi int) option {
+	return option{set: func(p *parser, v string) error {
+		n, err := parseInt(v, lo, hi)
+		*field(p.cfg) = n
+		return err
+	}}
+}
+
+// durationKey reads a duration of at least min (0 or 1 nanosecond, i.e.
+// "zero allowed" or "must be positive").
+func durationKey(field func(*Config) *time.Duration, unit, min time.Duration) option {
+	return option{set: func(p *parser, v string) error {
+		d, err := parseDuration(v, unit)
+		if err != nil {
+			return err
+		}
+		if d < min {
+			return fmt.Errorf("expected a duration greater than zero, got %s", quote(v))
+		}
+		*field(p.cfg) = d
+		return nil
+	}}
+}
+
+// Option-specific setters and the checks Validate shares with them.
+
+func setDefaultPartition(p *parser, v string) error {
+	if v == "" {
+		return fmt.Errorf("expected a partition name, got an empty value")
+	}
+	// partition-NAME keys are lowercased, so the name must be too to match.
+	p.cfg.DefaultPartition = strings.ToLower(v)
+	return nil
+}
+
+func setVirtDomains(p *parser, v string) error {
+	v = strings.ToLower(v)
+	// Cyrus reads the boolean spellings as on/off.
+	if b, err := parseBool(v); err == nil {
+		v = "off"
+		if b {
+			v = "on"
+		}
+	}
+	if err := checkVirtDomains(v); err != nil {
+		return err
+	}
+	p.cfg.VirtDomains = v
+	return nil
+}
+
+func checkVirtDomains(v string) error {
+	switch v {
+	case "off", "userid", "on":
+		return nil
+	}
+	return fmt.Errorf(`expected "off", "userid" or "on", got %s`, quote(v))
+}
+
+func setMaxMessageSize(p *parser, v string) error {
+	n, err := parseByteSize(v, 1)
+	if err != nil {
+		return err
+	}
+	if err := checkMaxMessageSize(n); err != nil {
+		return err
+	}
+	p.cfg.MaxMessageSize = n
+	return nil
+}
+
+func checkMaxMessageSize(n int64) error {
+	if n < 0 || n > MaxPipelineMessageSize {
+		return fmt.Errorf("expected 0 (largest possible) or a size up to %d bytes, the largest message the NATS pipeline can carry, got %d", MaxPipelineMessageSize, n)
+	}
+	return nil
+}
+
+func setSASLPwcheckMethod(p *parser, v string) error {
+	v = strings.ToLower(v)
+	if err := checkSASLPwcheckMethod(v); err != nil {
+		return err
+	}
+	if v == "alwaystrue" {
+		p.warn("sasl_pwcheck_method: alwaystrue accepts any password; use it only for testing")
+	}
+	p.cfg.SASLPwcheckMethod = v
+	return nil
+}
+
+func checkSASLPwcheckMethod(v string) error {
+	switch v {
+	case "chapar", "alwaystrue":
+		return nil
+	}
+	// Cyrus allows a list of methods; name the first one chapar lacks.
+	for _, m := range strings.Fields(v) {
+		switch m {
+		case "auxprop", "saslauthd", "pwcheck", "authdaemond":
+			return fmt.Errorf(`%s is not supported by chapar; expected "chapar" (chapar's password store) or "alwaystrue" (testing only)`, quote(m))
+		}
+	}
+	return fmt.Errorf(`expected "chapar" or "alwaystrue", got %s`, quote(v))
+}
+
+func setNATSListen(p *parser, v string) error {
+	if v != "" {
+		if err := checkHostPort(v); err != nil {
+			return err
+		}
+	}
+	p.cfg.NATSListen = v
+	return nil
+}
+
+func setStages(p *parser, v string) error {
+	var stages []string
+	for _, s := range parseList(strings.ToLower(v)) {
+		if err := checkStage(s); err != nil {
+			return err
+		}
+		if !contains(stages, s) {
+			stages = append(stages, s)
+		}
+	}
+	if stages == nil {
+		stages = []string{}
+	}
+	p.cfg.Stages = stages
+	return nil
+}
+
+func checkStage(s string) error {
+	if !contains(allStages, s) {
+		return fmt.Errorf("unknown stage %s; expected some of %q", quote(s), strings.Join(allStages, " "))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func setJetStreamSync(p *parser, v string) error {
+	v = strings.ToLower(v)
+	if _, err := parseJetStreamSync(v); err != nil {
+		return err
+	}
+	p.cfg.JetStreamSync = v
+	return nil
+}
+
+// parseJetStreamSync returns 0 for "always" and the interval otherwise.
+func parseJetStreamSync(v string) (time.Duration, error) {
+	if strings.EqualFold(v, "always") {
+		return 0, nil
+	}
+	d, err := parseDuration(v, time.Second)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf(`expected "always" or a duration greater than zero such as "2m", got %s`, quote(v))
+	}
+	return d, nil
+}
+
+// minTimeout is the shortest autologout RFC 9051 section 5.4 allows.
+const minTimeout = 30 * time.Minute
+
+func setTimeout(p *parser, v string) error {
+	// A plain number is minutes here, as in Cyrus.
+	d, err := parseDuration(v, time.Minute)
+	if err != nil {
+		return err
+	}
+	if d < minTimeout {
+		// Cyrus raises it too; a warning rather than an error keeps old
+		// files working while saying the value was not used.
+		p.warn(fmt.Sprintf("timeout: %s is below the 30 minute minimum of RFC 9051 section 5.4; using 30m", d))
+		d = minTimeout
+	}
+	p.cfg.Timeout = d
+	return nil
+}
+
+func setSieveMaxScriptSize(p *parser, v string) error {
+	n, err := parseByteSize(v, 1<<10)
+	if err != nil {
+		return err
+	}
+	if n <= 0 {
+		return fmt.Errorf("expected a size greater than zero, got %s", quote(v))
+	}
+	p.cfg.SieveMaxScriptSize = n
+	return nil
+}
+
+func setServerName(p *parser, v string) error {
+	if v == "" {
+		return fmt.Errorf("expected a host name, got an empty value")
+	}
+	p.cfg.ServerName = v
+	return nil
+}
+
+func setLogLevel(p *parser, v string) error {
+	v = strings.ToLower(v)
+	if v == "warning" {
+		v = "warn"
+	}
+	if err := checkLogLevel(v); err != nil {
+		return err
+	}
+	p.cfg.LogLevel = v
+	return nil
+}
+
+func checkLogLevel(v string) error {
+	switch v {
+	case "debug", "info", "warn", "error":
+		return nil
+	}
+	return fmt.Errorf(`expected "debug", "info", "warn" or "error", got %s`, quote(v))
+}

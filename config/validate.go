@@ -1,0 +1,120 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Validate checks the configuration as a whole. It repeats the per-value
+// checks Parse makes, because fields may have been set by code (flags,
+// tests) rather than read, and adds those that span options. All problems
+// are returned joined; a problem with an option read from a file names its
+// line.
+func (c *Config) Validate() error {
+	v := validator{c: c}
+
+	if c.ConfigDirectory == "" {
+		v.fail("configdirectory", "must not be empty")
+	}
+	if len(c.Partitions) == 0 {
+		v.fail("partition-default", "no partition configured")
+	}
+	names := make([]string, 0, len(c.Partitions))
+	for n := range c.Partitions {
+		names = append(names, n)
+	}
+	sort.Strings(names) // deterministic messages
+	for _, n := range names {
+		if n == "" || c.Partitions[n] == "" {
+			v.fail("partition-"+n, "expected partition-NAME: path with both a name and a path")
+		}
+	}
+	if len(c.Partitions) > 0 {
+		if _, ok := c.Partitions[c.DefaultPartition]; !ok {
+			v.fail("defaultpartition", fmt.Sprintf("%s names no configured partition (configured: %s)",
+				quote(c.DefaultPartition), strings.Join(names, ", ")))
+		}
+	}
+	v.check("virtdomains", checkVirtDomains(c.VirtDomains))
+	if c.DuplicateExpire <= 0 {
+		v.fail("duplicate_expire", fmt.Sprintf("must be greater than zero, got %s", c.DuplicateExpire))
+	}
+	v.check("maxmessagesize", checkMaxMessageSize(c.MaxMessageSize))
+	v.check("sasl_pwcheck_method", checkSASLPwcheckMethod(c.SASLPwcheckMethod))
+	v.listen("lmtp_listen", c.LMTPListen)
+	v.listen("imap_listen", c.IMAPListen)
+	v.listen("imaps_listen", c.IMAPSListen)
+	if c.AdminSocket == "" {
+		v.fail("admin_socket", "must not be empty")
+	}
+	if c.NATSListen != "" {
+		v.check("nats_listen", checkHostPort(c.NATSListen))
+		if c.NATSURL != "" {
+			// Only the embedded server can be told where to listen.
+			v.fail("nats_listen", "only applies to the embedded NATS server, but nats_url names an external one")
+		}
+	}
+	for _, s := range c.Stages {
+		v.check("stages", checkStage(s))
+	}
+	if c.LMTPOutcomeWait < 0 {
+		v.fail("lmtp_outcome_wait", fmt.Sprintf("must not be negative, got %s", c.LMTPOutcomeWait))
+	}
+	if _, err := parseJetStreamSync(c.JetStreamSync); err != nil {
+		v.check("jetstream_sync", err)
+	}
+	if c.IndexShards < 1 || c.IndexShards > 256 {
+		v.fail("index_shards", fmt.Sprintf("expected a whole number from 1 to 256, got %d", c.IndexShards))
+	}
+	if (c.TLSServerCert == "") != (c.TLSServerKey == "") {
+		v.fail("tls_server_cert", "tls_server_cert and tls_server_key must be set together")
+	}
+	if len(c.IMAPSListen) > 0 && c.TLSServerCert == "" {
+		v.fail("imaps_listen", "needs tls_server_cert and tls_server_key")
+	}
+	// Only the file reading enforces the RFC's 30 minute minimum (with a
+	// warning); code may set shorter timeouts, e.g. in tests.
+	if c.Timeout <= 0 {
+		v.fail("timeout", fmt.Sprintf("must be greater than zero, got %s", c.Timeout))
+	}
+	if c.QuotaWarn < 0 || c.QuotaWarn > 100 {
+		v.fail("quotawarn", fmt.Sprintf("expected a whole number from 0 to 100, got %d", c.QuotaWarn))
+	}
+	if c.SieveMaxScriptSize <= 0 {
+		v.fail("sieve_maxscriptsize", fmt.Sprintf("must be greater than zero, got %d", c.SieveMaxScriptSize))
+	}
+	if c.ServerName == "" {
+		v.fail("servername", "must not be empty")
+	}
+	v.check("loglevel", checkLogLevel(c.LogLevel))
+	return errors.Join(v.errs...)
+}
+
+type validator struct {
+	c    *Config
+	errs []error
+}
+
+// fail records a problem, placed on the line that set key if it came from
+// a file.
+func (v *validator) fail(key, msg string) {
+	e := &ParseError{Key: key, Msg: msg}
+	if line, ok := v.c.lines[key]; ok {
+		e.File, e.Line = v.c.file, line
+	}
+	v.errs = append(v.errs, e)
+}
+
+func (v *validator) check(key string, err error) {
+	if err != nil {
+		v.fail(key, err.Error())
+	}
+}
+
+func (v *validator) listen(key string, addrs []string) {
+	for _, a := range addrs {
+		v.check(key, checkListen(a))
+	}
+}

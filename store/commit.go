@@ -1,0 +1,124 @@
+package store
+
+import (
+	"errors"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// committer is a shard's group commit: callers queue a function, and one
+// goroutine runs everything queued so far in a single transaction, paying one
+// fsync for the lot. Unlike bbolt's Batch it never waits for a batch to fill,
+// so a lone delivery commits at once and concurrent ones share the fsync of
+// the transaction that is in flight while they arrive.
+//
+// A queued function must not write anything before it returns an error: when
+// one fails, the transaction is rolled back and every function is run again in
+// a transaction of its own.
+type committer struct {
+	db    *bolt.DB
+	queue chan *commitReq
+	done  chan struct{}
+	// exited closes when run returns, so that a request that slipped into
+	// the queue during shutdown is not waited on forever.
+	exited chan struct{}
+	once   sync.Once
+}
+
+type commitReq struct {
+	fn  func(*bolt.Tx) error
+	err chan error
+}
+
+var errClosed = errors.New("store closed")
+
+const maxGroup = 256
+
+func newCommitter(db *bolt.DB) *committer {
+	c := &committer{db: db, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+func (c *committer) do(fn func(*bolt.Tx) error) error {
+	req := &commitReq{fn: fn, err: make(chan error, 1)}
+	select {
+	case c.queue <- req:
+	case <-c.done:
+		return errClosed
+	}
+	select {
+	case err := <-req.err:
+		return err
+	case <-c.exited:
+		select {
+		case err := <-req.err:
+			return err
+		default:
+			return errClosed
+		}
+	}
+}
+
+func (c *committer) stop() {
+	c.once.Do(func() { close(c.done) })
+}
+
+func (c *committer) run() {
+	defer close(c.exited)
+	group := make([]*commitReq, 0, maxGroup)
+	for {
+		group = group[:0]
+		select {
+		case req := <-c.queue:
+			group = append(group, req)
+		case <-c.done:
+			c.drainClosed()
+			return
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case req := <-c.queue:
+				group = append(group, req)
+			default:
+				break fill
+			}
+		}
+		c.apply(group)
+	}
+}
+
+func (c *committer) apply(group []*commitReq) {
+	err := c.db.Update(func(tx *bolt.Tx) error {
+		for _, req := range group {
+			if err := req.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(group) == 1 {
+		for _, req := range group {
+			req.err <- err
+		}
+		return
+	}
+	// Someone failed: give each its own transaction so that one bad request
+	// does not fail its neighbours.
+	for _, req := range group {
+		req.err <- c.db.Update(req.fn)
+	}
+}
+
+func (c *committer) drainClosed() {
+	for {
+		select {
+		case req := <-c.queue:
+			req.err <- errClosed
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CopyResult pairs source and destination UIDs, for COPYUID (RFC 4315).
+type CopyResult struct {
+	UIDValidity uint32 // of the destination
+	SrcUIDs     []uint32
+	DstUIDs     []uint32
+}
+
+// Copy copies messages to another mailbox, keeping flags and internal dates.
+func (s *Store) Copy(src *Mailbox, uids []uint32, dst *Mailbox) (*CopyResult, error) {
+	return s.transfer(src, uids, dst, false)
+}
+
+// Move moves messages (RFC 6851). Within one user's mailboxes it is one
+// transaction; across shards the copy commits before the removal, so a crash
+// in between leaves the message in both mailboxes rather than in neither.
+func (s *Store) Move(src *Mailbox, uids []uint32, dst *Mailbox) (*CopyResult, error) {
+	return s.transfer(src, uids, dst, true)
+}
+
+func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (*CopyResult, error) {
+	op := "copy"
+	if move {
+		op = "move"
+	}
+	var msgs []*Message
+	want := make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		want[u] = true
+	}
+	err := s.ForEachMessage(src, 0, func(m *Message) bool {
+		if want[m.UID] {
+			msgs = append(msgs, m)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s from %s: %w", op, src.Name, err)
+	}
+	res := &CopyResult{UIDValidity: dst.UIDValidity}
+	if len(msgs) == 0 {
+		return res, nil
+	}
+	if src.Partition != dst.Partition {
+		for _, m := range msgs {
+			body, err := s.ReadBody(src, m.Body)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s uid %d: %w", op, src.Name, m.UID, err)
+			}
+			if _, err := s.PutBody(dst.Partition, body); err != nil {
+				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
+			}
+		}
+	}
+	insert := func(tx *bolt.Tx) error {
+		res.SrcUIDs, res.DstUIDs = nil, nil
+		b := mailboxBucket(tx, dst.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		st.HighestModSeq++
+		now := time.Now()
+		for _, sm := range msgs {
+			m := *sm
+			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
+			st.UIDNext++
+			addToState(st, &m)
+			if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
+				return err
+			}
+			res.SrcUIDs = append(res.SrcUIDs, sm.UID)
+			res.DstUIDs = append(res.DstUIDs, m.UID)
+		}
+		if err := writeState(b, st); err != nil {
+			return err
+		}
+		return appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: dst.Name, MailboxID: dst.UniqueID,
+			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
+			Unseen: st.Unseen, UIDs: res.DstUIDs})
+	}
+	remove := func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, src.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		// Only what is still there: a concurrent expunge may have won.
+		var present []*Message
+		for _, m := range msgs {
+			if b.Bucket(bucketMessages).Get(uidKey(m.UID)) != nil {
+				present = append(present, m)
+			}
+		}
+		if len(present) == 0 {
+			return nil
+		}
+		var gone []uint32
+		return removeMessages(tx, b, st, src, present, &gone, "imapd")
+	}
+	switch {
+	case !move:
+		err = s.shards[dst.Shard].commit.do(insert)
+	case src.Shard == dst.Shard:
+		err = s.shards[dst.Shard].commit.do(func(tx *bolt.Tx) error {
+			if mailboxBucket(tx, src.UniqueID) == nil {
+				return ErrNoMailbox
+			}
+			if err := insert(tx); err != nil {
+				return err
+			}
+			return remove(tx)
+		})
+	default:
+		if err = s.shards[dst.Shard].commit.do(insert); err == nil {
+			err = s.shards[src.Shard].commit.do(remove)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s to %s: %w", op, src.Name, dst.Name, err)
+	}
+	s.outbox.notify()
+	return res, nil
+}

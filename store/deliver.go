@@ -1,0 +1,187 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// NewMessage is a message about to enter a mailbox.
+type NewMessage struct {
+	Body         []byte
+	InternalDate time.Time
+	Flags        []string
+	MessageID    string
+}
+
+// Delivery puts one message into one mailbox.
+type Delivery struct {
+	// Key makes the delivery idempotent: a second delivery with the same
+	// key returns the first one's result and writes nothing. Empty for
+	// APPEND, which a client repeats on purpose.
+	Key     string
+	Mailbox string // internal name
+	Message NewMessage
+	// Service names who asked, for the event ("lmtpd", "imapd").
+	Service string
+}
+
+// Delivered says where a message went.
+type Delivered struct {
+	Mailbox     *Mailbox
+	UID         uint32
+	UIDValidity uint32
+	ModSeq      uint64
+	// Replayed is true when Key had been applied already.
+	Replayed bool
+}
+
+// Deliver writes a message into a mailbox: the body (once per partition),
+// then the index entry, the counters, the idempotency record and the event
+// in one group-committed transaction.
+func (s *Store) Deliver(d Delivery) (Delivered, error) {
+	mb, err := s.GetMailbox(d.Mailbox)
+	if err != nil {
+		return Delivered{}, fmt.Errorf("deliver: %w", err)
+	}
+	ref, err := s.PutBody(mb.Partition, d.Message.Body)
+	if err != nil {
+		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
+	}
+	evType := MessageAppend
+	if d.Key != "" {
+		evType = MessageNew
+	}
+	out := Delivered{Mailbox: mb, UIDValidity: mb.UIDValidity}
+	msg := Message{
+		InternalDate: d.Message.InternalDate,
+		Size:         int64(len(d.Message.Body)),
+		Flags:        normalizeFlags(d.Message.Flags),
+		Body:         ref,
+		MessageID:    d.Message.MessageID,
+	}
+	if msg.InternalDate.IsZero() {
+		msg.InternalDate = time.Now()
+	}
+	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		out.Replayed, out.UID = false, 0
+		if d.Key != "" {
+			if v := tx.Bucket(bucketApplied).Get([]byte(d.Key)); v != nil {
+				out.Replayed = true
+				out.UID = binary.BigEndian.Uint32(v[8:12])
+				return nil
+			}
+		}
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		m := msg
+		m.UID = st.UIDNext
+		st.HighestModSeq++
+		m.ModSeq = st.HighestModSeq
+		m.SavedDate = time.Now()
+		addToState(st, &m)
+		st.UIDNext++
+		if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
+			return err
+		}
+		if err := writeState(b, st); err != nil {
+			return err
+		}
+		if d.Key != "" {
+			v := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Unix()))
+			v = binary.BigEndian.AppendUint32(v, m.UID)
+			if err := tx.Bucket(bucketApplied).Put([]byte(d.Key), v); err != nil {
+				return err
+			}
+		}
+		out.UID, out.ModSeq = m.UID, m.ModSeq
+		ev := &Event{Type: evType, Service: d.Service, Mailbox: mb.Name, MailboxID: mb.UniqueID,
+			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: m.ModSeq, Messages: st.Exists,
+			Unseen: st.Unseen, UIDs: []uint32{m.UID}, Size: m.Size, Flags: m.Flags}
+		if m.MessageID != "" {
+			ev.MessageIDs = []string{m.MessageID}
+		}
+		return appendEvent(tx, ev)
+	})
+	if err != nil {
+		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
+	}
+	if !out.Replayed {
+		s.outbox.notify()
+	}
+	return out, nil
+}
+
+func addToState(st *MailboxState, m *Message) {
+	st.Exists++
+	st.Size += m.Size
+	if !hasFlag(m.Flags, FlagSeen) {
+		st.Unseen++
+	}
+	if hasFlag(m.Flags, FlagDeleted) {
+		st.Deleted++
+	}
+}
+
+func removeFromState(st *MailboxState, m *Message) {
+	st.Exists--
+	st.Size -= m.Size
+	if !hasFlag(m.Flags, FlagSeen) {
+		st.Unseen--
+	}
+	if hasFlag(m.Flags, FlagDeleted) {
+		st.Deleted--
+	}
+}
+
+// PruneApplied forgets idempotency records older than age. A job can only be
+// replayed while the pipeline still holds it, so age must exceed how long a
+// job may wait unacknowledged.
+func (s *Store) PruneApplied(age time.Duration) (int, error) {
+	cut := uint64(time.Now().Add(-age).Unix())
+	total := 0
+	for _, sh := range s.shards {
+		var old [][]byte
+		err := sh.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketApplied).ForEach(func(k, v []byte) error {
+				if len(v) >= 8 && binary.BigEndian.Uint64(v) < cut {
+					old = append(old, append([]byte(nil), k...))
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return total, err
+		}
+		if len(old) == 0 {
+			continue
+		}
+		err = sh.commit.do(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketApplied)
+			for _, k := range old {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(old)
+	}
+	return total, nil
+}
+
+// Append adds a message to a mailbox on a client's behalf (IMAP APPEND).
+func (s *Store) Append(mailbox string, m NewMessage) (Delivered, error) {
+	return s.Deliver(Delivery{Mailbox: mailbox, Message: m, Service: "imapd"})
+}

@@ -1,0 +1,47 @@
+package store
+
+import "time"
+
+// EventType names a change event as RFC 5423 does.
+type EventType string
+
+// The event types the store emits (RFC 5423 §4).
+const (
+	MessageNew     EventType = "MessageNew"    // delivery (LMTP)
+	MessageAppend  EventType = "MessageAppend" // APPEND, COPY, MOVE
+	MessageExpunge EventType = "MessageExpunge"
+	FlagsSet       EventType = "FlagsSet"
+	FlagsClear     EventType = "FlagsClear"
+	MailboxCreate  EventType = "MailboxCreate"
+	MailboxDelete  EventType = "MailboxDelete"
+	MailboxRename  EventType = "MailboxRename"
+)
+
+// Event is one committed change, in the JSON shape Cyrus's notifier uses
+// (RFC 5423 parameter names; vnd.cmu.* for Cyrus's own).
+type Event struct {
+	// ID is stable for the life of the event: it becomes the Nats-Msg-Id, so
+	// that publishing the same outbox entry twice yields one event.
+	ID          string    `json:"vnd.chapar.id"`
+	Type        EventType `json:"event"`
+	Timestamp   time.Time `json:"timestamp"`
+	Service     string    `json:"service,omitempty"`
+	Mailbox     string    `json:"mailbox"` // internal name
+	MailboxID   string    `json:"mailboxID"`
+	OldMailbox  string    `json:"oldMailbox,omitempty"`
+	User        string    `json:"user,omitempty"`
+	UIDValidity uint32    `json:"uidvalidity,omitempty"`
+	UIDNext     uint32    `json:"uidnext,omitempty"`
+	ModSeq      uint64    `json:"modseq,omitempty"`
+	Messages    uint32    `json:"messages"`
+	Unseen      uint32    `json:"vnd.cmu.unseenMessages"`
+	UIDs        []uint32  `json:"uids,omitempty"`
+	UIDSet      string    `json:"uidset,omitempty"`
+	Flags       []string  `json:"flagNames,omitempty"`
+	MessageIDs  []string  `json:"vnd.cmu.midset,omitempty"`
+	Size        int64     `json:"messageSize,omitempty"`
+
+	// source and seq locate the event in its outbox.
+	source int
+	seq    uint64
+}

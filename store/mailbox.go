@@ -1,0 +1,313 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Mailbox is an entry of the mailbox list (Cyrus's mailboxes.db).
+type Mailbox struct {
+	Name        string            `json:"name"`     // internal name
+	UniqueID    string            `json:"uniqueid"` // stable across renames
+	Partition   string            `json:"partition"`
+	Shard       int               `json:"shard"`
+	UIDValidity uint32            `json:"uidvalidity"`
+	ACL         map[string]string `json:"acl,omitempty"` // identifier → rights (RFC 4314)
+	SpecialUse  string            `json:"specialuse,omitempty"`
+	Created     time.Time         `json:"created"`
+}
+
+// CreateOptions are the optional parts of CREATE.
+type CreateOptions struct {
+	Partition  string // "" = the default partition
+	SpecialUse string // RFC 6154 attribute, e.g. `\Sent`
+}
+
+func isExists(err error) bool    { return errors.Is(err, ErrMailboxExists) }
+func isNoMailbox(err error) bool { return errors.Is(err, ErrNoMailbox) }
+
+func newUniqueID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// shardFor keeps all of one user's mailboxes in one shard, so that COPY and
+// MOVE between them are single transactions, and spreads users over shards.
+func (s *Store) shardFor(name string) int {
+	key := Owner(name)
+	if key == "" {
+		key = name
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			key = name[:i]
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(len(s.shards)))
+}
+
+// ownerRights are the rights Cyrus gives a user on their own mailboxes.
+const ownerRights = "lrswipkxtecdan"
+
+// CreateMailbox adds a mailbox. A user's mailbox below INBOX needs the INBOX.
+func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	part := opts.Partition
+	if part == "" {
+		part = s.opts.DefaultPartition
+	}
+	if _, ok := s.bodies[part]; !ok {
+		return nil, fmt.Errorf("create %s: %w: %s", name, ErrNoPartition, part)
+	}
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
+	if _, err := s.GetMailbox(name); err == nil {
+		return nil, fmt.Errorf("create %s: %w", name, ErrMailboxExists)
+	}
+	owner := Owner(name)
+	if owner != "" && name != UserInbox(owner) {
+		if _, err := s.GetMailbox(UserInbox(owner)); err != nil {
+			return nil, fmt.Errorf("create %s: the owner's INBOX %s: %w", name, UserInbox(owner), ErrNoMailbox)
+		}
+	}
+	mb := &Mailbox{
+		Name:       name,
+		UniqueID:   newUniqueID(),
+		Partition:  part,
+		Shard:      s.shardFor(name),
+		SpecialUse: opts.SpecialUse,
+		Created:    time.Now().UTC(),
+	}
+	if owner != "" {
+		mb.ACL = map[string]string{owner: ownerRights}
+	}
+	// The index bucket first, then the list entry: a crash in between leaves
+	// an orphan index that nobody sees (the check reports it), never a listed
+	// mailbox without an index.
+	var uidValidity uint32
+	err := s.meta.Update(func(tx *bolt.Tx) error {
+		var err error
+		uidValidity, err = nextUIDValidity(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	mb.UIDValidity = uidValidity
+	sh := s.shards[mb.Shard]
+	err = sh.commit.do(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(bucketMailboxes).CreateBucket([]byte(mb.UniqueID))
+		if err != nil {
+			return err
+		}
+		if _, err := b.CreateBucket(bucketMessages); err != nil {
+			return err
+		}
+		if _, err := b.CreateBucket(bucketExpunged); err != nil {
+			return err
+		}
+		return writeState(b, &MailboxState{UIDValidity: uidValidity, UIDNext: 1, HighestModSeq: 1})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %s: index: %w", name, err)
+	}
+	err = s.meta.Update(func(tx *bolt.Tx) error {
+		v, err := json.Marshal(mb)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMboxList).Put([]byte(name), v); err != nil {
+			return err
+		}
+		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	s.outbox.notify()
+	return mb, nil
+}
+
+// GetMailbox looks a mailbox up by internal name.
+func (s *Store) GetMailbox(name string) (*Mailbox, error) {
+	var mb *Mailbox
+	err := s.meta.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMboxList).Get([]byte(name))
+		if v == nil {
+			return ErrNoMailbox
+		}
+		mb = new(Mailbox)
+		return json.Unmarshal(v, mb)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mailbox %s: %w", name, err)
+	}
+	return mb, nil
+}
+
+// ListMailboxes returns the mailbox named prefix and all below it, in name
+// order; an empty prefix lists every mailbox.
+func (s *Store) ListMailboxes(prefix string) ([]Mailbox, error) {
+	var list []Mailbox
+	err := s.meta.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMboxList).Cursor()
+		for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+			name := string(k)
+			if prefix != "" && name != prefix && !strings.HasPrefix(name, prefix+".") {
+				continue
+			}
+			var mb Mailbox
+			if err := json.Unmarshal(v, &mb); err != nil {
+				return fmt.Errorf("mailbox %s: %w", name, err)
+			}
+			list = append(list, mb)
+		}
+		return nil
+	})
+	return list, err
+}
+
+// DeleteMailbox removes a mailbox and its index. Its bodies stay until the
+// body collector finds no mailbox holding them.
+func (s *Store) DeleteMailbox(name string) error {
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
+	mb, err := s.GetMailbox(name)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	err = s.meta.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketMboxList).Delete([]byte(name)); err != nil {
+			return err
+		}
+		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	s.outbox.notify()
+	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		if mailboxBucket(tx, mb.UniqueID) == nil {
+			return nil
+		}
+		return tx.Bucket(bucketMailboxes).DeleteBucket([]byte(mb.UniqueID))
+	})
+	if err != nil {
+		// The list no longer names it: what is left is an orphan index.
+		s.log.Warn("delete mailbox: index left behind", "mailbox", name, "err", err)
+	}
+	return nil
+}
+
+// RenameMailbox renames a mailbox and every mailbox below it. The indexes stay
+// where they are (they are keyed by unique id), so a rename touches only the
+// list. Renaming a user's INBOX is not a rename; see RenameInbox in a later
+// change.
+func (s *Store) RenameMailbox(from, to string) error {
+	if err := ValidateName(to); err != nil {
+		return err
+	}
+	if owner := Owner(from); owner != "" && from == UserInbox(owner) {
+		return fmt.Errorf("rename %s: renaming an INBOX moves its messages; not supported yet: %w", from, ErrBadName)
+	}
+	if to == from || strings.HasPrefix(to, from+".") {
+		return fmt.Errorf("rename %s to %s: %w: into itself", from, to, ErrBadName)
+	}
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
+	if newOwner := Owner(to); newOwner != "" && to != UserInbox(newOwner) {
+		if _, err := s.GetMailbox(UserInbox(newOwner)); err != nil {
+			return fmt.Errorf("rename %s to %s: the owner's INBOX: %w", from, to, ErrNoMailbox)
+		}
+	}
+	err := s.meta.Update(func(tx *bolt.Tx) error {
+		list := tx.Bucket(bucketMboxList)
+		if list.Get([]byte(from)) == nil {
+			return ErrNoMailbox
+		}
+		if list.Get([]byte(to)) != nil {
+			return ErrMailboxExists
+		}
+		type move struct {
+			old string
+			mb  Mailbox
+		}
+		var moves []move
+		c := list.Cursor()
+		for k, v := c.Seek([]byte(from)); k != nil && strings.HasPrefix(string(k), from); k, v = c.Next() {
+			name := string(k)
+			if name != from && !strings.HasPrefix(name, from+".") {
+				continue
+			}
+			var mb Mailbox
+			if err := json.Unmarshal(v, &mb); err != nil {
+				return err
+			}
+			moves = append(moves, move{old: name, mb: mb})
+		}
+		for _, m := range moves {
+			newName := to + strings.TrimPrefix(m.old, from)
+			if list.Get([]byte(newName)) != nil {
+				return fmt.Errorf("%w: %s", ErrMailboxExists, newName)
+			}
+			if err := list.Delete([]byte(m.old)); err != nil {
+				return err
+			}
+			m.mb.Name = newName
+			if oldOwner, newOwner := Owner(m.old), Owner(newName); oldOwner != newOwner && m.mb.ACL != nil {
+				rights := m.mb.ACL[oldOwner]
+				delete(m.mb.ACL, oldOwner)
+				if newOwner != "" && rights != "" {
+					m.mb.ACL[newOwner] = rights
+				}
+			}
+			v, err := json.Marshal(&m.mb)
+			if err != nil {
+				return err
+			}
+			if err := list.Put([]byte(newName), v); err != nil {
+				return err
+			}
+			if err := appendEvent(tx, &Event{Type: MailboxRename, Mailbox: newName, OldMailbox: m.old, MailboxID: m.mb.UniqueID, UIDValidity: m.mb.UIDValidity}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rename %s to %s: %w", from, to, err)
+	}
+	s.outbox.notify()
+	return nil
+}
+
+// Status returns the counters of a mailbox's index.
+func (s *Store) Status(mb *Mailbox) (*MailboxState, error) {
+	var st *MailboxState
+	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		var err error
+		st, err = readState(b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", mb.Name, err)
+	}
+	return st, nil
+}

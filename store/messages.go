@@ -1,0 +1,91 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Snapshot is a consistent view of a mailbox index at one moment: its
+// counters and every message in UID order.
+type Snapshot struct {
+	State    MailboxState
+	Messages []Message
+}
+
+// Snapshot reads a mailbox's whole index in one read transaction (SELECT).
+func (s *Store) Snapshot(mb *Mailbox) (*Snapshot, error) {
+	snap := &Snapshot{}
+	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		snap.State = *st
+		snap.Messages = make([]Message, 0, st.Exists)
+		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+			m, err := decodeMessage(v)
+			if err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			snap.Messages = append(snap.Messages, *m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", mb.Name, err)
+	}
+	return snap, nil
+}
+
+// ForEachMessage streams the index from UID from upward, stopping when fn
+// returns false. It reads no bodies.
+func (s *Store) ForEachMessage(mb *Mailbox, from uint32, fn func(*Message) bool) error {
+	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		c := b.Bucket(bucketMessages).Cursor()
+		for k, v := c.Seek(uidKey(from)); k != nil; k, v = c.Next() {
+			m, err := decodeMessage(v)
+			if err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			if !fn(m) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", mb.Name, err)
+	}
+	return nil
+}
+
+// GetMessage reads one index entry.
+func (s *Store) GetMessage(mb *Mailbox, uid uint32) (*Message, error) {
+	var m *Message
+	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		v := b.Bucket(bucketMessages).Get(uidKey(uid))
+		if v == nil {
+			return ErrNoMessage
+		}
+		var err error
+		m, err = decodeMessage(v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s uid %d: %w", mb.Name, uid, err)
+	}
+	return m, nil
+}

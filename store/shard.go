@@ -1,0 +1,70 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A shard is one bbolt file holding the indexes of the mailboxes assigned to
+// it, the records of applied deliveries, and its own event outbox. Keeping
+// all three in one file makes a delivery, its idempotency record and its
+// event one transaction.
+type shard struct {
+	id     int
+	db     *bolt.DB
+	commit *committer
+}
+
+var (
+	bucketMailboxes = []byte("mailboxes") // uniqueid → sub-bucket
+	bucketApplied   = []byte("applied")   // delivery key → uid record
+	bucketOutbox    = []byte("outbox")    // seq → event
+	keyState        = []byte("state")
+	bucketMessages  = []byte("messages") // uid → message record
+	bucketExpunged  = []byte("expunged") // uid → modseq of the expunge (QRESYNC)
+)
+
+func openShard(path string, id int, noSync bool) (*shard, error) {
+	db, err := openBolt(path, noSync)
+	if err != nil {
+		return nil, err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	return &shard{id: id, db: db, commit: newCommitter(db)}, nil
+}
+
+func (sh *shard) close() error {
+	sh.commit.stop()
+	<-sh.commit.exited
+	return sh.db.Close()
+}
+
+// mailboxBucket returns the bucket of the mailbox with the given unique id.
+func mailboxBucket(tx *bolt.Tx, uniqueID string) *bolt.Bucket {
+	return tx.Bucket(bucketMailboxes).Bucket([]byte(uniqueID))
+}
+
+func readState(mb *bolt.Bucket) (*MailboxState, error) {
+	v := mb.Get(keyState)
+	if v == nil {
+		return nil, errors.New("mailbox index has no state")
+	}
+	return decodeState(v)
+}
+
+func writeState(mb *bolt.Bucket, st *MailboxState) error {
+	return mb.Put(keyState, encodeState(st))
+}

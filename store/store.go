@@ -1,0 +1,157 @@
+// Package store is chapar's mail store: the mailbox list, users, ACLs and
+// subscriptions in one bbolt file, per-mailbox indexes in bbolt shards, and
+// message bodies as content-addressed files under each partition.
+//
+// The store is the one place that changes mail. Every change is committed
+// together with its change event in an outbox, so that events follow commits
+// even across a crash; notify drains the outbox (see Outbox).
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configures a Store. Paths are used as given.
+type Options struct {
+	// Dir holds mailboxes.db and the index shards (Cyrus's configdirectory).
+	Dir string
+	// Partitions maps a partition name to the directory holding its bodies.
+	Partitions map[string]string
+	// DefaultPartition is where new mailboxes go unless told otherwise.
+	DefaultPartition string
+	// Shards is the number of index files a new store is created with. An
+	// existing store keeps the number it was created with.
+	Shards int
+	// Logger receives the store's diagnostics; nil means slog.Default().
+	Logger *slog.Logger
+	// NoSync skips fsync; only for tests and benchmarks that say so.
+	NoSync bool
+}
+
+// Store is an open mail store. It is safe for concurrent use.
+type Store struct {
+	opts   Options
+	log    *slog.Logger
+	meta   *bolt.DB
+	shards []*shard
+	bodies map[string]*bodyDir
+
+	// metaMu serialises mailbox-list changes (create, delete, rename) so that
+	// the list and the shards never disagree about a mailbox.
+	metaMu sync.Mutex
+
+	outbox *outboxSignal
+}
+
+// Errors returned by the store, for callers to map onto protocol replies.
+var (
+	ErrNoMailbox     = errors.New("mailbox does not exist")
+	ErrMailboxExists = errors.New("mailbox already exists")
+	ErrNoUser        = errors.New("user does not exist")
+	ErrUserExists    = errors.New("user already exists")
+	ErrBadName       = errors.New("invalid mailbox name")
+	ErrNoMessage     = errors.New("no such message")
+	ErrNoPartition   = errors.New("no such partition")
+)
+
+// Open opens (creating if needed) the store described by opts.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("store: no directory given")
+	}
+	if opts.Shards <= 0 {
+		opts.Shards = 8
+	}
+	if opts.DefaultPartition == "" {
+		opts.DefaultPartition = "default"
+	}
+	if len(opts.Partitions) == 0 {
+		opts.Partitions = map[string]string{"default": filepath.Join(opts.Dir, "spool")}
+	}
+	if _, ok := opts.Partitions[opts.DefaultPartition]; !ok {
+		return nil, fmt.Errorf("store: default partition %q: %w", opts.DefaultPartition, ErrNoPartition)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "index"), 0o750); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{opts: opts, log: log, bodies: map[string]*bodyDir{}, outbox: newOutboxSignal()}
+	var err error
+	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.initMeta(opts.Shards)
+	if err != nil {
+		s.meta.Close()
+		return nil, err
+	}
+	for i := 0; i < n; i++ {
+		sh, err := openShard(filepath.Join(opts.Dir, "index", fmt.Sprintf("shard-%03d.db", i)), i, opts.NoSync)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.shards = append(s.shards, sh)
+	}
+	for name, dir := range opts.Partitions {
+		bd, err := openBodyDir(dir, opts.NoSync)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: partition %s: %w", name, err)
+		}
+		s.bodies[name] = bd
+	}
+	return s, nil
+}
+
+func openBolt(path string, noSync bool) (*bolt.DB, error) {
+	// A short lock timeout: a second process on the same files gets a clear
+	// error (the server holds them) instead of hanging.
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, NoSync: noSync})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("store: %s is locked by another process (is chapar serve running?): %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// ErrLocked means another process holds the store open.
+var ErrLocked = errors.New("store locked")
+
+// Close closes every file of the store.
+func (s *Store) Close() error {
+	var errs []error
+	for _, sh := range s.shards {
+		errs = append(errs, sh.close())
+	}
+	if s.meta != nil {
+		errs = append(errs, s.meta.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Partitions lists the configured partition names.
+func (s *Store) Partitions() []string {
+	names := make([]string, 0, len(s.opts.Partitions))
+	for n := range s.opts.Partitions {
+		names = append(names, n)
+	}
+	return names
+}
+
+// DefaultPartition names the partition new mailboxes go to.
+func (s *Store) DefaultPartition() string { return s.opts.DefaultPartition }

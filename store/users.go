@@ -1,0 +1,168 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// User is an account of the built-in user store (sasl_pwcheck_method: chapar).
+type User struct {
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"password_hash"`
+	Created      time.Time `json:"created"`
+}
+
+// NormalizeUser lower-cases the domain part; the local part keeps its case,
+// as Cyrus does unless told otherwise.
+func NormalizeUser(name string) string {
+	local, domain := splitUser(strings.TrimSpace(name))
+	if domain != "" {
+		return local + "@" + domain
+	}
+	return local
+}
+
+func validUserName(name string) error {
+	if name == "" || len(name) > 255 {
+		return fmt.Errorf("%w: user name length %d", ErrBadName, len(name))
+	}
+	for _, r := range name {
+		if r <= ' ' || r == 0x7f || r == '!' || r == '*' || r == '%' || r == '/' || r == '^' {
+			return fmt.Errorf("%w: character %q in user name", ErrBadName, r)
+		}
+	}
+	if strings.Count(name, "@") > 1 {
+		return fmt.Errorf("%w: user name with more than one @", ErrBadName)
+	}
+	return nil
+}
+
+// AddUser creates a user and its INBOX.
+func (s *Store) AddUser(name, password string) error {
+	name = NormalizeUser(name)
+	if err := validUserName(name); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	u := User{Name: name, PasswordHash: string(hash), Created: time.Now().UTC()}
+	err = s.meta.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		if b.Get([]byte(name)) != nil {
+			return ErrUserExists
+		}
+		v, err := json.Marshal(&u)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), v)
+	})
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	if _, err := s.CreateMailbox(UserInbox(name), CreateOptions{}); err != nil && !isExists(err) {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password.
+func (s *Store) SetPassword(name, password string) error {
+	name = NormalizeUser(name)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	return s.meta.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var u User
+		v := b.Get([]byte(name))
+		if v == nil {
+			return ErrNoUser
+		}
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		u.PasswordHash = string(hash)
+		v, err := json.Marshal(&u)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), v)
+	})
+}
+
+// GetUser returns a user, or ErrNoUser.
+func (s *Store) GetUser(name string) (*User, error) {
+	name = NormalizeUser(name)
+	var u *User
+	err := s.meta.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketUsers).Get([]byte(name))
+		if v == nil {
+			return ErrNoUser
+		}
+		u = new(User)
+		return json.Unmarshal(v, u)
+	})
+	return u, err
+}
+
+// Authenticate checks a password against the built-in user store.
+func (s *Store) Authenticate(name, password string) (bool, error) {
+	u, err := s.GetUser(name)
+	if err != nil {
+		return false, err
+	}
+	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil, nil
+}
+
+// ListUsers returns every user, sorted by name.
+func (s *Store) ListUsers() ([]User, error) {
+	var users []User
+	err := s.meta.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return fmt.Errorf("user %s: %w", k, err)
+			}
+			users = append(users, u)
+			return nil
+		})
+	})
+	return users, err
+}
+
+// DeleteUser removes a user and every mailbox it owns.
+func (s *Store) DeleteUser(name string) error {
+	name = NormalizeUser(name)
+	err := s.meta.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		if b.Get([]byte(name)) == nil {
+			return ErrNoUser
+		}
+		return b.Delete([]byte(name))
+	})
+	if err != nil {
+		return fmt.Errorf("delete user %s: %w", name, err)
+	}
+	inbox := UserInbox(name)
+	boxes, err := s.ListMailboxes(inbox)
+	if err != nil {
+		return err
+	}
+	// Children first, so that a crash half-way leaves no orphan below a
+	// deleted parent.
+	for i := len(boxes) - 1; i >= 0; i-- {
+		if err := s.DeleteMailbox(boxes[i].Name); err != nil && !isNoMailbox(err) {
+			return fmt.Errorf("delete user %s: %w", name, err)
+		}
+	}
+	return nil
+}
