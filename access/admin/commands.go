@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"chapar/store"
+)
+
+// Commands runs admin commands against an open store, whether the store is
+// the running server's (through the socket) or opened directly by the
+// command line when no server runs.
+type Commands struct {
+	Store *store.Store
+	Namer store.Namer
+}
+
+// Run executes one request.
+func (c *Commands) Run(req Request) (any, error) {
+	switch req.Cmd {
+	case CmdUserAdd:
+		var a UserArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return nil, c.Store.AddUser(a.Name, a.Password)
+	case CmdUserList:
+		users, err := c.Store.ListUsers()
+		names := make([]string, 0, len(users))
+		for _, u := range users {
+			names = append(names, u.Name)
+		}
+		return names, err
+	case CmdUserDelete:
+		var a UserArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return nil, c.Store.DeleteUser(a.Name)
+	case CmdMailboxCreate, CmdMailboxDelete, CmdMailboxRename, CmdMbexamine:
+		var a MailboxArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.mailbox(req.Cmd, a)
+	case CmdMboxlist:
+		return c.mboxlist()
+	case CmdCheck:
+		problems, err := c.Store.Check()
+		if problems == nil {
+			problems = []string{}
+		}
+		return problems, err
+	}
+	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
+}
+
+func decode(req Request, v any) error {
+	if len(req.Args) == 0 {
+		return fmt.Errorf("%s: missing arguments", req.Cmd)
+	}
+	if err := json.Unmarshal(req.Args, v); err != nil {
+		return fmt.Errorf("%s: bad arguments: %w", req.Cmd, err)
+	}
+	return nil
+}
+
+func (c *Commands) mailbox(cmd string, a MailboxArgs) (any, error) {
+	name, err := c.Namer.Internal(a.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Name, err)
+	}
+	switch cmd {
+	case CmdMailboxCreate:
+		_, err := c.Store.CreateMailbox(name, store.CreateOptions{Partition: a.Partition})
+		return nil, err
+	case CmdMailboxDelete:
+		return nil, c.Store.DeleteMailbox(name)
+	case CmdMailboxRename:
+		to, err := c.Namer.Internal(a.NewName)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.NewName, err)
+		}
+		return nil, c.Store.RenameMailbox(name, to)
+	}
+	return c.examine(name)
+}
+
+func (c *Commands) mboxlist() ([]MboxlistEntry, error) {
+	boxes, err := c.Store.ListMailboxes("")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MboxlistEntry, 0, len(boxes))
+	for i := range boxes {
+		mb := &boxes[i]
+		st, err := c.Store.Status(mb)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MboxlistEntry{
+			Name: mb.Name, External: c.Namer.External(mb.Name), UniqueID: mb.UniqueID, Partition: mb.Partition,
+			Messages: st.Exists, Size: st.Size, UIDValidity: mb.UIDValidity, UIDNext: st.UIDNext, ACL: mb.ACL,
+		})
+	}
+	return out, nil
+}
+
+func (c *Commands) examine(name string) (*Examination, error) {
+	mb, err := c.Store.GetMailbox(name)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := c.Store.Snapshot(mb)
+	if err != nil {
+		return nil, err
+	}
+	ex := &Examination{
+		Mailbox: c.Namer.External(name), Internal: name, UniqueID: mb.UniqueID,
+		UIDValidity: snap.State.UIDValidity, UIDNext: snap.State.UIDNext,
+		HighestModSeq: snap.State.HighestModSeq, Exists: snap.State.Exists,
+		Messages: make([]ExaminedRecord, 0, len(snap.Messages)),
+	}
+	for _, m := range snap.Messages {
+		flags := m.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		ex.Messages = append(ex.Messages, ExaminedRecord{
+			UID: m.UID, Size: m.Size, Flags: flags, InternalDate: m.InternalDate.UTC().Format(time.RFC3339),
+			ModSeq: m.ModSeq, MessageID: m.MessageID, Body: m.Body,
+		})
+	}
+	return ex, nil
+}

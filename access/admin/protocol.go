@@ -1,0 +1,83 @@
+// Package admin is chapar's administration service: a Unix socket under
+// configdirectory on which the admin commands (chapar user, mailbox,
+// mboxlist, mbexamine, check) reach the running server, since the server
+// holds the store's files locked. One JSON request per line, one JSON
+// response per line.
+package admin
+
+import "encoding/json"
+
+// Request is one admin command.
+type Request struct {
+	Cmd  string          `json:"cmd"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// Response carries a result or an error message.
+type Response struct {
+	OK     bool            `json:"ok"`
+	Error  string          `json:"error,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+// The commands and their arguments.
+const (
+	CmdUserAdd       = "user.add"       // UserArgs
+	CmdUserList      = "user.list"      // none → []string
+	CmdUserDelete    = "user.delete"    // UserArgs
+	CmdMailboxCreate = "mailbox.create" // MailboxArgs
+	CmdMailboxDelete = "mailbox.delete" // MailboxArgs
+	CmdMailboxRename = "mailbox.rename" // MailboxArgs with NewName
+	CmdMboxlist      = "mboxlist"       // none → []MboxlistEntry
+	CmdMbexamine     = "mbexamine"      // MailboxArgs → Examination
+	CmdCheck         = "check"          // none → []string problems
+)
+
+// UserArgs names a user, with a password for user.add.
+type UserArgs struct {
+	Name     string `json:"name"`
+	Password string `json:"password,omitempty"`
+}
+
+// MailboxArgs names a mailbox as an administrator types it (cyradm's form).
+type MailboxArgs struct {
+	Name      string `json:"name"`
+	NewName   string `json:"new_name,omitempty"`
+	Partition string `json:"partition,omitempty"`
+}
+
+// MboxlistEntry is one line of mboxlist (Cyrus's ctl_mboxlist -d, plus counts).
+type MboxlistEntry struct {
+	Name        string            `json:"name"`     // internal
+	External    string            `json:"external"` // as an administrator types it
+	UniqueID    string            `json:"uniqueid"`
+	Partition   string            `json:"partition"`
+	Messages    uint32            `json:"messages"`
+	Size        int64             `json:"size"`
+	UIDValidity uint32            `json:"uidvalidity"`
+	UIDNext     uint32            `json:"uidnext"`
+	ACL         map[string]string `json:"acl,omitempty"`
+}
+
+// Examination is mbexamine's view of one mailbox.
+type Examination struct {
+	Mailbox       string           `json:"mailbox"`
+	Internal      string           `json:"internal"`
+	UniqueID      string           `json:"uniqueid"`
+	UIDValidity   uint32           `json:"uidvalidity"`
+	UIDNext       uint32           `json:"uidnext"`
+	HighestModSeq uint64           `json:"highestmodseq"`
+	Exists        uint32           `json:"exists"`
+	Messages      []ExaminedRecord `json:"messages"`
+}
+
+// ExaminedRecord is one index record as mbexamine prints it.
+type ExaminedRecord struct {
+	UID          uint32   `json:"uid"`
+	Size         int64    `json:"size"`
+	Flags        []string `json:"flags"`
+	InternalDate string   `json:"internaldate"`
+	ModSeq       uint64   `json:"modseq"`
+	MessageID    string   `json:"message_id"`
+	Body         string   `json:"body"`
+}

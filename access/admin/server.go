@@ -1,0 +1,108 @@
+package admin
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Server answers admin requests on a Unix socket. The socket is created
+// with mode 0600: whoever can reach it administers the store.
+type Server struct {
+	Commands *Commands
+	Log      *slog.Logger
+
+	mu sync.Mutex
+	l  net.Listener
+}
+
+// Listen creates the socket, replacing a stale one.
+func (s *Server) Listen(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, errors.New("admin socket " + path + " is in use: is another chapar serve running?")
+	}
+	os.Remove(path)
+	old := umask(0o177)
+	l, err := net.Listen("unix", path)
+	umask(old)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.l = l
+	s.mu.Unlock()
+	return l, nil
+}
+
+// Serve answers requests until the listener closes.
+func (s *Server) Serve(l net.Listener) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		go s.serveConn(c)
+	}
+}
+
+// Close stops listening.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.l == nil {
+		return nil
+	}
+	return s.l.Close()
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	enc := json.NewEncoder(c)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return
+		}
+		var req Request
+		var resp Response
+		if err := json.Unmarshal(line, &req); err != nil {
+			resp.Error = "bad request: " + err.Error()
+		} else {
+			resp = Execute(s.Commands, req)
+			s.Log.Info("admin", "cmd", req.Cmd, "ok", resp.OK, "error", resp.Error)
+		}
+		if err := enc.Encode(&resp); err != nil {
+			return
+		}
+	}
+}
+
+// Execute runs a request and packs its response.
+func Execute(c *Commands, req Request) Response {
+	result, err := c.Run(req)
+	if err != nil {
+		return Response{Error: err.Error()}
+	}
+	resp := Response{OK: true}
+	if result != nil {
+		data, err := json.Marshal(result)
+		if err != nil {
+			return Response{Error: err.Error()}
+		}
+		resp.Result = data
+	}
+	return resp
+}

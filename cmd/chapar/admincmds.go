@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"chapar/access/admin"
+	"chapar/store"
+)
+
+// adminMain runs an admin command: through the running server's socket, or,
+// when no server runs, on the store directly (whose files are then free).
+func adminMain(group string, args []string) error {
+	fs := flag.NewFlagSet(group, flag.ExitOnError)
+	confPath := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	partition := fs.String("partition", "", "partition for mailbox create")
+	// Flags may come after the positional words (chapar user add bob --password-stdin).
+	var words []string
+	rest := args
+	for len(rest) > 0 {
+		fs.Parse(rest)
+		rest = fs.Args()
+		if len(rest) > 0 {
+			words = append(words, rest[0])
+			rest = rest[1:]
+		}
+	}
+	log := newLogger("warn")
+	cfg, err := loadConfig(*confPath, log)
+	if err != nil {
+		return err
+	}
+	req, err := buildRequest(group, words, *pwStdin, *partition)
+	if err != nil {
+		return err
+	}
+	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
+		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
+			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}}, func() { st.Close() }, nil
+	})
+	if err != nil {
+		return err
+	}
+	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
+}
+
+func buildRequest(group string, words []string, pwStdin bool, partition string) (admin.Request, error) {
+	need := func(n int, use string) error {
+		if len(words) != n {
+			return fmt.Errorf("usage: chapar %s", use)
+		}
+		return nil
+	}
+	var cmd string
+	var args any
+	switch group {
+	case "user":
+		if len(words) == 0 {
+			return admin.Request{}, errors.New("usage: chapar user add|list|delete ...")
+		}
+		switch words[0] {
+		case "add":
+			if err := need(2, "user add NAME --password-stdin"); err != nil {
+				return admin.Request{}, err
+			}
+			if !pwStdin {
+				return admin.Request{}, errors.New("user add: give the password on standard input with --password-stdin")
+			}
+			pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			if err != nil && err != io.EOF {
+				return admin.Request{}, err
+			}
+			pw = strings.TrimRight(pw, "\r\n")
+			if pw == "" {
+				return admin.Request{}, errors.New("user add: empty password")
+			}
+			cmd, args = admin.CmdUserAdd, admin.UserArgs{Name: words[1], Password: pw}
+		case "list":
+			cmd = admin.CmdUserList
+		case "delete":
+			if err := need(2, "user delete NAME"); err != nil {
+				return admin.Request{}, err
+			}
+			cmd, args = admin.CmdUserDelete, admin.UserArgs{Name: words[1]}
+		default:
+			return admin.Request{}, fmt.Errorf("user: unknown subcommand %q", words[0])
+		}
+	case "mailbox":
+		if len(words) == 0 {
+			return admin.Request{}, errors.New("usage: chapar mailbox create|delete|rename NAME [NEWNAME]")
+		}
+		switch words[0] {
+		case "create":
+			if err := need(2, "mailbox create NAME"); err != nil {
+				return admin.Request{}, err
+			}
+			cmd, args = admin.CmdMailboxCreate, admin.MailboxArgs{Name: words[1], Partition: partition}
+		case "delete":
+			if err := need(2, "mailbox delete NAME"); err != nil {
+				return admin.Request{}, err
+			}
+			cmd, args = admin.CmdMailboxDelete, admin.MailboxArgs{Name: words[1]}
+		case "rename":
+			if err := need(3, "mailbox rename NAME NEWNAME"); err != nil {
+				return admin.Request{}, err
+			}
+			cmd, args = admin.CmdMailboxRename, admin.MailboxArgs{Name: words[1], NewName: words[2]}
+		default:
+			return admin.Request{}, fmt.Errorf("mailbox: unknown subcommand %q", words[0])
+		}
+	case "mboxlist":
+		cmd = admin.CmdMboxlist
+	case "mbexamine":
+		if err := need(1, "mbexamine MAILBOX [--json]"); err != nil {
+			return admin.Request{}, err
+		}
+		cmd, args = admin.CmdMbexamine, admin.MailboxArgs{Name: words[0]}
+	case "check":
+		cmd = admin.CmdCheck
+	}
+	req := admin.Request{Cmd: cmd}
+	if args != nil {
+		data, err := json.Marshal(args)
+		if err != nil {
+			return req, err
+		}
+		req.Args = data
+	}
+	return req, nil
+}
+
+// callOrOpen asks the server; if none runs, it opens the store itself.
+func callOrOpen(socket string, req admin.Request, open func() (*admin.Commands, func(), error)) (admin.Response, error) {
+	var raw json.RawMessage
+	err := admin.Call(socket, req.Cmd, req.Args, &raw)
+	if err == nil {
+		return admin.Response{OK: true, Result: raw}, nil
+	}
+	if !errors.Is(err, admin.ErrNotRunning) {
+		return admin.Response{}, err
+	}
+	cmds, done, oerr := open()
+	if oerr != nil {
+		if errors.Is(oerr, store.ErrLocked) {
+			return admin.Response{}, fmt.Errorf("the store is locked by a running chapar whose admin socket %s does not answer: %w", socket, oerr)
+		}
+		return admin.Response{}, oerr
+	}
+	defer done()
+	fmt.Fprintln(os.Stderr, "chapar: no server answers on", socket+"; working on the store directly")
+	resp := admin.Execute(cmds, req)
+	if !resp.OK {
+		return resp, errors.New(resp.Error)
+	}
+	return resp, nil
+}
+
+func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) error {
+	if asJSON {
+		if len(resp.Result) == 0 {
+			resp.Result = json.RawMessage("null")
+		}
+		_, err := fmt.Fprintf(w, "%s\n", resp.Result)
+		return err
+	}
+	switch cmd {
+	case admin.CmdUserList, admin.CmdCheck:
+		var lines []string
+		if err := admin.Decode(resp, &lines); err != nil {
+			return err
+		}
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+		if cmd == admin.CmdCheck {
+			if len(lines) > 0 {
+				return fmt.Errorf("check: %d problem(s)", len(lines))
+			}
+			fmt.Fprintln(w, "store is consistent")
+		}
+	case admin.CmdMboxlist:
+		var list []admin.MboxlistEntry
+		if err := admin.Decode(resp, &list); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tPARTITION\tMESSAGES\tUIDVALIDITY\tUIDNEXT")
+		for _, e := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", e.Name, e.Partition, e.Messages, e.UIDValidity, e.UIDNext)
+		}
+		return tw.Flush()
+	case admin.CmdMbexamine:
+		var ex admin.Examination
+		if err := admin.Decode(resp, &ex); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Mailbox: %s (%s)\n  UIDVALIDITY: %d  UIDNEXT: %d  HIGHESTMODSEQ: %d  Exists: %d\n",
+			ex.Mailbox, ex.Internal, ex.UIDValidity, ex.UIDNext, ex.HighestModSeq, ex.Exists)
+		for _, m := range ex.Messages {
+			fmt.Fprintf(w, "  UID %d  size %d  modseq %d  %s  flags %v  %s\n", m.UID, m.Size, m.ModSeq, m.InternalDate, m.Flags, m.MessageID)
+		}
+	default:
+		fmt.Fprintln(w, "ok")
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+// Command chapar is the whole mail system in one binary: `chapar serve`
+// runs it, the other commands administer it.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage: chapar <command> [-C imapd.conf] [arguments]
+
+commands:
+  serve                          run the server (LMTP, pipeline, IMAP, admin socket)
+  user add NAME --password-stdin create a user and its INBOX
+  user list                      list users
+  user delete NAME               delete a user and all its mailboxes
+  mailbox create NAME [--partition P]
+  mailbox delete NAME
+  mailbox rename NAME NEWNAME    names as cyradm takes them (user/alice/Work)
+  mboxlist [--json]              the mailbox list, like ctl_mboxlist -d
+  mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
+  check                          verify the store's consistency
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "user", "mailbox", "mboxlist", "mbexamine", "check":
+		err = adminMain(os.Args[1], os.Args[2:])
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "chapar: unknown command %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chapar:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"chapar/access/admin"
+	"chapar/config"
+	"chapar/deliver"
+	"chapar/filter"
+	"chapar/ingest"
+	"chapar/notify"
+	"chapar/pipeline"
+	"chapar/store"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	confPath := configFlag(fs)
+	fs.Parse(args)
+	boot := newLogger("info")
+	cfg, err := loadConfig(*confPath, boot)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	if cfg.SASLPwcheckMethod == "alwaystrue" {
+		log.Warn("sasl_pwcheck_method: alwaystrue — ANY PASSWORD IS ACCEPTED; for test rigs only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	n.close()
+	return nil
+}
+
+// node is one running chapar process: whichever stages the configuration
+// asks for, wired to one store and one JetStream connection.
+type node struct {
+	log     *slog.Logger
+	store   *store.Store
+	engine  *pipeline.Engine
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func() error
+}
+
+func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *node, err error) {
+	ctx, cancel := context.WithCancel(parent)
+	n := &node{log: log, cancel: cancel}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	n.store, err = store.Open(store.Options{
+		Dir:              cfg.ConfigDirectory,
+		Partitions:       cfg.Partitions,
+		DefaultPartition: cfg.DefaultPartition,
+		Shards:           cfg.IndexShards,
+		Logger:           log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.engine, err = pipeline.Start(ctx, pipeline.EngineConfig{
+		URL:          cfg.NATSURL,
+		StoreDir:     filepath.Join(cfg.ConfigDirectory, "jetstream"),
+		Listen:       cfg.NATSListen,
+		SyncAlways:   cfg.JetStreamSyncInterval() == 0,
+		SyncInterval: cfg.JetStreamSyncInterval(),
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Runs("notify") {
+		p := &notify.Publisher{Store: n.store, JS: n.engine.JS, Log: log.With("service", "notify")}
+		n.goRun("notify", func() error { return p.Run(ctx) })
+	}
+	if cfg.Runs("filter") {
+		if err := n.startFilters(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Runs("deliver") {
+		if err := n.startDeliver(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Runs("lmtp") {
+		if err := n.startLMTP(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Runs("imap") {
+		if err := n.startIMAP(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.startAdmin(cfg); err != nil {
+		return nil, err
+	}
+	n.goRun("prune", func() error { return n.pruneLoop(ctx) })
+	log.Info("chapar ready", "configdirectory", cfg.ConfigDirectory, "lmtp", cfg.LMTPListen, "imap", cfg.IMAPListen)
+	return n, nil
+}
+
+func (n *node) goRun(name string, fn func() error) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := fn(); err != nil {
+			n.log.Error("service stopped", "service", name, "err", err)
+		}
+	}()
+}
+
+func (n *node) startFilters(ctx context.Context, cfg *config.Config) error {
+	plus := &filter.PlusAddress{Store: n.store, UnixHierarchySep: cfg.UnixHierarchySep,
+		FuzzyMatch: rawBool(cfg, "lmtp_fuzzy_mailbox_match")}
+	dup := &filter.Duplicate{}
+	if cfg.DuplicateSuppression {
+		kv, err := pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire)
+		if err != nil {
+			return err
+		}
+		dup.KV = kv
+	}
+	for part := range cfg.Partitions {
+		n.runStage(ctx, pipeline.StagePlusAddress, part, 4, plus)
+		n.runStage(ctx, pipeline.StageDuplicate, part, 4, dup)
+	}
+	return nil
+}
+
+func (n *node) startDeliver(ctx context.Context, cfg *config.Config) error {
+	w := &deliver.Writer{Store: n.store}
+	if cfg.DuplicateSuppression {
+		kv, err := pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire)
+		if err != nil {
+			return err
+		}
+		w.Duplicates = kv
+	}
+	for part := range cfg.Partitions {
+		// Many workers so that concurrent deliveries share one commit.
+		n.runStage(ctx, pipeline.StageDeliver, part, 32, w)
+	}
+	return nil
+}
+
+func (n *node) runStage(ctx context.Context, stage, part string, workers int, s pipeline.Stage) {
+	r := pipeline.NewRunner(n.engine, pipeline.RunnerConfig{Stage: stage, Partition: part, Workers: workers, Log: n.log}, s)
+	n.goRun(stage, func() error { return r.Run(ctx) })
+}
+
+func (n *node) startLMTP(cfg *config.Config) error {
+	srv := ingest.NewServer(ingest.Config{
+		Store:          n.store,
+		JS:             n.engine.JS,
+		Conn:           n.engine.Conn,
+		Hostname:       cfg.ServerName,
+		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
+		OutcomeWait:    cfg.LMTPOutcomeWait,
+		VirtDomains:    cfg.VirtDomains,
+		DefaultDomain:  cfg.DefaultDomain,
+		PostUser:       cfg.PostUser,
+		DowncaseRcpt:   !rawFalse(cfg, "lmtp_downcase_rcpt"),
+		Log:            n.log.With("service", "lmtp"),
+	})
+	n.closers = append(n.closers, srv.Close)
+	return n.listen("lmtp", cfg.LMTPListen, srv.Serve)
+}
+
+// listen opens every address (host:port, or an absolute Unix socket path)
+// and serves each on its own goroutine.
+func (n *node) listen(service string, addrs []string, serveFn func(net.Listener) error) error {
+	for _, addr := range addrs {
+		l, err := listenAddr(addr)
+		if err != nil {
+			return fmt.Errorf("%s listen %s: %w", service, addr, err)
+		}
+		n.log.Info("listening", "service", service, "addr", addr)
+		n.goRun(service, func() error {
+			err := serveFn(l)
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		})
+	}
+	return nil
+}
+
+func listenAddr(addr string) (net.Listener, error) {
+	if config.ListenNetwork(addr) == "unix" {
+		if err := os.MkdirAll(filepath.Dir(addr), 0o750); err != nil {
+			return nil, err
+		}
+		if c, err := net.Dial("unix", addr); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%s is in use", addr)
+		}
+		os.Remove(addr)
+		return net.Listen("unix", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func (n *node) startAdmin(cfg *config.Config) error {
+	srv := &admin.Server{
+		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}},
+		Log:      n.log.With("service", "admin"),
+	}
+	l, err := srv.Listen(cfg.AdminSocket)
+	if err != nil {
+		return err
+	}
+	n.closers = append(n.closers, srv.Close)
+	n.goRun("admin", func() error { return srv.Serve(l) })
+	return nil
+}
+
+// pruneLoop forgets delivery idempotency records a week old: no job waits
+// in the pipeline that long without an operator noticing.
+func (n *node) pruneLoop(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if k, err := n.store.PruneApplied(7 * 24 * time.Hour); err != nil {
+				n.log.Warn("pruning delivery records", "err", err)
+			} else if k > 0 {
+				n.log.Info("pruned delivery records", "count", k)
+			}
+		}
+	}
+}
+
+func (n *node) close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+	n.cancel()
+	n.wg.Wait()
+	if n.engine != nil {
+		n.engine.Close()
+	}
+	if n.store != nil {
+		n.store.Close()
+	}
+}
+
+func rawBool(cfg *config.Config, key string) bool {
+	switch cfg.Raw[key] {
+	case "1", "yes", "on", "true", "t", "y":
+		return true
+	}
+	return false
+}
+
+func rawFalse(cfg *config.Config, key string) bool {
+	switch cfg.Raw[key] {
+	case "0", "no", "off", "false", "f", "n":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+// Package deliver is the pipeline's last stage and the only writer of
+// delivered mail into the store.
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"chapar/pipeline"
+	"chapar/store"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Writer delivers each pending recipient of a job into its mailbox. Replays
+// are harmless: every (job, recipient) is a store idempotency key.
+type Writer struct {
+	Store *store.Store
+	// Duplicates, when set, receives the duplicate-suppression mark of
+	// every recipient the duplicate stage asked for.
+	Duplicates jetstream.KeyValue
+}
+
+// Process implements pipeline.Stage.
+func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
+	for _, i := range job.Pending() {
+		r := &job.Recipients[i]
+		d, err := w.deliverOne(job, i, r.Mailbox)
+		if errors.Is(err, store.ErrNoMailbox) && r.Mailbox != store.UserInbox(r.User) && r.User != "" {
+			// The folder went away after it was chosen: INBOX, as Cyrus.
+			d, err = w.deliverOne(job, i, store.UserInbox(r.User))
+		}
+		switch {
+		case errors.Is(err, store.ErrNoMailbox):
+			r.Done = true
+			r.Result = pipeline.Result{Code: 550, Enhanced: "5.1.1", Text: "Mailbox unknown"}
+			continue
+		case err != nil:
+			return fmt.Errorf("deliver job %s to %s: %w", job.ID, r.Mailbox, err)
+		}
+		if r.DupKey != "" && w.Duplicates != nil {
+			if _, err := w.Duplicates.Put(ctx, r.DupKey, []byte(job.ID)); err != nil {
+				return fmt.Errorf("deliver job %s: duplicate mark: %w", job.ID, err)
+			}
+		}
+		r.Done = true
+		r.Mailbox = d.Mailbox.Name
+		r.Result = pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok"}
+	}
+	return nil
+}
+
+func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string) (store.Delivered, error) {
+	return w.Store.Deliver(store.Delivery{
+		Key:     job.ID + "/" + strconv.Itoa(i),
+		Mailbox: mailbox,
+		Message: store.NewMessage{
+			Body:         job.Body,
+			InternalDate: job.Received,
+			MessageID:    job.MessageID,
+		},
+		Service: "lmtpd",
+	})
+}

@@ -1,0 +1,67 @@
+package filter
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"chapar/pipeline"
+	"chapar/store"
+)
+
+// PlusAddress files "user+detail@domain" into the user's mailbox named by
+// the detail when it exists, and into INBOX otherwise (Cyrus's plus
+// addressing). Under unixhierarchysep the detail is written as the client
+// sees names ("Work/Sub"); a '.' in it is part of a name.
+//
+// The poster's 'p' right on the target is checked once ACLs arrive; until
+// then the owner may always post to their own folders.
+type PlusAddress struct {
+	Store            *store.Store
+	UnixHierarchySep bool
+	// FuzzyMatch is Cyrus's lmtp_fuzzy_mailbox_match: compare names without
+	// regard to case when no exact match exists.
+	FuzzyMatch bool
+}
+
+// Process implements pipeline.Stage.
+func (p *PlusAddress) Process(ctx context.Context, job *pipeline.Job) error {
+	for _, i := range job.Pending() {
+		r := &job.Recipients[i]
+		if r.Detail == "" || r.User == "" {
+			continue
+		}
+		target, err := p.target(r)
+		if err != nil {
+			return err
+		}
+		r.Mailbox = target
+	}
+	return nil
+}
+
+func (p *PlusAddress) target(r *pipeline.Recipient) (string, error) {
+	inbox := store.UserInbox(r.User)
+	sub, err := (store.Namer{UnixHierarchySep: p.UnixHierarchySep}).Internal(r.Detail)
+	if err != nil {
+		return inbox, nil // a detail no mailbox can have
+	}
+	name := inbox + "." + sub
+	if _, err := p.Store.GetMailbox(name); err == nil {
+		return name, nil
+	} else if !errors.Is(err, store.ErrNoMailbox) {
+		return "", err
+	}
+	if p.FuzzyMatch {
+		boxes, err := p.Store.ListMailboxes(inbox)
+		if err != nil {
+			return "", err
+		}
+		for _, mb := range boxes {
+			if strings.EqualFold(mb.Name, name) {
+				return mb.Name, nil
+			}
+		}
+	}
+	return inbox, nil
+}

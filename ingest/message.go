@@ -1,0 +1,95 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/textproto"
+	"strings"
+)
+
+// maxHeaderLine is RFC 5322 §2.1.1's limit on a line, without its CRLF.
+const maxHeaderLine = 998
+
+// errTooBig is returned by readMessage when the limit is passed.
+var errTooBig = fmt.Errorf("message exceeds the size limit")
+
+// readMessage reads the DATA content, turning bare LF line endings into
+// CRLF (what the store keeps on disk and IMAP serves), and refuses what the
+// store must not keep: NUL bytes, and header lines over 998 octets.
+func readMessage(r io.Reader, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = 1<<63 - 1
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	var out bytes.Buffer
+	inHeader := true
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: keep reading it in pieces.
+			if inHeader {
+				return nil, &contentError{"5.6.0", "header line longer than 998 octets"}
+			}
+			if bytes.IndexByte(line, 0) >= 0 {
+				return nil, &contentError{"5.6.0", "message contains NUL characters"}
+			}
+			out.Write(line)
+			if int64(out.Len()) > limit {
+				return nil, errTooBig
+			}
+			continue
+		}
+		if len(line) > 0 {
+			if bytes.IndexByte(line, 0) >= 0 {
+				return nil, &contentError{"5.6.0", "message contains NUL characters"}
+			}
+			content := bytes.TrimRight(line, "\r\n")
+			if inHeader {
+				if len(content) == 0 {
+					inHeader = false
+				} else if len(content) > maxHeaderLine {
+					return nil, &contentError{"5.6.0", "header line longer than 998 octets"}
+				}
+			}
+			out.Write(content)
+			if line[len(line)-1] == '\n' {
+				out.WriteString("\r\n")
+			}
+			if int64(out.Len()) > limit {
+				return nil, errTooBig
+			}
+		}
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// contentError refuses a message for what it contains (RFC 3463 X.6.x).
+type contentError struct {
+	enhanced string
+	text     string
+}
+
+func (e *contentError) Error() string { return e.text }
+
+// messageID returns the Message-ID header's value, or "".
+func messageID(msg []byte) string {
+	end := bytes.Index(msg, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(msg)
+	} else {
+		end += 2
+	}
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(msg[:end:end], "\r\n"...))))
+	h, err := tp.ReadMIMEHeader()
+	if err != nil && len(h) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(h.Get("Message-Id"))
+}

@@ -1,0 +1,60 @@
+package ingest
+
+import (
+	"errors"
+	"strings"
+
+	"chapar/pipeline"
+	"chapar/store"
+
+	"github.com/emersion/go-smtp"
+)
+
+// resolve maps an RCPT TO address onto an account and its INBOX (or, for
+// the postuser, a shared folder), refusing unknown ones with 550 5.1.1.
+func (s *Server) resolve(to string) (pipeline.Recipient, error) {
+	addr, err := ParseAddress(to)
+	if err != nil {
+		return pipeline.Recipient{}, &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax: " + err.Error()}
+	}
+	if s.cfg.DowncaseRcpt {
+		addr.Local = strings.ToLower(addr.Local)
+	}
+	r := pipeline.Recipient{Address: to, Detail: addr.Detail}
+	if s.cfg.PostUser != "" && addr.Local == s.cfg.PostUser && addr.Detail != "" {
+		name, err := (store.Namer{UnixHierarchySep: true}).Internal(addr.Detail)
+		if err == nil && store.Owner(name) == "" {
+			if _, err := s.cfg.Store.GetMailbox(name); err == nil {
+				r.Mailbox, r.Detail = name, ""
+				return r, nil
+			}
+		}
+		return r, unknownRecipient()
+	}
+	r.User = s.account(addr)
+	r.Mailbox = store.UserInbox(r.User)
+	if _, err := s.cfg.Store.GetMailbox(r.Mailbox); err != nil {
+		if errors.Is(err, store.ErrNoMailbox) {
+			return r, unknownRecipient()
+		}
+		s.cfg.Log.Warn("recipient lookup failed", "rcpt", to, "err", err)
+		return r, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure looking up the mailbox"}
+	}
+	return r, nil
+}
+
+// account applies virtdomains: off ignores the domain, userid and on keep
+// it unless it is the defaultdomain (Cyrus's rules).
+func (s *Server) account(a Address) string {
+	if s.cfg.VirtDomains == "off" || s.cfg.VirtDomains == "" || a.Domain == "" {
+		return a.Local
+	}
+	if strings.EqualFold(a.Domain, s.cfg.DefaultDomain) {
+		return a.Local
+	}
+	return a.Local + "@" + a.Domain
+}
+
+func unknownRecipient() error {
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Mailbox unknown"}
+}

@@ -1,0 +1,96 @@
+// Package ingest is chapar's LMTP service (RFC 2033): it checks recipients
+// against the mailbox list, takes the message, and publishes one job per
+// transaction to the pipeline, answering 250 only once the job is durable.
+package ingest
+
+import (
+	"context"
+	"fmt"
+
+	"log/slog"
+	"net"
+	"time"
+
+	"chapar/pipeline"
+	"chapar/store"
+
+	"github.com/emersion/go-smtp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config configures the LMTP service.
+type Config struct {
+	Store    *store.Store
+	JS       jetstream.JetStream
+	Conn     *nats.Conn
+	Hostname string
+	// MaxMessageSize bounds DATA (552 5.3.4 past it).
+	MaxMessageSize int64
+	// OutcomeWait is how long DATA waits for the pipeline's per-recipient
+	// outcome before answering on the durable queue alone.
+	OutcomeWait time.Duration
+	// VirtDomains is Cyrus's virtdomains: "off", "userid" or "on".
+	VirtDomains   string
+	DefaultDomain string
+	// PostUser is Cyrus's postuser: "postuser+folder" posts to the shared
+	// folder "folder".
+	PostUser string
+	// DowncaseRcpt is Cyrus's lmtp_downcase_rcpt.
+	DowncaseRcpt bool
+	Log          *slog.Logger
+}
+
+// Server serves LMTP on any number of listeners.
+type Server struct {
+	cfg  Config
+	smtp *smtp.Server
+}
+
+// NewServer builds the LMTP server.
+func NewServer(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg}
+	srv := smtp.NewServer(&backend{s: s})
+	srv.LMTP = true
+	srv.Domain = cfg.Hostname
+	srv.MaxMessageBytes = cfg.MaxMessageSize
+	srv.MaxRecipients = 1000
+	srv.MaxLineLength = 4000
+	srv.ReadTimeout = 10 * time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.ErrorLog = slogAdapter{cfg.Log}
+	s.smtp = srv
+	return s
+}
+
+// Serve accepts LMTP connections on l until Close.
+func (s *Server) Serve(l net.Listener) error { return s.smtp.Serve(l) }
+
+// Close stops accepting and closes open sessions.
+func (s *Server) Close() error { return s.smtp.Close() }
+
+type backend struct{ s *Server }
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: b.s, remote: c.Conn().RemoteAddr().String()}, nil
+}
+
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Printf(format string, v ...any) { a.log.Warn(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Println(v ...any)               { a.log.Warn(fmt.Sprint(v...)) }
+
+// publish makes a job durable in the pipeline. The job id is the message
+// id, so a retried publish cannot queue the job twice.
+func (s *Server) publish(ctx context.Context, job *pipeline.Job) error {
+	data, err := job.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = s.cfg.JS.Publish(ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
+		jetstream.WithMsgID(job.ID))
+	return err
+}

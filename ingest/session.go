@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"chapar/pipeline"
+
+	"github.com/emersion/go-smtp"
+	"github.com/nats-io/nats.go"
+)
+
+// session is one LMTP connection's transaction state.
+type session struct {
+	s      *Server
+	remote string
+	from   string
+	rcpts  []rcpt
+}
+
+type rcpt struct {
+	given string // as the MTA wrote it, the key go-smtp reports status by
+	pipeline.Recipient
+}
+
+func (ss *session) Reset() {
+	ss.from = ""
+	ss.rcpts = nil
+}
+
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) AuthPlain(username, password string) error {
+	return &smtp.SMTPError{Code: 502, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "AUTH not supported"}
+}
+
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	ss.Reset()
+	ss.from = from
+	return nil
+}
+
+// Rcpt checks that the recipient's mailbox exists, as Cyrus's lmtpd does
+// before DATA (RFC 2033 §4.2).
+func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	r, err := ss.s.resolve(to)
+	if err != nil {
+		return err
+	}
+	ss.rcpts = append(ss.rcpts, rcpt{given: to, Recipient: r})
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "LMTP needs per-recipient data"}
+}
+
+// LMTPData answers once per recipient (RFC 2033 §4.2).
+func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	cfg := &ss.s.cfg
+	body, err := readMessage(r, cfg.MaxMessageSize)
+	var content *contentError
+	switch {
+	case errors.As(err, &content):
+		return &smtp.SMTPError{Code: 554, EnhancedCode: enhanced(content.enhanced), Message: content.text}
+	case errors.Is(err, errTooBig), errors.Is(err, smtp.ErrDataTooLarge):
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
+	case err != nil:
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading message"}
+	}
+	job := &pipeline.Job{
+		ID:        pipeline.NewJobID(),
+		Received:  time.Now().UTC(),
+		MailFrom:  ss.from,
+		Partition: cfg.Store.DefaultPartition(),
+		MessageID: messageID(body),
+		Body:      body,
+	}
+	for _, rc := range ss.rcpts {
+		job.Recipients = append(job.Recipients, rc.Recipient)
+	}
+	// Subscribe before publishing: the outcome may come back faster than
+	// the publish acknowledgement.
+	outcome := make(chan *nats.Msg, 1)
+	var sub *nats.Subscription
+	if cfg.OutcomeWait > 0 {
+		sub, err = cfg.Conn.ChanSubscribe(pipeline.OutcomeSubject(job.ID), outcome)
+		if err != nil {
+			return tempFail("cannot watch the pipeline")
+		}
+		defer sub.Unsubscribe()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := ss.s.publish(ctx, job); err != nil {
+		cfg.Log.Warn("job not queued", "job", job.ID, "err", err)
+		return tempFail("Could not queue message, try again later")
+	}
+	results := ss.await(job, outcome)
+	for i, rc := range ss.rcpts {
+		res := results[i]
+		status.SetStatus(rc.given, &smtp.SMTPError{Code: res.Code, EnhancedCode: enhanced(res.Enhanced), Message: res.Text})
+	}
+	return nil
+}
+
+// await waits (bounded) for the pipeline's outcome; past the bound every
+// recipient is answered 250 on the strength of the durable job.
+func (ss *session) await(job *pipeline.Job, outcome chan *nats.Msg) []pipeline.Result {
+	queued := pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok, queued as " + job.ID}
+	results := make([]pipeline.Result, len(job.Recipients))
+	for i := range results {
+		results[i] = queued
+	}
+	if ss.s.cfg.OutcomeWait <= 0 {
+		return results
+	}
+	timer := time.NewTimer(ss.s.cfg.OutcomeWait)
+	defer timer.Stop()
+	select {
+	case m := <-outcome:
+		var o pipeline.Outcome
+		if err := json.Unmarshal(m.Data, &o); err != nil || len(o.Results) != len(results) {
+			ss.s.cfg.Log.Warn("unreadable outcome", "job", job.ID, "err", err)
+			return results
+		}
+		for i, r := range o.Results {
+			if r.Code != 0 {
+				results[i] = r
+			}
+		}
+	case <-timer.C:
+		ss.s.cfg.Log.Info("outcome not in time, answering on the durable queue", "job", job.ID)
+	}
+	return results
+}
+
+func tempFail(msg string) error {
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: msg}
+}
+
+func enhanced(s string) smtp.EnhancedCode {
+	var c smtp.EnhancedCode
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) != 3 {
+		return smtp.EnhancedCodeNotSet
+	}
+	for i, p := range parts {
+		n := 0
+		for _, ch := range p {
+			if ch < '0' || ch > '9' {
+				return smtp.EnhancedCodeNotSet
+			}
+			n = n*10 + int(ch-'0')
+		}
+		c[i] = n
+	}
+	return c
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nuid"
+)
+
+// Job is one LMTP transaction on its way through the stages: the envelope,
+// what each stage decided per recipient, and the message itself.
+type Job struct {
+	ID         string      `json:"id"`
+	Received   time.Time   `json:"received"`
+	MailFrom   string      `json:"mail_from"`
+	Partition  string      `json:"partition"`
+	MessageID  string      `json:"message_id,omitempty"`
+	Recipients []Recipient `json:"rcpts"`
+	// Body travels after the JSON line of the encoded job.
+	Body []byte `json:"-"`
+}
+
+// Recipient is one RCPT TO of a job and what the stages made of it.
+type Recipient struct {
+	Address string `json:"address"` // as the MTA gave it
+	User    string `json:"user"`    // the account it resolved to
+	Detail  string `json:"detail,omitempty"`
+	// Mailbox is the internal name the message goes to; INBOX until a
+	// stage (plus-addressing, sieve) decides otherwise.
+	Mailbox string `json:"mailbox"`
+	// Done is set once a stage has settled the recipient; later stages
+	// pass it by.
+	Done   bool   `json:"done,omitempty"`
+	Result Result `json:"result,omitempty"`
+	// DupKey, set by duplicate suppression, is marked once delivered.
+	DupKey string `json:"dup_key,omitempty"`
+}
+
+// Result is the reply a recipient gets (RFC 2033 per-recipient status).
+type Result struct {
+	Code     int    `json:"code,omitempty"`
+	Enhanced string `json:"enhanced,omitempty"` // "2.1.5"
+	Text     string `json:"text,omitempty"`
+}
+
+// Outcome is what the last stage reports to the LMTP session waiting on a
+// job: one result per recipient, in RCPT order.
+type Outcome struct {
+	JobID   string   `json:"job"`
+	Results []Result `json:"results"`
+}
+
+// NewJobID returns a fresh job id, usable as a subject token.
+func NewJobID() string { return nuid.Next() }
+
+// Encode frames a job as one JSON line followed by the message.
+func (j *Job) Encode() ([]byte, error) {
+	meta, err := json.Marshal(j)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.ID, err)
+	}
+	out := make([]byte, 0, len(meta)+1+len(j.Body))
+	out = append(out, meta...)
+	out = append(out, '\n')
+	return append(out, j.Body...), nil
+}
+
+// ErrBadJob marks a job that cannot be decoded; retrying will not help.
+var ErrBadJob = errors.New("malformed job")
+
+// DecodeJob reverses Encode. The body aliases data.
+func DecodeJob(data []byte) (*Job, error) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		return nil, fmt.Errorf("%w: no header line", ErrBadJob)
+	}
+	j := new(Job)
+	if err := json.Unmarshal(data[:i], j); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadJob, err)
+	}
+	if j.ID == "" {
+		return nil, fmt.Errorf("%w: no id", ErrBadJob)
+	}
+	j.Body = data[i+1:]
+	return j, nil
+}
+
+// Outcome collects the recipients' results.
+func (j *Job) Outcome() Outcome {
+	o := Outcome{JobID: j.ID, Results: make([]Result, len(j.Recipients))}
+	for i, r := range j.Recipients {
+		o.Results[i] = r.Result
+	}
+	return o
+}
+
+// Pending lists the indexes of recipients no stage has settled yet.
+func (j *Job) Pending() []int {
+	var idx []int
+	for i, r := range j.Recipients {
+		if !r.Done {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}

@@ -1,0 +1,177 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stage is one step of the pipeline. Process reads and may change the job;
+// the runner hands the job on to the next stage (or reports its outcome
+// after the last) and only then acknowledges it, so a stage's effect is
+// committed before the job leaves its queue.
+//
+// Process must be idempotent: after a crash the same job comes again.
+type Stage interface {
+	Process(ctx context.Context, job *Job) error
+}
+
+// Permanent wraps an error that retrying will not cure; the job is
+// terminated (and logged) instead of redelivered.
+func Permanent(err error) error { return permanentError{err} }
+
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+// RunnerConfig configures one stage's consumer.
+type RunnerConfig struct {
+	Stage     string
+	Partition string
+	// Workers process jobs concurrently; the deliver stage relies on this
+	// for group commit.
+	Workers int
+	Log     *slog.Logger
+}
+
+// Runner drives a Stage from its durable consumer.
+type Runner struct {
+	cfg   RunnerConfig
+	stage Stage
+	js    jetstream.JetStream
+	nc    *nats.Conn
+}
+
+// NewRunner prepares a runner; Run starts it.
+func NewRunner(e *Engine, cfg RunnerConfig, stage Stage) *Runner {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	cfg.Log = cfg.Log.With("stage", cfg.Stage, "partition", cfg.Partition)
+	return &Runner{cfg: cfg, stage: stage, js: e.JS, nc: e.Conn}
+}
+
+// Run consumes until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	cons, err := r.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{
+		Durable:       ConsumerName(r.cfg.Stage, r.cfg.Partition),
+		FilterSubject: StageSubject(r.cfg.Stage, r.cfg.Partition),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       time.Minute,
+		MaxAckPending: 4096,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s/%s: %w", r.cfg.Stage, r.cfg.Partition, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * r.cfg.Workers))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
+	}
+	go func() {
+		<-ctx.Done()
+		iter.Stop()
+	}()
+	var wg sync.WaitGroup
+	work := make(chan jetstream.Msg)
+	for i := 0; i < r.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range work {
+				r.handle(ctx, m)
+			}
+		}()
+	}
+	for {
+		m, err := iter.Next()
+		if err != nil {
+			close(work)
+			wg.Wait()
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
+		}
+		work <- m
+	}
+}
+
+func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
+	job, err := DecodeJob(m.Data())
+	if err != nil {
+		r.cfg.Log.Error("dropping undecodable job", "subject", m.Subject(), "err", err)
+		m.Term()
+		return
+	}
+	if err := r.stage.Process(ctx, job); err != nil {
+		var perm permanentError
+		if errors.As(err, &perm) {
+			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
+			m.Term()
+			return
+		}
+		r.retry(m, job, err)
+		return
+	}
+	if err := r.handOn(ctx, job); err != nil {
+		r.retry(m, job, err)
+		return
+	}
+	if err := m.Ack(); err != nil {
+		// The job comes again; every stage is idempotent.
+		r.cfg.Log.Warn("ack failed", "job", job.ID, "err", err)
+	}
+}
+
+// handOn publishes the job to the next stage, or reports the outcome after
+// the last one or when no recipient is left pending.
+func (r *Runner) handOn(ctx context.Context, job *Job) error {
+	next := NextStage(r.cfg.Stage)
+	if next == "" || len(job.Pending()) == 0 {
+		return r.report(job)
+	}
+	data, err := job.Encode()
+	if err != nil {
+		return err
+	}
+	// The message id makes a republish after a crash (effect committed,
+	// ack lost) a no-op within the stream's duplicate window.
+	_, err = r.js.Publish(ctx, StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
+	if err != nil {
+		return fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
+	}
+	return nil
+}
+
+func (r *Runner) report(job *Job) error {
+	data, err := json.Marshal(job.Outcome())
+	if err != nil {
+		return err
+	}
+	// Best effort: nobody may be waiting any more.
+	if err := r.nc.Publish(OutcomeSubject(job.ID), data); err != nil {
+		r.cfg.Log.Debug("outcome not sent", "job", job.ID, "err", err)
+	}
+	return nil
+}
+
+func (r *Runner) retry(m jetstream.Msg, job *Job, err error) {
+	n := uint64(1)
+	if md, merr := m.Metadata(); merr == nil {
+		n = md.NumDelivered
+	}
+	delay := time.Duration(1<<min(n, 8)) * time.Second
+	r.cfg.Log.Warn("job failed, will retry", "job", job.ID, "attempt", n, "in", delay, "err", err)
+	m.NakWithDelay(delay)
+}
