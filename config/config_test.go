@@ -52,7 +52,7 @@ func TestDefaults(t *testing.T) {
 		AdminSocket:          "./chapar-data/socket/admin",
 		Stages:               []string{"lmtp", "imap", "filter", "deliver", "notify"},
 		LMTPOutcomeWait:      10 * time.Second,
-		JetStreamSync:        "always",
+		JetStreamSync:        "1s",
 		IndexShards:          8,
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
@@ -88,6 +88,10 @@ func TestDefaults(t *testing.T) {
 	if _, ok := c.PartitionPath("nope"); ok {
 		t.Errorf("PartitionPath(nope) found")
 	}
+	if c.JetStreamSyncInterval() != time.Second {
+		t.Errorf("JetStreamSyncInterval() by default = %v, want 1s", c.JetStreamSyncInterval())
+	}
+	c.JetStreamSync = "always"
 	if c.JetStreamSyncInterval() != 0 {
 		t.Errorf("JetStreamSyncInterval() for always = %v", c.JetStreamSyncInterval())
 	}

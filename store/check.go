@@ -89,8 +89,11 @@ func (s *Store) checkIndex(mb *Mailbox, b *bolt.Bucket, report func(string, ...a
 		if m.ModSeq > st.HighestModSeq {
 			report("mailbox %s: uid %d modseq %d above highestmodseq %d", mb.Name, m.UID, m.ModSeq, st.HighestModSeq)
 		}
-		if bodies == nil || !bodies.has(m.Body) {
-			report("mailbox %s: uid %d: body %s missing on partition %s", mb.Name, m.UID, m.Body, mb.Partition)
+		if bodies == nil {
+			report("mailbox %s: partition %s is not configured", mb.Name, mb.Partition)
+		} else if size, err := bodies.size(m.Seg); err != nil || m.Off+m.Size > size {
+			report("mailbox %s: uid %d: body %s (segment %d, %d+%d) missing on partition %s",
+				mb.Name, m.UID, m.Body, m.Seg, m.Off, m.Size, mb.Partition)
 		}
 		return nil
 	})

@@ -17,7 +17,10 @@ import (
 // one fails, the transaction is rolled back and every function is run again in
 // a transaction of its own.
 type committer struct {
-	db    *bolt.DB
+	db *bolt.DB
+	// beforeCommit runs before each transaction commits: it syncs the
+	// body segments the transaction's records may point into.
+	beforeCommit func() error
 	queue chan *commitReq
 	done  chan struct{}
 	// exited closes when run returns, so that a request that slipped into
@@ -35,8 +38,8 @@ var errClosed = errors.New("store closed")
 
 const maxGroup = 256
 
-func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
+func newCommitter(db *bolt.DB, beforeCommit func() error) *committer {
+	c := &committer{db: db, beforeCommit: beforeCommit, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -91,6 +94,14 @@ func (c *committer) run() {
 }
 
 func (c *committer) apply(group []*commitReq) {
+	if c.beforeCommit != nil {
+		if err := c.beforeCommit(); err != nil {
+			for _, req := range group {
+				req.err <- err
+			}
+			return
+		}
+	}
 	err := c.db.Update(func(tx *bolt.Tx) error {
 		for _, req := range group {
 			if err := req.fn(tx); err != nil {

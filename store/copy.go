@@ -49,15 +49,20 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 	if len(msgs) == 0 {
 		return res, nil
 	}
+	// Another partition needs its own copy of each body.
+	var placed map[uint32]storedBody
 	if src.Partition != dst.Partition {
+		placed = make(map[uint32]storedBody, len(msgs))
 		for _, m := range msgs {
-			body, err := s.ReadBody(src, m.Body)
+			body, err := s.ReadBody(src, m)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s uid %d: %w", op, src.Name, m.UID, err)
 			}
-			if _, err := s.PutBody(dst.Partition, body); err != nil {
+			sb, err := s.putBody(dst.Partition, body)
+			if err != nil {
 				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 			}
+			placed[m.UID] = sb
 		}
 	}
 	insert := func(tx *bolt.Tx) error {
@@ -74,6 +79,12 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 		now := time.Now()
 		for _, sm := range msgs {
 			m := *sm
+			if sb, ok := placed[sm.UID]; ok {
+				m.Seg, m.Off = sb.loc.Seg, sb.loc.Off
+				if err := sb.record(tx); err != nil {
+					return err
+				}
+			}
 			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
 			st.UIDNext++
 			addToState(st, &m)

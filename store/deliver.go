@@ -46,7 +46,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver: %w", err)
 	}
-	ref, err := s.PutBody(mb.Partition, d.Message.Body)
+	body, err := s.putBody(mb.Partition, d.Message.Body)
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
@@ -59,7 +59,9 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		InternalDate: d.Message.InternalDate,
 		Size:         int64(len(d.Message.Body)),
 		Flags:        normalizeFlags(d.Message.Flags),
-		Body:         ref,
+		Body:         body.hash,
+		Seg:          body.loc.Seg,
+		Off:          body.loc.Off,
 		MessageID:    d.Message.MessageID,
 	}
 	if msg.InternalDate.IsZero() {
@@ -90,6 +92,9 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		addToState(st, &m)
 		st.UIDNext++
 		if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
+			return err
+		}
+		if err := body.record(tx); err != nil {
 			return err
 		}
 		if err := writeState(b, st); err != nil {

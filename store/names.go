@@ -72,7 +72,10 @@ func ValidateName(name string) error {
 	}
 	body := name
 	if i := strings.IndexByte(name, '!'); i >= 0 {
-		if i == 0 || strings.ContainsAny(name[:i], "./ ") {
+		// A domain has dots ("example.com"), but no empty label.
+		domain := name[:i]
+		if domain == "" || strings.ContainsAny(domain, "/ ") || strings.HasPrefix(domain, ".") ||
+			strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
 			return fmt.Errorf("%w: bad domain in %q", ErrBadName, name)
 		}
 		body = name[i+1:]

@@ -15,9 +15,11 @@ type Message struct {
 	InternalDate time.Time
 	Size         int64
 	Flags        []string
-	// Body is the content address (SHA-256, hex) of the body file on the
-	// mailbox's partition.
+	// Body is the content address (SHA-256, hex) of the message; Seg and
+	// Off locate it in the segments of the mailbox's partition.
 	Body      string
+	Seg       uint32
+	Off       int64
 	MessageID string
 	// SavedDate is when the message entered this mailbox (RFC 8514).
 	SavedDate time.Time
@@ -42,7 +44,7 @@ var errCorrupt = errors.New("corrupt index record")
 // The message record is a small binary encoding: the index is read on every
 // SELECT and FETCH of flags, so it must be cheap to decode.
 func encodeMessage(m *Message) []byte {
-	n := 1 + 4 + 8 + 8 + 8 + 8 + 2 + len(m.Body) + 2 + len(m.MessageID) + 2
+	n := 1 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 2 + len(m.Body) + 2 + len(m.MessageID) + 2
 	for _, f := range m.Flags {
 		n += 2 + len(f)
 	}
@@ -53,6 +55,8 @@ func encodeMessage(m *Message) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(m.InternalDate.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(m.SavedDate.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(m.Size))
+	b = binary.BigEndian.AppendUint32(b, m.Seg)
+	b = binary.BigEndian.AppendUint64(b, uint64(m.Off))
 	b = appendString(b, m.Body)
 	b = appendString(b, m.MessageID)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(m.Flags)))
@@ -81,6 +85,8 @@ func decodeMessage(b []byte) (*Message, error) {
 	m.InternalDate = time.Unix(0, int64(d.u64()))
 	m.SavedDate = time.Unix(0, int64(d.u64()))
 	m.Size = int64(d.u64())
+	m.Seg = d.u32()
+	m.Off = int64(d.u64())
 	m.Body = d.str()
 	m.MessageID = d.str()
 	nf := int(d.u16())
@@ -151,3 +157,6 @@ func (d *decoder) u64() uint64 { return binary.BigEndian.Uint64(d.take(8)) }
 func (d *decoder) str() string { return string(d.take(int(d.u16()))) }
 
 func uidKey(uid uint32) []byte { return binary.BigEndian.AppendUint32(nil, uid) }
+
+func appendU32(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
+func appendU64(b []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(b, v) }

@@ -26,13 +26,13 @@ var (
 	bucketExpunged  = []byte("expunged") // uid → modseq of the expunge (QRESYNC)
 )
 
-func openShard(path string, id int, noSync bool) (*shard, error) {
+func openShard(path string, id int, noSync bool, beforeCommit func() error) (*shard, error) {
 	db, err := openBolt(path, noSync)
 	if err != nil {
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox} {
+		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox, bucketBodies} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ func openShard(path string, id int, noSync bool) (*shard, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
-	return &shard{id: id, db: db, commit: newCommitter(db)}, nil
+	return &shard{id: id, db: db, commit: newCommitter(db, beforeCommit)}, nil
 }
 
 func (sh *shard) close() error {

@@ -1,6 +1,6 @@
 // Package store is chapar's mail store: the mailbox list, users, ACLs and
 // subscriptions in one bbolt file, per-mailbox indexes in bbolt shards, and
-// message bodies as content-addressed files under each partition.
+// message bodies appended once per partition to segment files.
 //
 // The store is the one place that changes mail. Every change is committed
 // together with its change event in an outbox, so that events follow commits
@@ -42,7 +42,7 @@ type Store struct {
 	log    *slog.Logger
 	meta   *bolt.DB
 	shards []*shard
-	bodies map[string]*bodyDir
+	bodies map[string]*segments
 
 	// metaMu serialises mailbox-list changes (create, delete, rename) so that
 	// the list and the shards never disagree about a mailbox.
@@ -86,7 +86,7 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "index"), 0o750); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{opts: opts, log: log, bodies: map[string]*bodyDir{}, outbox: newOutboxSignal()}
+	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal()}
 	var err error
 	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
 	if err != nil {
@@ -97,21 +97,21 @@ func Open(opts Options) (*Store, error) {
 		s.meta.Close()
 		return nil, err
 	}
+	for name, dir := range opts.Partitions {
+		segs, err := openSegments(dir, opts.NoSync)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: partition %s: %w", name, err)
+		}
+		s.bodies[name] = segs
+	}
 	for i := 0; i < n; i++ {
-		sh, err := openShard(filepath.Join(opts.Dir, "index", fmt.Sprintf("shard-%03d.db", i)), i, opts.NoSync)
+		sh, err := openShard(filepath.Join(opts.Dir, "index", fmt.Sprintf("shard-%03d.db", i)), i, opts.NoSync, s.syncBodies)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
 		s.shards = append(s.shards, sh)
-	}
-	for name, dir := range opts.Partitions {
-		bd, err := openBodyDir(dir, opts.NoSync)
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("store: partition %s: %w", name, err)
-		}
-		s.bodies[name] = bd
 	}
 	return s, nil
 }
@@ -140,6 +140,9 @@ func (s *Store) Close() error {
 	}
 	if s.meta != nil {
 		errs = append(errs, s.meta.Close())
+	}
+	for _, segs := range s.bodies {
+		errs = append(errs, segs.close())
 	}
 	return errors.Join(errs...)
 }

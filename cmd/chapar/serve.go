@@ -37,6 +37,7 @@ func serve(args []string) error {
 	if cfg.SASLPwcheckMethod == "alwaystrue" {
 		log.Warn("sasl_pwcheck_method: alwaystrue — ANY PASSWORD IS ACCEPTED; for test rigs only")
 	}
+	startPprof(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n, err := start(ctx, cfg, log)
