@@ -21,8 +21,8 @@ type committer struct {
 	// beforeCommit runs before each transaction commits: it syncs the
 	// body segments the transaction's records may point into.
 	beforeCommit func() error
-	queue chan *commitReq
-	done  chan struct{}
+	queue        chan *commitReq
+	done         chan struct{}
 	// exited closes when run returns, so that a request that slipped into
 	// the queue during shutdown is not waited on forever.
 	exited chan struct{}
