@@ -17,6 +17,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Options configures a Store. Paths are used as given.
@@ -121,7 +122,7 @@ func openBolt(path string, noSync bool) (*bolt.DB, error) {
 	// error (the server holds them) instead of hanging.
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, NoSync: noSync})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("store: %s is locked by another process (is chapar serve running?): %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

@@ -69,7 +69,7 @@ func buildRequest(group string, words []string, pwStdin bool, partition string) 
 	switch group {
 	case "user":
 		if len(words) == 0 {
-			return admin.Request{}, errors.New("usage: chapar user add|list|delete ...")
+			return admin.Request{}, errors.New("usage: chapar user add|list|delete NAME")
 		}
 		switch words[0] {
 		case "add":

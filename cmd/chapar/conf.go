@@ -2,7 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
+
 	"log/slog"
 	"os"
 
@@ -41,5 +41,3 @@ func newLogger(level string) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
-
-func fail(format string, args ...any) error { return fmt.Errorf(format, args...) }
