@@ -133,6 +133,16 @@ func (ss *session) await(job *pipeline.Job, outcome chan *nats.Msg) []pipeline.R
 				results[i] = r
 			}
 		}
+		if m.Reply != "" {
+			// A failure offered while we still wait: we answer it, so the
+			// stage may drop the job (see pipeline.Runner.offerTempFail).
+			if err := m.Respond([]byte(pipeline.OutcomeTaken)); err != nil {
+				ss.s.cfg.Log.Warn("could not take the failure; answering 250 on the queue", "job", job.ID, "err", err)
+				for i := range results {
+					results[i] = queued
+				}
+			}
+		}
 	case <-timer.C:
 		ss.s.cfg.Log.Info("outcome not in time, answering on the durable queue", "job", job.ID)
 	}

@@ -51,6 +51,9 @@ type Result struct {
 type Outcome struct {
 	JobID   string   `json:"job"`
 	Results []Result `json:"results"`
+	// TempFail marks an offer of temporary failures, sent as a request:
+	// the session replies OutcomeTaken if it will answer with them.
+	TempFail bool `json:"tempfail,omitempty"`
 }
 
 // NewJobID returns a fresh job id, usable as a subject token.

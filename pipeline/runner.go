@@ -121,6 +121,12 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 			m.Term()
 			return
 		}
+		if r.offerTempFail(job, err) {
+			// The MTA was told 4xx for what is left and will try again:
+			// this job must not deliver it a second time.
+			m.Term()
+			return
+		}
 		r.retry(m, job, err)
 		return
 	}
@@ -165,6 +171,37 @@ func (r *Runner) report(job *Job) error {
 	}
 	return nil
 }
+
+// offerTempFail asks the LMTP session that may still be waiting on the job
+// to answer its pending recipients with a temporary failure (a full disk, an
+// unwritable partition) instead of queueing. Only if the session takes it —
+// it replies before its own wait runs out — does the job end here;
+// otherwise the job stays queued and is retried, as its 250 promised.
+func (r *Runner) offerTempFail(job *Job, cause error) bool {
+	o := job.Outcome()
+	for i, rc := range job.Recipients {
+		if !rc.Done {
+			o.Results[i] = Result{Code: 451, Enhanced: "4.3.0", Text: "Temporary failure delivering the message, try again later"}
+		}
+	}
+	o.TempFail = true
+	data, err := json.Marshal(o)
+	if err != nil {
+		return false
+	}
+	reply, err := r.nc.Request(OutcomeSubject(job.ID), data, offerTimeout)
+	if err != nil || string(reply.Data) != OutcomeTaken {
+		return false
+	}
+	r.cfg.Log.Warn("job failed while its LMTP session waited; answered 4xx", "job", job.ID, "err", cause)
+	return true
+}
+
+// offerTimeout bounds how long a failing stage waits for the LMTP session.
+const offerTimeout = 2 * time.Second
+
+// OutcomeTaken is the LMTP session's reply to an outcome it will pass on.
+const OutcomeTaken = "taken"
 
 func (r *Runner) retry(m jetstream.Msg, job *Job, err error) {
 	n := uint64(1)
