@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// idleSession is one IDLEing IMAP connection.
+type idleSession struct {
+	k    int
+	c    *imapclient.Client
+	idle *imapclient.IdleCommand
+
+	mu     sync.Mutex
+	exists uint32    // highest EXISTS seen
+	at     time.Time // when it was seen
+	wake   chan struct{}
+}
+
+func (s *idleSession) onMailbox(data *imapclient.UnilateralDataMailbox) {
+	if data.NumMessages == nil {
+		return
+	}
+	now := time.Now()
+	s.mu.Lock()
+	if *data.NumMessages > s.exists {
+		s.exists, s.at = *data.NumMessages, now
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *idleSession) state() (uint32, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exists, s.at
+}
+
+func (s *idleSession) open(cfg *config) error {
+	c, err := dialIMAP(cfg, s.k, &imapclient.UnilateralDataHandler{Mailbox: s.onMailbox})
+	if err != nil {
+		return err
+	}
+	var sd *imap.SelectData
+	err = bounded(c, cfg.timeout, func() error {
+		var err error
+		sd, err = c.Select("INBOX", nil).Wait()
+		return err
+	})
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("SELECT: %w", err)
+	}
+	s.mu.Lock()
+	if sd.NumMessages > s.exists {
+		s.exists = sd.NumMessages
+	}
+	s.mu.Unlock()
+	var idle *imapclient.IdleCommand
+	err = bounded(c, cfg.timeout, func() error {
+		var err error
+		idle, err = c.Idle()
+		return err
+	})
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("IDLE: %w", err)
+	}
+	s.c, s.idle = c, idle
+	return nil
+}
+
+func (s *idleSession) close(timeout time.Duration) {
+	if s.c == nil {
+		return
+	}
+	bounded(s.c, timeout, func() error {
+		if err := s.idle.Close(); err != nil {
+			return err
+		}
+		if err := s.idle.Wait(); err != nil {
+			return err
+		}
+		return s.c.Logout().Wait()
+	})
+	s.c.Close()
+}
+
+// runIdle is the idle scenario.
+func runIdle(ctx context.Context, cfg *config) (*Result, error) {
+	res := newResult("idle", cfg)
+	delete(res.Params, "c")
+	res.Params["sessions"] = cfg.sessions
+	res.Params["pid"] = cfg.pid
+	rec := newRecorder(cfg.verbose)
+
+	var before, after rssSample
+	if cfg.pid > 0 {
+		var err error
+		if before, err = sampleRSS(cfg.pid); err != nil {
+			return nil, fmt.Errorf("-pid %d: %w", cfg.pid, err)
+		}
+	}
+
+	// Open the sessions, a few at a time.
+	sessions := make([]*idleSession, cfg.sessions)
+	byUser := map[int][]*idleSession{}
+	var users []int
+	for i := range sessions {
+		k := i%cfg.users + 1
+		sessions[i] = &idleSession{k: k, wake: make(chan struct{}, 1)}
+		if len(byUser[k]) == 0 {
+			users = append(users, k)
+		}
+		byUser[k] = append(byUser[k], sessions[i])
+	}
+	defer func() {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for _, s := range sessions {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(s *idleSession) {
+				defer wg.Done()
+				s.close(cfg.timeout)
+				<-sem
+			}(s)
+		}
+		wg.Wait()
+	}()
+	t0 := time.Now()
+	{
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		sem := make(chan struct{}, 8)
+		for _, s := range sessions {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(s *idleSession) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if err := s.open(cfg); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}(s)
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return nil, fmt.Errorf("opening idle sessions: %w", firstErr)
+		}
+	}
+	logf("idle: %d sessions idling (opened in %v)", len(sessions), time.Since(t0).Round(time.Millisecond))
+	if cfg.pid > 0 {
+		time.Sleep(time.Second) // let the server settle
+		var err error
+		if after, err = sampleRSS(cfg.pid); err != nil {
+			return nil, fmt.Errorf("-pid %d: %w", cfg.pid, err)
+		}
+	}
+
+	lc, err := dialLMTP(cfg.lmtpAddr, cfg.timeout)
+	if err != nil {
+		return nil, fmt.Errorf("LMTP: %w", err)
+	}
+	defer func() {
+		if lc != nil {
+			lc.close()
+		}
+	}()
+	gen := newMsgGen()
+	rng := mrand.New(mrand.NewPCG(uint64(cfg.seed), 7))
+	start := time.Now()
+	timeouts := 0
+	for m := 0; m < cfg.n && ctx.Err() == nil; m++ {
+		k := users[m%len(users)]
+		targets := byUser[k]
+		base := make([]uint32, len(targets))
+		for i, s := range targets {
+			base[i], _ = s.state()
+		}
+		addr := cfg.userAddr(k)
+		msg := gen.next([]string{addr}, cfg.size, rng)
+		if lc == nil {
+			if lc, err = dialLMTP(cfg.lmtpAddr, cfg.timeout); err != nil {
+				return nil, fmt.Errorf("LMTP: %w", err)
+			}
+		}
+		d := lc.deliver(msg.From, []string{addr}, msg.Body)
+		for _, f := range d.failures {
+			rec.fail(f.kind, f.err)
+		}
+		if d.fatal != nil {
+			lc.c.Close()
+			lc = nil
+		}
+		if d.okRcpts == 0 {
+			continue
+		}
+		rec.add("lmtp deliver", d.replied.Sub(d.start))
+
+		// Wait for every session of that user to see the new message.
+		deadline := time.NewTimer(cfg.timeout)
+		var last time.Time
+		complete := true
+		for i, s := range targets {
+			for {
+				n, at := s.state()
+				if n > base[i] {
+					rec.add("EXISTS after reply (each session)", at.Sub(d.replied))
+					if at.After(last) {
+						last = at
+					}
+					break
+				}
+				select {
+				case <-s.wake:
+					continue
+				case <-deadline.C:
+				case <-ctx.Done():
+				}
+				complete = false
+				break
+			}
+			if !complete {
+				break
+			}
+		}
+		deadline.Stop()
+		if !complete {
+			timeouts++
+			rec.fail("EXISTS timeout", fmt.Errorf("no EXISTS within %v at some session of %s", cfg.timeout, cfg.userName(k)))
+			continue
+		}
+		rec.add("EXISTS after reply (all sessions)", last.Sub(d.replied))
+		rec.add("EXISTS after final dot (all sessions)", last.Sub(d.dotSent))
+	}
+	elapsed := time.Since(start)
+	res.Elapsed = elapsed.Seconds()
+	res.Latency = rec.summaries(0)
+	res.Errors = rec.errorsCopy()
+	res.metric("sessions", float64(len(sessions)), "")
+	res.metric("users with sessions", float64(len(users)), "")
+	res.metric("deliveries timed", float64(res.Latency["EXISTS after reply (all sessions)"].Count), "")
+	if cfg.pid > 0 {
+		res.metric("server RSS before", float64(before.Process)/1024, "KiB")
+		res.metric("server RSS with sessions", float64(after.Process)/1024, "KiB")
+		res.metric("RSS per idle session (process)", float64(after.Process-before.Process)/float64(len(sessions))/1024, "KiB")
+		res.metric("tree RSS before", float64(before.Tree)/1024, fmt.Sprintf("KiB (%d procs)", before.Procs))
+		res.metric("tree RSS with sessions", float64(after.Tree)/1024, fmt.Sprintf("KiB (%d procs)", after.Procs))
+		res.metric("RSS per idle session (tree)", float64(after.Tree-before.Tree)/float64(len(sessions))/1024, "KiB")
+		if before.TreePss > 0 && after.TreePss > 0 {
+			res.metric("tree PSS before", float64(before.TreePss)/1024, "KiB")
+			res.metric("tree PSS with sessions", float64(after.TreePss)/1024, "KiB")
+			res.metric("PSS per idle session (tree)", float64(after.TreePss-before.TreePss)/float64(len(sessions))/1024, "KiB")
+		}
+		res.note("tree RSS sums VmRSS of -pid and all its descendants (forking servers such as Cyrus and Dovecot run a process per connection); RSS counts shared pages once per process, PSS divides them")
+	}
+	res.note("latency = time the EXISTS arrived minus time the LMTP DATA reply was read (or the final dot was sent); negative means the EXISTS came first")
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	if timeouts > 0 {
+		return res, fmt.Errorf("%d deliveries did not reach every idle session within %v", timeouts, cfg.timeout)
+	}
+	return res, nil
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// timedConn remembers when its last Write returned, which, after
+// DataCommand.Close, is the moment the final "." was handed to the kernel.
+type timedConn struct {
+	net.Conn
+	lastWrite atomic.Int64 // UnixNano
+}
+
+func (c *timedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.lastWrite.Store(time.Now().UnixNano())
+	return n, err
+}
+
+// lmtpConn is one LMTP session: LHLO once, then transactions in sequence.
+type lmtpConn struct {
+	conn *timedConn
+	c    *smtp.Client
+}
+
+func dialLMTP(addr string, timeout time.Duration) (*lmtpConn, error) {
+	network := "tcp"
+	if strings.HasPrefix(addr, "/") {
+		network = "unix"
+	}
+	nc, err := net.DialTimeout(network, addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	tc := &timedConn{Conn: nc}
+	c := smtp.NewClientLMTP(tc)
+	c.CommandTimeout = timeout
+	c.SubmissionTimeout = timeout
+	if err := c.Hello("bench.localhost"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("LHLO: %w", err)
+	}
+	return &lmtpConn{conn: tc, c: c}, nil
+}
+
+func (l *lmtpConn) close() {
+	if err := l.c.Quit(); err != nil {
+		l.c.Close()
+	}
+}
+
+// delivery is the outcome of one LMTP transaction.
+type delivery struct {
+	start   time.Time // MAIL sent
+	dotSent time.Time // final "." written
+	replied time.Time // last per-recipient DATA reply read
+	okRcpts int       // recipients answered 2xx after DATA
+	// failures by command and reply code (e.g. "RCPT 550 5.1.1", or
+	// "DATA net" for I/O errors), one per failed recipient or command.
+	failures []failure
+	fatal    error // the connection is unusable
+}
+
+var enhancedRe = regexp.MustCompile(`^[245]\.[0-9]{1,3}\.[0-9]{1,3}\b`)
+
+// codeOf turns an error into a reply-code key.
+func codeOf(err error) string {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		if se.EnhancedCode != (smtp.EnhancedCode{}) && se.EnhancedCode != smtp.NoEnhancedCode {
+			return fmt.Sprintf("%d %d.%d.%d", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
+		}
+		// go-smtp looks for the enhanced code on the first line only; in a
+		// multi-line reply (Cyrus) it may come on a later one.
+		for _, line := range strings.Split(se.Message, "\n") {
+			if m := enhancedRe.FindString(line); m != "" {
+				return fmt.Sprintf("%d %s", se.Code, m)
+			}
+		}
+		return fmt.Sprintf("%d", se.Code)
+	}
+	return "net"
+}
+
+// deliver runs MAIL/RCPT/DATA for one message; after a failed command it
+// sends RSET so the session can be reused.
+func (l *lmtpConn) deliver(from string, rcpts []string, body []byte) (d delivery) {
+	d.start = time.Now()
+	reset := func() {
+		if err := l.c.Reset(); err != nil {
+			d.fatal = err
+		}
+	}
+	if err := l.c.Mail(from, nil); err != nil {
+		d.failures = append(d.failures, failure{"MAIL " + codeOf(err), err})
+		if codeOf(err) == "net" {
+			d.fatal = err
+			return d
+		}
+		reset()
+		return d
+	}
+	accepted := 0
+	for _, r := range rcpts {
+		if err := l.c.Rcpt(r, nil); err != nil {
+			k := codeOf(err)
+			d.failures = append(d.failures, failure{"RCPT " + k, fmt.Errorf("<%s>: %w", r, err)})
+			if k == "net" {
+				d.fatal = err
+				return d
+			}
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		reset()
+		return d
+	}
+	w, err := l.c.Data()
+	if err != nil {
+		d.failures = append(d.failures, failure{"DATA " + codeOf(err), err})
+		if codeOf(err) == "net" {
+			d.fatal = err
+			return d
+		}
+		reset()
+		return d
+	}
+	if _, err := w.Write(body); err != nil {
+		d.failures = append(d.failures, failure{"DATA net", err})
+		d.fatal = err
+		return d
+	}
+	resp, err := w.CloseWithLMTPResponse()
+	d.replied = time.Now()
+	d.dotSent = time.Unix(0, l.conn.lastWrite.Load())
+	d.okRcpts = len(resp)
+	if err != nil {
+		var le smtp.LMTPDataError
+		if errors.As(err, &le) {
+			for rcpt, se := range le {
+				d.failures = append(d.failures, failure{"DATA " + codeOf(se), fmt.Errorf("<%s>: %w", rcpt, se)})
+			}
+		}
+		if !errors.As(err, &le) || len(resp)+len(le) < accepted {
+			// An I/O error interrupted the replies.
+			d.failures = append(d.failures, failure{"DATA net", err})
+			d.fatal = err
+		}
+	}
+	return d
+}
+
+// failure is one failed LMTP command.
+type failure struct {
+	kind string
+	err  error
+}
+
+// lmtpJob is one message to send.
+type lmtpJob struct {
+	rcpts []string // envelope recipients
+}
+
+// lmtpRun delivers jobs over c connections; every delivery's latency (MAIL
+// to last reply) goes into rec as "deliver". It returns the number of
+// messages with at least one recipient accepted and the accepted recipients.
+type lmtpRun struct {
+	cfg      *config
+	gen      *msgGen
+	rec      *recorder
+	progress bool
+	sent     atomic.Int64 // messages with >= 1 recipient delivered
+	rcptOK   atomic.Int64
+	bytes    atomic.Int64
+}
+
+func (lr *lmtpRun) run(ctx context.Context, c int, n int, job func(i int) lmtpJob) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	stopProgress := make(chan struct{})
+	if lr.progress {
+		go func() {
+			t := time.NewTicker(5 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					logf("lmtp: %d/%d messages delivered, %d errors", lr.sent.Load(), n, lr.rec.errorCount())
+				case <-stopProgress:
+					return
+				}
+			}
+		}()
+	}
+	for w := 0; w < c; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := mrand.New(mrand.NewPCG(uint64(lr.cfg.seed), uint64(w)))
+			var conn *lmtpConn
+			defer func() {
+				if conn != nil {
+					conn.close()
+				}
+			}()
+			consecutiveDialErrors := 0
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if conn == nil {
+					var err error
+					conn, err = dialLMTP(lr.cfg.lmtpAddr, lr.cfg.timeout)
+					if err != nil {
+						lr.rec.fail("connect", err)
+						consecutiveDialErrors++
+						if consecutiveDialErrors >= 5 {
+							logf("lmtp: giving up on a connection after 5 failed dials: %v", err)
+							return
+						}
+						time.Sleep(200 * time.Millisecond)
+						continue
+					}
+					consecutiveDialErrors = 0
+				}
+				j := job(i)
+				m := lr.gen.next(j.rcpts, lr.cfg.size, rng)
+				d := conn.deliver(m.From, j.rcpts, m.Body)
+				for _, f := range d.failures {
+					lr.rec.fail(f.kind, f.err)
+				}
+				if d.okRcpts > 0 {
+					lr.rec.add("deliver", d.replied.Sub(d.start))
+					lr.sent.Add(1)
+					lr.rcptOK.Add(int64(d.okRcpts))
+					lr.bytes.Add(int64(len(m.Body)))
+				}
+				if d.fatal != nil {
+					conn.c.Close()
+					conn = nil
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(stopProgress)
+}
+
+// runLMTP is the lmtp scenario.
+func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
+	res := newResult("lmtp", cfg)
+	res.Params["rcpts"] = cfg.rcpts
+	rec := newRecorder(cfg.verbose)
+	lr := &lmtpRun{cfg: cfg, gen: newMsgGen(), rec: rec, progress: true}
+	rcpts := cfg.rcpts
+	if rcpts > cfg.users {
+		rcpts = cfg.users
+	}
+	start := time.Now()
+	lr.run(ctx, cfg.c, cfg.n, func(i int) lmtpJob {
+		j := lmtpJob{}
+		for r := 0; r < rcpts; r++ {
+			j.rcpts = append(j.rcpts, cfg.userAddr((i*rcpts+r)%cfg.users+1))
+		}
+		return j
+	})
+	elapsed := time.Since(start)
+	res.Elapsed = elapsed.Seconds()
+	res.metric("messages", float64(lr.sent.Load()), "")
+	res.metric("messages/s", float64(lr.sent.Load())/elapsed.Seconds(), "msg/s")
+	res.metric("recipients/s", float64(lr.rcptOK.Load())/elapsed.Seconds(), "rcpt/s")
+	res.metric("throughput", float64(lr.bytes.Load())/elapsed.Seconds()/1e6, "MB/s")
+	res.Latency = rec.summaries(elapsed)
+	res.Errors = rec.errorsCopy()
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	if lr.sent.Load() == 0 {
+		return res, fmt.Errorf("no message was delivered")
+	}
+	return res, nil
+}
