@@ -19,7 +19,12 @@ import (
 //
 // A mark carries the job id that made it: the same job coming back after a
 // crash is a replay, not a duplicate.
+//
+// Within one job, two recipients that resolve to the same mailbox (alice
+// and alice+NoSuchFolder, or an alias listed twice) get one copy.
 type Duplicate struct {
+	// KV is the bucket of marks; nil when duplicatesuppression is off, and
+	// the stage then passes every job on untouched.
 	KV jetstream.KeyValue
 }
 
@@ -35,24 +40,36 @@ func DupKey(messageID, mailbox string) string {
 
 // Process implements pipeline.Stage.
 func (d *Duplicate) Process(ctx context.Context, job *pipeline.Job) error {
-	if job.MessageID == "" {
-		return nil // RFC 5322 makes Message-ID optional; nothing to compare
+	if d.KV == nil || job.MessageID == "" {
+		return nil // off, or no Message-ID (RFC 5322 makes it optional)
 	}
+	kept := map[string]bool{}
 	for _, i := range job.Pending() {
 		r := &job.Recipients[i]
 		key := DupKey(job.MessageID, r.Mailbox)
+		if kept[key] {
+			r.Done = true
+			r.Result = suppressed
+			continue
+		}
 		e, err := d.KV.Get(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 			r.DupKey = key
+			kept[key] = true
 		case err != nil:
 			return err
 		case string(e.Value()) == job.ID:
 			r.DupKey = key
+			kept[key] = true
 		default:
 			r.Done = true
-			r.Result = pipeline.Result{Code: 250, Enhanced: "2.0.0", Text: "Ok (duplicate suppressed)"}
+			r.Result = suppressed
 		}
 	}
 	return nil
 }
+
+// suppressed is what a suppressed duplicate is answered: Cyrus, too, says
+// 250 and drops it.
+var suppressed = pipeline.Result{Code: 250, Enhanced: "2.0.0", Text: "Ok (duplicate suppressed)"}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Address is an envelope recipient split the way Cyrus's lmtpd reads it:
@@ -31,6 +32,9 @@ func ParseAddress(s string) (Address, error) {
 		if strings.ContainsAny(domain, " \t\"\\<>()[],;:@") && !isAddressLiteral(domain) {
 			return Address{}, fmt.Errorf("bad domain in %q", s)
 		}
+		if !utf8.ValidString(domain) || strings.ContainsFunc(domain, isControl) {
+			return Address{}, fmt.Errorf("bad domain in %q", s)
+		}
 	}
 	if strings.HasPrefix(local, "\"") {
 		unq, err := unquote(local)
@@ -42,10 +46,8 @@ func ParseAddress(s string) (Address, error) {
 	if local == "" {
 		return Address{}, fmt.Errorf("empty local part in %q", s)
 	}
-	for _, r := range local {
-		if r < 0x20 || r == 0x7f {
-			return Address{}, fmt.Errorf("control character in %q", s)
-		}
+	if strings.ContainsFunc(local, isControl) {
+		return Address{}, fmt.Errorf("control character in %q", s)
 	}
 	a := Address{Local: local, Domain: strings.ToLower(domain)}
 	if i := strings.IndexByte(local, '+'); i >= 0 {
@@ -56,6 +58,8 @@ func ParseAddress(s string) (Address, error) {
 	}
 	return a, nil
 }
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func isAddressLiteral(d string) bool {
 	return strings.HasPrefix(d, "[") && strings.HasSuffix(d, "]") && !strings.ContainsAny(d[1:len(d)-1], "[]\\ ")

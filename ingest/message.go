@@ -35,6 +35,12 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 			if bytes.IndexByte(line, 0) >= 0 {
 				return nil, &contentError{"5.6.0", "message contains NUL characters"}
 			}
+			// A CR that fills the buffer may be the first half of a CRLF:
+			// leave it to the next read, which then sees the line end whole
+			// (written out as-is it would become CR CR LF).
+			if line[len(line)-1] == '\r' && br.UnreadByte() == nil {
+				line = line[:len(line)-1]
+			}
 			out.Write(line)
 			if int64(out.Len()) > limit {
 				return nil, errTooBig

@@ -58,7 +58,10 @@ func NewServer(cfg Config) *Server {
 	srv.Domain = cfg.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
 	srv.MaxRecipients = 1000
-	srv.MaxLineLength = 4000
+	// go-smtp applies this to the lines inside DATA as well as to commands.
+	// Body lines past RFC 5322's 998 octets are common (HTML, unfolded
+	// base64) and Cyrus takes them; 4000 refused such mail.
+	srv.MaxLineLength = 1 << 20
 	srv.ReadTimeout = 10 * time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.ErrorLog = slogAdapter{cfg.Log}

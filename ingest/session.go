@@ -69,6 +69,9 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: enhanced(content.enhanced), Message: content.text}
 	case errors.Is(err, errTooBig), errors.Is(err, smtp.ErrDataTooLarge):
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
+	case errors.Is(err, smtp.ErrTooLongLine):
+		// Permanent: a 4xx would have the MTA send the same line forever.
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message has a line longer than this server accepts"}
 	case err != nil:
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading message"}
 	}

@@ -118,6 +118,7 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		var perm permanentError
 		if errors.As(err, &perm) {
 			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
+			r.refuse(job)
 			m.Term()
 			return
 		}
@@ -202,6 +203,17 @@ const offerTimeout = 2 * time.Second
 
 // OutcomeTaken is the LMTP session's reply to an outcome it will pass on.
 const OutcomeTaken = "taken"
+
+// refuse settles the recipients still pending with a permanent failure and
+// reports the outcome, so that an LMTP session still waiting on the job
+// answers 5xx rather than 250 for mail that will never be delivered.
+func (r *Runner) refuse(job *Job) {
+	for _, i := range job.Pending() {
+		job.Recipients[i].Done = true
+		job.Recipients[i].Result = Result{Code: 554, Enhanced: "5.3.0", Text: "Delivery failed permanently"}
+	}
+	r.report(job)
+}
 
 func (r *Runner) retry(m jetstream.Msg, job *Job, err error) {
 	n := uint64(1)

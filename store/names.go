@@ -85,7 +85,7 @@ func ValidateName(name string) error {
 			return fmt.Errorf("%w: empty component in %q", ErrBadName, name)
 		}
 		for _, r := range comp {
-			if r < 0x20 || r == 0x7f || r == '!' || r == '*' || r == '%' {
+			if r < 0x20 || r == 0x7f || r == '!' || r == '*' || r == '%' || r == '@' || r == '/' {
 				return fmt.Errorf("%w: character %q in %q", ErrBadName, r, name)
 			}
 		}

@@ -59,29 +59,61 @@ func (s *Store) sourceDB(source int) *bolt.DB {
 	return s.shards[source-1].db
 }
 
-// PendingEvents returns up to max events not yet acknowledged, each outbox's
-// in commit order (so per mailbox in modseq order).
+// PendingEvents returns up to max events not yet acknowledged. Each outbox
+// keeps its commit order, and the outboxes are merged by commit time, so a
+// mailbox's MailboxDelete (in mailboxes.db) comes after the MessageNew its
+// shard committed before it.
 func (s *Store) PendingEvents(max int) ([]Event, error) {
-	var out []Event
-	for src := 0; src <= len(s.shards) && len(out) < max; src++ {
-		err := s.sourceDB(src).View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketOutbox).Cursor()
-			for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
-				var ev Event
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return fmt.Errorf("outbox %d/%x: %w", src, k, err)
-				}
-				ev.source, ev.seq = src, binary.BigEndian.Uint64(k)
-				ev.ID = fmt.Sprintf("%d-%d", src, ev.seq)
-				out = append(out, ev)
-			}
-			return nil
-		})
+	perSource := make([][]Event, len(s.shards)+1)
+	for src := range perSource {
+		evs, err := s.readOutbox(src, max)
 		if err != nil {
 			return nil, err
 		}
+		perSource[src] = evs
 	}
-	return out, nil
+	return mergeByTime(perSource, max), nil
+}
+
+// mergeByTime merges outboxes, each already in order, taking the earliest
+// head each time; a source's own order is never changed.
+func mergeByTime(sources [][]Event, max int) []Event {
+	var out []Event
+	for len(out) < max {
+		best := -1
+		for i, evs := range sources {
+			if len(evs) == 0 {
+				continue
+			}
+			if best < 0 || evs[0].Timestamp.Before(sources[best][0].Timestamp) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		out = append(out, sources[best][0])
+		sources[best] = sources[best][1:]
+	}
+	return out
+}
+
+func (s *Store) readOutbox(src, max int) ([]Event, error) {
+	var out []Event
+	err := s.sourceDB(src).View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
+			var ev Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("outbox %d/%x: %w", src, k, err)
+			}
+			ev.source, ev.seq = src, binary.BigEndian.Uint64(k)
+			ev.ID = fmt.Sprintf("%d-%d", src, ev.seq)
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // AckEvents removes published events from their outboxes.

@@ -1,0 +1,187 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"chapar/notify"
+	"chapar/pipeline"
+	"chapar/store"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// world is a real store and the real embedded JetStream.
+type world struct {
+	store  *store.Store
+	engine *pipeline.Engine
+}
+
+func start(t *testing.T) *world {
+	t.Helper()
+	s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e, err := pipeline.Start(context.Background(), pipeline.EngineConfig{StoreDir: t.TempDir(), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return &world{store: s, engine: e}
+}
+
+// publish runs the outbox publisher until the test ends.
+func (w *world) publish(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		(&notify.Publisher{Store: w.store, JS: w.engine.JS, Log: quiet()}).Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+}
+
+// eventsInStream reads a mailbox's events from the events stream, in
+// stream order, until it has n of them.
+func (w *world) eventsInStream(t *testing.T, mailboxID string, n int) []store.Event {
+	t.Helper()
+	ctx := context.Background()
+	cons, err := w.engine.JS.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{pipeline.EventWildcard(mailboxID)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []store.Event
+	for len(evs) < n {
+		m, err := cons.Next(jetstream.FetchMaxWait(time.Minute))
+		if err != nil {
+			t.Fatalf("after %d of %d events: %v", len(evs), n, err)
+		}
+		var ev store.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if want := pipeline.EventSubject(mailboxID, string(ev.Type)); m.Subject() != want {
+			t.Errorf("event on %s, want %s", m.Subject(), want)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func deliver(t *testing.T, s *store.Store, mailbox, key string) {
+	t.Helper()
+	if _, err := s.Deliver(store.Delivery{Key: key, Mailbox: mailbox, Service: "lmtpd",
+		Message: store.NewMessage{Body: []byte("Subject: " + key + "\r\n\r\nhi\r\n")}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPublisherCarriesEveryCommittedEventInOrder(t *testing.T) {
+	w := start(t)
+	inbox, err := w.store.CreateMailbox("user.alice", store.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Committed while no publisher runs, as after a crash: kept in the
+	// outbox and published once one starts.
+	deliver(t, w.store, inbox.Name, "j1/0")
+	w.publish(t)
+	deliver(t, w.store, inbox.Name, "j2/0")
+	if _, err := w.store.StoreFlags(inbox, store.FlagChange{UIDs: []uint32{1}, Op: store.FlagsAdd, Flags: []string{store.FlagSeen}}); err != nil {
+		t.Fatal(err)
+	}
+
+	evs := w.eventsInStream(t, inbox.UniqueID, 4)
+	var types []store.EventType
+	var last uint64
+	for _, ev := range evs {
+		types = append(types, ev.Type)
+		if ev.Type != store.MailboxCreate {
+			if ev.ModSeq <= last {
+				t.Errorf("%s with modseq %d after %d", ev.Type, ev.ModSeq, last)
+			}
+			last = ev.ModSeq
+		}
+	}
+	want := []store.EventType{store.MailboxCreate, store.MessageNew, store.MessageNew, store.FlagsSet}
+	if !slices.Equal(types, want) {
+		t.Errorf("events in the stream %v, want %v", types, want)
+	}
+
+	// Published events leave the outbox.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		pending, err := w.store.PendingEvents(100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still in the outbox after they were published", len(pending))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestHubWakesTheWatchersOfAMailbox(t *testing.T) {
+	w := start(t)
+	inbox, err := w.store.CreateMailbox("user.alice", store.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.store.CreateMailbox("user.bob", store.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := notify.NewHub(w.engine.Conn, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	watch := hub.Watch(inbox.UniqueID)
+	defer watch.Close()
+	bobs := hub.Watch(other.UniqueID)
+	w.publish(t)
+
+	deliver(t, w.store, inbox.Name, "j1/0")
+	var got []store.Event
+	timeout := time.After(time.Minute)
+	for len(got) == 0 || got[len(got)-1].Type != store.MessageNew {
+		select {
+		case <-watch.C():
+			got = append(got, watch.Take()...)
+		case <-timeout:
+			t.Fatalf("IDLE was not woken by the delivery; events so far %v", got)
+		}
+	}
+	if ev := got[len(got)-1]; ev.Mailbox != "user.alice" || ev.UIDSet != "1" {
+		t.Errorf("woken with %+v", ev)
+	}
+	// bob's watcher saw only bob's mailbox (its MailboxCreate at most).
+	for _, ev := range bobs.Take() {
+		if ev.MailboxID != other.UniqueID {
+			t.Errorf("bob's watch got an event of %s", ev.Mailbox)
+		}
+	}
+	bobs.Close()
+	if evs := watch.Take(); len(evs) != 0 {
+		t.Errorf("Take after Take returned %d events", len(evs))
+	}
+}
