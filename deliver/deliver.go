@@ -25,12 +25,14 @@ type Writer struct {
 
 // Process implements pipeline.Stage.
 func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
+	// Every recipient on one partition shares the first one's body.
+	var body *store.PlacedBody
 	for _, i := range job.Pending() {
 		r := &job.Recipients[i]
-		d, err := w.deliverOne(job, i, r.Mailbox)
+		d, err := w.deliverOne(job, i, r.Mailbox, body)
 		if errors.Is(err, store.ErrNoMailbox) && r.Mailbox != store.UserInbox(r.User) && r.User != "" {
 			// The folder went away after it was chosen: INBOX, as Cyrus.
-			d, err = w.deliverOne(job, i, store.UserInbox(r.User))
+			d, err = w.deliverOne(job, i, store.UserInbox(r.User), body)
 		}
 		switch {
 		case errors.Is(err, store.ErrNoMailbox):
@@ -45,6 +47,9 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 				return fmt.Errorf("deliver job %s: duplicate mark: %w", job.ID, err)
 			}
 		}
+		if d.Body != nil {
+			body = d.Body
+		}
 		r.Done = true
 		r.Mailbox = d.Mailbox.Name
 		r.Result = pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok"}
@@ -52,8 +57,9 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 	return nil
 }
 
-func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string) (store.Delivered, error) {
+func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string, body *store.PlacedBody) (store.Delivered, error) {
 	return w.Store.Deliver(store.Delivery{
+		Body:    body,
 		Key:     job.ID + "/" + strconv.Itoa(i),
 		Mailbox: mailbox,
 		Message: store.NewMessage{

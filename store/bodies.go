@@ -5,19 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// Bodies are stored once per partition (Cyrus's single-instance store):
-// appended to the partition's segment files and found again by their
-// SHA-256, which each shard records (bucket "bodies": partition, hash →
-// location) in the same transaction as the message that first used it.
+// Bodies are stored once per partition and delivery (Cyrus's
+// single-instance store): appended to the partition's segment files, and
+// shared by every recipient of one delivery on that partition and by COPY.
 // Appending to an open segment instead of creating a file per message keeps
 // file creation, and the journal traffic it costs, off the delivery path;
 // the group committer syncs the segments once per commit.
-
-var bucketBodies = []byte("bodies")
 
 // bodyLoc is where a body lies: segment, offset, length.
 type bodyLoc struct {
@@ -32,84 +27,31 @@ func BodyRef(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func bodyKey(partition, hash string) []byte {
-	return append([]byte(partition+"\x00"), hash...)
-}
-
-func encodeLoc(l bodyLoc) []byte {
-	d := make([]byte, 0, 20)
-	d = appendU32(d, l.Seg)
-	d = appendU64(d, uint64(l.Off))
-	return appendU64(d, uint64(l.Len))
-}
-
-func decodeLoc(b []byte) (bodyLoc, bool) {
-	d := decoder{b: b}
-	l := bodyLoc{Seg: d.u32(), Off: int64(d.u64()), Len: int64(d.u64())}
-	return l, !d.err
-}
-
-// findBody looks for a body already on the partition in any shard.
-func (s *Store) findBody(partition, hash string) (bodyLoc, bool) {
-	key := bodyKey(partition, hash)
-	for _, sh := range s.shards {
-		var loc bodyLoc
-		found := false
-		sh.db.View(func(tx *bolt.Tx) error {
-			if b := tx.Bucket(bucketBodies); b != nil {
-				if v := b.Get(key); v != nil {
-					loc, found = decodeLoc(v)
-				}
-			}
-			return nil
-		})
-		if found {
-			return loc, true
-		}
-	}
-	return bodyLoc{}, false
-}
-
-// storedBody is a body placed on a partition, to be recorded by the
-// transaction that indexes the message.
-type storedBody struct {
+// PlacedBody is a body already written to a partition by a committed
+// delivery: the next recipient of the same message on that partition
+// passes it in Delivery.Body and shares it instead of writing it again.
+type PlacedBody struct {
 	partition string
 	hash      string
 	loc       bodyLoc
-	isNew     bool
 }
 
-// putBody places a body on a partition unless it is there already. The
-// bytes are written but not yet synced: the committer syncs the segments
-// before it commits the transaction that records them.
-func (s *Store) putBody(partition string, body []byte) (storedBody, error) {
+// placeBody appends a body to a partition unless reuse already holds it
+// there. The bytes are written but not synced: the committer syncs the
+// segments before it commits the transaction that names them.
+func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody) (*PlacedBody, error) {
+	if reuse != nil && reuse.partition == partition && reuse.loc.Len == int64(len(body)) {
+		return reuse, nil
+	}
 	segs, ok := s.bodies[partition]
 	if !ok {
-		return storedBody{}, fmt.Errorf("put body: %w: %s", ErrNoPartition, partition)
-	}
-	sb := storedBody{partition: partition, hash: BodyRef(body)}
-	if loc, ok := s.findBody(partition, sb.hash); ok {
-		sb.loc = loc
-		return sb, nil
+		return nil, fmt.Errorf("put body: %w: %s", ErrNoPartition, partition)
 	}
 	loc, err := segs.append(body)
 	if err != nil {
-		return storedBody{}, fmt.Errorf("put body on %s: %w", partition, err)
+		return nil, fmt.Errorf("put body on %s: %w", partition, err)
 	}
-	sb.loc, sb.isNew = loc, true
-	return sb, nil
-}
-
-// record notes a new body's location in the shard of the message using it.
-func (sb storedBody) record(tx *bolt.Tx) error {
-	if !sb.isNew {
-		return nil
-	}
-	b, err := tx.CreateBucketIfNotExists(bucketBodies)
-	if err != nil {
-		return err
-	}
-	return b.Put(bodyKey(sb.partition, sb.hash), encodeLoc(sb.loc))
+	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc}, nil
 }
 
 // syncBodies makes every appended body durable; the committers call it

@@ -50,15 +50,15 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 		return res, nil
 	}
 	// Another partition needs its own copy of each body.
-	var placed map[uint32]storedBody
+	var placed map[uint32]*PlacedBody
 	if src.Partition != dst.Partition {
-		placed = make(map[uint32]storedBody, len(msgs))
+		placed = make(map[uint32]*PlacedBody, len(msgs))
 		for _, m := range msgs {
 			body, err := s.ReadBody(src, m)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s uid %d: %w", op, src.Name, m.UID, err)
 			}
-			sb, err := s.putBody(dst.Partition, body)
+			sb, err := s.placeBody(dst.Partition, body, nil)
 			if err != nil {
 				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 			}
@@ -81,9 +81,6 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 			m := *sm
 			if sb, ok := placed[sm.UID]; ok {
 				m.Seg, m.Off = sb.loc.Seg, sb.loc.Off
-				if err := sb.record(tx); err != nil {
-					return err
-				}
 			}
 			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
 			st.UIDNext++

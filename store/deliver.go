@@ -26,6 +26,9 @@ type Delivery struct {
 	Message NewMessage
 	// Service names who asked, for the event ("lmtpd", "imapd").
 	Service string
+	// Body, when set, is where an earlier delivery of this same message
+	// put its body (Delivered.Body); on the same partition it is shared.
+	Body *PlacedBody
 }
 
 // Delivered says where a message went.
@@ -36,6 +39,8 @@ type Delivered struct {
 	ModSeq      uint64
 	// Replayed is true when Key had been applied already.
 	Replayed bool
+	// Body is where the body lies, for the message's next recipient.
+	Body *PlacedBody
 }
 
 // Deliver writes a message into a mailbox: the body (once per partition),
@@ -46,7 +51,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver: %w", err)
 	}
-	body, err := s.putBody(mb.Partition, d.Message.Body)
+	body, err := s.placeBody(mb.Partition, d.Message.Body, d.Body)
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
@@ -94,9 +99,6 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
 			return err
 		}
-		if err := body.record(tx); err != nil {
-			return err
-		}
 		if err := writeState(b, st); err != nil {
 			return err
 		}
@@ -120,6 +122,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
 	if !out.Replayed {
+		out.Body = body
 		s.outbox.notify()
 	}
 	return out, nil

@@ -32,7 +32,7 @@ func openShard(path string, id int, noSync bool, beforeCommit func() error) (*sh
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox, bucketBodies} {
+		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
