@@ -7,10 +7,15 @@ import (
 	"io"
 	"net/textproto"
 	"strings"
+	"sync"
 )
 
 // maxHeaderLine is RFC 5322 §2.1.1's limit on a line, without its CRLF.
 const maxHeaderLine = 998
+
+// readers keeps the 64 KiB line buffers between messages: allocating one per
+// DATA was a quarter of all allocation under load.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // errTooBig is returned by readMessage when the limit is passed.
 var errTooBig = fmt.Errorf("message exceeds the size limit")
@@ -22,8 +27,14 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = 1<<63 - 1
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	var out bytes.Buffer
+	out.Grow(16 << 10)
 	inHeader := true
 	for {
 		line, err := br.ReadSlice('\n')
