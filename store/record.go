@@ -157,6 +157,3 @@ func (d *decoder) u64() uint64 { return binary.BigEndian.Uint64(d.take(8)) }
 func (d *decoder) str() string { return string(d.take(int(d.u16()))) }
 
 func uidKey(uid uint32) []byte { return binary.BigEndian.AppendUint32(nil, uid) }
-
-func appendU32(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
-func appendU64(b []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(b, v) }

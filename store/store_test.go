@@ -487,6 +487,9 @@ func TestStoreFlags(t *testing.T) {
 
 	// UID STORE 1 FLAGS (\Flagged $Work): \Seen goes, two arrive.
 	res = storeFlags(store.FlagChange{UIDs: []uint32{1}, Op: store.FlagsReplace, Flags: []string{`\flagged`, "$Work"}})
+	if len(res.Changed) != 1 || res.Changed[0].UID != 1 {
+		t.Errorf("FLAGS replace changed %+v, want uid 1", res.Changed)
+	}
 	if got := flagsOf(1); !slices.Equal(got, []string{store.FlagFlagged, "$Work"}) {
 		t.Errorf("FLAGS replace: uid 1 flags %q, want [\\Flagged $Work]", got)
 	}

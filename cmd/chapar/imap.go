@@ -2,11 +2,56 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
 
+	"chapar/access/imap"
 	"chapar/config"
+	"chapar/notify"
 )
 
-// startIMAP serves IMAP once access/imap lands.
+// startIMAP serves IMAP (STARTTLS) on imap_listen and implicit TLS on
+// imaps_listen, woken by change events through one hub subscription.
 func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
-	return nil
+	if len(cfg.IMAPListen) == 0 && len(cfg.IMAPSListen) == 0 {
+		return nil
+	}
+	tlsConfig, err := serverTLS(cfg, n.log)
+	if err != nil {
+		return err
+	}
+	hub, err := notify.NewHub(n.engine.Conn, n.log.With("service", "idle"))
+	if err != nil {
+		return fmt.Errorf("imap: event hub: %w", err)
+	}
+	n.closers = append(n.closers, hub.Close)
+	authenticate := n.store.Authenticate
+	if cfg.SASLPwcheckMethod == "alwaystrue" {
+		authenticate = func(user, pass string) (bool, error) {
+			_, err := n.store.GetUser(user)
+			return err == nil, nil
+		}
+	}
+	srv := imap.NewServer(imap.Config{
+		Store:            n.store,
+		Hub:              hub,
+		UnixHierarchySep: cfg.UnixHierarchySep,
+		AltNamespace:     cfg.AltNamespace,
+		Admins:           cfg.Admins,
+		Authenticate:     authenticate,
+		AllowPlaintext:   cfg.AllowPlaintext,
+		TLSConfig:        tlsConfig,
+		MaxMessageSize:   cfg.EffectiveMaxMessageSize(),
+		AutoLogout:       cfg.Timeout,
+		ServerName:       cfg.ServerName,
+		Logger:           n.log.With("service", "imap"),
+	})
+	n.closers = append(n.closers, srv.Close)
+	if err := n.listen("imap", cfg.IMAPListen, srv.Serve); err != nil {
+		return err
+	}
+	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
+		return srv.ServeTLS(tls.NewListener(l, tlsConfig))
+	})
 }

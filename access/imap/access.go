@@ -1,0 +1,123 @@
+package imap
+
+import (
+	"errors"
+	"unicode/utf8"
+
+	"chapar/store"
+)
+
+// How a session finds mailboxes: wire name → UTF-8 name → internal name,
+// and whether this user may see it. For now a user sees only their own
+// mailboxes and administrators see all; ACL checks replace canAccess later.
+
+func (s *session) store() *store.Store { return s.srv.cfg.Store }
+
+// utf8Out: names and strings may be sent as UTF-8 (RFC 6855, RFC 9051).
+func (s *session) utf8Out() bool { return s.utf8 || s.rev2 }
+
+// decodeName turns a mailbox name as sent into UTF-8: modified UTF-7 for
+// IMAP4rev1 clients (RFC 3501 §5.1.3), UTF-8 otherwise. A rev1 client that
+// sends raw UTF-8 is understood rather than refused.
+func (s *session) decodeName(raw string) string {
+	if !utf8.ValidString(raw) {
+		xbad("mailbox name is not valid UTF-8")
+	}
+	if s.utf8Out() {
+		return raw
+	}
+	name, err := decodeMUTF7(raw)
+	if err != nil {
+		for i := 0; i < len(raw); i++ {
+			if raw[i] >= 0x80 {
+				return raw
+			}
+		}
+		xbad("mailbox name %q is not valid modified UTF-7", raw)
+	}
+	return name
+}
+
+// encodeName is decodeName's reverse, for responses.
+func (s *session) encodeName(name string) string {
+	if s.utf8Out() {
+		return name
+	}
+	return encodeMUTF7(name)
+}
+
+// appendMailbox writes an external name as a mailbox (RFC 9051 §9).
+func (s *session) appendMailbox(b []byte, ext string) []byte {
+	if isInbox(ext) {
+		return append(b, "INBOX"...)
+	}
+	return appendAstring(b, s.encodeName(ext), s.utf8Out())
+}
+
+// canAccess: whether the user may see an internal name at all.
+func (s *session) canAccess(name string) bool {
+	return s.admin || store.Owner(name) == s.user
+}
+
+// resolveName maps a wire name to (internal, external) or fails with NO.
+func (s *session) resolveName(raw string) (internal, external string) {
+	ext := s.decodeName(raw)
+	if isInbox(ext) {
+		ext = "INBOX"
+	}
+	name, ok := s.ns.internal(ext)
+	if !ok {
+		xno("CANNOT", "invalid mailbox name %q", ext)
+	}
+	return name, ext
+}
+
+// lookupMailbox finds a mailbox the user may use, else NO [NONEXISTENT]:
+// a mailbox the user may not see does not exist for them (RFC 4314 §4).
+func (s *session) lookupMailbox(raw string) (*store.Mailbox, string) {
+	name, ext := s.resolveName(raw)
+	if !s.canAccess(name) {
+		xno("NONEXISTENT", "mailbox %s does not exist", ext)
+	}
+	mb, err := s.store().GetMailbox(name)
+	if err != nil {
+		s.storeError("", err)
+	}
+	return mb, ext
+}
+
+// storeError turns a store error into a tagged NO with the RFC 5530 code
+// that says what happened.
+func (s *session) storeError(op string, err error) {
+	prefix := ""
+	if op != "" {
+		prefix = op + ": "
+	}
+	switch {
+	case errors.Is(err, store.ErrNoMailbox):
+		xno("NONEXISTENT", "%smailbox does not exist", prefix)
+	case errors.Is(err, store.ErrMailboxExists):
+		xno("ALREADYEXISTS", "%smailbox already exists", prefix)
+	case errors.Is(err, store.ErrBadName):
+		xno("CANNOT", "%sinvalid mailbox name", prefix)
+	case errors.Is(err, store.ErrNoMessage):
+		xno("EXPUNGEISSUED", "%smessage was expunged", prefix)
+	}
+	s.log.Error("store", "op", op, "err", err)
+	xno("SERVERBUG", "%sinternal error", prefix)
+}
+
+// unselect leaves the selected state without expunging.
+func (s *session) unselect() {
+	if s.sel == nil {
+		return
+	}
+	s.sel.close()
+	s.sel = nil
+	s.saved = nil
+	if s.state == stateSelected {
+		s.state = stateAuth
+	}
+}
+
+func isNoMailbox(err error) bool { return errors.Is(err, store.ErrNoMailbox) }

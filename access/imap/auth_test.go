@@ -1,0 +1,252 @@
+package imap
+
+import (
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+)
+
+func plainSASL(user, pass string) sasl.Client { return sasl.NewPlainClient("", user, pass) }
+
+func TestCapabilityBeforeAndAfterLogin(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.raw(t)
+	out := c.ok("a CAPABILITY")
+	has(t, out, "IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN", "IDLE", "UIDPLUS",
+		"MOVE", "ESEARCH", "SEARCHRES", "LIST-STATUS", "SPECIAL-USE", "BINARY", "MULTIAPPEND", "UTF8=ACCEPT", "STATUS=SIZE")
+	out = c.ok("b LOGIN alice pw")
+	if strings.Contains(strings.Join(out, " "), "AUTH=") {
+		t.Errorf("AUTH= after login: %q", out)
+	}
+	out = c.ok("c CAPABILITY")
+	has(t, out, "IMAP4rev2", "NAMESPACE")
+}
+
+func TestLogin(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.raw(t)
+	out := c.expectTagged("a LOGIN alice wrong", "NO")
+	has(t, out, "[AUTHENTICATIONFAILED]")
+	c.expectTagged("b LOGIN nobody pw", "NO")
+	out = c.expectTagged("c LOGIN alice pw", "OK")
+	has(t, out, "c OK [CAPABILITY IMAP4rev1")
+	c.expectTagged("d LOGIN alice pw", "BAD")
+	// A quoted password and a literal user name.
+	c2 := env.raw(t)
+	c2.send("e LOGIN {5}\r\n")
+	if l := c2.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("no continuation: %q", l)
+	}
+	c2.send("alice \"pw\"\r\n")
+	if out := c2.until("e"); !strings.HasPrefix(out[len(out)-1], "e OK") {
+		t.Fatalf("literal login: %q", out)
+	}
+}
+
+func TestLoginFailureIsDelayed(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.FailedLoginDelay = 200 * time.Millisecond })
+	c := env.raw(t)
+	start := time.Now()
+	c.expectTagged("a LOGIN alice wrong", "NO")
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("failed login answered after %v", d)
+	}
+}
+
+func TestPlaintextRefusedWithoutTLS(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) {
+		c.AllowPlaintext = false
+		c.TLSConfig = testTLSConfig(t)
+	})
+	c := env.raw(t)
+	out := c.ok("a CAPABILITY")
+	has(t, out, "STARTTLS", "LOGINDISABLED")
+	if strings.Contains(out[0], "AUTH=PLAIN") {
+		t.Errorf("AUTH=PLAIN offered in the clear: %q", out[0])
+	}
+	out = c.expectTagged("b LOGIN alice pw", "NO")
+	has(t, out, "[PRIVACYREQUIRED]")
+	out = c.expectTagged("c AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw")), "NO")
+	has(t, out, "[PRIVACYREQUIRED]")
+
+	// After STARTTLS the same login works.
+	cl, err := imapclient.DialStartTLS(env.addr, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Login("alice", "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	caps, err := cl.Capability().Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.Has(imap.CapStartTLS) {
+		t.Error("STARTTLS offered after TLS")
+	}
+}
+
+func TestServeTLS(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.AllowPlaintext = false })
+	cfg := testTLSConfig(t)
+	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go env.srv.ServeTLS(l)
+	cl, err := imapclient.DialTLS(l.Addr().String(), &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Login("alice", "pw").Wait(); err != nil {
+		t.Fatalf("login over imaps: %v", err)
+	}
+}
+
+func TestAuthenticatePlain(t *testing.T) {
+	env := newTestEnv(t)
+	// SASL-IR (RFC 4959).
+	c := env.raw(t)
+	ir := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw"))
+	c.expectTagged("a AUTHENTICATE PLAIN "+ir, "OK")
+
+	// Without an initial response: an empty challenge first.
+	c = env.raw(t)
+	c.send("b AUTHENTICATE PLAIN\r\n")
+	if l := c.line(); l != "+ " {
+		t.Fatalf("challenge %q", l)
+	}
+	c.send(base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong")) + "\r\n")
+	out := c.until("b")
+	has(t, out, "b NO [AUTHENTICATIONFAILED]")
+
+	// Cancelled.
+	c.send("c AUTHENTICATE PLAIN\r\n")
+	c.line()
+	c.send("*\r\n")
+	has(t, c.until("c"), "c BAD")
+
+	// Through go-imap's client.
+	cl := env.anonClient(t, nil)
+	if err := cl.Authenticate(plainSASL("alice", "pw")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAuthenticateLogin(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.raw(t)
+	c.send("a AUTHENTICATE LOGIN\r\n")
+	if l := c.line(); l != "+ "+base64.StdEncoding.EncodeToString([]byte("Username:")) {
+		t.Fatalf("challenge %q", l)
+	}
+	c.send(base64.StdEncoding.EncodeToString([]byte("alice")) + "\r\n")
+	c.line()
+	c.send(base64.StdEncoding.EncodeToString([]byte("pw")) + "\r\n")
+	has(t, c.until("a"), "a OK")
+}
+
+func TestAdminProxyAuthorization(t *testing.T) {
+	env := newTestEnv(t)
+	if err := env.store.AddUser("admin", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.raw(t)
+	// alice may not act as bob.
+	c.expectTagged("a AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("bob\x00alice\x00pw")), "NO")
+	// An administrator may.
+	c.expectTagged("b AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("bob\x00admin\x00pw")), "OK")
+	out := c.ok("c LIST \"\" INBOX")
+	has(t, out, `"/" INBOX`)
+}
+
+func TestConnectionsPerUserLimit(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.MaxConnsPerUser = 2 })
+	a := env.rawLogin(t, "alice")
+	env.rawLogin(t, "alice")
+	c := env.raw(t)
+	has(t, c.expectTagged("x LOGIN alice pw", "NO"), "[LIMIT]")
+	a.ok("z LOGOUT")
+	// The slot is freed when the session ends.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out := c.cmd("y LOGIN alice pw")
+		if strings.HasPrefix(out[len(out)-1], "y OK") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed: %q", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAutoLogout(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.AutoLogout = 200 * time.Millisecond })
+	c := env.rawLogin(t, "alice")
+	if l := c.line(); !strings.HasPrefix(l, "* BYE") {
+		t.Fatalf("want BYE, got %q", l)
+	}
+}
+
+func TestServerCloseSaysBye(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.rawLogin(t, "alice")
+	idle := env.rawLogin(t, "bob")
+	idle.send("i IDLE\r\n")
+	idle.line()
+	go env.srv.Close()
+	for _, rc := range []*rawConn{c, idle} {
+		if l := rc.line(); !strings.HasPrefix(l, "* BYE") {
+			t.Errorf("want BYE, got %q", l)
+		}
+	}
+	if _, err := net.Dial("tcp", env.addr); err == nil {
+		// The listener may still accept in the kernel backlog; what
+		// matters is that the server answers nothing more.
+		t.Log("dial after close succeeded (backlog)")
+	}
+}
+
+func TestID(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.raw(t)
+	out := c.ok(`a ID ("name" "test" "version" "1")`)
+	has(t, out, `* ID ("name" "chapar"`)
+	c.ok("b ID NIL")
+}
+
+func TestServeUnixSocket(t *testing.T) {
+	env := newTestEnv(t)
+	path := filepath.Join(t.TempDir(), "imap.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- env.srv.Serve(l) }()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl := imapclient.New(c, nil)
+	if err := cl.Login("alice", "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	env.srv.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve after Close: %v", err)
+	}
+}

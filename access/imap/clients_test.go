@@ -1,0 +1,194 @@
+package imap
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// Real clients: Cyrus's imtest and isync's mbsync. The CI installs the
+// packages cyrus-clients and isync; without them these tests skip.
+
+func lookTool(t *testing.T, name string, also ...string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, p := range also {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Skipf("%s not installed (Debian: apt-get install %s)", name, map[string]string{"imtest": "cyrus-clients", "mbsync": "isync"}[name])
+	return ""
+}
+
+func port(addr string) string { return addr[strings.LastIndexByte(addr, ':')+1:] }
+
+func TestCyrusImtest(t *testing.T) {
+	// Debian puts the Cyrus test clients outside PATH.
+	imtest := lookTool(t, "imtest", "/usr/lib/cyrus/bin/imtest")
+	env := newTestEnv(t)
+	script := filepath.Join(t.TempDir(), "script")
+	os.WriteFile(script, []byte("t1 SELECT INBOX\r\nt2 LOGOUT\r\n"), 0o644)
+	for _, mech := range []string{"login", "plain"} {
+		out, err := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "pw", "-m", mech, "-f", script, "127.0.0.1").CombinedOutput()
+		if err != nil {
+			t.Fatalf("imtest -m %s: %v\n%s", mech, err, out)
+		}
+		if !bytes.Contains(out, []byte("Authenticated.")) || !bytes.Contains(out, []byte("t1 OK [READ-WRITE]")) {
+			t.Errorf("imtest -m %s did not log in:\n%s", mech, out)
+		}
+	}
+	out, _ := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "wrong", "-m", "login", "-f", script, "127.0.0.1").CombinedOutput()
+	if bytes.Contains(out, []byte("Authenticated.")) {
+		t.Errorf("imtest logged in with a wrong password:\n%s", out)
+	}
+}
+
+// TestMbsync syncs a mailbox of 1,000 messages to a local Maildir, changes
+// flags, deletes and adds messages on both sides, and syncs back.
+func TestMbsync(t *testing.T) {
+	mbsync := lookTool(t, "mbsync")
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	env := newTestEnv(t)
+	const n = 1000
+	for i := 0; i < n; i++ {
+		env.deliver(t, "alice", testMessage(fmt.Sprintf("message %d", i), "body"))
+	}
+	dir := t.TempDir()
+	maildir := filepath.Join(dir, "mail")
+	if err := os.MkdirAll(maildir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rc := filepath.Join(dir, "mbsyncrc")
+	os.WriteFile(rc, []byte(fmt.Sprintf(`IMAPAccount test
+Host 127.0.0.1
+Port %s
+User alice
+Pass pw
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account test
+
+MaildirStore local
+Path %s/
+Inbox %s/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Sync All
+Expunge Both
+SyncState *
+`, port(env.addr), maildir, maildir)), 0o600)
+	run := func() {
+		t.Helper()
+		cmd := exec.Command(mbsync, "-c", rc, "-a")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("mbsync: %v\n%s", err, out)
+		}
+	}
+	inbox := filepath.Join(maildir, "INBOX")
+	files := func() []string {
+		var all []string
+		for _, sub := range []string{"new", "cur"} {
+			ents, _ := os.ReadDir(filepath.Join(inbox, sub))
+			for _, e := range ents {
+				all = append(all, filepath.Join(sub, e.Name()))
+			}
+		}
+		sort.Strings(all)
+		return all
+	}
+
+	run()
+	if got := len(files()); got != n {
+		t.Fatalf("after the first sync the Maildir holds %d messages, want %d", got, n)
+	}
+
+	// Local changes: 100 seen and flagged, 10 trashed, 5 new.
+	for i, f := range files()[:110] {
+		base := filepath.Base(f)
+		if k := strings.Index(base, ":2,"); k >= 0 {
+			base = base[:k]
+		}
+		flags := ":2,FS"
+		if i >= 100 {
+			flags = ":2,ST"
+		}
+		if err := os.Rename(filepath.Join(inbox, f), filepath.Join(inbox, "cur", base+flags)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		os.WriteFile(filepath.Join(inbox, "new", fmt.Sprintf("local%d.test", i)),
+			[]byte(fmt.Sprintf("From: me@example.org\r\nSubject: local %d\r\n\r\nwritten offline\r\n", i)), 0o600)
+	}
+	// Maildir time stamps have a one-second granularity that mbsync
+	// waits out; sleeping spares it the wait and the test a flake.
+	time.Sleep(1100 * time.Millisecond)
+	run()
+
+	c := env.client(t, "alice")
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	count := func(crit *imap.SearchCriteria) int {
+		data, err := c.UIDSearch(crit, nil).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(data.AllUIDs())
+	}
+	if got := count(&imap.SearchCriteria{}); got != n-10+5 {
+		t.Errorf("server holds %d messages, want %d", got, n-10+5)
+	}
+	if got := count(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagFlagged, imap.FlagSeen}}); got != 100 {
+		t.Errorf("%d flagged and seen, want 100", got)
+	}
+	if got := count(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Subject", Value: "local"}}}); got != 5 {
+		t.Errorf("%d local messages on the server, want 5", got)
+	}
+
+	// Server changes: answer 20, deliver 3.
+	if _, err := c.Store(imap.SeqSetNum(200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219),
+		&imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagAnswered}, Silent: true}, nil).Collect(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		env.deliver(t, "alice", testMessage(fmt.Sprintf("late %d", i), "body"))
+	}
+	run()
+	all := files()
+	if len(all) != n-10+5+3 {
+		t.Errorf("Maildir holds %d, want %d", len(all), n-10+5+3)
+	}
+	answered := 0
+	for _, f := range all {
+		if k := strings.Index(f, ":2,"); k >= 0 && strings.Contains(f[k:], "R") {
+			answered++
+		}
+	}
+	if answered != 20 {
+		t.Errorf("%d answered in the Maildir, want 20", answered)
+	}
+}

@@ -1,0 +1,93 @@
+package imap
+
+import (
+	"fmt"
+
+	"chapar/store"
+)
+
+// COPY, MOVE (RFC 6851) and their UID forms, answering COPYUID (RFC 4315
+// §3).
+
+func init() {
+	register("COPY", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, false, false) })
+	register("UID COPY", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, true, false) })
+	register("MOVE", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, false, true) })
+	register("UID MOVE", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, true, true) })
+}
+
+type copyArgs struct {
+	set     numSet
+	mailbox string
+}
+
+func parseCopy(p *parser) copyArgs {
+	var a copyArgs
+	p.sp()
+	a.set = p.numSet()
+	p.sp()
+	a.mailbox = p.astring()
+	p.end()
+	return a
+}
+
+// targetMailbox finds the destination of COPY, MOVE or APPEND: one that
+// does not exist is NO [TRYCREATE] (RFC 9051 §6.4.7), so that the client
+// may create it and try again.
+func (s *session) targetMailbox(raw string) *store.Mailbox {
+	name, ext := s.resolveName(raw)
+	if !s.canAccess(name) {
+		xno("NOPERM", "no permission to write to %s", ext)
+	}
+	mb, err := s.store().GetMailbox(name)
+	if err != nil {
+		if isNoMailbox(err) {
+			xno("TRYCREATE", "mailbox %s does not exist", ext)
+		}
+		s.storeError("", err)
+	}
+	return mb
+}
+
+func runCopy(s *session, c *command, a copyArgs, uid, move bool) {
+	v := s.sel
+	if move && v.readOnly {
+		xno("READ-ONLY", "mailbox is read-only")
+	}
+	dst := s.targetMailbox(a.mailbox)
+	idx := v.selectSet(s, a.set, uid)
+	var uids []uint32
+	for _, i := range idx {
+		if !v.msgs[i].gone {
+			uids = append(uids, v.msgs[i].uid)
+		}
+	}
+	if len(uids) == 0 {
+		if !uid && len(idx) > 0 {
+			xno("EXPUNGEISSUED", "the messages were expunged")
+		}
+		return
+	}
+	op := s.store().Copy
+	if move {
+		op = s.store().Move
+	}
+	res, err := op(v.mb, uids, dst)
+	if err != nil {
+		s.storeError(c.name, err)
+	}
+	if len(res.SrcUIDs) == 0 {
+		if !uid {
+			xno("EXPUNGEISSUED", "the messages were expunged")
+		}
+		return
+	}
+	code := fmt.Sprintf("COPYUID %d %s %s", res.UIDValidity, store.FormatUIDSet(res.SrcUIDs), store.FormatUIDSet(res.DstUIDs))
+	if move {
+		// RFC 6851 §4.3: COPYUID comes before the EXPUNGEs, in an
+		// untagged OK; the EXPUNGEs follow when the command ends.
+		s.writef("* OK [%s] Moved", code)
+		return
+	}
+	c.code = code
+}

@@ -1,0 +1,273 @@
+package imap
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+
+	"chapar/store"
+)
+
+// FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9), BINARY (RFC 3516).
+
+func init() {
+	register("FETCH", stateSelected, parseFetch, func(s *session, c *command, a fetchArgs) { runFetch(s, a, false) }).holdExpunge = true
+	register("UID FETCH", stateSelected, parseFetch, func(s *session, c *command, a fetchArgs) { runFetch(s, a, true) })
+}
+
+// fetchChunk is how many index entries one store read brings in; the
+// read transaction is closed before any response is written, so a slow
+// client never holds the index open.
+const fetchChunk = 256
+
+const internalDateLayout = "02-Jan-2006 15:04:05 -0700"
+
+func runFetch(s *session, a fetchArgs, uid bool) {
+	v := s.sel
+	idx := v.selectSet(s, a.set, uid)
+	items := a.items
+	if uid && !hasKind(items, fetchUID) {
+		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID.
+		items = append([]fetchItem{{kind: fetchUID, label: "UID"}}, items...)
+	}
+	setsSeen := false
+	for i := range items {
+		setsSeen = setsSeen || items[i].setsSeen()
+	}
+	setsSeen = setsSeen && !v.readOnly
+	for len(idx) > 0 {
+		chunk := idx[:min(len(idx), fetchChunk)]
+		idx = idx[len(chunk):]
+		msgs := s.loadMessages(v, chunk)
+		var seen map[uint32]bool
+		if setsSeen {
+			seen = s.markSeen(v, msgs)
+		}
+		for _, i := range chunk {
+			m := msgs[v.msgs[i].uid]
+			if m == nil {
+				// Expunged by another session and not yet announced:
+				// nothing to say about it (RFC 2180 §4.1.2).
+				continue
+			}
+			s.writeFetch(i+1, m, items, seen[m.UID])
+		}
+	}
+}
+
+func hasKind(items []fetchItem, k fetchKind) bool {
+	for i := range items {
+		if items[i].kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// loadMessages reads the index entries of some view positions (ascending)
+// in one read transaction.
+func (s *session) loadMessages(v *mailboxView, idx []int) map[uint32]*store.Message {
+	out := make(map[uint32]*store.Message, len(idx))
+	if len(idx) == 0 {
+		return out
+	}
+	want := make(map[uint32]bool, len(idx))
+	for _, i := range idx {
+		want[v.msgs[i].uid] = true
+	}
+	last := v.msgs[idx[len(idx)-1]].uid
+	err := s.store().ForEachMessage(v.mb, v.msgs[idx[0]].uid, func(m *store.Message) bool {
+		if m.UID > last {
+			return false
+		}
+		if want[m.UID] {
+			out[m.UID] = m
+		}
+		return true
+	})
+	if err != nil {
+		s.storeError("FETCH", err)
+	}
+	return out
+}
+
+// markSeen sets \Seen on the fetched messages that lack it and reports
+// which ones changed, so that their FETCH says FLAGS (RFC 9051 §6.4.5).
+func (s *session) markSeen(v *mailboxView, msgs map[uint32]*store.Message) map[uint32]bool {
+	var uids []uint32
+	for uid, m := range msgs {
+		if !hasFlag(m.Flags, store.FlagSeen) {
+			uids = append(uids, uid)
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	res, err := s.store().StoreFlags(v.mb, store.FlagChange{UIDs: uids, Op: store.FlagsAdd, Flags: []string{store.FlagSeen}})
+	if err != nil {
+		s.storeError("FETCH", err)
+	}
+	changed := make(map[uint32]bool, len(res.Changed))
+	for i := range res.Changed {
+		c := &res.Changed[i]
+		if m := msgs[c.UID]; m != nil {
+			m.Flags, m.ModSeq = c.Flags, c.ModSeq
+		}
+		changed[c.UID] = true
+	}
+	return changed
+}
+
+// fetchMsg is one message being answered: the body is read and parsed
+// only when an item needs it, and only once.
+type fetchMsg struct {
+	s    *session
+	m    *store.Message
+	raw  []byte
+	root *part
+}
+
+func (f *fetchMsg) body() ([]byte, *part) {
+	if f.raw == nil {
+		raw, err := f.s.readBody(f.s.sel.mb, f.m)
+		if err != nil {
+			f.s.log.Error("FETCH: body unreadable", "mailbox", f.s.sel.mb.Name, "uid", f.m.UID, "err", err)
+			xno("SERVERBUG", "message %d could not be read", f.m.UID)
+		}
+		f.raw = raw
+	}
+	if f.root == nil {
+		f.root = parseMessage(f.raw)
+	}
+	return f.raw, f.root
+}
+
+// writeFetch sends one "* n FETCH (...)" response.
+func (s *session) writeFetch(seq int, m *store.Message, items []fetchItem, flagsChanged bool) {
+	s.writeFetchMsg(seq, &fetchMsg{s: s, m: m}, items, flagsChanged)
+}
+
+func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsChanged bool) {
+	m := f.m
+	utf8ok := s.utf8Out()
+	b := make([]byte, 0, 256)
+	b = append(b, "* "...)
+	b = appendUint(b, uint32(seq))
+	b = append(b, " FETCH ("...)
+	sentFlags := false
+	for n, it := range items {
+		if n > 0 {
+			b = append(b, ' ')
+		}
+		switch it.kind {
+		case fetchUID:
+			b = append(b, "UID "...)
+			b = appendUint(b, m.UID)
+		case fetchFlags:
+			b = append(b, "FLAGS "...)
+			b = s.appendFlags(b, m.Flags, m.UID)
+			sentFlags = true
+		case fetchInternalDate:
+			b = append(b, `INTERNALDATE "`...)
+			b = m.InternalDate.AppendFormat(b, internalDateLayout)
+			b = append(b, '"')
+		case fetchSize:
+			b = append(b, "RFC822.SIZE "...)
+			b = strconv.AppendInt(b, m.Size, 10)
+		case fetchEnvelope:
+			raw, root := f.body()
+			b = append(b, "ENVELOPE "...)
+			b = appendEnvelope(b, raw, root, utf8ok)
+		case fetchBody, fetchBodyStructure:
+			raw, root := f.body()
+			b = append(b, it.label...)
+			b = append(b, ' ')
+			b = appendBodyStructure(b, raw, root, it.kind == fetchBodyStructure, utf8ok)
+		case fetchSection:
+			b = append(b, it.label...)
+			b = append(b, ' ')
+			if it.sec.path == nil && it.sec.text == "" && it.partial == nil && f.raw == nil {
+				b = s.streamBody(b, m)
+				continue
+			}
+			raw, root := f.body()
+			b = s.writeLiteral(b, applyPartial(sectionData(raw, root, it.sec), it.partial), false)
+		case fetchBinary, fetchBinarySize:
+			raw, root := f.body()
+			data, err := binaryData(raw, root, it.sec.path)
+			if err != nil {
+				xno("UNKNOWN-CTE", "cannot decode part %s", formatPath(it.sec.path))
+			}
+			b = append(b, it.label...)
+			b = append(b, ' ')
+			if it.kind == fetchBinarySize {
+				b = strconv.AppendInt(b, int64(len(data)), 10)
+			} else {
+				b = s.writeLiteral(b, applyPartial(data, it.partial), true)
+			}
+		}
+	}
+	if flagsChanged && !sentFlags {
+		b = append(b, " FLAGS "...)
+		b = s.appendFlags(b, m.Flags, m.UID)
+		sentFlags = true
+	}
+	b = append(b, ")\r\n"...)
+	s.out.Write(b)
+	if sentFlags {
+		s.sel.learnFlags(m)
+	}
+}
+
+// learnFlags records that the client has been told a message's flags.
+func (v *mailboxView) learnFlags(m *store.Message) {
+	if i, ok := v.index(m.UID); ok && !v.msgs[i].gone && m.ModSeq >= v.msgs[i].modseq {
+		v.msgs[i].flags, v.msgs[i].modseq, v.msgs[i].changed = m.Flags, m.ModSeq, false
+	}
+}
+
+func applyPartial(data []byte, r *partialRange) []byte {
+	if r == nil {
+		return data
+	}
+	if r.offset >= int64(len(data)) {
+		return []byte{}
+	}
+	end := min(int64(len(data)), r.offset+r.count)
+	return data[r.offset:end]
+}
+
+// writeLiteral writes pending response bytes, then data as a literal
+// (literal8 when binary data holds NUL, RFC 3516 §4.2), returning the
+// emptied buffer.
+func (s *session) writeLiteral(b, data []byte, binary bool) []byte {
+	if binary && bytes.IndexByte(data, 0) >= 0 {
+		b = append(b, '~')
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, int64(len(data)), 10)
+	b = append(b, "}\r\n"...)
+	s.out.Write(b)
+	s.out.Write(data)
+	return b[:0]
+}
+
+// streamBody sends a whole message from the store without holding it in
+// memory.
+func (s *session) streamBody(b []byte, m *store.Message) []byte {
+	r, err := s.openBody(s.sel.mb, m)
+	if err != nil {
+		s.log.Error("FETCH: body unreadable", "mailbox", s.sel.mb.Name, "uid", m.UID, "err", err)
+		xno("SERVERBUG", "message %d could not be read", m.UID)
+	}
+	defer r.Close()
+	b = append(b, '{')
+	b = strconv.AppendInt(b, m.Size, 10)
+	b = append(b, "}\r\n"...)
+	s.out.Write(b)
+	if n, err := io.CopyN(&s.out, r, m.Size); err != nil {
+		// The literal's length is promised: the stream cannot continue.
+		xbye("message %d could not be read (%d of %d bytes)", m.UID, n, m.Size)
+	}
+	return b[:0]
+}

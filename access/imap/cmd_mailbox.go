@@ -1,0 +1,207 @@
+package imap
+
+import (
+	"errors"
+	"strings"
+
+	"chapar/store"
+)
+
+// CREATE, DELETE, RENAME (RFC 9051 §6.3.4-6; CREATE's USE parameter is
+// RFC 6154 §5.3), SUBSCRIBE and UNSUBSCRIBE (§6.3.7-8).
+
+func init() {
+	register("CREATE", authStates, parseCreate, runCreate)
+	register("DELETE", authStates, parseOneName, runDelete)
+	register("RENAME", authStates, parseRename, runRename)
+	register("SUBSCRIBE", authStates, parseOneName, runSubscribe)
+	register("UNSUBSCRIBE", authStates, parseOneName, runUnsubscribe)
+}
+
+func parseOneName(p *parser) string {
+	p.sp()
+	name := p.astring()
+	p.end()
+	return name
+}
+
+type createArgs struct {
+	name string
+	use  []string
+}
+
+func parseCreate(p *parser) createArgs {
+	var a createArgs
+	p.sp()
+	a.name = p.astring()
+	if p.maybe(' ') {
+		p.list(false, func() {
+			if !p.maybeWord("USE") {
+				xbad("CREATE parameter %s not supported", p.atom())
+			}
+			p.sp()
+			p.list(true, func() {
+				p.expect('\\')
+				a.use = append(a.use, `\`+p.atom())
+			})
+		})
+	}
+	p.end()
+	return a
+}
+
+// specialUses are the RFC 6154 §2 attributes, canonically spelled.
+var specialUses = []string{`\All`, `\Archive`, `\Drafts`, `\Flagged`, `\Junk`, `\Sent`, `\Trash`}
+
+func canonicalUse(u string) (string, bool) {
+	for _, x := range specialUses {
+		if strings.EqualFold(x, u) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// ownable checks that the user may create or remove a name: their own
+// hierarchy, or anything for an administrator.
+func (s *session) ownable(name, ext string) {
+	if !s.canAccess(name) {
+		xno("NOPERM", "no permission to change %s", ext)
+	}
+}
+
+func runCreate(s *session, c *command, a createArgs) {
+	raw := strings.TrimSuffix(a.name, string(s.ns.sep))
+	name, ext := s.resolveName(raw)
+	if ext == "INBOX" {
+		xno("ALREADYEXISTS", "INBOX always exists")
+	}
+	s.ownable(name, ext)
+	var opts store.CreateOptions
+	if len(a.use) > 1 {
+		xno("USEATTR", "only one special-use attribute per mailbox")
+	}
+	if len(a.use) == 1 {
+		u, ok := canonicalUse(a.use[0])
+		if !ok {
+			xno("USEATTR", "unknown special-use attribute %s", a.use[0])
+		}
+		opts.SpecialUse = u
+	}
+	s.createSuperiors(name)
+	if _, err := s.store().CreateMailbox(name, opts); err != nil {
+		s.storeError("CREATE", err)
+	}
+}
+
+// createSuperiors makes the missing parents of a new name, as RFC 9051
+// §6.3.4 asks (SHOULD), stopping at the user's INBOX or the top.
+func (s *session) createSuperiors(name string) {
+	var missing []string
+	for p := store.Parent(name); p != "" && !isUsersRoot(p); p = store.Parent(p) {
+		if _, err := s.store().GetMailbox(p); err == nil {
+			break
+		}
+		missing = append(missing, p)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		_, err := s.store().CreateMailbox(missing[i], store.CreateOptions{})
+		if err != nil && !errors.Is(err, store.ErrMailboxExists) {
+			s.storeError("CREATE", err)
+		}
+	}
+}
+
+// isUsersRoot: "user" or "domain!user", which is no mailbox.
+func isUsersRoot(name string) bool {
+	if i := strings.IndexByte(name, '!'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name == "user"
+}
+
+func runDelete(s *session, c *command, raw string) {
+	name, ext := s.resolveName(raw)
+	if ext == "INBOX" {
+		xno("CANNOT", "INBOX cannot be deleted")
+	}
+	s.ownable(name, ext)
+	mb, err := s.store().GetMailbox(name)
+	if err != nil {
+		s.storeError("DELETE", err)
+	}
+	if err := s.store().DeleteMailbox(name); err != nil {
+		s.storeError("DELETE", err)
+	}
+	if s.sel != nil && s.sel.mb.UniqueID == mb.UniqueID {
+		s.unselect()
+		s.writef("* OK [CLOSED] Selected mailbox deleted")
+	}
+}
+
+type renameArgs struct{ from, to string }
+
+func parseRename(p *parser) renameArgs {
+	var a renameArgs
+	p.sp()
+	a.from = p.astring()
+	p.sp()
+	a.to = p.astring()
+	p.end()
+	return a
+}
+
+func runRename(s *session, c *command, a renameArgs) {
+	from, fromExt := s.resolveName(a.from)
+	to, toExt := s.resolveName(strings.TrimSuffix(a.to, string(s.ns.sep)))
+	if fromExt == "INBOX" {
+		xno("CANNOT", "renaming INBOX is not supported yet")
+	}
+	if toExt == "INBOX" {
+		xno("ALREADYEXISTS", "INBOX always exists")
+	}
+	s.ownable(from, fromExt)
+	s.ownable(to, toExt)
+	if _, err := s.store().GetMailbox(from); err != nil {
+		s.storeError("RENAME", err)
+	}
+	s.createSuperiors(to)
+	if err := s.store().RenameMailbox(from, to); err != nil {
+		s.storeError("RENAME", err)
+	}
+	s.renameSubscriptions(from, to)
+}
+
+// renameSubscriptions moves the user's subscriptions along with a rename,
+// as Cyrus does, so that a renamed folder stays subscribed.
+func (s *session) renameSubscriptions(from, to string) {
+	subs, err := s.store().Subscriptions(s.user)
+	if err != nil {
+		return
+	}
+	for _, n := range subs {
+		if n != from && !strings.HasPrefix(n, from+".") {
+			continue
+		}
+		if s.store().Subscribe(s.user, to+n[len(from):]) == nil {
+			s.store().Unsubscribe(s.user, n)
+		}
+	}
+}
+
+func runSubscribe(s *session, c *command, raw string) {
+	name, ext := s.resolveName(raw)
+	if !s.canAccess(name) {
+		xno("NONEXISTENT", "mailbox %s does not exist", ext)
+	}
+	if err := s.store().Subscribe(s.user, name); err != nil {
+		s.storeError("SUBSCRIBE", err)
+	}
+}
+
+func runUnsubscribe(s *session, c *command, raw string) {
+	name, _ := s.resolveName(raw)
+	if err := s.store().Unsubscribe(s.user, name); err != nil {
+		s.storeError("UNSUBSCRIBE", err)
+	}
+}

@@ -1,0 +1,124 @@
+package imap
+
+import (
+	"slices"
+
+	"chapar/store"
+)
+
+// SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH (RFC 4731) and
+// SEARCHRES (RFC 5182).
+
+func init() {
+	register("SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, false) }).holdExpunge = true
+	register("UID SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, true) })
+}
+
+// searchChunk is how many index entries are read per store transaction.
+const searchChunk = 1000
+
+func runSearch(s *session, c *command, a searchArgs, uid bool) {
+	v := s.sel
+	a.key.cheapFirst()
+	var seqs []int // positions of matches
+	all := make([]int, 0, min(len(v.msgs), searchChunk))
+	for start := 0; start < len(v.msgs); start += searchChunk {
+		all = all[:0]
+		for i := start; i < min(len(v.msgs), start+searchChunk); i++ {
+			all = append(all, i)
+		}
+		msgs := s.loadMessages(v, all)
+		for _, i := range all {
+			m := msgs[v.msgs[i].uid]
+			if m == nil {
+				continue
+			}
+			sm := &searchMsg{s: s, seq: uint32(i + 1), m: m, text: map[string]string{}}
+			sm.fm = fetchMsg{s: s, m: m}
+			if a.key.match(sm) {
+				seqs = append(seqs, i)
+			}
+		}
+	}
+	s.searchResult(c, a, uid, seqs)
+}
+
+// searchResult answers with SEARCH or ESEARCH and saves "$".
+func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int) {
+	v := s.sel
+	nums := make([]uint32, len(idx))
+	for k, i := range idx {
+		if uid {
+			nums[k] = v.msgs[i].uid
+		} else {
+			nums[k] = uint32(i + 1)
+		}
+	}
+	ret := a.ret
+	if a.esearch && len(ret) == 0 {
+		ret = []string{"ALL"}
+	}
+	if slices.Contains(ret, "SAVE") {
+		s.saveResult(idx, ret)
+	}
+	if !a.esearch && !s.rev2 {
+		b := []byte("* SEARCH")
+		for _, n := range nums {
+			b = append(b, ' ')
+			b = appendUint(b, n)
+		}
+		s.writef("%s", b)
+		return
+	}
+	if !a.esearch {
+		ret = []string{"ALL"}
+	}
+	// RFC 5182 §2.4: SAVE alone asks for no ESEARCH response.
+	if len(ret) == 1 && ret[0] == "SAVE" {
+		return
+	}
+	b := []byte(`* ESEARCH (TAG `)
+	b = appendString(b, c.tag, false)
+	b = append(b, ')')
+	if uid {
+		b = append(b, " UID"...)
+	}
+	for _, r := range ret {
+		switch {
+		case r == "MIN" && len(nums) > 0:
+			b = append(b, " MIN "...)
+			b = appendUint(b, nums[0])
+		case r == "MAX" && len(nums) > 0:
+			b = append(b, " MAX "...)
+			b = appendUint(b, nums[len(nums)-1])
+		case r == "ALL" && len(nums) > 0:
+			b = append(b, " ALL "...)
+			b = append(b, store.FormatUIDSet(nums)...)
+		case r == "COUNT":
+			b = append(b, " COUNT "...)
+			b = appendUint(b, uint32(len(nums)))
+		}
+	}
+	s.writef("%s", b)
+}
+
+// saveResult keeps the result for "$"; with only MIN and/or MAX besides
+// SAVE, only those are kept (RFC 5182 §2.4).
+func (s *session) saveResult(idx []int, ret []string) {
+	v := s.sel
+	onlyMinMax := !slices.Contains(ret, "ALL") && !slices.Contains(ret, "COUNT") &&
+		(slices.Contains(ret, "MIN") || slices.Contains(ret, "MAX"))
+	var keep []int
+	switch {
+	case len(idx) == 0 || !onlyMinMax:
+		keep = idx
+	default:
+		if slices.Contains(ret, "MIN") {
+			keep = append(keep, idx[0])
+		}
+		if slices.Contains(ret, "MAX") && (len(keep) == 0 || idx[len(idx)-1] != keep[0]) {
+			keep = append(keep, idx[len(idx)-1])
+		}
+	}
+	s.saved = v.uidsOf(keep)
+}

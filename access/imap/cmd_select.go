@@ -1,0 +1,91 @@
+package imap
+
+import "strings"
+
+// SELECT, EXAMINE (RFC 9051 §6.3.2-3), CLOSE (§6.4.1) and UNSELECT
+// (RFC 3691): entering and leaving the selected state.
+
+func init() {
+	sel := register("SELECT", authStates, parseSelect, func(s *session, c *command, name string) { runSelect(s, c, name, false) })
+	ex := register("EXAMINE", authStates, parseSelect, func(s *session, c *command, name string) { runSelect(s, c, name, true) })
+	cl := register("CLOSE", stateSelected, noArgs, runClose)
+	un := register("UNSELECT", stateSelected, noArgs, runUnselect)
+	for _, h := range []*handler{sel, ex, cl, un} {
+		h.noSync = true
+	}
+}
+
+func parseSelect(p *parser) string {
+	p.sp()
+	name := p.astring()
+	if p.maybe(' ') {
+		// select-params (RFC 4466 §2.1): none are supported yet
+		// (CONDSTORE and QRESYNC add them).
+		p.list(true, func() { xbad("SELECT parameter %s not supported", p.atom()) })
+	}
+	p.end()
+	return name
+}
+
+func runSelect(s *session, c *command, raw string, readOnly bool) {
+	// RFC 9051 §6.3.2: selecting deselects first, even if the new
+	// SELECT fails; [CLOSED] marks where the old mailbox's updates end.
+	if s.sel != nil {
+		s.unselect()
+		s.writef("* OK [CLOSED] Previous mailbox closed")
+	}
+	mb, ext := s.lookupMailbox(raw)
+	v := openView(s, mb, readOnly)
+	s.sel = v
+	s.state = stateSelected
+
+	flags := "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+	if len(v.keywords) > 0 {
+		flags += " " + strings.Join(v.keywords, " ")
+	}
+	s.writef("* FLAGS (%s)", flags)
+	if readOnly {
+		s.writef("* OK [PERMANENTFLAGS ()] Read-only mailbox")
+	} else {
+		s.writef("* OK [PERMANENTFLAGS (%s \\*)] Flags permitted", flags)
+	}
+	s.writef("* %d EXISTS", len(v.msgs))
+	if !s.rev2 {
+		s.writef("* 0 RECENT")
+		for i := range v.msgs {
+			if !hasFlag(v.msgs[i].flags, `\Seen`) {
+				s.writef("* OK [UNSEEN %d] First unseen message", i+1)
+				break
+			}
+		}
+	}
+	s.writef("* OK [UIDVALIDITY %d] UIDs valid", mb.UIDValidity)
+	s.writef("* OK [UIDNEXT %d] Predicted next UID", v.uidNext)
+	if s.rev2 {
+		// RFC 9051 §6.3.2: a LIST response names the mailbox.
+		b := []byte(`* LIST () "`)
+		b = append(b, s.ns.sep, '"', ' ')
+		s.writef("%s", s.appendMailbox(b, ext))
+	}
+	if readOnly {
+		c.code = "READ-ONLY"
+	} else {
+		c.code = "READ-WRITE"
+	}
+}
+
+// hasFlag compares flags case-insensitively (RFC 9051 §2.3.2).
+func hasFlag(flags []string, f string) bool { return containsFold(flags, f) }
+
+// CLOSE expunges silently (no EXPUNGE responses) when the mailbox is
+// writable, then deselects (RFC 9051 §6.4.1).
+func runClose(s *session, c *command, _ struct{}) {
+	if !s.sel.readOnly {
+		if _, err := s.store().Expunge(s.sel.mb, nil); err != nil {
+			s.log.Warn("CLOSE: expunge", "err", err)
+		}
+	}
+	s.unselect()
+}
+
+func runUnselect(s *session, c *command, _ struct{}) { s.unselect() }

@@ -1,0 +1,102 @@
+package imap
+
+import (
+	"mime"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// ENVELOPE (RFC 9051 §7.5.2): header values as they are in the message,
+// not decoded, so that a client decodes them as it would the header.
+
+// appendEnvelope writes the envelope of the entity p of raw.
+func appendEnvelope(b []byte, raw []byte, p *part, utf8ok bool) []byte {
+	get := func(name string) string {
+		v, _ := p.header(raw, name)
+		return v
+	}
+	b = append(b, '(')
+	b = appendNString(b, get("Date"), utf8ok)
+	b = append(b, ' ')
+	b = appendNString(b, get("Subject"), utf8ok)
+	from := get("From")
+	for _, name := range []string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc"} {
+		v := get(name)
+		// Sender and Reply-To default to From when absent or empty.
+		if v == "" && (name == "Sender" || name == "Reply-To") {
+			v = from
+		}
+		b = append(b, ' ')
+		b = appendAddressList(b, v, utf8ok)
+	}
+	b = append(b, ' ')
+	b = appendNString(b, get("In-Reply-To"), utf8ok)
+	b = append(b, ' ')
+	b = appendNString(b, get("Message-ID"), utf8ok)
+	return append(b, ')')
+}
+
+// appendAddressList writes an address list, or NIL for none. A list the
+// parser cannot take whole is parsed one comma-separated element at a time,
+// so that one bad address does not lose the others.
+func appendAddressList(b []byte, v string, utf8ok bool) []byte {
+	addrs := parseAddresses(v)
+	if len(addrs) == 0 {
+		return append(b, "NIL"...)
+	}
+	b = append(b, '(')
+	for _, a := range addrs {
+		name := a.Name
+		if !utf8ok && !isASCII(name) {
+			name = mime.QEncoding.Encode("utf-8", name)
+		}
+		mbox, host := a.Address, ""
+		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
+			mbox, host = a.Address[:i], a.Address[i+1:]
+		}
+		b = append(b, '(')
+		b = appendNString(b, name, utf8ok)
+		b = append(b, " NIL "...)
+		b = appendNString(b, mbox, utf8ok)
+		b = append(b, ' ')
+		b = appendNString(b, host, utf8ok)
+		b = append(b, ')')
+	}
+	return append(b, ')')
+}
+
+var addrParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
+
+func parseAddresses(v string) []*mail.Address {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	if list, err := addrParser.ParseList(v); err == nil {
+		return list
+	}
+	var out []*mail.Address
+	for _, el := range strings.Split(v, ",") {
+		if a, err := addrParser.Parse(el); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// validUTF8 guards strings decoded from 8-bit charsets.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

@@ -1,0 +1,271 @@
+package imap
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"chapar/notify"
+	"chapar/pipeline"
+	"chapar/store"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// testEnv is the real thing on 127.0.0.1:0: a store in t.TempDir(), the
+// embedded JetStream, the outbox publisher, the notify hub, and the IMAP
+// server; users alice and bob have password "pw".
+type testEnv struct {
+	t     *testing.T
+	store *store.Store
+	hub   *notify.Hub
+	srv   *Server
+	addr  string
+}
+
+var deliverSeq atomic.Uint64
+
+func testLogger() *slog.Logger {
+	if os.Getenv("IMAP_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	log := testLogger()
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store"), NoSync: true, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	engine, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: filepath.Join(dir, "jetstream"), Logger: log})
+	if err != nil {
+		cancel()
+		st.Close()
+		t.Fatal(err)
+	}
+	pubDone := make(chan struct{})
+	go func() {
+		defer close(pubDone)
+		(&notify.Publisher{Store: st, JS: engine.JS, Log: log}).Run(ctx)
+	}()
+	hub, err := notify.NewHub(engine.Conn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if err := st.AddUser(u, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := Config{
+		Store:            st,
+		Hub:              hub,
+		UnixHierarchySep: true,
+		AltNamespace:     true,
+		AllowPlaintext:   true,
+		FailedLoginDelay: -1,
+		IdleKeepalive:    time.Hour,
+		Admins:           []string{"admin"},
+		Logger:           log,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := NewServer(cfg)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	env := &testEnv{store: st, hub: hub, srv: srv, addr: l.Addr().String()}
+	if tt, ok := t.(*testing.T); ok {
+		env.t = tt
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		hub.Close()
+		cancel()
+		<-pubDone
+		engine.Close()
+		st.Close()
+	})
+	return env
+}
+
+// deliver puts a message into a user's INBOX the way LMTP delivery does.
+func (e *testEnv) deliver(t testing.TB, user, body string) uint32 {
+	return e.deliverTo(t, store.UserInbox(user), body)
+}
+
+func (e *testEnv) deliverTo(t testing.TB, mailbox, body string) uint32 {
+	t.Helper()
+	n := deliverSeq.Add(1)
+	d, err := e.store.Deliver(store.Delivery{
+		Key:     fmt.Sprintf("test-%d", n),
+		Mailbox: mailbox,
+		Message: store.NewMessage{Body: []byte(body), MessageID: fmt.Sprintf("<%d@test>", n)},
+		Service: "lmtpd",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.UID
+}
+
+// testMessage is a small RFC 5322 message.
+func testMessage(subject, text string) string {
+	return "From: Sender <sender@example.org>\r\n" +
+		"To: Alice <alice@example.com>\r\n" +
+		"Subject: " + subject + "\r\n" +
+		"Date: Mon, 02 Jan 2006 15:04:05 -0700\r\n" +
+		"Message-ID: <" + strings.ReplaceAll(subject, " ", ".") + "@example.org>\r\n" +
+		"\r\n" + text + "\r\n"
+}
+
+// client logs in with go-imap's client.
+func (e *testEnv) client(t testing.TB, user string) *imapclient.Client {
+	t.Helper()
+	c := e.anonClient(t, nil)
+	if err := c.Login(user, "pw").Wait(); err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	return c
+}
+
+func (e *testEnv) anonClient(t testing.TB, opts *imapclient.Options) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(e.addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// rawConn speaks the protocol by hand, for transcript tests.
+type rawConn struct {
+	t    testing.TB
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func (e *testEnv) raw(t testing.TB) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	rc := &rawConn{t: t, conn: c, r: bufio.NewReader(c)}
+	if g := rc.line(); !strings.HasPrefix(g, "* OK ") {
+		t.Fatalf("greeting %q", g)
+	}
+	return rc
+}
+
+// rawLogin returns a raw connection logged in as user.
+func (e *testEnv) rawLogin(t testing.TB, user string) *rawConn {
+	rc := e.raw(t)
+	rc.ok("L1 LOGIN " + user + " pw")
+	return rc
+}
+
+func (c *rawConn) send(s string) {
+	c.t.Helper()
+	c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c.conn, s); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// line reads one response line, literals included as they come.
+func (c *rawConn) line() string {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	l, err := c.r.ReadString('\n')
+	if err != nil {
+		c.t.Fatalf("read: %v (got %q)", err, l)
+	}
+	l = strings.TrimRight(l, "\r\n")
+	if n, _, ok := literalAtEnd([]byte(l)); ok {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			c.t.Fatal(err)
+		}
+		return l + "\r\n" + string(buf) + c.line()
+	}
+	return l
+}
+
+// cmd sends a tagged command line and returns every response up to and
+// including the tagged one.
+func (c *rawConn) cmd(line string) []string {
+	c.t.Helper()
+	tag, _, _ := strings.Cut(line, " ")
+	c.send(line + "\r\n")
+	return c.until(tag)
+}
+
+func (c *rawConn) until(tag string) []string {
+	c.t.Helper()
+	var out []string
+	for {
+		l := c.line()
+		out = append(out, l)
+		if strings.HasPrefix(l, tag+" ") {
+			return out
+		}
+	}
+}
+
+// ok runs a command that must succeed and returns its untagged responses.
+func (c *rawConn) ok(line string) []string {
+	c.t.Helper()
+	out := c.cmd(line)
+	tag, _, _ := strings.Cut(line, " ")
+	if last := out[len(out)-1]; !strings.HasPrefix(last, tag+" OK") {
+		c.t.Fatalf("%s: %q", line, out)
+	}
+	return out[:len(out)-1]
+}
+
+// expectTagged runs a command and checks the tagged status (OK, NO, BAD).
+func (c *rawConn) expectTagged(line, status string) []string {
+	c.t.Helper()
+	out := c.cmd(line)
+	tag, _, _ := strings.Cut(line, " ")
+	if last := out[len(out)-1]; !strings.HasPrefix(last, tag+" "+status) {
+		c.t.Fatalf("%s: want %s, got %q", line, status, out)
+	}
+	return out
+}
+
+// has checks that some response line contains each of want.
+func has(t testing.TB, lines []string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no response contains %q in:\n%s", w, strings.Join(lines, "\n"))
+		}
+	}
+}

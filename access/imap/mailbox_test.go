@@ -1,0 +1,220 @@
+package imap
+
+import (
+	"strings"
+	"testing"
+
+	"chapar/store"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+func listNames(t *testing.T, data []*imap.ListData) map[string]*imap.ListData {
+	t.Helper()
+	m := map[string]*imap.ListData{}
+	for _, d := range data {
+		m[d.Mailbox] = d
+	}
+	return m
+}
+
+func hasAttr(d *imap.ListData, a imap.MailboxAttr) bool {
+	for _, x := range d.Attrs {
+		if strings.EqualFold(string(x), string(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCreateListDeleteAltNamespace(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.client(t, "alice")
+	for _, name := range []string{"Work", "Work/Sub", "Deep/A/B", "Tom.Jerry", "Ünïcödé"} {
+		if err := c.Create(name, nil).Wait(); err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+	}
+	// Internal names as Cyrus keeps them: '.' in a name is '^'.
+	for _, n := range []string{"user.alice.Work", "user.alice.Work.Sub", "user.alice.Deep", "user.alice.Deep.A", "user.alice.Tom^Jerry", "user.alice.Ünïcödé"} {
+		if _, err := env.store.GetMailbox(n); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	if err := c.Create("Work", nil).Wait(); err == nil || !strings.Contains(err.Error(), "ALREADYEXISTS") {
+		t.Errorf("second create: %v", err)
+	}
+	data, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := listNames(t, data)
+	for _, n := range []string{"INBOX", "Work", "Work/Sub", "Deep", "Deep/A", "Deep/A/B", "Tom.Jerry", "Ünïcödé"} {
+		if m[n] == nil {
+			t.Errorf("LIST lacks %s: %v", n, m)
+		}
+	}
+	if !hasAttr(m["Work"], imap.MailboxAttrHasChildren) || !hasAttr(m["Work/Sub"], imap.MailboxAttrHasNoChildren) {
+		t.Errorf("children attributes: %v %v", m["Work"].Attrs, m["Work/Sub"].Attrs)
+	}
+	if m["INBOX"].Delim != '/' {
+		t.Errorf("delimiter %q", m["INBOX"].Delim)
+	}
+	data, _ = c.List("", "inb*", nil).Collect()
+	if m := listNames(t, data); len(m) != 1 || m["INBOX"] == nil {
+		t.Errorf("LIST inb*: %v", m)
+	}
+	// "%" stops at the separator.
+	data, _ = c.List("", "%", nil).Collect()
+	if m := listNames(t, data); m["Work/Sub"] != nil || m["Work"] == nil {
+		t.Errorf("LIST %%: %v", m)
+	}
+	data, _ = c.List("Work/", "%", nil).Collect()
+	if m := listNames(t, data); len(m) != 1 || m["Work/Sub"] == nil {
+		t.Errorf("LIST Work/ %%: %v", m)
+	}
+	if err := c.Delete("Work/Sub").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("INBOX").Wait(); err == nil {
+		t.Error("deleted INBOX")
+	}
+	if err := c.Delete("Nope").Wait(); err == nil || !strings.Contains(err.Error(), "NONEXISTENT") {
+		t.Errorf("delete missing: %v", err)
+	}
+}
+
+func TestNamespaceNonAlt(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.AltNamespace = false; c.UnixHierarchySep = false })
+	c := env.rawLogin(t, "alice")
+	out := c.ok("a NAMESPACE")
+	has(t, out, `* NAMESPACE (("INBOX." ".")) (("user." ".")) (("" "."))`)
+	c.ok("b CREATE INBOX.Work")
+	if _, err := env.store.GetMailbox("user.alice.Work"); err != nil {
+		t.Fatal(err)
+	}
+	out = c.ok(`c LIST "" "*"`)
+	has(t, out, `* LIST (\HasChildren) "." INBOX`, `"." INBOX.Work`)
+	// Top-level names are shared folders, not the user's.
+	has(t, c.expectTagged("d CREATE Work", "NO"), "NOPERM")
+	// Another user's mailboxes are invisible.
+	has(t, c.expectTagged("e SELECT user.bob", "NO"), "NONEXISTENT")
+}
+
+func TestNamespaceAlt(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.rawLogin(t, "alice")
+	out := c.ok("a NAMESPACE")
+	has(t, out, `* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared Folders/" "/"))`)
+}
+
+func TestRename(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.client(t, "alice")
+	for _, n := range []string{"Old", "Old/Child"} {
+		if err := c.Create(n, nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Subscribe("Old/Child").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	env.deliverTo(t, "user.alice.Old", testMessage("kept", "x"))
+	if err := c.Rename("Old", "New/Place", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"user.alice.New.Place", "user.alice.New.Place.Child", "user.alice.New"} {
+		if _, err := env.store.GetMailbox(n); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	st, err := c.Status("New/Place", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *st.NumMessages != 1 {
+		t.Fatalf("status after rename: %v %v", st, err)
+	}
+	subs, _ := env.store.Subscriptions("alice")
+	if len(subs) != 1 || subs[0] != "user.alice.New.Place.Child" {
+		t.Errorf("subscriptions %v", subs)
+	}
+	if err := c.Rename("INBOX", "Elsewhere", nil).Wait(); err == nil {
+		t.Error("INBOX renamed")
+	}
+	if err := c.Rename("Missing", "X", nil).Wait(); err == nil {
+		t.Error("renamed a missing mailbox")
+	}
+}
+
+func TestSubscribeLsubListExtended(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.rawLogin(t, "alice")
+	c.ok("a CREATE Lists")
+	c.ok("b CREATE Lists/Go")
+	c.ok("c CREATE Sent (USE (\\Sent))")
+	c.ok("d SUBSCRIBE Lists/Go")
+	c.ok("e SUBSCRIBE Gone")
+	out := c.ok(`f LSUB "" "*"`)
+	has(t, out, `* LSUB () "/" Lists/Go`, `* LSUB () "/" Gone`)
+	out = c.ok(`g LSUB "" "%"`)
+	has(t, out, `* LSUB (\Noselect) "/" Lists`)
+
+	out = c.ok(`h LIST (SUBSCRIBED) "" "*"`)
+	has(t, out, `\Subscribed) "/" Lists/Go`, `(\NonExistent \HasNoChildren \Subscribed) "/" Gone`)
+	out = c.ok(`i LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"`)
+	has(t, out, `"/" Lists ("CHILDINFO" ("SUBSCRIBED"))`)
+	out = c.ok(`j LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE)`)
+	if len(out) != 1 {
+		t.Errorf("special-use selection: %q", out)
+	}
+	has(t, out, `\Sent) "/" Sent`)
+	out = c.ok(`k LIST "" ("INBOX" "Lists/*") RETURN (CHILDREN STATUS (MESSAGES UNSEEN SIZE))`)
+	has(t, out, `* LIST (\HasNoChildren) "/" INBOX`, `* STATUS INBOX (MESSAGES 0 UNSEEN 0 SIZE 0)`, `"/" Lists/Go`)
+	out = c.ok(`l LIST "" ""`)
+	has(t, out, `* LIST (\Noselect) "/" ""`)
+	c.expectTagged(`m LIST (RECURSIVEMATCH) "" "*"`, "BAD")
+	c.ok("n UNSUBSCRIBE Gone")
+	out = c.ok(`o LSUB "" "*"`)
+	if strings.Contains(strings.Join(out, "\n"), "Gone") {
+		t.Errorf("unsubscribed still listed: %q", out)
+	}
+	if mb, err := env.store.GetMailbox("user.alice.Sent"); err != nil || mb.SpecialUse != `\Sent` {
+		t.Errorf("special use stored: %v %v", mb, err)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	env := newTestEnv(t)
+	env.deliver(t, "alice", testMessage("one", "1"))
+	env.deliver(t, "alice", testMessage("two", "22"))
+	c := env.client(t, "alice")
+	st, err := c.Status("INBOX", &imap.StatusOptions{
+		NumMessages: true, UIDNext: true, UIDValidity: true, NumUnseen: true, NumDeleted: true, Size: true,
+	}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := env.store.GetMailbox(store.UserInbox("alice"))
+	if *st.NumMessages != 2 || st.UIDNext != 3 || st.UIDValidity != mb.UIDValidity || *st.NumUnseen != 2 || *st.NumDeleted != 0 || *st.Size == 0 {
+		t.Errorf("status %+v", st)
+	}
+	if _, err := c.Status("Nope", &imap.StatusOptions{NumMessages: true}).Wait(); err == nil {
+		t.Error("status of a missing mailbox")
+	}
+	rc := env.rawLogin(t, "alice")
+	rc.expectTagged("a STATUS INBOX (MESSAGES BOGUS)", "BAD")
+	out := rc.ok("b STATUS inbox (RECENT)")
+	has(t, out, "* STATUS INBOX (RECENT 0)")
+}
+
+func TestModifiedUTF7Names(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.rawLogin(t, "alice")
+	// "Entwürfe" in modified UTF-7 (RFC 3501 §5.1.3).
+	c.ok("a CREATE Entw&APw-rfe")
+	if _, err := env.store.GetMailbox("user.alice.Entwürfe"); err != nil {
+		t.Fatal(err)
+	}
+	has(t, c.ok(`b LIST "" Entw*`), `"/" Entw&APw-rfe`)
+	c.expectTagged("c CREATE Bad&Name", "BAD")
+	c.ok("d ENABLE UTF8=ACCEPT")
+	has(t, c.ok(`e LIST "" Entw*`), `"/" "Entwürfe"`)
+}

@@ -1,0 +1,235 @@
+package imap
+
+import (
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+
+	"chapar/store"
+)
+
+// Evaluation of SEARCH criteria against one message. Index-only keys are
+// answered from the index entry; the body is read, once, only when a key
+// needs it, and AND lists test cheap keys first.
+
+type searchMsg struct {
+	s    *session
+	seq  uint32
+	m    *store.Message
+	fm   fetchMsg
+	text map[string]string // lower-cased searchable texts, by kind
+}
+
+// needsBody reports whether evaluating k may read the message.
+func (k *searchKey) needsBody() bool {
+	switch k.op {
+	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO", "HEADER",
+		"SENTBEFORE", "SENTON", "SENTSINCE":
+		return true
+	}
+	for _, c := range k.kids {
+		if c.needsBody() {
+			return true
+		}
+	}
+	return false
+}
+
+// cheapFirst reorders every AND so that keys needing the body come last.
+func (k *searchKey) cheapFirst() {
+	for _, c := range k.kids {
+		c.cheapFirst()
+	}
+	if k.op != "AND" {
+		return
+	}
+	var cheap, dear []*searchKey
+	for _, c := range k.kids {
+		if c.needsBody() {
+			dear = append(dear, c)
+		} else {
+			cheap = append(cheap, c)
+		}
+	}
+	k.kids = append(cheap, dear...)
+}
+
+func (k *searchKey) match(sm *searchMsg) bool {
+	m, v := sm.m, sm.s.sel
+	switch k.op {
+	case "AND":
+		for _, c := range k.kids {
+			if !c.match(sm) {
+				return false
+			}
+		}
+		return true
+	case "OR":
+		return k.kids[0].match(sm) || k.kids[1].match(sm)
+	case "NOT":
+		return !k.kids[0].match(sm)
+	case "ALL":
+		return true
+	case "SEQ":
+		if k.set.saved {
+			return containsUID(sm.s.saved, m.UID)
+		}
+		return k.set.contains(sm.seq, uint32(len(v.msgs)))
+	case "UID":
+		if k.set.saved {
+			return containsUID(sm.s.saved, m.UID)
+		}
+		return k.set.contains(m.UID, v.lastUID())
+	case "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN":
+		return hasFlag(m.Flags, `\`+k.op)
+	case "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
+		return !hasFlag(m.Flags, `\`+k.op[2:])
+	case "KEYWORD":
+		return hasFlag(m.Flags, k.str)
+	case "UNKEYWORD":
+		return !hasFlag(m.Flags, k.str)
+	case "RECENT":
+		return v.isRecent(m.UID)
+	case "NEW":
+		return v.isRecent(m.UID) && !hasFlag(m.Flags, store.FlagSeen)
+	case "OLD":
+		return !v.isRecent(m.UID)
+	case "LARGER":
+		return m.Size > k.num
+	case "SMALLER":
+		return m.Size < k.num
+	case "BEFORE", "ON", "SINCE":
+		return compareDay(day(m.InternalDate), k.date, k.op)
+	case "SENTBEFORE", "SENTON", "SENTSINCE":
+		raw, root := sm.fm.body()
+		v, _ := root.header(raw, "Date")
+		t, err := mail.ParseDate(v)
+		if err != nil {
+			return false
+		}
+		return compareDay(day(t), k.date, k.op[len("SENT"):])
+	case "BCC", "CC", "FROM", "SUBJECT", "TO":
+		return sm.headerContains(k.op, k.str)
+	case "HEADER":
+		return sm.headerContains(k.field, k.str)
+	case "BODY":
+		return strings.Contains(sm.bodyText(), fold(k.str))
+	case "TEXT":
+		return strings.Contains(sm.headerText(), fold(k.str)) || strings.Contains(sm.bodyText(), fold(k.str))
+	}
+	return false
+}
+
+func containsUID(uids []uint32, uid uint32) bool {
+	for _, u := range uids {
+		if u == uid {
+			return true
+		}
+	}
+	return false
+}
+
+// day is the calendar day of t in its own zone, as midnight UTC: dates
+// compare "disregarding time and timezone" (RFC 9051 §6.4.4).
+func day(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+}
+
+func compareDay(d, key time.Time, op string) bool {
+	switch op {
+	case "BEFORE":
+		return d.Before(key)
+	case "ON":
+		return d.Equal(key)
+	}
+	return !d.Before(key) // SINCE
+}
+
+// fold prepares text for case-insensitive substring search.
+func fold(s string) string { return strings.ToLower(s) }
+
+var wordDecoder = mime.WordDecoder{CharsetReader: charsetReader}
+
+// decodeHeader decodes RFC 2047 encoded words, keeping the raw text when
+// they cannot be decoded.
+func decodeHeader(v string) string {
+	if d, err := wordDecoder.DecodeHeader(v); err == nil {
+		return validUTF8(d)
+	}
+	return validUTF8(v)
+}
+
+// headerContains: some field called name contains s once decoded; an
+// empty s matches any message that has the field (RFC 9051 §6.4.4 HEADER).
+func (sm *searchMsg) headerContains(name, s string) bool {
+	raw, root := sm.fm.body()
+	needle := fold(s)
+	for _, f := range root.fields {
+		if strings.EqualFold(f.name, name) && strings.Contains(fold(decodeHeader(f.value(raw))), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func (sm *searchMsg) headerText() string {
+	if t, ok := sm.text["header"]; ok {
+		return t
+	}
+	raw, root := sm.fm.body()
+	var b strings.Builder
+	for _, f := range root.fields {
+		b.WriteString(f.name)
+		b.WriteString(": ")
+		b.WriteString(decodeHeader(f.value(raw)))
+		b.WriteByte('\n')
+	}
+	sm.text["header"] = fold(b.String())
+	return sm.text["header"]
+}
+
+// bodyText is the message's text parts, transfer encoding and charset
+// removed, lower-cased; attachments that are not text are not searched.
+func (sm *searchMsg) bodyText() string {
+	if t, ok := sm.text["body"]; ok {
+		return t
+	}
+	raw, root := sm.fm.body()
+	var b strings.Builder
+	var walk func(p *part, top bool)
+	walk = func(p *part, top bool) {
+		switch {
+		case len(p.children) > 0:
+			for _, c := range p.children {
+				walk(c, false)
+			}
+		case p.isMessage():
+			if !top {
+				for _, f := range p.inner.fields {
+					b.WriteString(decodeHeader(f.value(raw)))
+					b.WriteByte('\n')
+				}
+			}
+			walk(p.inner, false)
+		case p.mediaType == "text" || top:
+			enc, _ := p.header(raw, "Content-Transfer-Encoding")
+			data, err := decodeCTE(raw[p.bodyStart:p.end], enc)
+			if err != nil {
+				data = raw[p.bodyStart:p.end]
+			}
+			if r, err := charsetReader(p.params["charset"], strings.NewReader(string(data))); err == nil {
+				if d, err := io.ReadAll(r); err == nil {
+					data = d
+				}
+			}
+			b.WriteString(validUTF8(string(data)))
+			b.WriteByte('\n')
+		}
+	}
+	walk(root, true)
+	sm.text["body"] = fold(b.String())
+	return sm.text["body"]
+}

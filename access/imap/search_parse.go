@@ -1,0 +1,139 @@
+package imap
+
+import (
+	"strings"
+	"time"
+)
+
+// Parsing of SEARCH criteria (RFC 9051 §6.4.4, RFC 3501 §6.4.4 for the
+// IMAP4rev1 keys) into a tree of searchKey.
+
+type searchKey struct {
+	op    string // upper case key; "AND" for a parenthesised list, "SEQ" for a sequence set
+	str   string
+	field string // HEADER's field name
+	num   int64
+	date  time.Time // a day, at midnight UTC
+	set   numSet
+	kids  []*searchKey
+}
+
+// searchArgs is a parsed SEARCH command.
+type searchArgs struct {
+	esearch bool     // RETURN was given (RFC 4731)
+	ret     []string // MIN MAX ALL COUNT SAVE; empty with esearch means ALL
+	key     *searchKey
+}
+
+func parseSearch(p *parser) searchArgs {
+	var a searchArgs
+	p.sp()
+	if p.maybeWord("RETURN") {
+		a.esearch = true
+		p.sp()
+		p.list(true, func() {
+			opt := strings.ToUpper(p.atom())
+			switch opt {
+			case "MIN", "MAX", "ALL", "COUNT", "SAVE":
+				a.ret = append(a.ret, opt)
+			default:
+				xbad("unknown SEARCH return option %s", opt)
+			}
+		})
+		p.sp()
+	}
+	if p.maybeWord("CHARSET") {
+		p.sp()
+		cs := strings.ToUpper(p.astring())
+		if cs != "UTF-8" && cs != "US-ASCII" {
+			xno("BADCHARSET (UTF-8 US-ASCII)", "charset %s not supported", cs)
+		}
+		p.sp()
+	}
+	a.key = parseSearchKeys(p)
+	p.end()
+	return a
+}
+
+// parseSearchKeys reads 1*(search-key) separated by spaces, up to the end
+// of the command, as an implicit AND.
+func parseSearchKeys(p *parser) *searchKey {
+	and := &searchKey{op: "AND"}
+	for {
+		and.kids = append(and.kids, parseSearchKey(p, 0))
+		if p.atEnd() {
+			return and
+		}
+		p.sp()
+	}
+}
+
+// maxSearchDepth bounds nesting of NOT, OR and lists.
+const maxSearchDepth = 100
+
+func parseSearchKey(p *parser, depth int) *searchKey {
+	if depth > maxSearchDepth {
+		xbad("search criteria nested too deeply")
+	}
+	switch c := p.peek(); {
+	case c == '(':
+		and := &searchKey{op: "AND"}
+		p.list(false, func() { and.kids = append(and.kids, parseSearchKey(p, depth+1)) })
+		return and
+	case c >= '0' && c <= '9' || c == '*' || c == '$':
+		return &searchKey{op: "SEQ", set: p.numSet()}
+	}
+	k := &searchKey{op: strings.ToUpper(p.atom())}
+	switch k.op {
+	case "ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN",
+		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
+	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO":
+		p.sp()
+		k.str = p.astring()
+	case "KEYWORD", "UNKEYWORD":
+		p.sp()
+		k.str = p.atom()
+	case "HEADER":
+		p.sp()
+		k.field = p.astring()
+		p.sp()
+		k.str = p.astring()
+	case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
+		p.sp()
+		k.date = parseSearchDate(p)
+	case "LARGER", "SMALLER":
+		p.sp()
+		k.num = p.number64()
+	case "UID":
+		p.sp()
+		k.set = p.numSet()
+	case "NOT":
+		p.sp()
+		k.kids = []*searchKey{parseSearchKey(p, depth+1)}
+	case "OR":
+		p.sp()
+		a := parseSearchKey(p, depth+1)
+		p.sp()
+		k.kids = []*searchKey{a, parseSearchKey(p, depth+1)}
+	default:
+		xbad("unknown search key %s", k.op)
+	}
+	return k
+}
+
+// parseSearchDate reads date = date-text / DQUOTE date-text DQUOTE, with
+// date-text = date-day "-" date-month "-" date-year (RFC 9051 §9).
+func parseSearchDate(p *parser) time.Time {
+	quoted := p.maybe('"')
+	s := p.takeWhile(func(c byte) bool { return c != '"' && c != ' ' && c != ')' })
+	if quoted {
+		p.expect('"')
+	}
+	t, err := time.Parse("_2-Jan-2006", s)
+	if err != nil {
+		if t, err = time.Parse("2-Jan-2006", s); err != nil {
+			xbad("invalid date %q", s)
+		}
+	}
+	return t
+}

@@ -1,0 +1,213 @@
+package imap
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chapar/notify"
+	"chapar/store"
+)
+
+// Config configures a Server; cmd/chapar fills it from imapd.conf.
+type Config struct {
+	Store            *store.Store
+	Hub              *notify.Hub // change events; nil = no push
+	UnixHierarchySep bool        // '/' (true) or '.' as the separator clients see
+	AltNamespace     bool        // personal folders as siblings of INBOX
+	Admins           []string
+	Authenticate     func(user, pass string) (bool, error) // nil = Store.Authenticate
+	AllowPlaintext   bool                                  // false: LOGIN / AUTHENTICATE PLAIN refused before TLS
+	TLSConfig        *tls.Config                           // enables STARTTLS; nil = no STARTTLS
+	MaxMessageSize   int64                                 // APPENDLIMIT; 0 = unlimited
+	AutoLogout       time.Duration                         // idle timeout, default 30m (RFC 9051 §5.4)
+	ServerName       string
+	Logger           *slog.Logger
+
+	// MaxConnsPerUser bounds the sessions one user may have open at once
+	// (Cyrus's maxlogins_per_user); 0 = 100, negative = unlimited.
+	MaxConnsPerUser int
+	// FailedLoginDelay slows password guessing; 0 = 1s, negative = none.
+	FailedLoginDelay time.Duration
+	// IdleKeepalive is how often "* OK Still here" is sent during IDLE;
+	// 0 = 2 minutes.
+	IdleKeepalive time.Duration
+}
+
+// Server accepts IMAP connections.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	admins map[string]bool
+
+	closing atomic.Bool
+	done    chan struct{}
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	sessions  map[*session]struct{}
+	perUser   map[string]int
+	wg        sync.WaitGroup
+	nextID    atomic.Uint64
+}
+
+// NewServer makes a server; it serves nothing until Serve or ServeTLS.
+func NewServer(cfg Config) *Server {
+	if cfg.AutoLogout <= 0 {
+		cfg.AutoLogout = 30 * time.Minute
+	}
+	if cfg.MaxConnsPerUser == 0 {
+		cfg.MaxConnsPerUser = 100
+	}
+	if cfg.FailedLoginDelay == 0 {
+		cfg.FailedLoginDelay = time.Second
+	}
+	if cfg.IdleKeepalive <= 0 {
+		cfg.IdleKeepalive = 2 * time.Minute
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = "chapar"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Authenticate == nil && cfg.Store != nil {
+		cfg.Authenticate = cfg.Store.Authenticate
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		admins:    map[string]bool{},
+		done:      make(chan struct{}),
+		listeners: map[net.Listener]struct{}{},
+		sessions:  map[*session]struct{}{},
+		perUser:   map[string]int{},
+	}
+	for _, a := range cfg.Admins {
+		s.admins[store.NormalizeUser(a)] = true
+	}
+	if !cfg.AllowPlaintext && cfg.TLSConfig == nil {
+		s.log.Warn("imap: plaintext logins are refused and no TLS is configured: nobody can log in over a plain listener")
+	}
+	return s
+}
+
+// ErrServerClosed is returned by Serve after Close; it is a net.ErrClosed,
+// as a closed listener's error would be.
+var ErrServerClosed = fmt.Errorf("imap: server closed: %w", net.ErrClosed)
+
+// Serve accepts plain connections on l; STARTTLS upgrades them when a
+// TLSConfig is set.
+func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
+
+// ServeTLS accepts connections on a listener that is already TLS (imaps):
+// they are secure from the start.
+func (s *Server) ServeTLS(l net.Listener) error { return s.serve(l, true) }
+
+func (s *Server) serve(l net.Listener, secure bool) error {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		sess := newSession(s, c, secure)
+		s.mu.Lock()
+		if s.closing.Load() {
+			s.mu.Unlock()
+			c.Close()
+			return ErrServerClosed
+		}
+		s.sessions[sess] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			sess.serve()
+			s.mu.Lock()
+			delete(s.sessions, sess)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops the listeners and ends every session with "* BYE", waiting a
+// little for them to say it.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closing.Swap(true) {
+		s.mu.Unlock()
+		return nil
+	}
+	close(s.done)
+	var err error
+	for l := range s.listeners {
+		if cerr := l.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	for sess := range s.sessions {
+		sess.interrupt()
+	}
+	s.mu.Unlock()
+	ended := make(chan struct{})
+	go func() { s.wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		s.mu.Lock()
+		for sess := range s.sessions {
+			sess.raw.Close()
+		}
+		s.mu.Unlock()
+		<-ended
+	}
+	return err
+}
+
+// acquireUser counts a session of user against MaxConnsPerUser.
+func (s *Server) acquireUser(user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.MaxConnsPerUser > 0 && s.perUser[user] >= s.cfg.MaxConnsPerUser {
+		return false
+	}
+	s.perUser[user]++
+	return true
+}
+
+func (s *Server) releaseUser(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perUser[user]--; s.perUser[user] <= 0 {
+		delete(s.perUser, user)
+	}
+}

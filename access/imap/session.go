@@ -1,0 +1,264 @@
+package imap
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// session is one client connection. Its goroutine reads a command, runs
+// it and answers, in order, so pipelined commands are answered in the order
+// sent (RFC 9051 §5.5). Only IDLE adds a goroutine, for the time it idles.
+type session struct {
+	srv *Server
+	// raw is the TCP connection, never reassigned, for the server's
+	// goroutine to interrupt or close; conn may become a TLS connection
+	// over it (STARTTLS).
+	raw    net.Conn
+	conn   net.Conn
+	secure bool
+	in     *input
+	p      *parser
+	out    output
+	log    *slog.Logger
+
+	state connState
+	user  string // normalized login name once authenticated
+	admin bool
+	ns    namespace
+	// utf8 is set by ENABLE UTF8=ACCEPT (RFC 6855), rev2 by ENABLE
+	// IMAP4rev2 (RFC 9051 §6.3.1); both make names travel as UTF-8.
+	utf8 bool
+	rev2 bool
+
+	sel *mailboxView
+	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.
+	saved []uint32
+}
+
+func newSession(srv *Server, c net.Conn, secure bool) *session {
+	id := srv.nextID.Add(1)
+	remote := "unknown"
+	if a := c.RemoteAddr(); a != nil {
+		remote = a.String()
+	}
+	s := &session{
+		srv:    srv,
+		raw:    c,
+		conn:   c,
+		secure: secure,
+		state:  stateNotAuth,
+		log:    srv.log.With("session", id, "remote", remote),
+	}
+	s.out.conn = c
+	s.in = &input{r: bufio.NewReaderSize(c, 4<<10), maxLine: defaultMaxLine, cont: s.continueLiteral}
+	s.p = newParser(s.in)
+	s.p.appendMax = srv.cfg.MaxMessageSize
+	return s
+}
+
+// interrupt makes a session blocked in a read notice the server closing.
+func (s *session) interrupt() { s.raw.SetReadDeadline(time.Now()) }
+
+func (s *session) continueLiteral() error {
+	s.out.WriteString("+ Ready for literal data\r\n")
+	return s.out.flush()
+}
+
+func (s *session) serve() {
+	defer s.end()
+	if tc, ok := s.conn.(interface{ Handshake() error }); ok && s.secure {
+		s.conn.SetDeadline(time.Now().Add(time.Minute))
+		if err := tc.Handshake(); err != nil {
+			s.log.Debug("tls handshake", "err", err)
+			return
+		}
+		s.conn.SetDeadline(time.Time{})
+	}
+	s.writef("* OK [CAPABILITY %s] %s IMAP server ready", strings.Join(s.capabilities(), " "), s.srv.cfg.ServerName)
+	if s.out.flush() != nil {
+		return
+	}
+	for s.command() {
+	}
+}
+
+func (s *session) end() {
+	s.unselect()
+	if s.user != "" {
+		s.srv.releaseUser(s.user)
+	}
+	s.out.flush()
+	s.conn.Close()
+}
+
+// writef writes one response line.
+func (s *session) writef(format string, args ...any) {
+	w := s.out.w()
+	if len(args) == 0 {
+		w.WriteString(format)
+	} else {
+		fmt.Fprintf(w, format, args...)
+	}
+	w.WriteString("\r\n")
+}
+
+// bye says goodbye and reports that the session is over.
+func (s *session) bye(text string) bool {
+	s.writef("* BYE %s", text)
+	s.out.flush()
+	return false
+}
+
+// command reads and runs one command; false ends the session.
+func (s *session) command() bool {
+	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.AutoLogout))
+	if s.srv.closing.Load() {
+		return s.bye("Server shutting down")
+	}
+	err := s.p.next()
+	switch {
+	case err == nil:
+	case errors.Is(err, errLineTooLong):
+		return s.answerError(tagOf(s.p.line), badError{"line too long"})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if s.srv.closing.Load() {
+			return s.bye("Server shutting down")
+		}
+		return s.bye("Autologout; idle for too long")
+	default:
+		return false
+	}
+	return s.execute()
+}
+
+// tagOf finds the tag of a line that could not be parsed.
+func tagOf(line []byte) string {
+	p := parser{line: line}
+	defer func() { recover() }()
+	return p.tag()
+}
+
+// execute runs the command whose first line has been read, turning the
+// typed panics of errors.go into responses.
+func (s *session) execute() (keep bool) {
+	c := &command{}
+	defer func() {
+		x := recover()
+		s.p.done()
+		if x == nil {
+			return
+		}
+		keep = s.recovered(c, x)
+	}()
+	c.tag = s.p.tag()
+	s.p.sp()
+	c.name = readCommandName(s.p)
+	h := commands[c.name]
+	if h == nil {
+		xbad("unknown command %s", c.name)
+	}
+	if h.states&s.state == 0 {
+		stateError(s.state, c.name)
+	}
+	args := h.parse(s.p)
+	h.run(s, c, args)
+	if s.state == stateLogout {
+		s.finish(c)
+		return false
+	}
+	if s.sel != nil && !h.noSync {
+		s.sel.sync(s, !h.holdExpunge)
+	}
+	s.finish(c)
+	return true
+}
+
+// finish writes the tagged OK, flushing unless more pipelined commands
+// are waiting to be read.
+func (s *session) finish(c *command) {
+	if c.answered {
+		return
+	}
+	text := c.text
+	if text == "" {
+		text = c.name + " completed"
+	}
+	if c.code != "" {
+		s.writef("%s OK [%s] %s", c.tag, c.code, text)
+	} else {
+		s.writef("%s OK %s", c.tag, text)
+	}
+	if s.in.r.Buffered() == 0 || s.state == stateLogout {
+		if err := s.out.flush(); err != nil {
+			panic(connError{err})
+		}
+	}
+}
+
+// recovered answers a command that ended in a panic.
+func (s *session) recovered(c *command, x any) bool {
+	switch e := x.(type) {
+	case connError:
+		s.log.Debug("connection", "err", e.err)
+		return false
+	case byeError:
+		return s.bye(e.msg)
+	case badError:
+		return s.answerError(c.tag, e)
+	case noError:
+		return s.answerError(c.tag, e)
+	}
+	s.log.Error("imap: command panicked", "command", c.name, "panic", x, "stack", string(debug.Stack()))
+	return s.bye("Internal server error; please reconnect")
+}
+
+// answerError sends a tagged BAD or NO and skips what is left of the
+// command.
+func (s *session) answerError(tag string, err error) (keep bool) {
+	defer func() {
+		if x := recover(); x != nil {
+			keep = false
+		}
+	}()
+	if tag == "" {
+		tag = "*"
+	}
+	switch e := err.(type) {
+	case badError:
+		s.writef("%s BAD %s", tag, oneLine(e.msg))
+	case noError:
+		if e.code != "" {
+			s.writef("%s NO [%s] %s", tag, e.code, oneLine(e.msg))
+		} else {
+			s.writef("%s NO %s", tag, oneLine(e.msg))
+		}
+	}
+	s.p.drain()
+	if s.in.r.Buffered() == 0 {
+		if s.out.flush() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine keeps response text on one line whatever an error message holds.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
