@@ -78,6 +78,23 @@ func (s *Store) OpenBody(mb *Mailbox, m *Message) (*io.SectionReader, error) {
 	return io.NewSectionReader(f, m.Off, m.Size), nil
 }
 
+// ReadHeader reads only a message's header block (through its blank line).
+func (s *Store) ReadHeader(mb *Mailbox, m *Message) ([]byte, error) {
+	n := m.HeaderSize
+	if n <= 0 || n > m.Size {
+		n = m.Size
+	}
+	r, err := s.OpenBody(mb, m)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("read header of %s uid %d: %w", mb.Name, m.UID, err)
+	}
+	return buf, nil
+}
+
 // ReadBody reads a whole message body.
 func (s *Store) ReadBody(mb *Mailbox, m *Message) ([]byte, error) {
 	r, err := s.OpenBody(mb, m)

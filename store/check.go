@@ -97,6 +97,9 @@ func (s *Store) checkIndex(mb *Mailbox, b *bolt.Bucket, report func(string, ...a
 		}
 		return nil
 	})
+	if bm := b.Bucket(bucketByModSeq); bm != nil && bm.Stats().KeyN != int(count) {
+		report("mailbox %s: modseq index holds %d entries for %d messages", mb.Name, bm.Stats().KeyN, count)
+	}
 	if count != st.Exists || size != st.Size || unseen != st.Unseen || deleted != st.Deleted {
 		report("mailbox %s: counters say exists=%d size=%d unseen=%d deleted=%d, index holds %d/%d/%d/%d",
 			mb.Name, st.Exists, st.Size, st.Unseen, st.Deleted, count, size, unseen, deleted)

@@ -85,7 +85,7 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
 			st.UIDNext++
 			addToState(st, &m)
-			if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
+			if err := putMessage(b, &m, 0); err != nil {
 				return err
 			}
 			res.SrcUIDs = append(res.SrcUIDs, sm.UID)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -64,6 +65,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		InternalDate: d.Message.InternalDate,
 		Size:         int64(len(d.Message.Body)),
 		Flags:        normalizeFlags(d.Message.Flags),
+		HeaderSize:   headerSize(d.Message.Body),
 		Body:         body.hash,
 		Seg:          body.loc.Seg,
 		Off:          body.loc.Off,
@@ -96,7 +98,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 		m.SavedDate = time.Now()
 		addToState(st, &m)
 		st.UIDNext++
-		if err := b.Bucket(bucketMessages).Put(uidKey(m.UID), encodeMessage(&m)); err != nil {
+		if err := putMessage(b, &m, 0); err != nil {
 			return err
 		}
 		if err := writeState(b, st); err != nil {
@@ -192,4 +194,79 @@ func (s *Store) PruneApplied(age time.Duration) (int, error) {
 // Append adds a message to a mailbox on a client's behalf (IMAP APPEND).
 func (s *Store) Append(mailbox string, m NewMessage) (Delivered, error) {
 	return s.Deliver(Delivery{Mailbox: mailbox, Message: m, Service: "imapd"})
+}
+
+// headerSize finds the end of the header block: the first empty line
+// (RFC 5322 §2.1), or the whole message when there is none.
+func headerSize(msg []byte) int64 {
+	if len(msg) >= 2 && msg[0] == '\r' && msg[1] == '\n' {
+		return 2
+	}
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return int64(i + 4)
+	}
+	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
+		return int64(i + 2)
+	}
+	return int64(len(msg))
+}
+
+// AppendAll adds several messages to one mailbox in one transaction, so that
+// MULTIAPPEND (RFC 3502) is all or nothing. The results are in order.
+func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error) {
+	mb, err := s.GetMailbox(mailbox)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	recs := make([]Message, len(msgs))
+	for i, nm := range msgs {
+		body, err := s.placeBody(mb.Partition, nm.Body, nil)
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
+		}
+		recs[i] = Message{
+			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
+			HeaderSize: headerSize(nm.Body), Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: nm.MessageID,
+		}
+		if recs[i].InternalDate.IsZero() {
+			recs[i].InternalDate = time.Now()
+		}
+	}
+	out := make([]Delivered, len(msgs))
+	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		st.HighestModSeq++
+		now := time.Now()
+		uids := make([]uint32, len(recs))
+		var size int64
+		for i := range recs {
+			m := recs[i]
+			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
+			st.UIDNext++
+			addToState(st, &m)
+			if err := putMessage(b, &m, 0); err != nil {
+				return err
+			}
+			uids[i], size = m.UID, size+m.Size
+			out[i] = Delivered{Mailbox: mb, UID: m.UID, UIDValidity: st.UIDValidity, ModSeq: m.ModSeq}
+		}
+		if err := writeState(b, st); err != nil {
+			return err
+		}
+		return appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: mb.Name, MailboxID: mb.UniqueID,
+			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
+			Unseen: st.Unseen, UIDs: uids, Size: size})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
+	}
+	s.outbox.notify()
+	return out, nil
 }

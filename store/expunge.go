@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,13 +60,9 @@ func (s *Store) Expunge(mb *Mailbox, uids []uint32) ([]uint32, error) {
 // removeMessages deletes index entries, remembers their expunge modseq for
 // QRESYNC, updates the counters and emits one MessageExpunge.
 func removeMessages(tx *bolt.Tx, b *bolt.Bucket, st *MailboxState, mb *Mailbox, doomed []*Message, gone *[]uint32, service string) error {
-	msgs, expunged := b.Bucket(bucketMessages), b.Bucket(bucketExpunged)
 	st.HighestModSeq++
 	for _, m := range doomed {
-		if err := msgs.Delete(uidKey(m.UID)); err != nil {
-			return err
-		}
-		if err := expunged.Put(uidKey(m.UID), binary.BigEndian.AppendUint64(nil, st.HighestModSeq)); err != nil {
+		if err := deleteMessage(b, m, st.HighestModSeq); err != nil {
 			return err
 		}
 		removeFromState(st, m)

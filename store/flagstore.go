@@ -70,8 +70,9 @@ func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 			}
 			countDelta(st, m.Flags, next)
 			st.HighestModSeq++
+			old := m.ModSeq
 			m.Flags, m.ModSeq = next, st.HighestModSeq
-			if err := msgs.Put(uidKey(uid), encodeMessage(m)); err != nil {
+			if err := putMessage(b, m, old); err != nil {
 				return err
 			}
 			res.Changed = append(res.Changed, *m)

@@ -119,6 +119,9 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		if _, err := b.CreateBucket(bucketExpunged); err != nil {
 			return err
 		}
+		if _, err := b.CreateBucket(bucketByModSeq); err != nil {
+			return err
+		}
 		return writeState(b, &MailboxState{UIDValidity: uidValidity, UIDNext: 1, HighestModSeq: 1})
 	})
 	if err != nil {
@@ -214,14 +217,13 @@ func (s *Store) DeleteMailbox(name string) error {
 
 // RenameMailbox renames a mailbox and every mailbox below it. The indexes stay
 // where they are (they are keyed by unique id), so a rename touches only the
-// list. Renaming a user's INBOX is not a rename; see RenameInbox in a later
-// change.
+// list. Renaming a user's INBOX is RFC 9051's special case: see renameInbox.
 func (s *Store) RenameMailbox(from, to string) error {
 	if err := ValidateName(to); err != nil {
 		return err
 	}
 	if owner := Owner(from); owner != "" && from == UserInbox(owner) {
-		return fmt.Errorf("rename %s: renaming an INBOX moves its messages; not supported yet: %w", from, ErrBadName)
+		return s.renameInbox(from, to)
 	}
 	if to == from || strings.HasPrefix(to, from+".") {
 		return fmt.Errorf("rename %s to %s: %w: into itself", from, to, ErrBadName)
@@ -310,4 +312,34 @@ func (s *Store) Status(mb *Mailbox) (*MailboxState, error) {
 		return nil, fmt.Errorf("status %s: %w", mb.Name, err)
 	}
 	return st, nil
+}
+
+// renameInbox does what RFC 9051 §6.3.6 asks of RENAME INBOX: the messages
+// move to a new mailbox of that name, INBOX stays (empty, same UIDVALIDITY)
+// and the mailboxes below INBOX are not touched. Within one user the move is
+// one transaction.
+func (s *Store) renameInbox(inbox, to string) error {
+	src, err := s.GetMailbox(inbox)
+	if err != nil {
+		return fmt.Errorf("rename %s: %w", inbox, err)
+	}
+	dst, err := s.CreateMailbox(to, CreateOptions{Partition: src.Partition})
+	if err != nil {
+		return fmt.Errorf("rename %s to %s: %w", inbox, to, err)
+	}
+	var uids []uint32
+	err = s.ForEachMessage(src, 0, func(m *Message) bool {
+		uids = append(uids, m.UID)
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("rename %s: %w", inbox, err)
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	if _, err := s.Move(src, uids, dst); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", inbox, to, err)
+	}
+	return nil
 }

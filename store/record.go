@@ -17,10 +17,13 @@ type Message struct {
 	Flags        []string
 	// Body is the content address (SHA-256, hex) of the message; Seg and
 	// Off locate it in the segments of the mailbox's partition.
-	Body      string
-	Seg       uint32
-	Off       int64
-	MessageID string
+	Body string
+	Seg  uint32
+	Off  int64
+	// HeaderSize is the length of the header block including the blank
+	// line that ends it, so that header fetches read only that much.
+	HeaderSize int64
+	MessageID  string
 	// SavedDate is when the message entered this mailbox (RFC 8514).
 	SavedDate time.Time
 }
@@ -44,7 +47,7 @@ var errCorrupt = errors.New("corrupt index record")
 // The message record is a small binary encoding: the index is read on every
 // SELECT and FETCH of flags, so it must be cheap to decode.
 func encodeMessage(m *Message) []byte {
-	n := 1 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 2 + len(m.Body) + 2 + len(m.MessageID) + 2
+	n := 1 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 2 + len(m.Body) + 2 + len(m.MessageID) + 2
 	for _, f := range m.Flags {
 		n += 2 + len(f)
 	}
@@ -57,6 +60,7 @@ func encodeMessage(m *Message) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(m.Size))
 	b = binary.BigEndian.AppendUint32(b, m.Seg)
 	b = binary.BigEndian.AppendUint64(b, uint64(m.Off))
+	b = binary.BigEndian.AppendUint64(b, uint64(m.HeaderSize))
 	b = appendString(b, m.Body)
 	b = appendString(b, m.MessageID)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(m.Flags)))
@@ -87,6 +91,7 @@ func decodeMessage(b []byte) (*Message, error) {
 	m.Size = int64(d.u64())
 	m.Seg = d.u32()
 	m.Off = int64(d.u64())
+	m.HeaderSize = int64(d.u64())
 	m.Body = d.str()
 	m.MessageID = d.str()
 	nf := int(d.u16())

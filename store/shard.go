@@ -23,7 +23,7 @@ var (
 	bucketOutbox    = []byte("outbox")    // seq → event
 	keyState        = []byte("state")
 	bucketMessages  = []byte("messages") // uid → message record
-	bucketExpunged  = []byte("expunged") // uid → modseq of the expunge (QRESYNC)
+	bucketExpunged  = []byte("expunged") // modseq+uid of each expunge (QRESYNC); see index.go
 )
 
 func openShard(path string, id int, noSync bool, beforeCommit func() error) (*shard, error) {

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A mailbox's index bucket holds, besides its state:
+//   messages: uid → record
+//   bymodseq: modseq+uid → nothing, so that "what changed since modseq N"
+//             (an IMAP session catching up, CONDSTORE, QRESYNC) is a range
+//             read instead of a scan of the whole mailbox
+//   expunged: modseq+uid → nothing, the expunges since N (QRESYNC VANISHED)
+// Every write of a message goes through putMessage and deleteMessage so
+// that the three never disagree.
+
+var bucketByModSeq = []byte("bymodseq")
+
+func modseqKey(modseq uint64, uid uint32) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 12), modseq)
+	return binary.BigEndian.AppendUint32(k, uid)
+}
+
+func indexBuckets(b *bolt.Bucket) (msgs, bymodseq, expunged *bolt.Bucket, err error) {
+	msgs = b.Bucket(bucketMessages)
+	if msgs == nil {
+		return nil, nil, nil, fmt.Errorf("%w: index without messages", errCorrupt)
+	}
+	if bymodseq, err = b.CreateBucketIfNotExists(bucketByModSeq); err != nil {
+		return nil, nil, nil, err
+	}
+	if expunged, err = b.CreateBucketIfNotExists(bucketExpunged); err != nil {
+		return nil, nil, nil, err
+	}
+	return msgs, bymodseq, expunged, nil
+}
+
+// putMessage writes a message record; oldModSeq is its previous modseq (0
+// for a new message).
+func putMessage(b *bolt.Bucket, m *Message, oldModSeq uint64) error {
+	msgs, bymodseq, _, err := indexBuckets(b)
+	if err != nil {
+		return err
+	}
+	if oldModSeq != 0 {
+		if err := bymodseq.Delete(modseqKey(oldModSeq, m.UID)); err != nil {
+			return err
+		}
+	}
+	if err := bymodseq.Put(modseqKey(m.ModSeq, m.UID), nil); err != nil {
+		return err
+	}
+	return msgs.Put(uidKey(m.UID), encodeMessage(m))
+}
+
+// deleteMessage removes a record, remembering the expunge at modseq.
+func deleteMessage(b *bolt.Bucket, m *Message, modseq uint64) error {
+	msgs, bymodseq, expunged, err := indexBuckets(b)
+	if err != nil {
+		return err
+	}
+	if err := bymodseq.Delete(modseqKey(m.ModSeq, m.UID)); err != nil {
+		return err
+	}
+	if err := expunged.Put(modseqKey(modseq, m.UID), nil); err != nil {
+		return err
+	}
+	return msgs.Delete(uidKey(m.UID))
+}
+
+// Changes is what happened in a mailbox after a modseq.
+type Changes struct {
+	State MailboxState
+	// Changed holds every message added or whose flags changed since, in
+	// modseq order, oldest first.
+	Changed []Message
+	// Expunged holds the UIDs removed, in expunge order.
+	Expunged []uint32
+}
+
+// ChangesSince reads the messages changed and the UIDs expunged after
+// modseq, in one read transaction. Its cost follows the number of changes,
+// not the size of the mailbox.
+func (s *Store) ChangesSince(mb *Mailbox, modseq uint64) (*Changes, error) {
+	ch := &Changes{}
+	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		ch.State = *st
+		if st.HighestModSeq <= modseq {
+			return nil
+		}
+		from := modseqKey(modseq+1, 0)
+		msgs := b.Bucket(bucketMessages)
+		if bm := b.Bucket(bucketByModSeq); bm != nil {
+			c := bm.Cursor()
+			for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
+				uid := binary.BigEndian.Uint32(k[8:])
+				v := msgs.Get(uidKey(uid))
+				if v == nil {
+					continue
+				}
+				m, err := decodeMessage(v)
+				if err != nil {
+					return fmt.Errorf("uid %d: %w", uid, err)
+				}
+				ch.Changed = append(ch.Changed, *m)
+			}
+		}
+		if ex := b.Bucket(bucketExpunged); ex != nil {
+			c := ex.Cursor()
+			for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
+				ch.Expunged = append(ch.Expunged, binary.BigEndian.Uint32(k[8:]))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("changes in %s: %w", mb.Name, err)
+	}
+	return ch, nil
+}
