@@ -45,6 +45,11 @@ func (p *Publisher) Run(ctx context.Context) error {
 			return nil
 		case <-p.Store.OutboxReady():
 		case <-tick.C:
+			// Quiet for a second: commit the outbox deletions that
+			// no delivery's commit has carried yet.
+			if err := p.Store.FlushEventAcks(); err != nil {
+				p.Log.Warn("flushing event acknowledgements", "err", err)
+			}
 		}
 	}
 }

@@ -145,3 +145,32 @@ func TestAppendAllIsOneTransaction(t *testing.T) {
 	}
 	checkClean(t, s)
 }
+
+func TestAckedEventsAreNotPendingBeforeOrAfterTheirDeletionCommits(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, store.Options{Dir: dir, NoSync: true})
+	inbox := create(t, s, "user.alice")
+	deliver(t, s, inbox.Name, "j1/0", message("one", ""))
+	deliver(t, s, inbox.Name, "j2/0", message("two", ""))
+	evs := pending(t, s)
+	if err := s.AckEvents(evs); err != nil {
+		t.Fatal(err)
+	}
+	if again := pending(t, s); len(again) != 0 {
+		t.Fatalf("%d acknowledged events are pending again before the deletion committed", len(again))
+	}
+	// A later change is pending alone; its commit also carries the
+	// deferred deletions.
+	deliver(t, s, inbox.Name, "j3/0", message("three", ""))
+	if got := types(pending(t, s)); !slices.Equal(got, []store.EventType{store.MessageNew}) {
+		t.Fatalf("pending after a new delivery: %v", got)
+	}
+	if err := s.FlushEventAcks(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	if got := types(pending(t, s)); !slices.Equal(got, []store.EventType{store.MessageNew}) {
+		t.Fatalf("pending after reopening: %v, want only the unacknowledged MessageNew", got)
+	}
+}

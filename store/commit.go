@@ -21,8 +21,11 @@ type committer struct {
 	// beforeCommit runs before each transaction commits: it syncs the
 	// body segments the transaction's records may point into.
 	beforeCommit func() error
-	queue        chan *commitReq
-	done         chan struct{}
+	// sideWork, if set, returns work to fold into the next transaction
+	// (deferred outbox deletions) or nil.
+	sideWork func() func(*bolt.Tx) error
+	queue    chan *commitReq
+	done     chan struct{}
 	// exited closes when run returns, so that a request that slipped into
 	// the queue during shutdown is not waited on forever.
 	exited chan struct{}
@@ -102,7 +105,16 @@ func (c *committer) apply(group []*commitReq) {
 			return
 		}
 	}
+	var side func(*bolt.Tx) error
+	if c.sideWork != nil {
+		side = c.sideWork()
+	}
 	err := c.db.Update(func(tx *bolt.Tx) error {
+		if side != nil {
+			if err := side(tx); err != nil {
+				return err
+			}
+		}
 		for _, req := range group {
 			if err := req.fn(tx); err != nil {
 				return err

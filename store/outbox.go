@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -101,8 +102,11 @@ func mergeByTime(sources [][]Event, max int) []Event {
 func (s *Store) readOutbox(src, max int) ([]Event, error) {
 	var out []Event
 	err := s.sourceDB(src).View(func(tx *bolt.Tx) error {
+		s.acks.mu.Lock()
+		floor := s.acks.floor[src]
+		s.acks.mu.Unlock()
 		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, floor+1)); k != nil && len(out) < max; k, v = c.Next() {
 			var ev Event
 			if err := json.Unmarshal(v, &ev); err != nil {
 				return fmt.Errorf("outbox %d/%x: %w", src, k, err)
@@ -116,31 +120,78 @@ func (s *Store) readOutbox(src, max int) ([]Event, error) {
 	return out, err
 }
 
-// AckEvents removes published events from their outboxes.
+// AckEvents forgets published events. For a shard the deletion rides on
+// that shard's next group commit (or FlushEventAcks) instead of paying a
+// commit of its own: until then the events are skipped by PendingEvents,
+// and after a crash they are published again, which the events stream's
+// Nats-Msg-Id window turns into nothing.
 func (s *Store) AckEvents(evs []Event) error {
-	bySource := map[int][]uint64{}
+	var metaSeqs []uint64
+	s.acks.mu.Lock()
 	for _, ev := range evs {
-		bySource[ev.source] = append(bySource[ev.source], ev.seq)
-	}
-	for src, seqs := range bySource {
-		del := func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketOutbox)
-			for _, seq := range seqs {
-				if err := b.Delete(binary.BigEndian.AppendUint64(nil, seq)); err != nil {
-					return err
-				}
-			}
-			return nil
+		if ev.seq > s.acks.floor[ev.source] {
+			s.acks.floor[ev.source] = ev.seq
 		}
-		var err error
-		if src == metaSource {
-			err = s.meta.Update(del)
+		if ev.source == metaSource {
+			metaSeqs = append(metaSeqs, ev.seq)
 		} else {
-			err = s.shards[src-1].commit.do(del)
+			s.acks.pending[ev.source] = append(s.acks.pending[ev.source], ev.seq)
 		}
-		if err != nil {
+	}
+	s.acks.mu.Unlock()
+	if len(metaSeqs) == 0 {
+		return nil
+	}
+	if err := s.meta.Update(deleteOutbox(metaSeqs)); err != nil {
+		return fmt.Errorf("outbox ack: %w", err)
+	}
+	return nil
+}
+
+// FlushEventAcks commits the deletions AckEvents deferred.
+func (s *Store) FlushEventAcks() error {
+	for i, sh := range s.shards {
+		s.acks.mu.Lock()
+		n := len(s.acks.pending[i+1])
+		s.acks.mu.Unlock()
+		if n == 0 {
+			continue
+		}
+		if err := sh.commit.do(func(*bolt.Tx) error { return nil }); err != nil {
 			return fmt.Errorf("outbox ack: %w", err)
 		}
 	}
 	return nil
+}
+
+// outboxAcks tracks, per outbox, the highest event published and the
+// deletions not yet committed.
+type outboxAcks struct {
+	mu      sync.Mutex
+	floor   map[int]uint64
+	pending map[int][]uint64
+}
+
+// takeAcks hands a shard's committer the deletions to fold into its group.
+func (s *Store) takeAcks(source int) func(*bolt.Tx) error {
+	s.acks.mu.Lock()
+	seqs := s.acks.pending[source]
+	delete(s.acks.pending, source)
+	s.acks.mu.Unlock()
+	if len(seqs) == 0 {
+		return nil
+	}
+	return deleteOutbox(seqs)
+}
+
+func deleteOutbox(seqs []uint64) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, seq := range seqs {
+			if err := b.Delete(binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

@@ -50,6 +50,7 @@ type Store struct {
 	metaMu sync.Mutex
 
 	outbox *outboxSignal
+	acks   outboxAcks
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.
@@ -87,7 +88,8 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "index"), 0o750); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal()}
+	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal(),
+		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}}
 	var err error
 	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
 	if err != nil {
@@ -112,6 +114,8 @@ func Open(opts Options) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
+		source := i + 1
+		sh.commit.sideWork = func() func(*bolt.Tx) error { return s.takeAcks(source) }
 		s.shards = append(s.shards, sh)
 	}
 	return s, nil
@@ -139,6 +143,9 @@ var ErrLocked = errors.New("store locked")
 // Close closes every file of the store.
 func (s *Store) Close() error {
 	var errs []error
+	if len(s.shards) > 0 {
+		errs = append(errs, s.FlushEventAcks())
+	}
 	for _, sh := range s.shards {
 		errs = append(errs, sh.close())
 	}
