@@ -6,7 +6,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-
 	"log/slog"
 	"net"
 	"time"
