@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bufio"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +84,69 @@ func TestAppendToSelectedAnnouncesExists(t *testing.T) {
 	out := c.cmd("a APPEND INBOX {" + itoa(len(msg)) + "+}\r\n" + msg)
 	has(t, out, "* 1 EXISTS", "* 1 RECENT", "a OK [APPENDUID")
 	has(t, c.ok("b FETCH 1 FLAGS"), `* 1 FETCH (FLAGS (\Recent))`)
+}
+
+// A MULTIAPPEND is one store transaction: the messages share a modseq, and
+// a session idling on the mailbox hears them arrive together.
+func TestMultiAppendIsOneTransaction(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.MaxMessageSize = 1000 })
+	idler := env.rawLogin(t, "alice")
+	idler.ok("a SELECT INBOX")
+	idler.send("b IDLE\r\n")
+	if l := idler.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	c := env.rawLogin(t, "alice")
+	m1, m2, m3 := testMessage("one", "1"), testMessage("two", "2"), testMessage("three", "3")
+	lit := func(m string) string { return "{" + itoa(len(m)) + "+}\r\n" + m }
+	out := c.cmd(`x APPEND INBOX (\Seen) "17-May-2020 08:30:00 +0200" ` + lit(m1) + " " + lit(m2) + ` (\Flagged $X) ` + lit(m3))
+	mb, _ := env.store.GetMailbox(store.UserInbox("alice"))
+	has(t, out, "x OK [APPENDUID "+itoa(int(mb.UIDValidity))+" 1:3]")
+	// FLAGS first, for the new keyword; then one EXISTS.
+	has(t, []string{idler.line()}, "$X)")
+	if l := idler.line(); l != "* 3 EXISTS" {
+		t.Errorf("idler heard %q, want the three at once", l)
+	}
+	idler.send("DONE\r\n")
+	idler.until("b")
+	var modseqs []uint64
+	for uid, want := range map[uint32][]string{1: {`\Seen`}, 2: nil, 3: {`\Flagged`, "$X"}} {
+		m, err := env.store.GetMessage(mb, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(m.Flags, " ") != strings.Join(want, " ") {
+			t.Errorf("uid %d flags %v, want %v", uid, m.Flags, want)
+		}
+		if uid == 1 && m.InternalDate.UTC() != time.Date(2020, 5, 17, 6, 30, 0, 0, time.UTC) {
+			t.Errorf("uid 1 date %v", m.InternalDate)
+		}
+		modseqs = append(modseqs, m.ModSeq)
+	}
+	if modseqs[0] != modseqs[1] || modseqs[1] != modseqs[2] {
+		t.Errorf("modseqs %v: not one transaction", modseqs)
+	}
+	// One message too big: none of the command's messages is stored.
+	out = c.cmd("y APPEND INBOX " + lit(m1) + " " + lit(m2) + " {5000+}\r\n" + strings.Repeat("x", 5000))
+	has(t, out, "y NO [TOOBIG]")
+	has(t, c.ok("z STATUS INBOX (MESSAGES)"), "MESSAGES 3")
+}
+
+// A MULTIAPPEND over the total bound is refused before its literal.
+func TestMultiAppendBound(t *testing.T) {
+	cmd := "a APPEND INBOX {10+}\r\n0123456789 {10+}\r\n0123456789 {10+}\r\n0123456789\r\n"
+	in := &input{r: bufio.NewReader(strings.NewReader(cmd)), maxLine: defaultMaxLine}
+	p := newParser(in)
+	p.multiAppendMax = 25
+	defer p.done()
+	if err := p.next(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		e, ok := recover().(noError)
+		if !ok || e.code != "LIMIT" {
+			t.Errorf("got %#v, want NO [LIMIT]", e)
+		}
+	}()
+	parseCommand(p)
 }

@@ -250,3 +250,34 @@ func TestServeUnixSocket(t *testing.T) {
 		t.Errorf("Serve after Close: %v", err)
 	}
 }
+
+// An unauthenticated connection is dropped after PreAuthTimeout; once
+// logged in, AutoLogout applies.
+func TestPreAuthTimeout(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.PreAuthTimeout = 300 * time.Millisecond })
+	if env.srv.cfg.AutoLogout != 30*time.Minute {
+		t.Fatalf("AutoLogout %v", env.srv.cfg.AutoLogout)
+	}
+	idle := env.raw(t)
+	authed := env.rawLogin(t, "alice")
+	start := time.Now()
+	if l := idle.line(); !strings.HasPrefix(l, "* BYE") {
+		t.Fatalf("want BYE, got %q", l)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("BYE after %v", d)
+	}
+	idle.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := idle.r.ReadByte(); err == nil {
+		t.Error("connection still open after BYE")
+	}
+	time.Sleep(500 * time.Millisecond)
+	authed.ok("a NOOP")
+
+	if d := NewServer(Config{AllowPlaintext: true, Logger: testLogger()}).cfg.PreAuthTimeout; d != time.Minute {
+		t.Errorf("default PreAuthTimeout %v", d)
+	}
+	if d := NewServer(Config{AllowPlaintext: true, Logger: testLogger(), AutoLogout: time.Second}).cfg.PreAuthTimeout; d != time.Second {
+		t.Errorf("PreAuthTimeout %v above AutoLogout", d)
+	}
+}

@@ -6,20 +6,53 @@ import (
 	"chapar/store"
 )
 
-// The two places the engine reads message bodies. They are the only code
-// that knows how the store hands bodies out, so a change there is a change
-// here alone.
+// The places the engine reads message data, and whole indexes. They are
+// the only code that knows how the store hands bodies out, so a change
+// there is a change here alone; and they tell a test's read hook what
+// they read, so that a test can check which items cost a whole message.
+
+// readKind is what one read brought in.
+type readKind uint8
+
+const (
+	readHeader readKind = iota // a message's header block (Store.ReadHeader)
+	readWhole                  // a whole message, read or streamed
+	readIndex                  // a whole mailbox index (Store.Snapshot, SELECT)
+)
+
+// noteRead tells the test hook, if any, of a read.
+func (s *session) noteRead(k readKind) {
+	if f := s.srv.readHook.Load(); f != nil {
+		(*f)(k)
+	}
+}
+
+// readHeader reads only a message's header block, through the blank line
+// that ends it: what ENVELOPE, BODY[HEADER...] and header searches need.
+func (s *session) readHeader(mb *store.Mailbox, m *store.Message) ([]byte, error) {
+	s.noteRead(readHeader)
+	return s.store().ReadHeader(mb, m)
+}
 
 // readBody reads a whole message.
 func (s *session) readBody(mb *store.Mailbox, m *store.Message) ([]byte, error) {
+	s.noteRead(readWhole)
 	return s.store().ReadBody(mb, m)
 }
 
 // openBody streams a message (FETCH BODY[] of a big message).
 func (s *session) openBody(mb *store.Mailbox, m *store.Message) (io.ReadCloser, error) {
+	s.noteRead(readWhole)
 	r, err := s.store().OpenBody(mb, m)
 	if err != nil {
 		return nil, err
 	}
 	return io.NopCloser(r), nil
+}
+
+// snapshot reads a mailbox's whole index, for SELECT and EXAMINE only:
+// a selected session follows changes with Store.ChangesSince.
+func (s *session) snapshot(mb *store.Mailbox) (*store.Snapshot, error) {
+	s.noteRead(readIndex)
+	return s.store().Snapshot(mb)
 }

@@ -32,7 +32,7 @@ func (s *session) capabilities() []string {
 	caps = append(caps, "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS",
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
-		"UTF8=ACCEPT")
+		"UTF8=ACCEPT", "CONDSTORE")
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))
 	}

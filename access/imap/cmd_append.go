@@ -64,7 +64,7 @@ func parseAppend(p *parser) appendArgs {
 		if len(a.msgs) > 0 {
 			p.spill(a.msgs[len(a.msgs)-1])
 		}
-		m.data = p.messageLiteral()
+		m.data = p.messageLiteral(a.msgs)
 		m.size = int64(len(m.data))
 		if utf8 {
 			p.expect(')')
@@ -77,11 +77,22 @@ func parseAppend(p *parser) appendArgs {
 }
 
 // messageLiteral reads a message's literal (or literal8), refusing one
-// over APPENDLIMIT before the client sends it when it waits for "+".
-func (p *parser) messageLiteral() []byte {
+// over APPENDLIMIT, or one that takes a MULTIAPPEND over its bound, before
+// the client sends it when it waits for "+". before are the command's
+// earlier messages.
+func (p *parser) messageLiteral(before []*appendMsg) []byte {
 	n, nonSync, _ := p.literalHeader(true)
 	if p.appendMax > 0 && n > p.appendMax {
 		p.refuseLiteral("TOOBIG", "message of %d bytes exceeds the limit of %d", n, p.appendMax)
+	}
+	if len(before) > 0 && p.multiAppendMax > 0 {
+		total := n
+		for _, m := range before {
+			total += m.size
+		}
+		if total > p.multiAppendMax {
+			p.refuseLiteral("LIMIT", "MULTIAPPEND of more than %d bytes", p.multiAppendMax)
+		}
 	}
 	if n == 0 {
 		p.refuseLiteral("", "empty message")
@@ -113,43 +124,40 @@ func (m *appendMsg) body() ([]byte, error) {
 	return buf, err
 }
 
+// runAppend stores the messages. A MULTIAPPEND goes to the store in one
+// AppendAll, one transaction: all of its messages or none (RFC 3502 §3),
+// and other sessions see them arrive together.
 func runAppend(s *session, c *command, a appendArgs) {
 	mb := s.targetMailbox(a.mailbox)
-	var uids []uint32
-	var validity uint32
-	for _, m := range a.msgs {
+	msgs := make([]store.NewMessage, len(a.msgs))
+	for i, m := range a.msgs {
 		body, err := m.body()
-		if err == nil {
-			var d store.Delivered
-			d, err = s.store().Append(mb.Name, store.NewMessage{
-				Body: body, InternalDate: m.date, Flags: m.flags, MessageID: messageID(body),
-			})
-			uids, validity = append(uids, d.UID), d.UIDValidity
-		}
 		if err != nil {
-			// RFC 3502 §3: all or nothing.
-			s.rollbackAppend(mb, uids)
-			s.storeError("APPEND", err)
+			s.log.Error("APPEND: spooled message unreadable", "err", err)
+			xno("SERVERBUG", "APPEND: message could not be spooled")
 		}
+		msgs[i] = store.NewMessage{Body: body, InternalDate: m.date, Flags: m.flags, MessageID: messageID(body)}
 		m.data = nil
 	}
-	c.code = fmt.Sprintf("APPENDUID %d %s", validity, store.FormatUIDSet(uids))
-}
-
-// rollbackAppend removes the messages of a MULTIAPPEND that failed half
-// way. The store has no multi-message append, so this is two writes; the
-// messages are visible to other sessions in between.
-func (s *session) rollbackAppend(mb *store.Mailbox, uids []uint32) {
-	if len(uids) == 0 {
-		return
-	}
-	_, err := s.store().StoreFlags(mb, store.FlagChange{UIDs: uids, Op: store.FlagsAdd, Flags: []string{store.FlagDeleted}})
-	if err == nil {
-		_, err = s.store().Expunge(mb, uids)
+	var done []store.Delivered
+	var err error
+	if len(msgs) == 1 {
+		// Append's event carries the flags and Message-ID, AppendAll's
+		// does not.
+		var d store.Delivered
+		d, err = s.store().Append(mb.Name, msgs[0])
+		done = []store.Delivered{d}
+	} else {
+		done, err = s.store().AppendAll(mb.Name, msgs)
 	}
 	if err != nil {
-		s.log.Error("APPEND: rollback failed", "mailbox", mb.Name, "uids", uids, "err", err)
+		s.storeError("APPEND", err)
 	}
+	uids := make([]uint32, len(done))
+	for i, d := range done {
+		uids[i] = d.UID
+	}
+	c.code = fmt.Sprintf("APPENDUID %d %s", done[0].UIDValidity, store.FormatUIDSet(uids))
 }
 
 // messageID reads the Message-ID for the store's event.

@@ -2,8 +2,9 @@ package imap
 
 import "strings"
 
-// ENABLE (RFC 5161) switches on IMAP4rev2 (RFC 9051 §6.3.1) and
-// UTF8=ACCEPT (RFC 6855 §3); other names are ignored, as the RFC asks.
+// ENABLE (RFC 5161) switches on IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT
+// (RFC 6855 §3) and CONDSTORE (RFC 7162 §3.1); other names are ignored, as
+// the RFC asks.
 
 func init() {
 	register("ENABLE", stateAuth, parseEnable, runEnable)
@@ -34,6 +35,11 @@ func runEnable(s *session, c *command, caps []string) {
 			if !s.utf8 {
 				s.utf8 = true
 				on = append(on, "UTF8=ACCEPT")
+			}
+		case "CONDSTORE":
+			if !s.condstore {
+				s.enableCondStore()
+				on = append(on, "CONDSTORE")
 			}
 		}
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 
 	"chapar/store"
 )
 
-// FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9), BINARY (RFC 3516).
+// FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9), BINARY (RFC 3516), MODSEQ
+// and CHANGEDSINCE (RFC 7162 §3.1.4).
 
 func init() {
 	register("FETCH", stateSelected, parseFetch, func(s *session, c *command, a fetchArgs) { runFetch(s, a, false) }).holdExpunge = true
@@ -30,6 +32,13 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID.
 		items = append([]fetchItem{{kind: fetchUID, label: "UID"}}, items...)
 	}
+	if a.changedSince != 0 && !hasKind(items, fetchModSeq) {
+		// RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ.
+		items = append(items, fetchItem{kind: fetchModSeq, label: "MODSEQ"})
+	}
+	if hasKind(items, fetchModSeq) {
+		s.enableCondStore()
+	}
 	setsSeen := false
 	for i := range items {
 		setsSeen = setsSeen || items[i].setsSeen()
@@ -39,6 +48,13 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 		chunk := idx[:min(len(idx), fetchChunk)]
 		idx = idx[len(chunk):]
 		msgs := s.loadMessages(v, chunk)
+		if a.changedSince != 0 {
+			for u, m := range msgs {
+				if m.ModSeq <= a.changedSince {
+					delete(msgs, u)
+				}
+			}
+		}
 		var seen map[uint32]bool
 		if setsSeen {
 			seen = s.markSeen(v, msgs)
@@ -47,7 +63,8 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 			m := msgs[v.msgs[i].uid]
 			if m == nil {
 				// Expunged by another session and not yet announced:
-				// nothing to say about it (RFC 2180 §4.1.2).
+				// nothing to say about it (RFC 2180 §4.1.2); or not
+				// changed since CHANGEDSINCE.
 				continue
 			}
 			s.writeFetch(i+1, m, items, seen[m.UID])
@@ -119,12 +136,41 @@ func (s *session) markSeen(v *mailboxView, msgs map[uint32]*store.Message) map[u
 }
 
 // fetchMsg is one message being answered: the body is read and parsed
-// only when an item needs it, and only once.
+// only when an item needs it, and only once; items that need the header
+// alone read only the header block, unless the whole message is in hand.
 type fetchMsg struct {
 	s    *session
 	m    *store.Message
 	raw  []byte
 	root *part
+	// hdr is the header block read alone; hroot holds its fields.
+	hdr   []byte
+	hroot *part
+}
+
+// header returns the message's header fields, as a part whose body is
+// empty: enough for ENVELOPE, BODY[HEADER], BODY[HEADER.FIELDS ...] and
+// the header search keys, never for anything below the header.
+func (f *fetchMsg) header() ([]byte, *part) {
+	if f.raw != nil {
+		return f.body()
+	}
+	if f.hdr == nil {
+		hdr, err := f.s.readHeader(f.s.sel.mb, f.m)
+		if err != nil {
+			f.s.log.Error("FETCH: header unreadable", "mailbox", f.s.sel.mb.Name, "uid", f.m.UID, "err", err)
+			xno("SERVERBUG", "message %d could not be read", f.m.UID)
+		}
+		fields, end := parseHeader(hdr, 0, len(hdr))
+		f.hdr, f.hroot = hdr, &part{bodyStart: end, end: len(hdr), fields: fields}
+	}
+	return f.hdr, f.hroot
+}
+
+// headerOnly: the section lies in the top-level header (BODY[HEADER],
+// BODY[HEADER.FIELDS ...], RFC822.HEADER), so the header block is enough.
+func (sec section) headerOnly() bool {
+	return sec.path == nil && strings.HasPrefix(sec.text, "HEADER")
 }
 
 func (f *fetchMsg) body() ([]byte, *part) {
@@ -154,7 +200,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 	b = append(b, "* "...)
 	b = appendUint(b, uint32(seq))
 	b = append(b, " FETCH ("...)
-	sentFlags := false
+	sentFlags, sentUID, sentModSeq := false, false, false
 	for n, it := range items {
 		if n > 0 {
 			b = append(b, ' ')
@@ -163,6 +209,10 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 		case fetchUID:
 			b = append(b, "UID "...)
 			b = appendUint(b, m.UID)
+			sentUID = true
+		case fetchModSeq:
+			b = appendModSeq(b, m.ModSeq)
+			sentModSeq = true
 		case fetchFlags:
 			b = append(b, "FLAGS "...)
 			b = s.appendFlags(b, m.Flags, m.UID)
@@ -175,7 +225,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 			b = append(b, "RFC822.SIZE "...)
 			b = strconv.AppendInt(b, m.Size, 10)
 		case fetchEnvelope:
-			raw, root := f.body()
+			raw, root := f.header()
 			b = append(b, "ENVELOPE "...)
 			b = appendEnvelope(b, raw, root, utf8ok)
 		case fetchBody, fetchBodyStructure:
@@ -190,7 +240,13 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 				b = s.streamBody(b, m)
 				continue
 			}
-			raw, root := f.body()
+			var raw []byte
+			var root *part
+			if it.sec.headerOnly() {
+				raw, root = f.header()
+			} else {
+				raw, root = f.body()
+			}
 			b = s.writeLiteral(b, applyPartial(sectionData(raw, root, it.sec), it.partial), false)
 		case fetchBinary, fetchBinarySize:
 			raw, root := f.body()
@@ -211,6 +267,17 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 		b = append(b, " FLAGS "...)
 		b = s.appendFlags(b, m.Flags, m.UID)
 		sentFlags = true
+	}
+	if sentFlags && s.condstore {
+		// RFC 7162 §3.1: flags come with UID and MODSEQ.
+		if !sentUID {
+			b = append(b, " UID "...)
+			b = appendUint(b, m.UID)
+		}
+		if !sentModSeq {
+			b = append(b, ' ')
+			b = appendModSeq(b, m.ModSeq)
+		}
 	}
 	b = append(b, ")\r\n"...)
 	s.out.Write(b)

@@ -154,9 +154,6 @@ func parseRename(p *parser) renameArgs {
 func runRename(s *session, c *command, a renameArgs) {
 	from, fromExt := s.resolveName(a.from)
 	to, toExt := s.resolveName(strings.TrimSuffix(a.to, string(s.ns.sep)))
-	if fromExt == "INBOX" {
-		xno("CANNOT", "renaming INBOX is not supported yet")
-	}
 	if toExt == "INBOX" {
 		xno("ALREADYEXISTS", "INBOX always exists")
 	}
@@ -169,7 +166,19 @@ func runRename(s *session, c *command, a renameArgs) {
 	if err := s.store().RenameMailbox(from, to); err != nil {
 		s.storeError("RENAME", err)
 	}
-	s.renameSubscriptions(from, to)
+	// RFC 9051 §6.3.6: renaming INBOX moves its messages to a new
+	// mailbox and leaves INBOX, and the names below it, where they are;
+	// so do the subscriptions.
+	if !isUserInbox(from) {
+		s.renameSubscriptions(from, to)
+	}
+}
+
+// isUserInbox: name is some user's INBOX ("user.alice"), which RENAME
+// treats specially.
+func isUserInbox(name string) bool {
+	owner := store.Owner(name)
+	return owner != "" && name == store.UserInbox(owner)
 }
 
 // renameSubscriptions moves the user's subscriptions along with a rename,

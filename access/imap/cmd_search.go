@@ -2,12 +2,13 @@ package imap
 
 import (
 	"slices"
+	"strconv"
 
 	"chapar/store"
 )
 
-// SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH (RFC 4731) and
-// SEARCHRES (RFC 5182).
+// SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH (RFC 4731),
+// SEARCHRES (RFC 5182) and MODSEQ (RFC 7162 §3.1.5).
 
 func init() {
 	register("SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, false) }).holdExpunge = true
@@ -20,7 +21,12 @@ const searchChunk = 1000
 func runSearch(s *session, c *command, a searchArgs, uid bool) {
 	v := s.sel
 	a.key.cheapFirst()
-	var seqs []int // positions of matches
+	withModSeq := a.key.usesModSeq()
+	if withModSeq {
+		s.enableCondStore()
+	}
+	var seqs []int       // positions of matches
+	var modseqs []uint64 // their modseqs, with MODSEQ
 	all := make([]int, 0, min(len(v.msgs), searchChunk))
 	for start := 0; start < len(v.msgs); start += searchChunk {
 		all = all[:0]
@@ -37,14 +43,19 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 			sm.fm = fetchMsg{s: s, m: m}
 			if a.key.match(sm) {
 				seqs = append(seqs, i)
+				if withModSeq {
+					modseqs = append(modseqs, m.ModSeq)
+				}
 			}
 		}
 	}
-	s.searchResult(c, a, uid, seqs)
+	s.searchResult(c, a, uid, seqs, modseqs)
 }
 
-// searchResult answers with SEARCH or ESEARCH and saves "$".
-func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int) {
+// searchResult answers with SEARCH or ESEARCH and saves "$". modseqs, when
+// not nil, are the modseqs of the matches, for the highest of those the
+// result returns (RFC 7162 §3.1.5).
+func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int, modseqs []uint64) {
 	v := s.sel
 	nums := make([]uint32, len(idx))
 	for k, i := range idx {
@@ -61,11 +72,30 @@ func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int) {
 	if slices.Contains(ret, "SAVE") {
 		s.saveResult(idx, ret)
 	}
+	var highest uint64
+	if len(modseqs) > 0 {
+		if a.esearch && !slices.Contains(ret, "ALL") && !slices.Contains(ret, "COUNT") {
+			// Only MIN and/or MAX: the messages they name.
+			if slices.Contains(ret, "MIN") {
+				highest = modseqs[0]
+			}
+			if slices.Contains(ret, "MAX") {
+				highest = max(highest, modseqs[len(modseqs)-1])
+			}
+		} else {
+			highest = slices.Max(modseqs)
+		}
+	}
 	if !a.esearch && !s.rev2 {
 		b := []byte("* SEARCH")
 		for _, n := range nums {
 			b = append(b, ' ')
 			b = appendUint(b, n)
+		}
+		if highest != 0 {
+			b = append(b, " (MODSEQ "...)
+			b = strconv.AppendUint(b, highest, 10)
+			b = append(b, ')')
 		}
 		s.writef("%s", b)
 		return
@@ -98,6 +128,10 @@ func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int) {
 			b = append(b, " COUNT "...)
 			b = appendUint(b, uint32(len(nums)))
 		}
+	}
+	if highest != 0 {
+		b = append(b, " MODSEQ "...)
+		b = strconv.AppendUint(b, highest, 10)
 	}
 	s.writef("%s", b)
 }

@@ -6,8 +6,8 @@ import "strings"
 // (RFC 3691): entering and leaving the selected state.
 
 func init() {
-	sel := register("SELECT", authStates, parseSelect, func(s *session, c *command, name string) { runSelect(s, c, name, false) })
-	ex := register("EXAMINE", authStates, parseSelect, func(s *session, c *command, name string) { runSelect(s, c, name, true) })
+	sel := register("SELECT", authStates, parseSelect, func(s *session, c *command, a selectArgs) { runSelect(s, c, a, false) })
+	ex := register("EXAMINE", authStates, parseSelect, func(s *session, c *command, a selectArgs) { runSelect(s, c, a, true) })
 	cl := register("CLOSE", stateSelected, noArgs, runClose)
 	un := register("UNSELECT", stateSelected, noArgs, runUnselect)
 	for _, h := range []*handler{sel, ex, cl, un} {
@@ -15,26 +15,40 @@ func init() {
 	}
 }
 
-func parseSelect(p *parser) string {
-	p.sp()
-	name := p.astring()
-	if p.maybe(' ') {
-		// select-params (RFC 4466 §2.1): none are supported yet
-		// (CONDSTORE and QRESYNC add them).
-		p.list(true, func() { xbad("SELECT parameter %s not supported", p.atom()) })
-	}
-	p.end()
-	return name
+type selectArgs struct {
+	name      string
+	condstore bool
 }
 
-func runSelect(s *session, c *command, raw string, readOnly bool) {
+func parseSelect(p *parser) selectArgs {
+	var a selectArgs
+	p.sp()
+	a.name = p.astring()
+	if p.maybe(' ') {
+		// select-params (RFC 4466 §2.1): CONDSTORE (RFC 7162 §3.1.8);
+		// QRESYNC's is not supported.
+		p.list(true, func() {
+			if !p.maybeWord("CONDSTORE") {
+				xbad("SELECT parameter %s not supported", p.atom())
+			}
+			a.condstore = true
+		})
+	}
+	p.end()
+	return a
+}
+
+func runSelect(s *session, c *command, a selectArgs, readOnly bool) {
 	// RFC 9051 §6.3.2: selecting deselects first, even if the new
 	// SELECT fails; [CLOSED] marks where the old mailbox's updates end.
 	if s.sel != nil {
 		s.unselect()
 		s.writef("* OK [CLOSED] Previous mailbox closed")
 	}
-	mb, ext := s.lookupMailbox(raw)
+	if a.condstore {
+		s.enableCondStore()
+	}
+	mb, ext := s.lookupMailbox(a.name)
 	v := openView(s, mb, readOnly)
 	s.sel = v
 	s.state = stateSelected
@@ -61,6 +75,9 @@ func runSelect(s *session, c *command, raw string, readOnly bool) {
 	}
 	s.writef("* OK [UIDVALIDITY %d] UIDs valid", mb.UIDValidity)
 	s.writef("* OK [UIDNEXT %d] Predicted next UID", v.uidNext)
+	// RFC 7162 §3.1.2.1: sent on every SELECT and EXAMINE, since the
+	// store keeps modseqs for every mailbox.
+	s.writef("* OK [HIGHESTMODSEQ %d] Highest", v.modseq)
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response names the mailbox.
 		b := []byte(`* LIST () "`)

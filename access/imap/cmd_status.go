@@ -1,13 +1,15 @@
 package imap
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	"chapar/store"
 )
 
-// STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438) and DELETED (RFC 9051).
+// STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), DELETED (RFC 9051) and
+// HIGHESTMODSEQ (RFC 7162 §3.1.6).
 
 func init() {
 	register("STATUS", authStates, parseStatus, runStatus)
@@ -20,7 +22,7 @@ type statusArgs struct {
 
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true,
-	"RECENT": true, "SIZE": true, "DELETED": true,
+	"RECENT": true, "SIZE": true, "DELETED": true, "HIGHESTMODSEQ": true,
 }
 
 // parseStatusItems reads "(" status-att *(SP status-att) ")".
@@ -59,6 +61,9 @@ func (s *session) writeStatus(mb *store.Mailbox, ext string, items []string) err
 	if err != nil {
 		return err
 	}
+	if slices.Contains(items, "HIGHESTMODSEQ") {
+		s.enableCondStore()
+	}
 	b := []byte("* STATUS ")
 	b = s.appendMailbox(b, ext)
 	b = append(b, " ("...)
@@ -87,6 +92,8 @@ func (s *session) writeStatus(mb *store.Mailbox, ext string, items []string) err
 			b = strconv.AppendInt(b, st.Size, 10)
 		case "DELETED":
 			b = appendUint(b, st.Deleted)
+		case "HIGHESTMODSEQ":
+			b = strconv.AppendUint(b, st.HighestModSeq, 10)
 		}
 	}
 	b = append(b, ')')

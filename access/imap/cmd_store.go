@@ -6,11 +6,12 @@ import (
 	"chapar/store"
 )
 
-// STORE and UID STORE (RFC 9051 §6.4.6).
+// STORE and UID STORE (RFC 9051 §6.4.6), with UNCHANGEDSINCE (RFC 7162
+// §3.1.3).
 
 func init() {
-	register("STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, a, false) }).holdExpunge = true
-	register("UID STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, a, true) })
+	register("STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, c, a, false) }).holdExpunge = true
+	register("UID STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, c, a, true) })
 }
 
 type storeArgs struct {
@@ -18,6 +19,10 @@ type storeArgs struct {
 	op     store.FlagOp
 	silent bool
 	flags  []string
+	// conditional: UNCHANGEDSINCE was given, with unchangedSince (which
+	// may be 0).
+	conditional    bool
+	unchangedSince uint64
 }
 
 func parseStore(p *parser) storeArgs {
@@ -25,6 +30,17 @@ func parseStore(p *parser) storeArgs {
 	p.sp()
 	a.set = p.numSet()
 	p.sp()
+	if p.peek() == '(' {
+		// store-modifiers (RFC 4466 §2.5): UNCHANGEDSINCE.
+		p.list(false, func() {
+			if !p.maybeWord("UNCHANGEDSINCE") || a.conditional {
+				xbad("STORE modifier %s not supported", peekWord(p))
+			}
+			p.sp()
+			a.conditional, a.unchangedSince = true, p.modSeqValue(true)
+		})
+		p.sp()
+	}
 	switch {
 	case p.maybe('+'):
 		a.op = store.FlagsAdd
@@ -53,8 +69,11 @@ func parseStore(p *parser) storeArgs {
 	return a
 }
 
-func runStore(s *session, a storeArgs, uid bool) {
+func runStore(s *session, c *command, a storeArgs, uid bool) {
 	v := s.sel
+	if a.conditional {
+		s.enableCondStore()
+	}
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}
@@ -62,9 +81,22 @@ func runStore(s *session, a storeArgs, uid bool) {
 	if len(idx) == 0 {
 		return
 	}
-	res, err := s.store().StoreFlags(v.mb, store.FlagChange{UIDs: v.uidsOf(idx), Op: a.op, Flags: a.flags})
-	if err != nil {
-		s.storeError("STORE", err)
+	var res *store.FlagResult
+	if a.conditional && a.unchangedSince == 0 {
+		// RFC 7162 §3.1.3: every message has a modseq above 0, so
+		// UNCHANGEDSINCE 0 fails for all of them.
+		res = &store.FlagResult{}
+		for _, i := range idx {
+			if !v.msgs[i].gone {
+				res.Failed = append(res.Failed, v.msgs[i].uid)
+			}
+		}
+	} else {
+		var err error
+		res, err = s.store().StoreFlags(v.mb, store.FlagChange{UIDs: v.uidsOf(idx), Op: a.op, Flags: a.flags, UnchangedSince: a.unchangedSince})
+		if err != nil {
+			s.storeError("STORE", err)
+		}
 	}
 	for i := range res.Changed {
 		v.learnFlags(&res.Changed[i])
@@ -72,13 +104,39 @@ func runStore(s *session, a storeArgs, uid bool) {
 			s.writeFlagsResponse(v)
 		}
 	}
+	var failed map[uint32]bool
+	if len(res.Failed) > 0 {
+		// RFC 7162 §3.1.3: the messages UNCHANGEDSINCE kept, by
+		// sequence number for STORE and by UID for UID STORE.
+		failed = make(map[uint32]bool, len(res.Failed))
+		nums := make([]uint32, 0, len(res.Failed))
+		for _, u := range res.Failed {
+			failed[u] = true
+			if uid {
+				nums = append(nums, u)
+			} else if i, ok := v.index(u); ok {
+				nums = append(nums, uint32(i+1))
+			}
+		}
+		c.code = "MODIFIED " + store.FormatUIDSet(nums)
+		c.text = "Conditional STORE failed"
+	}
 	if a.silent {
+		if s.condstore {
+			// RFC 7162 §3.1.3: even .SILENT reports the new modseqs.
+			for i := range res.Changed {
+				m := &res.Changed[i]
+				if j, ok := v.index(m.UID); ok {
+					s.writef("* %d FETCH (UID %d MODSEQ (%d))", j+1, m.UID, m.ModSeq)
+				}
+			}
+		}
 		return
 	}
 	// The new flags of every message named, changed or not (RFC 9051
-	// §6.4.6), with the UID for UID STORE.
+	// §6.4.6), with the UID for UID STORE; not those UNCHANGEDSINCE kept.
 	for _, i := range idx {
-		if m := &v.msgs[i]; !m.gone {
+		if m := &v.msgs[i]; !m.gone && !failed[m.uid] {
 			s.writeFlagsFetch(i+1, m, uid)
 		}
 	}

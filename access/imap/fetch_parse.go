@@ -20,6 +20,7 @@ const (
 	fetchSection       // BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT
 	fetchBinary        // BINARY[...], BINARY.PEEK[...]
 	fetchBinarySize    // BINARY.SIZE[...]
+	fetchModSeq        // MODSEQ (RFC 7162 §3.1.4)
 )
 
 type fetchItem struct {
@@ -50,6 +51,9 @@ func (it *fetchItem) setsSeen() bool {
 type fetchArgs struct {
 	set   numSet
 	items []fetchItem
+	// changedSince is the CHANGEDSINCE modifier (RFC 7162 §3.1.4.1),
+	// 0 when absent (the value is a mod-sequence-value, never 0).
+	changedSince uint64
 }
 
 func parseFetch(p *parser) fetchArgs {
@@ -77,8 +81,15 @@ func parseFetch(p *parser) fetchArgs {
 		}
 	}
 	if p.maybe(' ') {
-		// fetch-modifiers (RFC 4466 §2.4): CHANGEDSINCE comes with CONDSTORE.
-		xbad("FETCH modifiers are not supported")
+		// fetch-modifiers (RFC 4466 §2.4): CHANGEDSINCE (RFC 7162
+		// §3.1.4.1); QRESYNC's VANISHED is not supported.
+		p.list(false, func() {
+			if !p.maybeWord("CHANGEDSINCE") || a.changedSince != 0 {
+				xbad("FETCH modifier %s not supported", peekWord(p))
+			}
+			p.sp()
+			a.changedSince = p.modSeqValue(false)
+		})
 	}
 	p.end()
 	return a
@@ -111,6 +122,8 @@ func parseFetchAtt(p *parser) fetchItem {
 		it.kind, it.label = fetchEnvelope, w
 	case "BODYSTRUCTURE":
 		it.kind, it.label = fetchBodyStructure, w
+	case "MODSEQ":
+		it.kind, it.label = fetchModSeq, w
 	case "RFC822":
 		it.kind, it.label = fetchSection, w
 	case "RFC822.HEADER":

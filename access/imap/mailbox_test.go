@@ -136,9 +136,6 @@ func TestRename(t *testing.T) {
 	if len(subs) != 1 || subs[0] != "user.alice.New.Place.Child" {
 		t.Errorf("subscriptions %v", subs)
 	}
-	if err := c.Rename("INBOX", "Elsewhere", nil).Wait(); err == nil {
-		t.Error("INBOX renamed")
-	}
 	if err := c.Rename("Missing", "X", nil).Wait(); err == nil {
 		t.Error("renamed a missing mailbox")
 	}
@@ -217,4 +214,57 @@ func TestModifiedUTF7Names(t *testing.T) {
 	c.expectTagged("c CREATE Bad&Name", "BAD")
 	c.ok("d ENABLE UTF8=ACCEPT")
 	has(t, c.ok(`e LIST "" Entw*`), `"/" "Entwürfe"`)
+}
+
+// RENAME INBOX (RFC 9051 §6.3.6): the messages move to the new name, INBOX
+// stays, empty and with its UIDVALIDITY, and so do the mailboxes below it
+// and the subscriptions.
+func TestRenameInbox(t *testing.T) {
+	env := newTestEnv(t)
+	for i := 0; i < 3; i++ {
+		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
+	}
+	inbox, _ := env.store.GetMailbox(store.UserInbox("alice"))
+	sel := env.rawLogin(t, "alice")
+	sel.ok("s SELECT INBOX")
+	c := env.rawLogin(t, "alice")
+	c.ok("a CREATE Sub")
+	c.ok("b SUBSCRIBE Sub")
+	c.ok("b2 SUBSCRIBE INBOX")
+	c.ok("c RENAME INBOX Old/Mail")
+	has(t, c.ok("d STATUS INBOX (MESSAGES UIDVALIDITY UIDNEXT)"), "* STATUS INBOX (MESSAGES 0 UIDVALIDITY "+itoa(int(inbox.UIDValidity))+" UIDNEXT 4)")
+	has(t, c.ok("e STATUS Old/Mail (MESSAGES)"), "* STATUS Old/Mail (MESSAGES 3)")
+	has(t, c.ok("f STATUS Sub (MESSAGES)"), "* STATUS Sub (MESSAGES 0)")
+	out := c.ok(`g LIST "" "*"`)
+	has(t, out, `"/" INBOX`, `"/" Sub`, `"/" Old`, `"/" Old/Mail`)
+	subs, _ := env.store.Subscriptions("alice")
+	if strings.Join(subs, " ") != "user.alice user.alice.Sub" {
+		t.Errorf("subscriptions %v", subs)
+	}
+	has(t, c.ok("h SELECT Old/Mail"), "* 3 EXISTS")
+	has(t, c.ok(`i FETCH 1:3 BODY.PEEK[HEADER.FIELDS (Subject)]`), "Subject: m0", "Subject: m2")
+	// The session that had INBOX selected sees the messages leave.
+	has(t, sel.ok("s2 NOOP"), "* 3 EXPUNGE", "* 2 EXPUNGE", "* 1 EXPUNGE")
+	// New mail goes to the INBOX, which still works.
+	env.deliver(t, "alice", testMessage("after", "y"))
+	has(t, sel.ok("s3 NOOP"), "* 1 EXISTS")
+	// A name that exists already.
+	has(t, c.expectTagged("j RENAME INBOX Sub", "NO"), "[ALREADYEXISTS]")
+	has(t, c.expectTagged("k RENAME Sub INBOX", "NO"), "[ALREADYEXISTS]")
+	// Again, with the INBOX's new message.
+	c.ok("l RENAME INBOX Old2")
+	has(t, c.ok("m STATUS Old2 (MESSAGES)"), "MESSAGES 1")
+}
+
+// With INBOX as the personal namespace's prefix, RENAME INBOX INBOX.Old
+// is the usual way to archive an INBOX.
+func TestRenameInboxBelowItself(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.AltNamespace = false; c.UnixHierarchySep = false })
+	env.deliver(t, "alice", testMessage("m", "x"))
+	c := env.rawLogin(t, "alice")
+	c.ok("a CREATE INBOX.Kept")
+	c.ok("b RENAME INBOX INBOX.Old")
+	has(t, c.ok("c STATUS INBOX (MESSAGES)"), "MESSAGES 0")
+	has(t, c.ok("d STATUS INBOX.Old (MESSAGES)"), "MESSAGES 1")
+	has(t, c.ok(`e LIST "" "*"`), `"." INBOX.Kept`, `"." INBOX.Old`)
 }

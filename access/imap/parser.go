@@ -23,6 +23,9 @@ type parser struct {
 	litRead  int64
 	// appendMax bounds a message of APPEND (APPENDLIMIT); 0 = none.
 	appendMax int64
+	// multiAppendMax bounds all the messages of one MULTIAPPEND, which
+	// the store takes in memory at once; 0 = none.
+	multiAppendMax int64
 
 	// cleanup runs when the command is done (APPEND's spool files).
 	cleanup []func()
@@ -34,8 +37,12 @@ const (
 	defaultLitTotal = 1 << 20
 )
 
+// defaultMultiAppendMax: a MULTIAPPEND is committed in one store call with
+// every message in memory, so the total is bounded.
+const defaultMultiAppendMax = 256 << 20
+
 func newParser(in *input) *parser {
-	return &parser{in: in, litMax: defaultLitMax, litTotal: defaultLitTotal}
+	return &parser{in: in, litMax: defaultLitMax, litTotal: defaultLitTotal, multiAppendMax: defaultMultiAppendMax}
 }
 
 // next reads the first line of a command. It returns io errors as they are,

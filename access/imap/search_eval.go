@@ -1,9 +1,11 @@
 package imap
 
 import (
+	"cmp"
 	"io"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,22 +24,31 @@ type searchMsg struct {
 	text map[string]string // lower-cased searchable texts, by kind
 }
 
-// needsBody reports whether evaluating k may read the message.
-func (k *searchKey) needsBody() bool {
+// Costs of evaluating a key: from the index entry alone, from the header
+// block, or from the whole message.
+const (
+	costIndex = iota
+	costHeader
+	costBody
+)
+
+// cost says what evaluating k may read.
+func (k *searchKey) cost() int {
+	c := costIndex
 	switch k.op {
-	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO", "HEADER",
-		"SENTBEFORE", "SENTON", "SENTSINCE":
-		return true
+	case "BCC", "CC", "FROM", "SUBJECT", "TO", "HEADER", "SENTBEFORE", "SENTON", "SENTSINCE":
+		c = costHeader
+	case "BODY", "TEXT":
+		c = costBody
 	}
-	for _, c := range k.kids {
-		if c.needsBody() {
-			return true
-		}
+	for _, kid := range k.kids {
+		c = max(c, kid.cost())
 	}
-	return false
+	return c
 }
 
-// cheapFirst reorders every AND so that keys needing the body come last.
+// cheapFirst reorders every AND so that keys reading less come first:
+// index keys, then header keys, then body keys.
 func (k *searchKey) cheapFirst() {
 	for _, c := range k.kids {
 		c.cheapFirst()
@@ -45,15 +56,7 @@ func (k *searchKey) cheapFirst() {
 	if k.op != "AND" {
 		return
 	}
-	var cheap, dear []*searchKey
-	for _, c := range k.kids {
-		if c.needsBody() {
-			dear = append(dear, c)
-		} else {
-			cheap = append(cheap, c)
-		}
-	}
-	k.kids = append(cheap, dear...)
+	slices.SortStableFunc(k.kids, func(a, b *searchKey) int { return cmp.Compare(a.cost(), b.cost()) })
 }
 
 func (k *searchKey) match(sm *searchMsg) bool {
@@ -96,6 +99,8 @@ func (k *searchKey) match(sm *searchMsg) bool {
 		return v.isRecent(m.UID) && !hasFlag(m.Flags, store.FlagSeen)
 	case "OLD":
 		return !v.isRecent(m.UID)
+	case "MODSEQ":
+		return m.ModSeq >= k.modseq
 	case "LARGER":
 		return m.Size > k.num
 	case "SMALLER":
@@ -103,7 +108,7 @@ func (k *searchKey) match(sm *searchMsg) bool {
 	case "BEFORE", "ON", "SINCE":
 		return compareDay(day(m.InternalDate), k.date, k.op)
 	case "SENTBEFORE", "SENTON", "SENTSINCE":
-		raw, root := sm.fm.body()
+		raw, root := sm.fm.header()
 		v, _ := root.header(raw, "Date")
 		t, err := mail.ParseDate(v)
 		if err != nil {
@@ -118,6 +123,20 @@ func (k *searchKey) match(sm *searchMsg) bool {
 		return strings.Contains(sm.bodyText(), fold(k.str))
 	case "TEXT":
 		return strings.Contains(sm.headerText(), fold(k.str)) || strings.Contains(sm.bodyText(), fold(k.str))
+	}
+	return false
+}
+
+// usesModSeq: the MODSEQ key is somewhere in k, so the result carries the
+// highest modseq of the messages found (RFC 7162 §3.1.5).
+func (k *searchKey) usesModSeq() bool {
+	if k.op == "MODSEQ" {
+		return true
+	}
+	for _, c := range k.kids {
+		if c.usesModSeq() {
+			return true
+		}
 	}
 	return false
 }
@@ -165,7 +184,7 @@ func decodeHeader(v string) string {
 // headerContains: some field called name contains s once decoded; an
 // empty s matches any message that has the field (RFC 9051 §6.4.4 HEADER).
 func (sm *searchMsg) headerContains(name, s string) bool {
-	raw, root := sm.fm.body()
+	raw, root := sm.fm.header()
 	needle := fold(s)
 	for _, f := range root.fields {
 		if strings.EqualFold(f.name, name) && strings.Contains(fold(decodeHeader(f.value(raw))), needle) {

@@ -16,6 +16,9 @@ type searchKey struct {
 	date  time.Time // a day, at midnight UTC
 	set   numSet
 	kids  []*searchKey
+
+	// modseq is MODSEQ's value (RFC 7162 §3.1.5).
+	modseq uint64
 }
 
 // searchArgs is a parsed SEARCH command.
@@ -104,6 +107,26 @@ func parseSearchKey(p *parser, depth int) *searchKey {
 	case "LARGER", "SMALLER":
 		p.sp()
 		k.num = p.number64()
+	case "MODSEQ":
+		// "MODSEQ" [SP entry-name SP entry-type-req] SP
+		// mod-sequence-valzer: the store keeps one modseq per message,
+		// so the entry (a flag's private or shared entry) is read and
+		// the message's modseq used for all.
+		p.sp()
+		if p.peek() == '"' {
+			name := p.quoted()
+			if !strings.HasPrefix(strings.ToLower(name), "/flags/") {
+				xbad("MODSEQ entry %q is not a flag", name)
+			}
+			p.sp()
+			switch t := strings.ToLower(p.atom()); t {
+			case "priv", "shared", "all":
+			default:
+				xbad("MODSEQ entry type %s", t)
+			}
+			p.sp()
+		}
+		k.modseq = p.modSeqValue(true)
 	case "UID":
 		p.sp()
 		k.set = p.numSet()

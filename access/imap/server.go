@@ -37,6 +37,11 @@ type Config struct {
 	// IdleKeepalive is how often "* OK Still here" is sent during IDLE;
 	// 0 = 2 minutes.
 	IdleKeepalive time.Duration
+	// PreAuthTimeout is the idle timeout before authentication, so that
+	// connections that never log in do not linger as long as AutoLogout
+	// lets authenticated ones; 0 = 60 seconds, and never more than
+	// AutoLogout.
+	PreAuthTimeout time.Duration
 }
 
 // Server accepts IMAP connections.
@@ -54,6 +59,10 @@ type Server struct {
 	perUser   map[string]int
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
+
+	// readHook, set by tests, is told of every message or index read
+	// (see body.go).
+	readHook atomic.Pointer[func(readKind)]
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -61,6 +70,10 @@ func NewServer(cfg Config) *Server {
 	if cfg.AutoLogout <= 0 {
 		cfg.AutoLogout = 30 * time.Minute
 	}
+	if cfg.PreAuthTimeout <= 0 {
+		cfg.PreAuthTimeout = time.Minute
+	}
+	cfg.PreAuthTimeout = min(cfg.PreAuthTimeout, cfg.AutoLogout)
 	if cfg.MaxConnsPerUser == 0 {
 		cfg.MaxConnsPerUser = 100
 	}

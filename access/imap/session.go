@@ -36,6 +36,8 @@ type session struct {
 	// IMAP4rev2 (RFC 9051 §6.3.1); both make names travel as UTF-8.
 	utf8 bool
 	rev2 bool
+	// condstore: a CONDSTORE enabling command was seen (RFC 7162 §3.1).
+	condstore bool
 
 	sel *mailboxView
 	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.
@@ -118,7 +120,11 @@ func (s *session) bye(text string) bool {
 
 // command reads and runs one command; false ends the session.
 func (s *session) command() bool {
-	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.AutoLogout))
+	timeout := s.srv.cfg.AutoLogout
+	if s.state == stateNotAuth {
+		timeout = s.srv.cfg.PreAuthTimeout
+	}
+	s.conn.SetReadDeadline(time.Now().Add(timeout))
 	if s.srv.closing.Load() {
 		return s.bye("Server shutting down")
 	}

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -11,8 +12,8 @@ import (
 
 // mailboxView is a session's own picture of its selected mailbox: the
 // messages it has announced, in sequence-number order, with the flags it
-// last reported. It follows the store by re-reading the index and diffing
-// (sync), so sequence numbers change only when this session says EXPUNGE
+// last reported. It follows the store by asking what changed since the
+// modseq it last saw (sync), so sequence numbers change only when this session says EXPUNGE
 // or EXISTS, never behind the client's back (RFC 9051 §7.5.1).
 type mailboxView struct {
 	mb       *store.Mailbox
@@ -32,6 +33,11 @@ type mailboxView struct {
 	keywords   []string
 	// newKeywords: a keyword came into use; FLAGS is due (RFC 9051 §7.3.5).
 	newKeywords bool
+	// changedUIDs holds the UIDs marked changed (their FETCH is due) and
+	// goneUIDs those marked gone (their EXPUNGE is due), so that reporting
+	// looks at them alone rather than at every message.
+	changedUIDs []uint32
+	goneUIDs    []uint32
 }
 
 type viewMsg struct {
@@ -49,7 +55,7 @@ func openView(s *session, mb *store.Mailbox, readOnly bool) *mailboxView {
 	if hub := s.srv.cfg.Hub; hub != nil {
 		v.watch = hub.Watch(mb.UniqueID)
 	}
-	snap, err := s.store().Snapshot(mb)
+	snap, err := s.snapshot(mb)
 	if err != nil {
 		v.close()
 		s.storeError("SELECT", err)
@@ -113,8 +119,10 @@ func (v *mailboxView) isRecent(uid uint32) bool { return uid >= v.recentFrom }
 
 // sync brings the view up to date with the store and sends the untagged
 // updates the client may receive now: EXPUNGE only when allowed, then
-// EXISTS, RECENT and FETCH FLAGS. A cheap counter read decides whether the
-// index must be read at all.
+// EXISTS, RECENT and FETCH FLAGS. It asks the store only for what changed
+// after the modseq the view last saw, so its cost follows the changes, not
+// the size of the mailbox; when nothing changed, the store reads no more
+// than the mailbox's counters.
 func (v *mailboxView) sync(s *session, allowExpunge bool) {
 	if v.watch != nil {
 		select {
@@ -123,7 +131,7 @@ func (v *mailboxView) sync(s *session, allowExpunge bool) {
 		default:
 		}
 	}
-	st, err := s.store().Status(v.mb)
+	ch, err := s.store().ChangesSince(v.mb, v.modseq)
 	if err != nil {
 		if isNoMailbox(err) {
 			// Deleted under us: there is no view left to keep in step
@@ -133,56 +141,56 @@ func (v *mailboxView) sync(s *session, allowExpunge bool) {
 		s.log.Warn("selected mailbox unreadable", "mailbox", v.mb.Name, "err", err)
 		return
 	}
-	if st.HighestModSeq != v.modseq {
-		if err := v.reload(s); err != nil {
-			s.log.Warn("selected mailbox unreadable", "mailbox", v.mb.Name, "err", err)
-			return
-		}
+	if ch.State.HighestModSeq != v.modseq {
+		v.apply(ch)
 	}
 	v.report(s, allowExpunge)
 }
 
-// reload merges the store's index into the view: UIDs it no longer has are
-// marked gone, new ones appended, changed modseqs mark flag changes.
-func (v *mailboxView) reload(s *session) error {
-	snap, err := s.store().Snapshot(v.mb)
-	if err != nil {
-		return err
+// apply merges what changed in the store into the view: UIDs from the
+// view's UIDNEXT on are new, known UIDs whose flags differ from what the
+// client was told are due a FETCH, expunged UIDs are marked gone until
+// EXPUNGE may be sent.
+func (v *mailboxView) apply(ch *store.Changes) {
+	var fresh []viewMsg
+	for k := range ch.Changed {
+		m := &ch.Changed[k]
+		if m.UID >= v.uidNext {
+			fresh = append(fresh, viewMsg{uid: m.UID, modseq: m.ModSeq, flags: m.Flags})
+			v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
+			continue
+		}
+		i, ok := v.index(m.UID)
+		if !ok {
+			// Below UIDNEXT and not in the view: expunged and already
+			// announced, or never shown.
+			continue
+		}
+		vm := &v.msgs[i]
+		if vm.gone || m.ModSeq <= vm.modseq {
+			// Already told (this session's own STORE or FETCH).
+			continue
+		}
+		if !vm.changed && !slices.Equal(vm.flags, m.Flags) {
+			vm.changed = true
+			v.changedUIDs = append(v.changedUIDs, m.UID)
+		}
+		vm.modseq, vm.flags = m.ModSeq, m.Flags
+		v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
 	}
-	in := snap.Messages
-	out := make([]viewMsg, 0, max(len(v.msgs), len(in)))
-	i, j := 0, 0
-	last := v.lastUID()
-	for i < len(v.msgs) || j < len(in) {
-		switch {
-		case j >= len(in) || (i < len(v.msgs) && v.msgs[i].uid < in[j].UID):
-			m := v.msgs[i]
-			m.gone, m.changed = true, false
-			out = append(out, m)
-			i++
-		case i >= len(v.msgs) || in[j].UID < v.msgs[i].uid:
-			// Only UIDs above all the view holds can be new; a lower one
-			// the view lacks was expunged and so never shown.
-			if in[j].UID > last {
-				out = append(out, viewMsg{uid: in[j].UID, modseq: in[j].ModSeq, flags: in[j].Flags})
-				v.newKeywords = v.noteKeywords(in[j].Flags) || v.newKeywords
-			}
-			j++
-		default:
-			m := v.msgs[i]
-			if !m.gone && m.modseq != in[j].ModSeq {
-				m.changed = m.changed || !slices.Equal(m.flags, in[j].Flags)
-				m.modseq, m.flags = in[j].ModSeq, in[j].Flags
-				v.newKeywords = v.noteKeywords(m.flags) || v.newKeywords
-			}
-			out = append(out, m)
-			i++
-			j++
+	for _, uid := range ch.Expunged {
+		if i, ok := v.index(uid); ok && !v.msgs[i].gone {
+			v.msgs[i].gone, v.msgs[i].changed = true, false
+			v.goneUIDs = append(v.goneUIDs, uid)
 		}
 	}
-	v.msgs = out
-	v.modseq, v.uidNext = snap.State.HighestModSeq, snap.State.UIDNext
-	return nil
+	if len(fresh) > 0 {
+		// Changes come in modseq order; a later flag change can put an
+		// older new message after a younger one.
+		slices.SortFunc(fresh, func(a, b viewMsg) int { return cmp.Compare(a.uid, b.uid) })
+		v.msgs = append(v.msgs, fresh...)
+	}
+	v.modseq, v.uidNext = ch.State.HighestModSeq, ch.State.UIDNext
 }
 
 // report sends what changed since the client last heard.
@@ -204,31 +212,45 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 			v.recent = r
 		}
 	}
-	for i := range v.msgs {
-		m := &v.msgs[i]
-		if !m.changed {
+	if len(v.changedUIDs) == 0 {
+		return
+	}
+	slices.Sort(v.changedUIDs)
+	for _, uid := range slices.Compact(v.changedUIDs) {
+		i, ok := v.index(uid)
+		if !ok || !v.msgs[i].changed {
 			continue
 		}
+		m := &v.msgs[i]
 		m.changed = false
 		s.writeFlagsFetch(i+1, m, true)
 	}
+	v.changedUIDs = v.changedUIDs[:0]
 }
 
 // expungeGone sends EXPUNGE for the messages the store no longer has,
 // highest sequence number first, so that each number is right when sent.
 func (v *mailboxView) expungeGone(s *session) {
-	n := 0
-	for i := len(v.msgs) - 1; i >= 0; i-- {
-		if v.msgs[i].gone {
-			s.writef("* %d EXPUNGE", i+1)
-			n++
-		}
-	}
-	if n == 0 {
+	if len(v.goneUIDs) == 0 {
 		return
 	}
-	v.msgs = slices.DeleteFunc(v.msgs, func(m viewMsg) bool { return m.gone })
-	v.exists -= uint32(n)
+	slices.Sort(v.goneUIDs)
+	lowest := len(v.msgs)
+	for k := len(v.goneUIDs) - 1; k >= 0; k-- {
+		i, ok := v.index(v.goneUIDs[k])
+		if !ok || !v.msgs[i].gone {
+			continue
+		}
+		s.writef("* %d EXPUNGE", i+1)
+		lowest = i
+	}
+	n := len(v.msgs)
+	if lowest < n {
+		kept := slices.DeleteFunc(v.msgs[lowest:], func(m viewMsg) bool { return m.gone })
+		v.msgs = v.msgs[:lowest+len(kept)]
+	}
+	v.exists -= uint32(n - len(v.msgs))
+	v.goneUIDs = v.goneUIDs[:0]
 	if !s.rev2 {
 		v.recent = v.recentCount()
 	}
@@ -244,8 +266,10 @@ func (v *mailboxView) recentCount() uint32 {
 	return n
 }
 
-// writeFlagsFetch sends "* n FETCH (UID u FLAGS (...))".
+// writeFlagsFetch sends "* n FETCH (UID u FLAGS (...))", with MODSEQ
+// for a CONDSTORE-aware session (RFC 7162 §3.1).
 func (s *session) writeFlagsFetch(seq int, m *viewMsg, withUID bool) {
+	withUID = withUID || s.condstore
 	b := make([]byte, 0, 64)
 	b = append(b, "* "...)
 	b = appendUint(b, uint32(seq))
@@ -257,6 +281,10 @@ func (s *session) writeFlagsFetch(seq int, m *viewMsg, withUID bool) {
 	}
 	b = append(b, "FLAGS "...)
 	b = s.appendFlags(b, m.flags, m.uid)
+	if s.condstore {
+		b = append(b, ' ')
+		b = appendModSeq(b, m.modseq)
+	}
 	b = append(b, ')')
 	s.writef("%s", b)
 }

@@ -1,0 +1,41 @@
+package imap
+
+import "strconv"
+
+// CONDSTORE (RFC 7162 §3.1): every message has a modseq that grows with
+// each change of its flags, and the mailbox has the highest one
+// (HIGHESTMODSEQ); the store keeps both. A session becomes CONDSTORE-aware
+// with any "CONDSTORE enabling command" (§3.1): ENABLE CONDSTORE,
+// SELECT/EXAMINE (CONDSTORE), STATUS (HIGHESTMODSEQ), FETCH or SEARCH
+// naming MODSEQ, FETCH (CHANGEDSINCE), STORE (UNCHANGEDSINCE). From then
+// on, every FETCH response that carries flags carries UID and MODSEQ too.
+
+// enableCondStore makes the session CONDSTORE-aware. When that happens with
+// a mailbox selected, HIGHESTMODSEQ is reported, so that a client that
+// ignored it on SELECT learns where it stands.
+func (s *session) enableCondStore() {
+	if s.condstore {
+		return
+	}
+	s.condstore = true
+	if s.sel != nil {
+		s.writef("* OK [HIGHESTMODSEQ %d] Highest", s.sel.modseq)
+	}
+}
+
+// modSeqValue reads mod-sequence-value (1 to 2^63-1) or, with zero,
+// mod-sequence-valzer (RFC 7162 §7).
+func (p *parser) modSeqValue(zero bool) uint64 {
+	n := p.number64()
+	if n == 0 && !zero {
+		xbad("mod-sequence must not be zero")
+	}
+	return uint64(n)
+}
+
+// appendModSeq writes "MODSEQ (n)", the FETCH data item.
+func appendModSeq(b []byte, modseq uint64) []byte {
+	b = append(b, "MODSEQ ("...)
+	b = strconv.AppendUint(b, modseq, 10)
+	return append(b, ')')
+}
