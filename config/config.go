@@ -60,8 +60,8 @@ type Config struct {
 	// normal load LMTP answers 250 only after deliver has committed and
 	// fsynced the message in the store, so JetStream's own fsync matters
 	// only for a 250 given on the queue alone (past lmtp_outcome_wait):
-	// "always" makes that case survive power loss too, at about a third
-	// of the throughput.
+	// "always" makes that case survive power loss too, at less than half
+	// the throughput (BENCHMARKS.md).
 	JetStreamSync            string
 	IndexShards              int               // index_shards (chapar)
 	AllowPlaintext           bool              // allowplaintext
