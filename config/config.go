@@ -63,18 +63,22 @@ type Config struct {
 	// "always" makes that case survive power loss too, at less than half
 	// the throughput (BENCHMARKS.md).
 	JetStreamSync            string
-	IndexShards              int               // index_shards (chapar)
-	AllowPlaintext           bool              // allowplaintext
-	TLSServerCert            string            // tls_server_cert
-	TLSServerKey             string            // tls_server_key
-	Timeout                  time.Duration     // timeout: IMAP autologout
-	LMTPOverQuotaPermFailure bool              // lmtp_over_quota_perm_failure
-	QuotaWarn                int               // quotawarn, percent
-	SieveMaxScriptSize       int64             // sieve_maxscriptsize, stored in bytes
-	PostUser                 string            // postuser
-	ServerName               string            // servername
-	LogLevel                 string            // loglevel: debug, info, warn or error
-	Raw                      map[string]string // every key seen, lowercased, with its raw value
+	IndexShards              int           // index_shards (chapar)
+	AllowPlaintext           bool          // allowplaintext
+	TLSServerCert            string        // tls_server_cert
+	TLSServerKey             string        // tls_server_key
+	Timeout                  time.Duration // timeout: IMAP autologout
+	LMTPOverQuotaPermFailure bool          // lmtp_over_quota_perm_failure
+	QuotaWarn                int           // quotawarn, percent
+	// maxlogins_per_user: IMAP sessions one user may hold at once. Cyrus's
+	// 0 means unlimited; unset, chapar allows 100 (Cyrus: unlimited), so
+	// that one runaway client cannot take every file descriptor.
+	MaxLoginsPerUser   int
+	SieveMaxScriptSize int64             // sieve_maxscriptsize, stored in bytes
+	PostUser           string            // postuser
+	ServerName         string            // servername
+	LogLevel           string            // loglevel: debug, info, warn or error
+	Raw                map[string]string // every key seen, lowercased, with its raw value
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -121,6 +125,7 @@ func Default() *Config {
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
 		QuotaWarn:            90,
+		MaxLoginsPerUser:     100,
 		SieveMaxScriptSize:   32 << 10, // Cyrus: 32 KB
 		ServerName:           hostname(),
 		LogLevel:             "info",

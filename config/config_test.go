@@ -57,6 +57,7 @@ func TestDefaults(t *testing.T) {
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
 		QuotaWarn:            90,
+		MaxLoginsPerUser:     100,
 		SieveMaxScriptSize:   32 << 10,
 		ServerName:           host,
 		LogLevel:             "info",
@@ -127,6 +128,7 @@ tls_server_key: /etc/chapar/key.pem
 timeout: 45
 lmtp_over_quota_perm_failure: yes
 quotawarn: 80
+maxlogins_per_user: 0
 sieve_maxscriptsize: 64
 postuser: bb
 servername: mail.example.org
@@ -172,6 +174,7 @@ func TestEveryKey(t *testing.T) {
 		{"Timeout", c.Timeout, 45 * time.Minute},
 		{"LMTPOverQuotaPermFailure", c.LMTPOverQuotaPermFailure, true},
 		{"QuotaWarn", c.QuotaWarn, 80},
+		{"MaxLoginsPerUser", c.MaxLoginsPerUser, 0},
 		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},

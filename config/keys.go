@@ -71,7 +71,8 @@ var knownKeys = map[string]option{
 	// 552 instead of 452 over quota.
 	"lmtp_over_quota_perm_failure": boolKey(func(c *Config) *bool { return &c.LMTPOverQuotaPermFailure }),
 	// Percent at which to warn.
-	"quotawarn": intKey(func(c *Config) *int { return &c.QuotaWarn }, 0, 100),
+	"quotawarn":          intKey(func(c *Config) *int { return &c.QuotaWarn }, 0, 100),
+	"maxlogins_per_user": intKey(func(c *Config) *int { return &c.MaxLoginsPerUser }, 0, 1<<30),
 	// Sieve script size limit.
 	"sieve_maxscriptsize": {set: setSieveMaxScriptSize},
 	// User for shared-folder delivery.

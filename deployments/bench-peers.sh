@@ -127,6 +127,9 @@ start_chapar() {
 		echo "lmtp_listen: ${LMTP[$name]}"
 		echo "imap_listen: ${IMAP[$name]}"
 		echo "admin_socket: $dir/admin.sock"
+		# Like the peers (Cyrus's default, Dovecot's raised limit): the idle
+		# scenario opens many sessions per user.
+		echo "maxlogins_per_user: 0"
 		[ -n "$sync" ] && echo "jetstream_sync: $sync"
 		true
 	} >"$dir/imapd.conf"

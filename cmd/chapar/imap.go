@@ -44,6 +44,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		TLSConfig:        tlsConfig,
 		MaxMessageSize:   cfg.EffectiveMaxMessageSize(),
 		AutoLogout:       cfg.Timeout,
+		MaxConnsPerUser:  maxConns(cfg.MaxLoginsPerUser),
 		ServerName:       cfg.ServerName,
 		Logger:           n.log.With("service", "imap"),
 	})
@@ -54,4 +55,13 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
 		return srv.ServeTLS(tls.NewListener(l, tlsConfig))
 	})
+}
+
+// maxConns maps Cyrus's maxlogins_per_user (0 = unlimited) onto the IMAP
+// server's limit (negative = unlimited).
+func maxConns(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
