@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -65,38 +64,24 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 			placed[m.UID] = sb
 		}
 	}
-	insert := func(tx *bolt.Tx) error {
-		res.SrcUIDs, res.DstUIDs = nil, nil
-		b := mailboxBucket(tx, dst.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
+	recs := make([]Message, len(msgs))
+	for i, sm := range msgs {
+		recs[i] = *sm
+		if sb, ok := placed[sm.UID]; ok {
+			recs[i].Seg, recs[i].Off = sb.loc.Seg, sb.loc.Off
 		}
-		st, err := readState(b)
+		res.SrcUIDs = append(res.SrcUIDs, sm.UID)
+	}
+	insert := func(tx *bolt.Tx) error {
+		added, err := insertMessages(tx, dst, recs)
 		if err != nil {
 			return err
 		}
-		st.HighestModSeq++
-		now := time.Now()
-		for _, sm := range msgs {
-			m := *sm
-			if sb, ok := placed[sm.UID]; ok {
-				m.Seg, m.Off = sb.loc.Seg, sb.loc.Off
-			}
-			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
-			st.UIDNext++
-			addToState(st, &m)
-			if err := putMessage(b, &m, 0); err != nil {
-				return err
-			}
-			res.SrcUIDs = append(res.SrcUIDs, sm.UID)
+		res.DstUIDs = res.DstUIDs[:0]
+		for _, m := range added {
 			res.DstUIDs = append(res.DstUIDs, m.UID)
 		}
-		if err := writeState(b, st); err != nil {
-			return err
-		}
-		return appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: dst.Name, MailboxID: dst.UniqueID,
-			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
-			Unseen: st.Unseen, UIDs: res.DstUIDs})
+		return nil
 	}
 	remove := func(tx *bolt.Tx) error {
 		b := mailboxBucket(tx, src.UniqueID)

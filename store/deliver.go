@@ -234,39 +234,50 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 	}
 	out := make([]Delivered, len(msgs))
 	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
+		added, err := insertMessages(tx, mb, recs)
+		for i, m := range added {
+			out[i] = Delivered{Mailbox: mb, UID: m.UID, UIDValidity: mb.UIDValidity, ModSeq: m.ModSeq}
 		}
-		st, err := readState(b)
-		if err != nil {
-			return err
-		}
-		st.HighestModSeq++
-		now := time.Now()
-		uids := make([]uint32, len(recs))
-		var size int64
-		for i := range recs {
-			m := recs[i]
-			m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
-			st.UIDNext++
-			addToState(st, &m)
-			if err := putMessage(b, &m, 0); err != nil {
-				return err
-			}
-			uids[i], size = m.UID, size+m.Size
-			out[i] = Delivered{Mailbox: mb, UID: m.UID, UIDValidity: st.UIDValidity, ModSeq: m.ModSeq}
-		}
-		if err := writeState(b, st); err != nil {
-			return err
-		}
-		return appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: mb.Name, MailboxID: mb.UniqueID,
-			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
-			Unseen: st.Unseen, UIDs: uids, Size: size})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 	}
 	s.outbox.notify()
 	return out, nil
+}
+
+// insertMessages adds records to a mailbox under new UIDs and one new
+// modseq, and emits one MessageAppend for them (APPEND, MULTIAPPEND, COPY,
+// MOVE). It returns the records as written.
+func insertMessages(tx *bolt.Tx, mb *Mailbox, recs []Message) ([]Message, error) {
+	b := mailboxBucket(tx, mb.UniqueID)
+	if b == nil {
+		return nil, ErrNoMailbox
+	}
+	st, err := readState(b)
+	if err != nil {
+		return nil, err
+	}
+	st.HighestModSeq++
+	now := time.Now()
+	added := make([]Message, len(recs))
+	uids := make([]uint32, len(recs))
+	var size int64
+	for i := range recs {
+		m := recs[i]
+		m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
+		st.UIDNext++
+		addToState(st, &m)
+		if err := putMessage(b, &m, 0); err != nil {
+			return nil, err
+		}
+		added[i], uids[i], size = m, m.UID, size+m.Size
+	}
+	if err := writeState(b, st); err != nil {
+		return nil, err
+	}
+	return added, appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: mb.Name, MailboxID: mb.UniqueID,
+		UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
+		Unseen: st.Unseen, UIDs: uids, Size: size})
 }
