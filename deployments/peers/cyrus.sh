@@ -44,55 +44,9 @@ MCONF=$STATE/etc/cyrus.conf
 PIDFILE=$STATE/run/master.pid
 SYSLOG_PIDFILE=$STATE/run/syslogd.pid
 
-log() { printf 'cyrus.sh: %s\n' "$*" >&2; }
-die() {
-	log "$*"
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || die "must run as root (installs packages, drops to user cyrus)"
-
-# ---- installation -----------------------------------------------------------
-
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
-apt_ready=
-apt_prepare() {
-	[ -n "$apt_ready" ] && return
-	# Keep maintainer scripts from starting system-wide daemons.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-	fi
-	if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
-		apt-get update -qq -o DPkg::Lock::Timeout=600
-	fi
-	apt_ready=1
-}
-
-apt_install() {
-	local missing=() p
-	for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	apt_prepare
-	log "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2 ||
-		{ apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2; }
-}
-
-# unpack PKG DIR: extract a .deb (matching the installed cyrus-common) into DIR.
-unpack() {
-	local pkg=$1 dir=$2 ver tmp
-	[ -e "$dir/.unpacked" ] && return 0
-	apt_prepare
-	ver=$(dpkg-query -W -f='${Version}' cyrus-common)
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -q "$pkg=$ver" >&2)
-	mkdir -p "$dir"
-	dpkg-deb -x "$tmp"/*.deb "$dir"
-	rm -rf "$tmp"
-	touch "$dir/.unpacked"
-}
+NAME=cyrus.sh VERSION_OF=cyrus-common MASTER_COMM=master
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 BIN=/usr/lib/cyrus/bin        # master, lmtpd, ctl_* (cyrus-common)
 IMAPD_BIN=/usr/lib/cyrus/bin  # imapd, idled (cyrus-imapd)
@@ -188,16 +142,6 @@ write_sasldb() {
 
 # ---- process control --------------------------------------------------------
 
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
-master_pid() {
-	local pid
-	[ -s "$PIDFILE" ] || return 1
-	pid=$(cat "$PIDFILE")
-	kill -0 "$pid" 2>/dev/null || return 1
-	grep -q master "/proc/$pid/comm" 2>/dev/null || return 1
-	echo "$pid"
-}
 
 start_syslog() {
 	[ -e /dev/log ] && return 0

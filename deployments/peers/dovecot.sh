@@ -37,65 +37,9 @@ CONF=$STATE/etc/dovecot.conf
 BASE=$STATE/run
 PIDFILE=$BASE/master.pid
 
-log() { printf 'dovecot.sh: %s\n' "$*" >&2; }
-die() {
-	log "$*"
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || die "must run as root (installs packages, drops privileges per user)"
-
-# ---- installation -----------------------------------------------------------
-
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
-APT_OPTS=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=600)
-apt_ready=
-apt_prepare() {
-	[ -n "$apt_ready" ] && return
-	# Keep maintainer scripts from starting system-wide daemons.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-	fi
-	if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
-		apt-get update -qq -o DPkg::Lock::Timeout=600
-	fi
-	apt_ready=1
-}
-
-apt_install() {
-	local missing=() p
-	for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	apt_prepare
-	log "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" "${missing[@]}" >&2 ||
-		{ apt-get update -qq -o DPkg::Lock::Timeout=600 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" "${missing[@]}" >&2; }
-}
-
-# unpack PKG DIR: extract a .deb (the version of the installed dovecot-core)
-# into DIR.
-unpack() {
-	local pkg=$1 dir=$2 ver tmp
-	ver=$(dpkg-query -W -f='${Version}' dovecot-core)
-	if [ -e "$dir/.unpacked" ] && [ "$(cat "$dir/.unpacked")" = "$ver" ]; then
-		return 0
-	fi
-	apt_prepare
-	log "unpacking $pkg $ver into $dir"
-	tmp=$(mktemp -d)
-	chmod 755 "$tmp"
-	getent passwd _apt >/dev/null && chown _apt "$tmp"
-	(cd "$tmp" && apt-get download -q "$pkg=$ver" >&2) ||
-		{ apt-get update -qq -o DPkg::Lock::Timeout=600 && (cd "$tmp" && apt-get download -q "$pkg=$ver" >&2); }
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	dpkg-deb -x "$tmp"/*.deb "$dir"
-	rm -rf "$tmp"
-	echo "$ver" >"$dir/.unpacked"
-}
+NAME=dovecot.sh VERSION_OF=dovecot-core MASTER_COMM=dovecot
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 LIBEXEC=/usr/lib/dovecot
 IMAP_LIBEXEC=/usr/lib/dovecot
@@ -238,16 +182,6 @@ EOF
 
 # ---- process control --------------------------------------------------------
 
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
-master_pid() {
-	local pid
-	[ -s "$PIDFILE" ] || return 1
-	pid=$(cat "$PIDFILE")
-	kill -0 "$pid" 2>/dev/null || return 1
-	grep -q dovecot "/proc/$pid/comm" 2>/dev/null || return 1
-	echo "$pid"
-}
 
 start() {
 	install_dovecot
