@@ -159,14 +159,5 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Partitions lists the configured partition names.
-func (s *Store) Partitions() []string {
-	names := make([]string, 0, len(s.opts.Partitions))
-	for n := range s.opts.Partitions {
-		names = append(names, n)
-	}
-	return names
-}
-
 // DefaultPartition names the partition new mailboxes go to.
 func (s *Store) DefaultPartition() string { return s.opts.DefaultPartition }
