@@ -70,6 +70,12 @@ func EventSubject(mailboxID, eventType string) string {
 	return SubjectEventPrefix + mailboxID + "." + eventType
 }
 
+// EventWildcard matches every event of a mailbox, for a subscriber that
+// follows one mailbox (an integrator, a test).
+func EventWildcard(mailboxID string) string {
+	return SubjectEventPrefix + mailboxID + ".*"
+}
+
 // OutcomeSubject is where the outcome of a job is reported.
 func OutcomeSubject(jobID string) string { return SubjectOutcomePrefix + jobID }
 
