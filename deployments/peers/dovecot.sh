@@ -234,37 +234,9 @@ stop() {
 }
 
 status() {
-	local pid rc=0
-	if pid=$(master_pid); then
-		echo "dovecot: running, master pid $pid, state $STATE"
-	else
-		echo "dovecot: not running (state $STATE)"
-		rc=1
-	fi
-	if port_open $LMTP_PORT; then echo "dovecot: LMTP 127.0.0.1:$LMTP_PORT listening"; else
-		echo "dovecot: LMTP 127.0.0.1:$LMTP_PORT not listening"
-		rc=1
-	fi
-	if port_open $IMAP_PORT; then echo "dovecot: IMAP 127.0.0.1:$IMAP_PORT listening"; else
-		echo "dovecot: IMAP 127.0.0.1:$IMAP_PORT not listening"
-		rc=1
-	fi
+	local rc=0
+	server_status || rc=1
 	return $rc
 }
 
-clean() {
-	stop
-	rm -rf "$STATE"
-	log "removed $STATE"
-}
-
-case ${1:-} in
-start) start ;;
-stop) stop ;;
-status) status ;;
-clean) clean ;;
-*)
-	echo "usage: $0 start|stop|status|clean" >&2
-	exit 2
-	;;
-esac
+run_command "$@"

@@ -75,3 +75,45 @@ master_pid() {
 	grep -q "$MASTER_COMM" "/proc/$pid/comm" 2>/dev/null || return 1
 	echo "$pid"
 }
+
+# server_status prints whether the master and both listeners are up, as
+# "<peer>: ..." lines; it fails if any is down.
+server_status() {
+	local peer=${NAME%.sh} pid rc=0
+	if pid=$(master_pid); then
+		echo "$peer: running, master pid $pid, state $STATE"
+	else
+		echo "$peer: not running (state $STATE)"
+		rc=1
+	fi
+	local proto port
+	for proto in LMTP IMAP; do
+		port=$LMTP_PORT
+		[ $proto = IMAP ] && port=$IMAP_PORT
+		if port_open "$port"; then echo "$peer: $proto 127.0.0.1:$port listening"; else
+			echo "$peer: $proto 127.0.0.1:$port not listening"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+clean() {
+	stop
+	rm -rf "$STATE"
+	log "removed $STATE"
+}
+
+# run_command dispatches the script's argument to start|stop|status|clean.
+run_command() {
+	case ${1:-} in
+	start) start ;;
+	stop) stop ;;
+	status) status ;;
+	clean) clean ;;
+	*)
+		echo "usage: $0 start|stop|status|clean" >&2
+		exit 2
+		;;
+	esac
+}
