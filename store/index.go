@@ -85,11 +85,7 @@ type Changes struct {
 // not the size of the mailbox.
 func (s *Store) ChangesSince(mb *Mailbox, modseq uint64) (*Changes, error) {
 	ch := &Changes{}
-	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
 		st, err := readState(b)
 		if err != nil {
 			return err

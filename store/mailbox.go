@@ -299,11 +299,7 @@ func (s *Store) RenameMailbox(from, to string) error {
 // Status returns the counters of a mailbox's index.
 func (s *Store) Status(mb *Mailbox) (*MailboxState, error) {
 	var st *MailboxState
-	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
 		var err error
 		st, err = readState(b)
 		return err

@@ -16,11 +16,7 @@ type Snapshot struct {
 // Snapshot reads a mailbox's whole index in one read transaction (SELECT).
 func (s *Store) Snapshot(mb *Mailbox) (*Snapshot, error) {
 	snap := &Snapshot{}
-	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
 		st, err := readState(b)
 		if err != nil {
 			return err
@@ -45,11 +41,7 @@ func (s *Store) Snapshot(mb *Mailbox) (*Snapshot, error) {
 // ForEachMessage streams the index from UID from upward, stopping when fn
 // returns false. It reads no bodies.
 func (s *Store) ForEachMessage(mb *Mailbox, from uint32, fn func(*Message) bool) error {
-	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
 		c := b.Bucket(bucketMessages).Cursor()
 		for k, v := c.Seek(uidKey(from)); k != nil; k, v = c.Next() {
 			m, err := decodeMessage(v)
@@ -71,11 +63,7 @@ func (s *Store) ForEachMessage(mb *Mailbox, from uint32, fn func(*Message) bool)
 // GetMessage reads one index entry.
 func (s *Store) GetMessage(mb *Mailbox, uid uint32) (*Message, error) {
 	var m *Message
-	err := s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
 		v := b.Bucket(bucketMessages).Get(uidKey(uid))
 		if v == nil {
 			return ErrNoMessage

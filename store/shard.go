@@ -68,3 +68,15 @@ func readState(mb *bolt.Bucket) (*MailboxState, error) {
 func writeState(mb *bolt.Bucket, st *MailboxState) error {
 	return mb.Put(keyState, encodeState(st))
 }
+
+// viewIndex runs fn on a mailbox's index bucket in a read transaction, or
+// fails with ErrNoMailbox when the index is gone.
+func (s *Store) viewIndex(mb *Mailbox, fn func(b *bolt.Bucket) error) error {
+	return s.shards[mb.Shard].db.View(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
+			return ErrNoMailbox
+		}
+		return fn(b)
+	})
+}
