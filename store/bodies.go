@@ -34,11 +34,14 @@ type PlacedBody struct {
 	partition string
 	hash      string
 	loc       bodyLoc
+	// seq is the partition's append count including this body: syncing
+	// up to it makes the body durable.
+	seq uint64
 }
 
 // placeBody appends a body to a partition unless reuse already holds it
-// there. The bytes are written but not synced: the committer syncs the
-// segments before it commits the transaction that names them.
+// there. The bytes are written but not synced: the writer calls syncBodies
+// before it queues the commit that names them.
 func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody) (*PlacedBody, error) {
 	if reuse != nil && reuse.partition == partition && reuse.loc.Len == int64(len(body)) {
 		return reuse, nil
@@ -47,20 +50,25 @@ func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody) (*Pl
 	if !ok {
 		return nil, fmt.Errorf("put body: %w: %s", ErrNoPartition, partition)
 	}
-	loc, err := segs.append(body)
+	loc, seq, err := segs.append(body)
 	if err != nil {
 		return nil, fmt.Errorf("put body on %s: %w", partition, err)
 	}
-	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc}, nil
+	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc, seq: seq}, nil
 }
 
-// syncBodies makes every appended body durable; the committers call it
-// before committing a transaction that may name them.
-func (s *Store) syncBodies() error {
-	for name, segs := range s.bodies {
-		if err := segs.sync(); err != nil {
-			return fmt.Errorf("sync partition %s: %w", name, err)
-		}
+// syncBodies makes the bodies placed on a partition up to seq durable. A
+// writer calls it after placing its bodies and before queueing the commit
+// that names them, in its own goroutine: concurrent writers share one
+// fsync, and it overlaps the index commit of the group ahead instead of
+// adding to it.
+func (s *Store) syncBodies(partition string, seq uint64) error {
+	segs, ok := s.bodies[partition]
+	if !ok {
+		return fmt.Errorf("sync bodies: %w: %s", ErrNoPartition, partition)
+	}
+	if err := segs.sync(seq); err != nil {
+		return fmt.Errorf("sync partition %s: %w", partition, err)
 	}
 	return nil
 }

@@ -18,9 +18,6 @@ import (
 // a transaction of its own.
 type committer struct {
 	db *bolt.DB
-	// beforeCommit runs before each transaction commits: it syncs the
-	// body segments the transaction's records may point into.
-	beforeCommit func() error
 	// sideWork, if set, returns work to fold into the next transaction
 	// (deferred outbox deletions) or nil.
 	sideWork func() func(*bolt.Tx) error
@@ -41,8 +38,8 @@ var errClosed = errors.New("store closed")
 
 const maxGroup = 256
 
-func newCommitter(db *bolt.DB, beforeCommit func() error) *committer {
-	c := &committer{db: db, beforeCommit: beforeCommit, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
+func newCommitter(db *bolt.DB) *committer {
+	c := &committer{db: db, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -97,14 +94,6 @@ func (c *committer) run() {
 }
 
 func (c *committer) apply(group []*commitReq) {
-	if c.beforeCommit != nil {
-		if err := c.beforeCommit(); err != nil {
-			for _, req := range group {
-				req.err <- err
-			}
-			return
-		}
-	}
 	var side func(*bolt.Tx) error
 	if c.sideWork != nil {
 		side = c.sideWork()

@@ -50,6 +50,7 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 	}
 	// Another partition needs its own copy of each body.
 	var placed map[uint32]*PlacedBody
+	var last uint64
 	if src.Partition != dst.Partition {
 		placed = make(map[uint32]*PlacedBody, len(msgs))
 		for _, m := range msgs {
@@ -62,6 +63,10 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 			}
 			placed[m.UID] = sb
+			last = sb.seq
+		}
+		if err := s.syncBodies(dst.Partition, last); err != nil {
+			return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 		}
 	}
 	recs := make([]Message, len(msgs))

@@ -56,6 +56,9 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
+	if err := s.syncBodies(mb.Partition, body.seq); err != nil {
+		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
+	}
 	evType := MessageAppend
 	if d.Key != "" {
 		evType = MessageNew
@@ -219,11 +222,13 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 		return nil, fmt.Errorf("append: %w", err)
 	}
 	recs := make([]Message, len(msgs))
+	var last uint64
 	for i, nm := range msgs {
 		body, err := s.placeBody(mb.Partition, nm.Body, nil)
 		if err != nil {
 			return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 		}
+		last = body.seq
 		recs[i] = Message{
 			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
 			HeaderSize: headerSize(nm.Body), Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: nm.MessageID,
@@ -231,6 +236,9 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 		if recs[i].InternalDate.IsZero() {
 			recs[i].InternalDate = time.Now()
 		}
+	}
+	if err := s.syncBodies(mb.Partition, last); err != nil {
+		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 	}
 	out := make([]Delivered, len(msgs))
 	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {

@@ -26,7 +26,7 @@ var (
 	bucketExpunged  = []byte("expunged") // modseq+uid of each expunge (QRESYNC); see index.go
 )
 
-func openShard(path string, id int, noSync bool, beforeCommit func() error) (*shard, error) {
+func openShard(path string, id int, noSync bool) (*shard, error) {
 	db, err := openBolt(path, noSync)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func openShard(path string, id int, noSync bool, beforeCommit func() error) (*sh
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
-	return &shard{id: id, db: db, commit: newCommitter(db, beforeCommit)}, nil
+	return &shard{id: id, db: db, commit: newCommitter(db)}, nil
 }
 
 func (sh *shard) close() error {

@@ -110,7 +110,7 @@ func Open(opts Options) (*Store, error) {
 		s.bodies[name] = segs
 	}
 	for i := 0; i < n; i++ {
-		sh, err := openShard(filepath.Join(opts.Dir, "index", fmt.Sprintf("shard-%03d.db", i)), i, opts.NoSync, s.syncBodies)
+		sh, err := openShard(filepath.Join(opts.Dir, "index", fmt.Sprintf("shard-%03d.db", i)), i, opts.NoSync)
 		if err != nil {
 			s.Close()
 			return nil, err
