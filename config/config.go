@@ -63,6 +63,7 @@ type Config struct {
 	// "always" makes that case survive power loss too, at less than half
 	// the throughput (BENCHMARKS.md).
 	JetStreamSync            string
+	FuseLocalStages          bool          // fuse_local_stages (chapar)
 	IndexShards              int           // index_shards (chapar)
 	AllowPlaintext           bool          // allowplaintext
 	TLSServerCert            string        // tls_server_cert
@@ -121,7 +122,8 @@ func Default() *Config {
 		Stages:               append([]string(nil), allStages...),
 		LMTPOutcomeWait:      10 * time.Second,
 		JetStreamSync:        "1s",
-		IndexShards:          8,
+		FuseLocalStages:      true,
+		IndexShards:          1,
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
 		QuotaWarn:            90,

@@ -53,7 +53,8 @@ func TestDefaults(t *testing.T) {
 		Stages:               []string{"lmtp", "imap", "filter", "deliver", "notify"},
 		LMTPOutcomeWait:      10 * time.Second,
 		JetStreamSync:        "1s",
-		IndexShards:          8,
+		FuseLocalStages:      true,
+		IndexShards:          1,
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
 		QuotaWarn:            90,
@@ -121,6 +122,7 @@ nats_url: nats://n1:4222,nats://n2:4222
 stages: filter deliver
 lmtp_outcome_wait: 0
 jetstream_sync: 2m
+fuse_local_stages: no
 index_shards: 16
 allowplaintext: 0
 tls_server_cert: /etc/chapar/cert.pem
@@ -167,6 +169,7 @@ func TestEveryKey(t *testing.T) {
 		{"LMTPOutcomeWait", c.LMTPOutcomeWait, time.Duration(0)},
 		{"JetStreamSync", c.JetStreamSync, "2m"},
 		{"JetStreamSyncInterval", c.JetStreamSyncInterval(), 2 * time.Minute},
+		{"FuseLocalStages", c.FuseLocalStages, false},
 		{"IndexShards", c.IndexShards, 16},
 		{"AllowPlaintext", c.AllowPlaintext, false},
 		{"TLSServerCert", c.TLSServerCert, "/etc/chapar/cert.pem"},

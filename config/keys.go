@@ -58,6 +58,8 @@ var knownKeys = map[string]option{
 	"lmtp_outcome_wait": durationKey(func(c *Config) *time.Duration { return &c.LMTPOutcomeWait }, time.Second, 0),
 	// Chapar: JetStream fsync policy.
 	"jetstream_sync": {set: setJetStreamSync},
+	// Chapar: apply consecutive local stages in one hop.
+	"fuse_local_stages": boolKey(func(c *Config) *bool { return &c.FuseLocalStages }),
 	// Chapar: index database shards.
 	"index_shards": intKey(func(c *Config) *int { return &c.IndexShards }, 1, 256),
 	// Plaintext login without TLS.

@@ -38,7 +38,26 @@ type RunnerConfig struct {
 	// Workers process jobs concurrently; the deliver stage relies on this
 	// for group commit.
 	Workers int
-	Log     *slog.Logger
+	// Then are the stages that follow Stage in pipeline order and run in
+	// this process too: the runner applies them to the job in the same hop
+	// (see Step). Empty: every job is handed on over JetStream.
+	Then []Step
+	Log  *slog.Logger
+}
+
+// Step names a stage for a fused chain.
+//
+// Stages that run in one process are applied in one hop: the job is
+// acknowledged on its first stage's queue only after the last stage of
+// the chain has committed and the job was handed on (or its outcome
+// reported), so a crash replays the whole chain, which every stage
+// tolerates (Process is idempotent). A stage run elsewhere breaks the
+// chain: the job goes to its subject, where that process consumes it.
+// Every stage of the chain keeps its own consumer as well, for jobs that
+// other processes hand to it.
+type Step struct {
+	Name  string
+	Stage Stage
 }
 
 // Runner drives a Stage from its durable consumer.
@@ -63,6 +82,13 @@ func NewRunner(e *Engine, cfg RunnerConfig, stage Stage) *Runner {
 
 // Run consumes until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
+	prev := r.cfg.Stage
+	for _, step := range r.cfg.Then {
+		if step.Name != NextStage(prev) {
+			return fmt.Errorf("runner %s: %s cannot follow %s in one hop", r.cfg.Stage, step.Name, prev)
+		}
+		prev = step.Name
+	}
 	cons, err := r.js.CreateOrUpdateConsumer(ctx, StreamJobs, jetstream.ConsumerConfig{
 		Durable:       ConsumerName(r.cfg.Stage, r.cfg.Partition),
 		FilterSubject: StageSubject(r.cfg.Stage, r.cfg.Partition),
@@ -114,7 +140,8 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		m.Term()
 		return
 	}
-	if err := r.stage.Process(ctx, job); err != nil {
+	last, err := r.process(ctx, job)
+	if err != nil {
 		var perm permanentError
 		if errors.As(err, &perm) {
 			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
@@ -131,7 +158,7 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		r.retry(m, job, err)
 		return
 	}
-	if err := r.handOn(ctx, job); err != nil {
+	if err := r.handOn(ctx, job, last); err != nil {
 		r.retry(m, job, err)
 		return
 	}
@@ -141,10 +168,30 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 	}
 }
 
-// handOn publishes the job to the next stage, or reports the outcome after
-// the last one or when no recipient is left pending.
-func (r *Runner) handOn(ctx context.Context, job *Job) error {
-	next := NextStage(r.cfg.Stage)
+// process applies the runner's stage and then its fused ones, stopping
+// early when no recipient is left pending, and returns the name of the last
+// stage applied.
+func (r *Runner) process(ctx context.Context, job *Job) (string, error) {
+	if err := r.stage.Process(ctx, job); err != nil {
+		return r.cfg.Stage, err
+	}
+	last := r.cfg.Stage
+	for _, step := range r.cfg.Then {
+		if len(job.Pending()) == 0 {
+			break
+		}
+		if err := step.Stage.Process(ctx, job); err != nil {
+			return step.Name, fmt.Errorf("%s: %w", step.Name, err)
+		}
+		last = step.Name
+	}
+	return last, nil
+}
+
+// handOn publishes the job to the stage after last, or reports the outcome
+// after the final one or when no recipient is left pending.
+func (r *Runner) handOn(ctx context.Context, job *Job, last string) error {
+	next := NextStage(last)
 	if next == "" || len(job.Pending()) == 0 {
 		return r.report(job)
 	}

@@ -45,8 +45,8 @@ func startBus(tb testing.TB) *bus {
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func (b *bus) run(stage, partition string, s pipeline.Stage) {
-	r := pipeline.NewRunner(b.engine, pipeline.RunnerConfig{Stage: stage, Partition: partition, Workers: 2, Log: quiet()}, s)
+func (b *bus) run(stage, partition string, s pipeline.Stage, then ...pipeline.Step) {
+	r := pipeline.NewRunner(b.engine, pipeline.RunnerConfig{Stage: stage, Partition: partition, Workers: 2, Then: then, Log: quiet()}, s)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -351,5 +351,39 @@ func (b *bus) waitDrained(stage, partition string) {
 			b.t.Fatalf("consumer %s still holds %d pending, %d unacknowledged", info.Name, info.NumPending, info.NumAckPending)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A runner that fuses the stages after its own applies them in the same
+// hop: the job never reaches the later stages' queues.
+func TestRunnerAppliesFusedStagesInOneHop(t *testing.T) {
+	b := startBus(t)
+	plus := newCountingStage("plus", false)
+	dup := newCountingStage("dup", false)
+	del := newCountingStage("deliver", true)
+	queuedDup := newCountingStage("queued-dup", false)
+	queuedDel := newCountingStage("queued-deliver", true)
+	b.run(pipeline.StagePlusAddress, "p1", plus,
+		pipeline.Step{Name: pipeline.StageDuplicate, Stage: dup}, pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
+	b.run(pipeline.StageDuplicate, "p1", queuedDup)
+	b.run(pipeline.StageDeliver, "p1", queuedDel)
+
+	job := newJob("p1")
+	o := outcome(t, b.submit(job))
+	if o.Results[0].Code != 250 || o.Results[0].Text != "Ok via INBOX/plus/dup/deliver" {
+		t.Fatalf("outcome %+v, want 250 after plus, dup and deliver in the one runner", o.Results[0])
+	}
+	if queuedDup.count(job.ID) != 0 || queuedDel.count(job.ID) != 0 {
+		t.Errorf("the queued stages saw the job (dup %d, deliver %d); want a single hop", queuedDup.count(job.ID), queuedDel.count(job.ID))
+	}
+}
+
+// A chain that skips a stage is refused: the skipped stage would never run.
+func TestRunnerRefusesAChainWithAGap(t *testing.T) {
+	b := startBus(t)
+	r := pipeline.NewRunner(b.engine, pipeline.RunnerConfig{Stage: pipeline.StagePlusAddress, Partition: "p1", Log: quiet(),
+		Then: []pipeline.Step{{Name: pipeline.StageDeliver, Stage: newCountingStage("deliver", true)}}}, newCountingStage("plus", false))
+	if err := r.Run(b.ctx); err == nil {
+		t.Fatal("Run accepted plusaddr followed directly by deliver")
 	}
 }

@@ -45,6 +45,9 @@ var stageOrder = []string{StagePlusAddress, StageDuplicate, StageDeliver}
 // FirstStage is where ingest publishes a new job.
 func FirstStage() string { return stageOrder[0] }
 
+// Stages lists the stages in pipeline order.
+func Stages() []string { return append([]string(nil), stageOrder...) }
+
 // NextStage returns the stage after s, or "" after the last.
 func NextStage(s string) string {
 	for i, name := range stageOrder {

@@ -71,7 +71,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, errors.New("store: no directory given")
 	}
 	if opts.Shards <= 0 {
-		opts.Shards = 8
+		opts.Shards = 1
 	}
 	if opts.DefaultPartition == "" {
 		opts.DefaultPartition = "default"

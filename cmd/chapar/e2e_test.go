@@ -9,8 +9,15 @@ import (
 	"chapar/access/admin"
 )
 
+// The pipeline gives the same result with its stages fused into one hop
+// (the default) and with every hop on JetStream.
 func TestDeliveryThroughThePipeline(t *testing.T) {
-	in := newInstance(t)
+	t.Run("fused", func(t *testing.T) { testDelivery(t) })
+	t.Run("every hop on JetStream", func(t *testing.T) { testDelivery(t, "fuse_local_stages: no") })
+}
+
+func testDelivery(t *testing.T, conf ...string) {
+	in := newInstance(t, conf...)
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")

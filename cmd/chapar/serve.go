@@ -22,6 +22,8 @@ import (
 	"chapar/notify"
 	"chapar/pipeline"
 	"chapar/store"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func serve(args []string) error {
@@ -94,15 +96,8 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		p := &notify.Publisher{Store: n.store, JS: n.engine.JS, Log: log.With("service", "notify")}
 		n.goRun("notify", func() error { return p.Run(ctx) })
 	}
-	if cfg.Runs("filter") {
-		if err := n.startFilters(ctx, cfg); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Runs("deliver") {
-		if err := n.startDeliver(ctx, cfg); err != nil {
-			return nil, err
-		}
+	if err := n.startStages(ctx, cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Runs("lmtp") {
 		if err := n.startLMTP(cfg); err != nil {
@@ -132,43 +127,63 @@ func (n *node) goRun(name string, fn func() error) {
 	}()
 }
 
-func (n *node) startFilters(ctx context.Context, cfg *config.Config) error {
-	plus := &filter.PlusAddress{Store: n.store, UnixHierarchySep: cfg.UnixHierarchySep,
-		FuzzyMatch: rawBool(cfg, "lmtp_fuzzy_mailbox_match")}
-	dup := &filter.Duplicate{}
-	if cfg.DuplicateSuppression {
-		kv, err := pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire)
-		if err != nil {
-			return err
-		}
-		dup.KV = kv
+// localStage is a pipeline stage this process runs.
+type localStage struct {
+	stage pipeline.Stage
+	// workers process jobs concurrently; the deliver stage needs many so
+	// that concurrent deliveries share one commit.
+	workers int
+}
+
+// startStages starts a runner for every pipeline stage this process runs,
+// on every partition. With fuse_local_stages (the default) a runner also
+// applies the stages after its own that run here, in the same hop.
+func (n *node) startStages(ctx context.Context, cfg *config.Config) error {
+	local, err := n.localStages(ctx, cfg)
+	if err != nil {
+		return err
 	}
-	for part := range cfg.Partitions {
-		n.runStage(ctx, pipeline.StagePlusAddress, part, 4, plus)
-		n.runStage(ctx, pipeline.StageDuplicate, part, 4, dup)
+	for _, name := range pipeline.Stages() {
+		ls, ok := local[name]
+		if !ok {
+			continue
+		}
+		var then []pipeline.Step
+		workers := ls.workers
+		for next := pipeline.NextStage(name); cfg.FuseLocalStages && next != ""; next = pipeline.NextStage(next) {
+			nl, ok := local[next]
+			if !ok {
+				break
+			}
+			then = append(then, pipeline.Step{Name: next, Stage: nl.stage})
+			workers = max(workers, nl.workers)
+		}
+		for part := range cfg.Partitions {
+			r := pipeline.NewRunner(n.engine, pipeline.RunnerConfig{Stage: name, Partition: part, Workers: workers, Then: then, Log: n.log}, ls.stage)
+			n.goRun(name, func() error { return r.Run(ctx) })
+		}
 	}
 	return nil
 }
 
-func (n *node) startDeliver(ctx context.Context, cfg *config.Config) error {
-	w := &deliver.Writer{Store: n.store}
-	if cfg.DuplicateSuppression {
-		kv, err := pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire)
-		if err != nil {
-			return err
+func (n *node) localStages(ctx context.Context, cfg *config.Config) (map[string]localStage, error) {
+	local := map[string]localStage{}
+	var kv jetstream.KeyValue
+	if cfg.DuplicateSuppression && (cfg.Runs("filter") || cfg.Runs("deliver")) {
+		var err error
+		if kv, err = pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire); err != nil {
+			return nil, err
 		}
-		w.Duplicates = kv
 	}
-	for part := range cfg.Partitions {
-		// Many workers so that concurrent deliveries share one commit.
-		n.runStage(ctx, pipeline.StageDeliver, part, 32, w)
+	if cfg.Runs("filter") {
+		local[pipeline.StagePlusAddress] = localStage{workers: 4, stage: &filter.PlusAddress{Store: n.store,
+			UnixHierarchySep: cfg.UnixHierarchySep, FuzzyMatch: rawBool(cfg, "lmtp_fuzzy_mailbox_match")}}
+		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: &filter.Duplicate{KV: kv}}
 	}
-	return nil
-}
-
-func (n *node) runStage(ctx context.Context, stage, part string, workers int, s pipeline.Stage) {
-	r := pipeline.NewRunner(n.engine, pipeline.RunnerConfig{Stage: stage, Partition: part, Workers: workers, Log: n.log}, s)
-	n.goRun(stage, func() error { return r.Run(ctx) })
+	if cfg.Runs("deliver") {
+		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Duplicates: kv}}
+	}
+	return local, nil
 }
 
 func (n *node) startLMTP(cfg *config.Config) error {
