@@ -24,11 +24,10 @@ func (s *Store) Snapshot(mb *Mailbox) (*Snapshot, error) {
 		snap.State = *st
 		snap.Messages = make([]Message, 0, st.Exists)
 		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
-			m, err := decodeMessage(v)
-			if err != nil {
+			snap.Messages = append(snap.Messages, Message{})
+			if err := decodeMessageInto(v, &snap.Messages[len(snap.Messages)-1]); err != nil {
 				return fmt.Errorf("uid %x: %w", k, err)
 			}
-			snap.Messages = append(snap.Messages, *m)
 			return nil
 		})
 	})

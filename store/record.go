@@ -79,11 +79,24 @@ func appendString(b []byte, s string) []byte {
 }
 
 func decodeMessage(b []byte) (*Message, error) {
+	m := &Message{}
+	if err := decodeMessageInto(b, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// decodeMessageInto decodes a record into m, for readers of whole indexes
+// that keep records in a slice: one allocation fewer per message, and the
+// system flags shared rather than copied (SELECT of 100,000 messages
+// otherwise leaves megabytes for the collector to chase while the next
+// command runs).
+func decodeMessageInto(b []byte, m *Message) error {
 	d := decoder{b: b}
 	if v := d.byte(); v != recordVersion {
-		return nil, fmt.Errorf("%w: version %d", errCorrupt, v)
+		return fmt.Errorf("%w: version %d", errCorrupt, v)
 	}
-	m := &Message{}
+	*m = Message{}
 	m.UID = d.u32()
 	m.ModSeq = d.u64()
 	m.InternalDate = time.Unix(0, int64(d.u64()))
@@ -98,13 +111,13 @@ func decodeMessage(b []byte) (*Message, error) {
 	if nf > 0 {
 		m.Flags = make([]string, 0, nf)
 		for i := 0; i < nf; i++ {
-			m.Flags = append(m.Flags, d.str())
+			m.Flags = append(m.Flags, d.flag())
 		}
 	}
 	if d.err {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	return m, nil
+	return nil
 }
 
 func encodeState(st *MailboxState) []byte {
@@ -160,5 +173,24 @@ func (d *decoder) u16() uint16 { return binary.BigEndian.Uint16(d.take(2)) }
 func (d *decoder) u32() uint32 { return binary.BigEndian.Uint32(d.take(4)) }
 func (d *decoder) u64() uint64 { return binary.BigEndian.Uint64(d.take(8)) }
 func (d *decoder) str() string { return string(d.take(int(d.u16()))) }
+
+// flag is str for a flag: the system flags, which most messages carry, come
+// back as the package's constants instead of new strings.
+func (d *decoder) flag() string {
+	b := d.take(int(d.u16()))
+	switch string(b) {
+	case FlagSeen:
+		return FlagSeen
+	case FlagAnswered:
+		return FlagAnswered
+	case FlagFlagged:
+		return FlagFlagged
+	case FlagDeleted:
+		return FlagDeleted
+	case FlagDraft:
+		return FlagDraft
+	}
+	return string(b)
+}
 
 func uidKey(uid uint32) []byte { return binary.BigEndian.AppendUint32(nil, uid) }
