@@ -204,7 +204,7 @@ func runIdle(ctx context.Context, cfg *config) (*Result, error) {
 			rec.fail(f.kind, f.err)
 		}
 		if d.fatal != nil {
-			lc.c.Close()
+			lc.abort()
 			lc = nil
 		}
 		if d.okRcpts == 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,51 +13,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 )
-
-// timedConn remembers when its last Write returned, which, after
-// DataCommand.Close, is the moment the final "." was handed to the kernel.
-type timedConn struct {
-	net.Conn
-	lastWrite atomic.Int64 // UnixNano
-}
-
-func (c *timedConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	c.lastWrite.Store(time.Now().UnixNano())
-	return n, err
-}
-
-// lmtpConn is one LMTP session: LHLO once, then transactions in sequence.
-type lmtpConn struct {
-	conn *timedConn
-	c    *smtp.Client
-}
-
-func dialLMTP(addr string, timeout time.Duration) (*lmtpConn, error) {
-	network := "tcp"
-	if strings.HasPrefix(addr, "/") {
-		network = "unix"
-	}
-	nc, err := net.DialTimeout(network, addr, timeout)
-	if err != nil {
-		return nil, err
-	}
-	tc := &timedConn{Conn: nc}
-	c := smtp.NewClientLMTP(tc)
-	c.CommandTimeout = timeout
-	c.SubmissionTimeout = timeout
-	if err := c.Hello("bench.localhost"); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("LHLO: %w", err)
-	}
-	return &lmtpConn{conn: tc, c: c}, nil
-}
-
-func (l *lmtpConn) close() {
-	if err := l.c.Quit(); err != nil {
-		l.c.Close()
-	}
-}
 
 // delivery is the outcome of one LMTP transaction.
 type delivery struct {
@@ -91,76 +45,6 @@ func codeOf(err error) string {
 		return fmt.Sprintf("%d", se.Code)
 	}
 	return "net"
-}
-
-// deliver runs MAIL/RCPT/DATA for one message; after a failed command it
-// sends RSET so the session can be reused.
-func (l *lmtpConn) deliver(from string, rcpts []string, body []byte) (d delivery) {
-	d.start = time.Now()
-	reset := func() {
-		if err := l.c.Reset(); err != nil {
-			d.fatal = err
-		}
-	}
-	if err := l.c.Mail(from, nil); err != nil {
-		d.failures = append(d.failures, failure{"MAIL " + codeOf(err), err})
-		if codeOf(err) == "net" {
-			d.fatal = err
-			return d
-		}
-		reset()
-		return d
-	}
-	accepted := 0
-	for _, r := range rcpts {
-		if err := l.c.Rcpt(r, nil); err != nil {
-			k := codeOf(err)
-			d.failures = append(d.failures, failure{"RCPT " + k, fmt.Errorf("<%s>: %w", r, err)})
-			if k == "net" {
-				d.fatal = err
-				return d
-			}
-			continue
-		}
-		accepted++
-	}
-	if accepted == 0 {
-		reset()
-		return d
-	}
-	w, err := l.c.Data()
-	if err != nil {
-		d.failures = append(d.failures, failure{"DATA " + codeOf(err), err})
-		if codeOf(err) == "net" {
-			d.fatal = err
-			return d
-		}
-		reset()
-		return d
-	}
-	if _, err := w.Write(body); err != nil {
-		d.failures = append(d.failures, failure{"DATA net", err})
-		d.fatal = err
-		return d
-	}
-	resp, err := w.CloseWithLMTPResponse()
-	d.replied = time.Now()
-	d.dotSent = time.Unix(0, l.conn.lastWrite.Load())
-	d.okRcpts = len(resp)
-	if err != nil {
-		var le smtp.LMTPDataError
-		if errors.As(err, &le) {
-			for rcpt, se := range le {
-				d.failures = append(d.failures, failure{"DATA " + codeOf(se), fmt.Errorf("<%s>: %w", rcpt, se)})
-			}
-		}
-		if !errors.As(err, &le) || len(resp)+len(le) < accepted {
-			// An I/O error interrupted the replies.
-			d.failures = append(d.failures, failure{"DATA net", err})
-			d.fatal = err
-		}
-	}
-	return d
 }
 
 // failure is one failed LMTP command.
@@ -250,7 +134,7 @@ func (lr *lmtpRun) run(ctx context.Context, c int, n int, job func(i int) lmtpJo
 					lr.bytes.Add(int64(len(m.Body)))
 				}
 				if d.fatal != nil {
-					conn.c.Close()
+					conn.abort()
 					conn = nil
 				}
 			}
