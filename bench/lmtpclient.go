@@ -51,7 +51,7 @@ func dialLMTP(addr string, timeout time.Duration) (*lmtpConn, error) {
 		return nil, fmt.Errorf("LHLO: %w", err)
 	}
 	for _, line := range lines[1:] {
-		if strings.EqualFold(strings.Fields(line[4:] + " x")[0], "PIPELINING") {
+		if f := strings.Fields(line[min(4, len(line)):]); len(f) > 0 && strings.EqualFold(f[0], "PIPELINING") {
 			l.pipelining = true
 		}
 	}
