@@ -10,17 +10,14 @@ import (
 
 	"chapar/pipeline"
 	"chapar/store"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Writer delivers each pending recipient of a job into its mailbox. Replays
-// are harmless: every (job, recipient) is a store idempotency key.
+// are harmless: every (job, recipient) is a store idempotency key. A
+// recipient the duplicate stage gave a DupKey is marked in the same
+// transaction as its delivery.
 type Writer struct {
 	Store *store.Store
-	// Duplicates, when set, receives the duplicate-suppression mark of
-	// every recipient the duplicate stage asked for.
-	Duplicates jetstream.KeyValue
 }
 
 // Process implements pipeline.Stage.
@@ -42,11 +39,6 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 		case err != nil:
 			return fmt.Errorf("deliver job %s to %s: %w", job.ID, r.Mailbox, err)
 		}
-		if r.DupKey != "" && w.Duplicates != nil {
-			if _, err := w.Duplicates.Put(ctx, r.DupKey, []byte(job.ID)); err != nil {
-				return fmt.Errorf("deliver job %s: duplicate mark: %w", job.ID, err)
-			}
-		}
 		if d.Body != nil {
 			body = d.Body
 		}
@@ -59,9 +51,11 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 
 func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string, body *store.PlacedBody) (store.Delivered, error) {
 	return w.Store.Deliver(store.Delivery{
-		Body:    body,
-		Key:     job.ID + "/" + strconv.Itoa(i),
-		Mailbox: mailbox,
+		Body:           body,
+		DuplicateKey:   job.Recipients[i].DupKey,
+		DuplicateOwner: job.ID,
+		Key:            job.ID + "/" + strconv.Itoa(i),
+		Mailbox:        mailbox,
 		Message: store.NewMessage{
 			Body:         job.Body,
 			InternalDate: job.Received,

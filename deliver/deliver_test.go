@@ -14,8 +14,8 @@ import (
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// setup opens a real store holding the given mailboxes and starts the real
-// embedded JetStream for the duplicate marks, and returns the writer.
+// setup opens a real store holding the given mailboxes and returns the
+// writer on it.
 func setup(t *testing.T, mailboxes ...string) (*deliver.Writer, *store.Store) {
 	t.Helper()
 	s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet()})
@@ -28,17 +28,7 @@ func setup(t *testing.T, mailboxes ...string) (*deliver.Writer, *store.Store) {
 			t.Fatalf("create %s: %v", name, err)
 		}
 	}
-	ctx := context.Background()
-	e, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: t.TempDir(), Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	kv, err := pipeline.DuplicatesBucket(ctx, e.JS, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &deliver.Writer{Store: s, Duplicates: kv}, s
+	return &deliver.Writer{Store: s}, s
 }
 
 func job(rcpts ...pipeline.Recipient) *pipeline.Job {
@@ -135,7 +125,7 @@ func TestWriterFallsBackToInboxAndRefusesTheUnknown(t *testing.T) {
 // The mark deliver leaves is what the duplicate stage finds next time.
 func TestWriterMarksDuplicatesForTheNextJob(t *testing.T) {
 	w, s := setup(t, "user.alice")
-	dup := &filter.Duplicate{KV: w.Duplicates}
+	dup := &filter.Duplicate{Store: s, Expire: time.Hour}
 	ctx := context.Background()
 
 	first := job(to("alice", "user.alice"))
@@ -145,9 +135,9 @@ func TestWriterMarksDuplicatesForTheNextJob(t *testing.T) {
 	if err := w.Process(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	e, err := w.Duplicates.Get(ctx, first.Recipients[0].DupKey)
-	if err != nil || string(e.Value()) != first.ID {
-		t.Fatalf("duplicate mark = %v, %v; want job %s", e, err, first.ID)
+	owner, _, found, err := s.DuplicateMark("user.alice", first.Recipients[0].DupKey)
+	if err != nil || !found || owner != first.ID {
+		t.Fatalf("duplicate mark = %q, %v, %v; want job %s", owner, found, err, first.ID)
 	}
 
 	second := job(to("alice", "user.alice"))

@@ -4,18 +4,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"fmt"
+	"time"
 
 	"chapar/pipeline"
-
-	"github.com/nats-io/nats.go/jetstream"
+	"chapar/store"
 )
 
 // Duplicate suppresses a message delivered to the same mailbox before with
-// the same Message-ID, within the bucket's window (Cyrus's duplicate
-// delivery suppression). The check is here; the mark is made by deliver once
-// the message is committed, so that a delivery that fails is not taken for
-// a duplicate when the MTA tries again.
+// the same Message-ID, within the Expire window (Cyrus's duplicate delivery
+// suppression). The check is here; the mark is made by deliver in the
+// transaction that commits the message (store.Delivery.DuplicateKey), so
+// that a delivery that fails is not taken for a duplicate when the MTA
+// tries again, and one that succeeds is never left unmarked.
 //
 // A mark carries the job id that made it: the same job coming back after a
 // crash is a replay, not a duplicate.
@@ -23,13 +24,15 @@ import (
 // Within one job, two recipients that resolve to the same mailbox (alice
 // and alice+NoSuchFolder, or an alias listed twice) get one copy.
 type Duplicate struct {
-	// KV is the bucket of marks; nil when duplicatesuppression is off, and
-	// the stage then passes every job on untouched.
-	KV jetstream.KeyValue
+	// Store holds the marks; nil when duplicatesuppression is off, and the
+	// stage then passes every job on untouched.
+	Store *store.Store
+	// Expire is duplicate_expire: a mark older than this is forgotten.
+	Expire time.Duration
 }
 
-// DupKey is the bucket key of (Message-ID, mailbox): a hash, because both
-// may hold characters a key cannot.
+// DupKey is the mark's key for (Message-ID, mailbox): a hash, so that its
+// size does not depend on what a sender put in the Message-ID.
 func DupKey(messageID, mailbox string) string {
 	h := sha256.New()
 	h.Write([]byte(messageID))
@@ -40,7 +43,7 @@ func DupKey(messageID, mailbox string) string {
 
 // Process implements pipeline.Stage.
 func (d *Duplicate) Process(ctx context.Context, job *pipeline.Job) error {
-	if d.KV == nil || job.MessageID == "" {
+	if d.Store == nil || job.MessageID == "" {
 		return nil // off, or no Message-ID (RFC 5322 makes it optional)
 	}
 	kept := map[string]bool{}
@@ -52,14 +55,11 @@ func (d *Duplicate) Process(ctx context.Context, job *pipeline.Job) error {
 			r.Result = suppressed
 			continue
 		}
-		e, err := d.KV.Get(ctx, key)
+		owner, at, found, err := d.Store.DuplicateMark(r.Mailbox, key)
 		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-			r.DupKey = key
-			kept[key] = true
 		case err != nil:
-			return err
-		case string(e.Value()) == job.ID:
+			return fmt.Errorf("duplicate check for %s: %w", r.Mailbox, err)
+		case !found, owner == job.ID, d.Expire > 0 && time.Since(at) > d.Expire:
 			r.DupKey = key
 			kept[key] = true
 		default:

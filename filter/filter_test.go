@@ -3,14 +3,13 @@ package filter_test
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
 	"chapar/filter"
 	"chapar/pipeline"
 	"chapar/store"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -30,23 +29,6 @@ func openStore(t *testing.T, mailboxes ...string) *store.Store {
 		}
 	}
 	return s
-}
-
-// duplicatesKV starts the real embedded JetStream and opens the
-// duplicate-suppression bucket on it.
-func duplicatesKV(t *testing.T) jetstream.KeyValue {
-	t.Helper()
-	ctx := context.Background()
-	e, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: t.TempDir(), Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	kv, err := pipeline.DuplicatesBucket(ctx, e.JS, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kv
 }
 
 // rcpt is a recipient as ingest resolves "user+detail@example.com".
@@ -111,8 +93,8 @@ func TestPlusAddressLeavesSettledAndSharedRecipientsAlone(t *testing.T) {
 
 func TestDuplicateSuppression(t *testing.T) {
 	ctx := context.Background()
-	kv := duplicatesKV(t)
-	dup := &filter.Duplicate{KV: kv}
+	s := openStore(t, "user.alice", "user.alice.Work", "user.bob")
+	dup := &filter.Duplicate{Store: s, Expire: time.Hour}
 	newJob := func(messageID string, rcpts ...pipeline.Recipient) *pipeline.Job {
 		return &pipeline.Job{ID: pipeline.NewJobID(), MessageID: messageID, Recipients: rcpts}
 	}
@@ -122,16 +104,11 @@ func TestDuplicateSuppression(t *testing.T) {
 			t.Fatalf("Process: %v", err)
 		}
 	}
-	// markDelivered does what deliver does once the message is committed.
+	// markDelivered does what deliver does: the delivery and its mark in
+	// one transaction.
 	markDelivered := func(job *pipeline.Job) {
 		t.Helper()
-		for _, r := range job.Recipients {
-			if r.DupKey != "" {
-				if _, err := kv.Put(ctx, r.DupKey, []byte(job.ID)); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		markDelivered(t, s, job)
 	}
 
 	first := newJob("<m1@example.org>", rcpt("alice", ""))
@@ -205,8 +182,7 @@ func TestDuplicateWithSuppressionOff(t *testing.T) {
 // (alice, and alice+NoSuchFolder, or an alias listed twice) get the
 // message once, as Cyrus's duplicate suppression gives it.
 func TestDuplicateWithinOneJob(t *testing.T) {
-	kv := duplicatesKV(t)
-	dup := &filter.Duplicate{KV: kv}
+	dup := &filter.Duplicate{Store: openStore(t, "user.alice", "user.bob"), Expire: time.Hour}
 	job := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<m@example.org>",
 		Recipients: []pipeline.Recipient{rcpt("alice", ""), rcpt("alice", "NoSuchFolder"), rcpt("bob", "")}}
 	if err := dup.Process(context.Background(), job); err != nil {
@@ -221,5 +197,54 @@ func TestDuplicateWithinOneJob(t *testing.T) {
 	}
 	if r := job.Recipients[1]; r.Done && r.Result.Code != 250 {
 		t.Errorf("the second copy for alice is answered %+v, want 250", r.Result)
+	}
+}
+
+// markDelivered delivers a job's recipients that the duplicate stage gave a
+// key, with their marks, as deliver does.
+func markDelivered(t *testing.T, s *store.Store, job *pipeline.Job) {
+	t.Helper()
+	for i, r := range job.Recipients {
+		if r.DupKey == "" {
+			continue
+		}
+		_, err := s.Deliver(store.Delivery{Key: job.ID + "/" + strconv.Itoa(i), Mailbox: r.Mailbox,
+			Message:      store.NewMessage{Body: []byte("Message-ID: " + job.MessageID + "\r\n\r\nx\r\n"), MessageID: job.MessageID},
+			DuplicateKey: r.DupKey, DuplicateOwner: job.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A mark older than duplicate_expire no longer suppresses anything.
+func TestDuplicateMarkExpires(t *testing.T) {
+	s := openStore(t, "user.alice")
+	first := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<old@example.org>", Recipients: []pipeline.Recipient{rcpt("alice", "")}}
+	fresh := &filter.Duplicate{Store: s, Expire: time.Hour}
+	if err := fresh.Process(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	markDelivered(t, s, first)
+
+	again := func(d *filter.Duplicate) pipeline.Recipient {
+		t.Helper()
+		job := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<old@example.org>", Recipients: []pipeline.Recipient{rcpt("alice", "")}}
+		if err := d.Process(context.Background(), job); err != nil {
+			t.Fatal(err)
+		}
+		return job.Recipients[0]
+	}
+	if r := again(fresh); !r.Done {
+		t.Errorf("within the window: %+v, want suppressed", r)
+	}
+	if r := again(&filter.Duplicate{Store: s, Expire: time.Nanosecond}); r.Done || r.DupKey == "" {
+		t.Errorf("past the window: %+v, want pending with a key to mark again", r)
+	}
+	if n, err := s.PruneDuplicates(-time.Second); err != nil || n != 1 {
+		t.Errorf("PruneDuplicates = %d, %v; want the one mark", n, err)
+	}
+	if r := again(fresh); r.Done {
+		t.Errorf("after pruning: %+v, want pending", r)
 	}
 }

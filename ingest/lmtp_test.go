@@ -64,10 +64,6 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 		wg.Wait()
 		e.Close()
 	})
-	kv, err := pipeline.DuplicatesBucket(ctx, e.JS, time.Hour)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	part := s.DefaultPartition()
 	for _, st := range []struct {
 		name    string
@@ -75,8 +71,8 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 		stage   pipeline.Stage
 	}{
 		{pipeline.StagePlusAddress, 2, &filter.PlusAddress{Store: s, UnixHierarchySep: true}},
-		{pipeline.StageDuplicate, 2, &filter.Duplicate{KV: kv}},
-		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s, Duplicates: kv}},
+		{pipeline.StageDuplicate, 2, &filter.Duplicate{Store: s, Expire: time.Hour}},
+		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s}},
 	} {
 		r := pipeline.NewRunner(e, pipeline.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)
 		wg.Add(1)

@@ -26,10 +26,6 @@ const (
 	// per-recipient outcome a stage reports to the LMTP session waiting for
 	// it. A lost outcome costs only the wait; the job is durable anyway.
 	SubjectOutcomePrefix = "chapar.outcome."
-
-	// BucketDuplicates is the KV bucket of duplicate suppression:
-	// hash(Message-ID, mailbox) → job id, expiring after the window.
-	BucketDuplicates = "chapar_duplicates"
 )
 
 // The stages in the order a job passes them. Each stage's runner publishes
@@ -127,19 +123,4 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 		return fmt.Errorf("stream %s: %w", StreamEvents, err)
 	}
 	return nil
-}
-
-// DuplicatesBucket opens (creating if needed) the duplicate-suppression KV
-// bucket with the given window as its TTL.
-func DuplicatesBucket(ctx context.Context, js jetstream.JetStream, window time.Duration) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      BucketDuplicates,
-		Description: "duplicate suppression: (Message-ID, mailbox) → job",
-		TTL:         window,
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("kv %s: %w", BucketDuplicates, err)
-	}
-	return kv, nil
 }

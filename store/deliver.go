@@ -30,6 +30,11 @@ type Delivery struct {
 	// Body, when set, is where an earlier delivery of this same message
 	// put its body (Delivered.Body); on the same partition it is shared.
 	Body *PlacedBody
+	// DuplicateKey, when set, records the delivery for duplicate
+	// suppression under that key, in the delivery's own transaction, with
+	// DuplicateOwner (the job id) as who made the mark (see DuplicateMark).
+	DuplicateKey   string
+	DuplicateOwner string
 }
 
 // Delivered says where a message went.
@@ -114,6 +119,11 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 				return err
 			}
 		}
+		if d.DuplicateKey != "" {
+			if err := putDuplicateMark(tx, d.DuplicateKey, d.DuplicateOwner); err != nil {
+				return err
+			}
+		}
 		out.UID, out.ModSeq = m.UID, m.ModSeq
 		ev := &Event{Type: evType, Service: d.Service, Mailbox: mb.Name, MailboxID: mb.UniqueID,
 			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: m.ModSeq, Messages: st.Exists,
@@ -159,39 +169,7 @@ func removeFromState(st *MailboxState, m *Message) {
 // replayed while the pipeline still holds it, so age must exceed how long a
 // job may wait unacknowledged.
 func (s *Store) PruneApplied(age time.Duration) (int, error) {
-	cut := uint64(time.Now().Add(-age).Unix())
-	total := 0
-	for _, sh := range s.shards {
-		var old [][]byte
-		err := sh.db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketApplied).ForEach(func(k, v []byte) error {
-				if len(v) >= 8 && binary.BigEndian.Uint64(v) < cut {
-					old = append(old, append([]byte(nil), k...))
-				}
-				return nil
-			})
-		})
-		if err != nil {
-			return total, err
-		}
-		if len(old) == 0 {
-			continue
-		}
-		err = sh.commit.do(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketApplied)
-			for _, k := range old {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += len(old)
-	}
-	return total, nil
+	return s.pruneByTime(bucketApplied, age)
 }
 
 // Append adds a message to a mailbox on a client's behalf (IMAP APPEND).

@@ -21,9 +21,11 @@ var (
 	bucketMailboxes = []byte("mailboxes") // uniqueid → sub-bucket
 	bucketApplied   = []byte("applied")   // delivery key → uid record
 	bucketOutbox    = []byte("outbox")    // seq → event
-	keyState        = []byte("state")
-	bucketMessages  = []byte("messages") // uid → message record
-	bucketExpunged  = []byte("expunged") // modseq+uid of each expunge (QRESYNC); see index.go
+	// duplicate-suppression key → unix time, owner (see DuplicateMark)
+	bucketDuplicates = []byte("duplicates")
+	keyState         = []byte("state")
+	bucketMessages   = []byte("messages") // uid → message record
+	bucketExpunged   = []byte("expunged") // modseq+uid of each expunge (QRESYNC); see index.go
 )
 
 func openShard(path string, id int, noSync bool) (*shard, error) {
@@ -32,7 +34,7 @@ func openShard(path string, id int, noSync bool) (*shard, error) {
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox} {
+		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox, bucketDuplicates} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -22,8 +22,6 @@ import (
 	"chapar/notify"
 	"chapar/pipeline"
 	"chapar/store"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func serve(args []string) error {
@@ -112,7 +110,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err := n.startAdmin(cfg); err != nil {
 		return nil, err
 	}
-	n.goRun("prune", func() error { return n.pruneLoop(ctx) })
+	n.goRun("prune", func() error { return n.pruneLoop(ctx, cfg.DuplicateExpire) })
 	log.Info("chapar ready", "configdirectory", cfg.ConfigDirectory, "lmtp", cfg.LMTPListen, "imap", cfg.IMAPListen)
 	return n, nil
 }
@@ -139,10 +137,7 @@ type localStage struct {
 // on every partition. With fuse_local_stages (the default) a runner also
 // applies the stages after its own that run here, in the same hop.
 func (n *node) startStages(ctx context.Context, cfg *config.Config) error {
-	local, err := n.localStages(ctx, cfg)
-	if err != nil {
-		return err
-	}
+	local := n.localStages(cfg)
 	for _, name := range pipeline.Stages() {
 		ls, ok := local[name]
 		if !ok {
@@ -166,24 +161,21 @@ func (n *node) startStages(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-func (n *node) localStages(ctx context.Context, cfg *config.Config) (map[string]localStage, error) {
+func (n *node) localStages(cfg *config.Config) map[string]localStage {
 	local := map[string]localStage{}
-	var kv jetstream.KeyValue
-	if cfg.DuplicateSuppression && (cfg.Runs("filter") || cfg.Runs("deliver")) {
-		var err error
-		if kv, err = pipeline.DuplicatesBucket(ctx, n.engine.JS, cfg.DuplicateExpire); err != nil {
-			return nil, err
-		}
-	}
 	if cfg.Runs("filter") {
 		local[pipeline.StagePlusAddress] = localStage{workers: 4, stage: &filter.PlusAddress{Store: n.store,
 			UnixHierarchySep: cfg.UnixHierarchySep, FuzzyMatch: rawBool(cfg, "lmtp_fuzzy_mailbox_match")}}
-		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: &filter.Duplicate{KV: kv}}
+		dup := &filter.Duplicate{Expire: cfg.DuplicateExpire}
+		if cfg.DuplicateSuppression {
+			dup.Store = n.store
+		}
+		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: dup}
 	}
 	if cfg.Runs("deliver") {
-		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Duplicates: kv}}
+		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store}}
 	}
-	return local, nil
+	return local
 }
 
 func (n *node) startLMTP(cfg *config.Config) error {
@@ -253,9 +245,10 @@ func (n *node) startAdmin(cfg *config.Config) error {
 	return nil
 }
 
-// pruneLoop forgets delivery idempotency records a week old: no job waits
-// in the pipeline that long without an operator noticing.
-func (n *node) pruneLoop(ctx context.Context) error {
+// pruneLoop forgets, hourly, delivery idempotency records a week old (no job
+// waits in the pipeline that long without an operator noticing) and
+// duplicate-suppression marks past duplicate_expire.
+func (n *node) pruneLoop(ctx context.Context, duplicateExpire time.Duration) error {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -267,6 +260,11 @@ func (n *node) pruneLoop(ctx context.Context) error {
 				n.log.Warn("pruning delivery records", "err", err)
 			} else if k > 0 {
 				n.log.Info("pruned delivery records", "count", k)
+			}
+			if k, err := n.store.PruneDuplicates(duplicateExpire); err != nil {
+				n.log.Warn("pruning duplicate-suppression marks", "err", err)
+			} else if k > 0 {
+				n.log.Info("pruned duplicate-suppression marks", "count", k)
 			}
 		}
 	}
