@@ -24,6 +24,8 @@
 #                  figure is 100000, which takes much longer)
 #   IMAP_DURATION  duration of the imap scenario per run (default 20s)
 #   SYNC_ALWAYS    1 (default) to add the "chapar (sync always)" column, 0 not to
+#   IDLE_SCALE_SESSIONS  sessions of the chapar-only "idle at scale" scenario
+#                  (default 10000, ten per user over test1..test1000; 0 skips it)
 #   BENCH_OUT      the markdown to write (default BENCHMARKS.md in the repo root)
 #   CHAPAR_PEERS_DIR  state of the peers (default /tmp/chapar-peers)
 #   QUICK=1        tiny scenarios, to check this script end to end in a few
@@ -35,10 +37,13 @@ cd "$REPO"
 
 ROUNDS=${ROUNDS:-2}
 BIGBOX_N=${BIGBOX_N:-20000}
+IDLE_SCALE_SESSIONS=${IDLE_SCALE_SESSIONS:-10000}
 IMAP_DURATION=${IMAP_DURATION:-20s}
 SYNC_ALWAYS=${SYNC_ALWAYS:-1}
 PEERS_DIR=${CHAPAR_PEERS_DIR:-/tmp/chapar-peers}
 USERS=10
+SCALE_USERS=$(((IDLE_SCALE_SESSIONS + 9) / 10))
+[ "${QUICK:-0}" = 1 ] && SCALE_USERS=$USERS
 
 log() { printf 'bench-peers: %s\n' "$*" >&2; }
 die() {
@@ -142,9 +147,10 @@ start_chapar() {
 		sleep 0.2
 	done
 	port_open "${LMTP[$name]}" && port_open "${IMAP[$name]}" || die "$name did not come up (log: $dir/serve.log)"
-	for k in $(seq 1 "$USERS"); do
-		echo test | "$WORK/bin/chapar" user add "test$k" --password-stdin -C "$dir/imapd.conf" >/dev/null
-	done
+	local users=$USERS
+	# The idle-at-scale scenario runs against this instance only.
+	[ "$name" = chapar ] && [ "$SCALE_USERS" -gt "$users" ] && users=$SCALE_USERS
+	seq 1 "$users" | xargs -P 4 -I{} sh -c 'echo test | "$1" user add "test$2" --password-stdin -C "$3" >/dev/null' _ "$WORK/bin/chapar" {} "$dir/imapd.conf"
 	PID[$name]=$pid
 	log "$name running, pid $pid, LMTP ${LMTP[$name]}, IMAP ${IMAP[$name]}${sync:+, jetstream_sync: $sync}"
 }
@@ -211,6 +217,7 @@ declare -A ARGS=(
 	[lmtp]="-n 3000 -c 8 -size 4096 -users $USERS"
 	[imap]="-c 8 -duration $IMAP_DURATION -users $USERS"
 	[idle]="-sessions 100 -n 200 -size 4096 -users $USERS"
+	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 200 -size 4096 -users $SCALE_USERS"
 	[bigbox]="-n $BIGBOX_N -size 4096 -users $USERS"
 )
 if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
@@ -218,16 +225,21 @@ if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
 		[lmtp]="-n 200 -c 8 -size 4096 -users $USERS"
 		[imap]="-c 8 -duration 3s -users $USERS"
 		[idle]="-sessions 10 -n 10 -size 4096 -users $USERS"
+		[idlescale]="-sessions 20 -n 10 -size 4096 -users $USERS"
 		[bigbox]="-n 500 -size 4096 -users $USERS -repeat 2"
 	)
 	echo "bigbox_n=500 (QUICK=1 smoke test: these figures are not a benchmark)" >>"$META"
 fi
-declare -A BOUND=([lmtp]=10 [imap]=5 [idle]=15 [bigbox]=90)
-SCENARIOS=(lmtp imap idle bigbox)
+declare -A BOUND=([lmtp]=10 [imap]=5 [idle]=15 [idlescale]=20 [bigbox]=90)
+# The bench scenario each runs, where its name differs.
+declare -A BENCH_SCENARIO=([idlescale]=idle)
+SCENARIOS=(lmtp imap idle)
+[ "$IDLE_SCALE_SESSIONS" -gt 0 ] && SCENARIOS+=(idlescale)
+SCENARIOS+=(bigbox)
 for sc in "${SCENARIOS[@]}"; do
 	extra=
-	case $sc in idle | bigbox) extra=" -pid PID" ;; esac
-	echo "cmd_$sc=$sc ${ARGS[$sc]}$extra -lmtp ADDR -imap ADDR -seed ROUND -json" >>"$META"
+	case $sc in idle | idlescale | bigbox) extra=" -pid PID" ;; esac
+	echo "cmd_$sc=${BENCH_SCENARIO[$sc]:-$sc} ${ARGS[$sc]}$extra -lmtp ADDR -imap ADDR -seed ROUND -json" >>"$META"
 done
 
 echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
@@ -238,10 +250,11 @@ for sc in "${SCENARIOS[@]}"; do
 	mkdir -p "$RESULTS/$sc"
 	for round in $(seq 1 "$ROUNDS"); do
 		for s in "${SERVERS[@]}"; do
+			[ "$sc" = idlescale ] && [ "$s" != chapar ] && continue # chapar only (bench/report says why)
 			out=$RESULTS/$sc/$s.$round
 			# shellcheck disable=SC2206
-			args=($sc ${ARGS[$sc]} -lmtp "${LMTP[$s]}" -imap "${IMAP[$s]}" -seed $((round * 100 + si)) -json -max-time "${BOUND[$sc]}m")
-			case $sc in idle | bigbox) args+=(-pid "${PID[$s]:-0}") ;; esac
+			args=(${BENCH_SCENARIO[$sc]:-$sc} ${ARGS[$sc]} -lmtp "${LMTP[$s]}" -imap "${IMAP[$s]}" -seed $((round * 100 + si)) -json -max-time "${BOUND[$sc]}m")
+			case $sc in idle | idlescale | bigbox) args+=(-pid "${PID[$s]:-0}") ;; esac
 			t=$(date +%s)
 			rc=0
 			timeout -k 10 "$(((BOUND[$sc] + 1) * 60))" "$WORK/bin/bench" "${args[@]}" >"$out.json" 2>"$out.log" || rc=$?
