@@ -148,6 +148,15 @@ type fetchMsg struct {
 	hroot *part
 }
 
+// cacheKey names one of this message's cached response items; the UTF-8
+// form of each kind follows it.
+func (f *fetchMsg) cacheKey(kind cacheKind, utf8ok bool) cacheKey {
+	if utf8ok {
+		kind++
+	}
+	return cacheKey{mailbox: f.s.sel.mb.UniqueID, uid: f.m.UID, kind: kind}
+}
+
 // header returns the message's header fields, as a part whose body is
 // empty: enough for ENVELOPE, BODY[HEADER], BODY[HEADER.FIELDS ...] and
 // the header search keys, never for anything below the header.
@@ -225,14 +234,22 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 			b = append(b, "RFC822.SIZE "...)
 			b = strconv.AppendInt(b, m.Size, 10)
 		case fetchEnvelope:
-			raw, root := f.header()
 			b = append(b, "ENVELOPE "...)
-			b = appendEnvelope(b, raw, root, utf8ok)
+			b = s.srv.responses.appendCached(b, f.cacheKey(cacheEnvelope, utf8ok), func(b []byte) []byte {
+				raw, root := f.header()
+				return appendEnvelope(b, raw, root, utf8ok)
+			})
 		case fetchBody, fetchBodyStructure:
-			raw, root := f.body()
 			b = append(b, it.label...)
 			b = append(b, ' ')
-			b = appendBodyStructure(b, raw, root, it.kind == fetchBodyStructure, utf8ok)
+			kind, ext := cacheBody, it.kind == fetchBodyStructure
+			if ext {
+				kind = cacheBodyStructure
+			}
+			b = s.srv.responses.appendCached(b, f.cacheKey(kind, utf8ok), func(b []byte) []byte {
+				raw, root := f.body()
+				return appendBodyStructure(b, raw, root, ext, utf8ok)
+			})
 		case fetchSection:
 			b = append(b, it.label...)
 			b = append(b, ' ')

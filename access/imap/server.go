@@ -63,6 +63,9 @@ type Server struct {
 	// readHook, set by tests, is told of every message or index read
 	// (see body.go).
 	readHook atomic.Pointer[func(readKind)]
+
+	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
+	responses *responseCache
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -94,6 +97,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg:       cfg,
+		responses: newResponseCache(responseCacheBytes),
 		log:       cfg.Logger,
 		admins:    map[string]bool{},
 		done:      make(chan struct{}),
