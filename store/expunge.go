@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -9,14 +10,25 @@ import (
 // Expunge removes messages flagged \Deleted. With uids non-nil only those
 // among them are removed (UID EXPUNGE, RFC 4315); with nil, all of them.
 // It returns the removed UIDs in ascending order.
+//
+// The write transaction looks only at candidates: the given UIDs, or for a
+// plain EXPUNGE those a read transaction found flagged \Deleted, so that a
+// mailbox of 100,000 messages is not scanned while every other write to
+// the shard (deliveries included) waits. Each candidate is checked again
+// inside the transaction.
 func (s *Store) Expunge(mb *Mailbox, uids []uint32) ([]uint32, error) {
-	var only map[uint32]bool
-	if uids != nil {
-		only = make(map[uint32]bool, len(uids))
-		for _, u := range uids {
-			only[u] = true
+	candidates := slices.Clone(uids)
+	if uids == nil {
+		var err error
+		if candidates, err = s.deletedUIDs(mb); err != nil {
+			return nil, fmt.Errorf("expunge %s: %w", mb.Name, err)
 		}
 	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	slices.Sort(candidates)
+	candidates = slices.Compact(candidates)
 	var gone []uint32
 	err := s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
 		gone = nil
@@ -33,18 +45,21 @@ func (s *Store) Expunge(mb *Mailbox, uids []uint32) ([]uint32, error) {
 		}
 		msgs := b.Bucket(bucketMessages)
 		var doomed []*Message
-		err = msgs.ForEach(func(k, v []byte) error {
+		for _, uid := range candidates {
+			v := msgs.Get(uidKey(uid))
+			if v == nil {
+				continue
+			}
 			m, err := decodeMessage(v)
 			if err != nil {
-				return err
+				return fmt.Errorf("uid %d: %w", uid, err)
 			}
-			if hasFlag(m.Flags, FlagDeleted) && (only == nil || only[m.UID]) {
+			if hasFlag(m.Flags, FlagDeleted) {
 				doomed = append(doomed, m)
 			}
+		}
+		if len(doomed) == 0 {
 			return nil
-		})
-		if err != nil || len(doomed) == 0 {
-			return err
 		}
 		return removeMessages(tx, b, st, mb, doomed, &gone, "imapd")
 	})
@@ -55,6 +70,28 @@ func (s *Store) Expunge(mb *Mailbox, uids []uint32) ([]uint32, error) {
 		s.outbox.notify()
 	}
 	return gone, nil
+}
+
+// deletedUIDs lists the messages flagged \Deleted, in a read transaction.
+func (s *Store) deletedUIDs(mb *Mailbox) ([]uint32, error) {
+	var uids []uint32
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		st, err := readState(b)
+		if err != nil || st.Deleted == 0 {
+			return err
+		}
+		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+			var m Message
+			if err := decodeMessageInto(v, &m); err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			if hasFlag(m.Flags, FlagDeleted) {
+				uids = append(uids, m.UID)
+			}
+			return nil
+		})
+	})
+	return uids, err
 }
 
 // removeMessages deletes index entries, remembers their expunge modseq for

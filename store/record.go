@@ -120,6 +120,32 @@ func decodeMessageInto(b []byte, m *Message) error {
 	return nil
 }
 
+// decodeFlagState decodes the UID, modseq and flags of a record, skipping
+// the fields between them (see encodeMessage for the layout).
+func decodeFlagState(b []byte, f *FlagState) error {
+	d := decoder{b: b}
+	if v := d.byte(); v != recordVersion {
+		return fmt.Errorf("%w: version %d", errCorrupt, v)
+	}
+	f.UID = d.u32()
+	f.ModSeq = d.u64()
+	d.take(8 + 8 + 8 + 4 + 8 + 8) // dates, size, segment, offset, header size
+	d.take(int(d.u16()))          // body reference
+	d.take(int(d.u16()))          // Message-ID
+	nf := int(d.u16())
+	f.Flags = nil
+	if nf > 0 {
+		f.Flags = make([]string, 0, nf)
+		for i := 0; i < nf; i++ {
+			f.Flags = append(f.Flags, d.flag())
+		}
+	}
+	if d.err {
+		return errCorrupt
+	}
+	return nil
+}
+
 func encodeState(st *MailboxState) []byte {
 	b := make([]byte, 0, 1+4+4+8+4+8+4+4)
 	b = append(b, recordVersion)

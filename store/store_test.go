@@ -1120,3 +1120,36 @@ func tamperIndex(t *testing.T, dir string, mb *store.Mailbox, uid uint32) {
 		t.Fatalf("tamper with %s: %v", path, err)
 	}
 }
+
+// FlagStates gives SELECT the UID, modseq and flags of every message, the
+// same as the full records hold, and the mailbox's counters.
+func TestFlagStatesMatchTheRecords(t *testing.T) {
+	s := openStore(t, store.Options{NoSync: true})
+	mb := create(t, s, "user.alice")
+	deliver(t, s, mb.Name, "a", message("one", ""))
+	deliver(t, s, mb.Name, "b", message("two", ""), `\Seen`, `$Label1`)
+	deliver(t, s, mb.Name, "c", message("three", ""), `\Flagged`, `\Deleted`, `\Draft`, `\Answered`)
+	if _, err := s.StoreFlags(mb, store.FlagChange{UIDs: []uint32{1}, Op: store.FlagsAdd, Flags: []string{`\Seen`}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Snapshot(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, flags, err := s.FlagStates(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != snap.State || len(flags) != len(snap.Messages) {
+		t.Fatalf("FlagStates: state %+v, %d messages; Snapshot: %+v, %d", st, len(flags), snap.State, len(snap.Messages))
+	}
+	for i, m := range snap.Messages {
+		f := flags[i]
+		if f.UID != m.UID || f.ModSeq != m.ModSeq || !slices.Equal(f.Flags, m.Flags) {
+			t.Errorf("message %d: FlagStates %+v, record UID %d modseq %d flags %v", i+1, f, m.UID, m.ModSeq, m.Flags)
+		}
+	}
+	if len(flags) == 3 && (len(flags[2].Flags) != 4 || flags[0].ModSeq <= flags[1].ModSeq) {
+		t.Errorf("flags %+v: want four flags on the third and the first changed last", flags)
+	}
+}

@@ -50,9 +50,9 @@ func (s *session) openBody(mb *store.Mailbox, m *store.Message) (io.ReadCloser, 
 	return io.NopCloser(r), nil
 }
 
-// snapshot reads a mailbox's whole index, for SELECT and EXAMINE only:
+// flagStates reads a mailbox's whole index, for SELECT and EXAMINE only:
 // a selected session follows changes with Store.ChangesSince.
-func (s *session) snapshot(mb *store.Mailbox) (*store.Snapshot, error) {
+func (s *session) flagStates(mb *store.Mailbox) (store.MailboxState, []store.FlagState, error) {
 	s.noteRead(readIndex)
-	return s.store().Snapshot(mb)
+	return s.store().FlagStates(mb)
 }

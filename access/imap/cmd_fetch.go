@@ -44,6 +44,10 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 		setsSeen = setsSeen || items[i].setsSeen()
 	}
 	setsSeen = setsSeen && !v.readOnly
+	if !setsSeen && fromViewAlone(items) {
+		fetchFromView(s, v, idx, items, a.changedSince)
+		return
+	}
 	for len(idx) > 0 {
 		chunk := idx[:min(len(idx), fetchChunk)]
 		idx = idx[len(chunk):]
@@ -69,6 +73,35 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 			}
 			s.writeFetch(i+1, m, items, seen[m.UID])
 		}
+	}
+}
+
+// fromViewAlone reports whether the session's view answers every item:
+// UID, FLAGS and MODSEQ, what a client asks of a whole mailbox to
+// resynchronise, are kept there for each message, current as of the end of
+// the previous command.
+func fromViewAlone(items []fetchItem) bool {
+	for i := range items {
+		switch items[i].kind {
+		case fetchUID, fetchFlags, fetchModSeq:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// fetchFromView answers a FETCH of UID, FLAGS and MODSEQ without reading
+// the store: FETCH 1:* FLAGS of 100,000 messages otherwise decoded every
+// index record again. A message expunged but not yet announced is left
+// out, as the store's path leaves it out.
+func fetchFromView(s *session, v *mailboxView, idx []int, items []fetchItem, changedSince uint64) {
+	for _, i := range idx {
+		vm := &v.msgs[i]
+		if vm.gone || (changedSince != 0 && vm.modseq <= changedSince) {
+			continue
+		}
+		s.writeFetch(i+1, &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}, items, false)
 	}
 }
 

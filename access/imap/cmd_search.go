@@ -27,6 +27,23 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 	}
 	var seqs []int       // positions of matches
 	var modseqs []uint64 // their modseqs, with MODSEQ
+	if a.key.fromViewAlone() {
+		for i := range v.msgs {
+			vm := &v.msgs[i]
+			if vm.gone {
+				continue // expunged, not yet announced: the store's path skips it too
+			}
+			m := &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
+			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: m}) {
+				seqs = append(seqs, i)
+				if withModSeq {
+					modseqs = append(modseqs, m.ModSeq)
+				}
+			}
+		}
+		s.searchResult(c, a, uid, seqs, modseqs)
+		return
+	}
 	all := make([]int, 0, min(len(v.msgs), searchChunk))
 	for start := 0; start < len(v.msgs); start += searchChunk {
 		all = all[:0]

@@ -127,6 +127,27 @@ func (k *searchKey) match(sm *searchMsg) bool {
 	return false
 }
 
+// fromViewAlone reports whether every key in k looks only at what the
+// session's view keeps of each message (sequence number, UID, flags,
+// modseq), so that the store need not be read: SEARCH UNSEEN of 100,000
+// messages otherwise decodes every index record.
+func (k *searchKey) fromViewAlone() bool {
+	switch k.op {
+	case "AND", "OR", "NOT":
+		for _, c := range k.kids {
+			if !c.fromViewAlone() {
+				return false
+			}
+		}
+		return true
+	case "ALL", "SEQ", "UID", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN",
+		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN", "KEYWORD", "UNKEYWORD",
+		"RECENT", "NEW", "OLD", "MODSEQ":
+		return true
+	}
+	return false
+}
+
 // usesModSeq: the MODSEQ key is somewhere in k, so the result carries the
 // highest modseq of the messages found (RFC 7162 §3.1.5).
 func (k *searchKey) usesModSeq() bool {

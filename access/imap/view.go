@@ -55,22 +55,22 @@ func openView(s *session, mb *store.Mailbox, readOnly bool) *mailboxView {
 	if hub := s.srv.cfg.Hub; hub != nil {
 		v.watch = hub.Watch(mb.UniqueID)
 	}
-	snap, err := s.snapshot(mb)
+	st, msgs, err := s.flagStates(mb)
 	if err != nil {
 		v.close()
 		s.storeError("SELECT", err)
 	}
 	// Room to grow: the first new message would otherwise copy the whole
 	// view (4.8 MB at 100,000 messages) inside the command that brought it.
-	n := len(snap.Messages)
+	n := len(msgs)
 	v.msgs = make([]viewMsg, n, n+n/8+16)
-	for i := range snap.Messages {
-		m := &snap.Messages[i]
+	for i := range msgs {
+		m := &msgs[i]
 		v.msgs[i] = viewMsg{uid: m.UID, modseq: m.ModSeq, flags: m.Flags}
 		v.noteKeywords(m.Flags)
 	}
-	v.modseq, v.uidNext = snap.State.HighestModSeq, snap.State.UIDNext
-	v.recentFrom = snap.State.UIDNext
+	v.modseq, v.uidNext = st.HighestModSeq, st.UIDNext
+	v.recentFrom = st.UIDNext
 	v.exists = uint32(len(v.msgs))
 	return v
 }
