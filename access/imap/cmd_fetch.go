@@ -101,7 +101,7 @@ func fetchFromView(s *session, v *mailboxView, idx []int, items []fetchItem, cha
 		if vm.gone || (changedSince != 0 && vm.modseq <= changedSince) {
 			continue
 		}
-		s.writeFetch(i+1, &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}, items, false)
+		s.writeFetch(i+1, vm.message(), items, false)
 	}
 }
 

@@ -33,7 +33,7 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 			if vm.gone {
 				continue // expunged, not yet announced: the store's path skips it too
 			}
-			m := &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
+			m := vm.message()
 			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: m}) {
 				seqs = append(seqs, i)
 				if withModSeq {

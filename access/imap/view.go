@@ -48,6 +48,12 @@ type viewMsg struct {
 	changed bool // flags changed; FETCH not sent yet
 }
 
+// message is what the view knows of a message, as the store's record type,
+// for the FETCH and SEARCH paths that the view answers alone.
+func (vm *viewMsg) message() *store.Message {
+	return &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
+}
+
 // openView reads a mailbox for SELECT/EXAMINE. The watch starts before the
 // read, so that no change falls between them.
 func openView(s *session, mb *store.Mailbox, readOnly bool) *mailboxView {
