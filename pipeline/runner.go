@@ -98,10 +98,16 @@ func (r *Runner) Run(ctx context.Context) error {
 		MaxDeliver:    -1,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before the consumer was bound: a shutdown, not a failure
+		}
 		return fmt.Errorf("consumer %s/%s: %w", r.cfg.Stage, r.cfg.Partition, err)
 	}
 	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * r.cfg.Workers))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
 	}
 	go func() {
