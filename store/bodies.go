@@ -88,10 +88,7 @@ func (s *Store) OpenBody(mb *Mailbox, m *Message) (*io.SectionReader, error) {
 
 // ReadHeader reads only a message's header block (through its blank line).
 func (s *Store) ReadHeader(mb *Mailbox, m *Message) ([]byte, error) {
-	n := m.HeaderSize
-	if n <= 0 || n > m.Size {
-		n = m.Size
-	}
+	n := headerLen(m)
 	r, err := s.OpenBody(mb, m)
 	if err != nil {
 		return nil, err

@@ -29,8 +29,13 @@ func (s *session) noteRead(k readKind) {
 
 // readHeader reads only a message's header block, through the blank line
 // that ends it: what ENVELOPE, BODY[HEADER...] and header searches need.
-func (s *session) readHeader(mb *store.Mailbox, m *store.Message) ([]byte, error) {
+// Through hr, when a command visits many messages, one read takes in the
+// headers of the messages stored after m.
+func (s *session) readHeader(mb *store.Mailbox, m *store.Message, hr *store.HeaderReader) ([]byte, error) {
 	s.noteRead(readHeader)
+	if hr != nil {
+		return hr.Header(m)
+	}
 	return s.store().ReadHeader(mb, m)
 }
 

@@ -48,6 +48,7 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 		fetchFromView(s, v, idx, items, a.changedSince)
 		return
 	}
+	hr := s.store().HeaderReader(v.mb)
 	for len(idx) > 0 {
 		chunk := idx[:min(len(idx), fetchChunk)]
 		idx = idx[len(chunk):]
@@ -71,7 +72,7 @@ func runFetch(s *session, a fetchArgs, uid bool) {
 				// changed since CHANGEDSINCE.
 				continue
 			}
-			s.writeFetch(i+1, m, items, seen[m.UID])
+			s.writeFetchMsg(i+1, &fetchMsg{s: s, m: m, hr: hr}, items, seen[m.UID])
 		}
 	}
 }
@@ -174,6 +175,7 @@ func (s *session) markSeen(v *mailboxView, msgs map[uint32]*store.Message) map[u
 type fetchMsg struct {
 	s    *session
 	m    *store.Message
+	hr   *store.HeaderReader // reads the header, and its neighbours' ahead; nil reads it alone
 	raw  []byte
 	root *part
 	// hdr is the header block read alone; hroot holds its fields.
@@ -197,16 +199,30 @@ func (f *fetchMsg) header() ([]byte, *part) {
 	if f.raw != nil {
 		return f.body()
 	}
+	hdr := f.headerBlock()
+	if f.hroot == nil {
+		fields, end := parseHeader(hdr, 0, len(hdr))
+		f.hroot = &part{bodyStart: end, end: len(hdr), fields: fields}
+	}
+	return hdr, f.hroot
+}
+
+// headerBlock returns the message's header block, unparsed: what a search
+// scanning for one field needs.
+func (f *fetchMsg) headerBlock() []byte {
+	if f.raw != nil {
+		raw, root := f.body()
+		return raw[:root.bodyStart]
+	}
 	if f.hdr == nil {
-		hdr, err := f.s.readHeader(f.s.sel.mb, f.m)
+		hdr, err := f.s.readHeader(f.s.sel.mb, f.m, f.hr)
 		if err != nil {
 			f.s.log.Error("FETCH: header unreadable", "mailbox", f.s.sel.mb.Name, "uid", f.m.UID, "err", err)
 			xno("SERVERBUG", "message %d could not be read", f.m.UID)
 		}
-		fields, end := parseHeader(hdr, 0, len(hdr))
-		f.hdr, f.hroot = hdr, &part{bodyStart: end, end: len(hdr), fields: fields}
+		f.hdr = hdr
 	}
-	return f.hdr, f.hroot
+	return f.hdr
 }
 
 // headerOnly: the section lies in the top-level header (BODY[HEADER],

@@ -44,6 +44,7 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 		s.searchResult(c, a, uid, seqs, modseqs)
 		return
 	}
+	hr := s.store().HeaderReader(v.mb)
 	all := make([]int, 0, min(len(v.msgs), searchChunk))
 	for start := 0; start < len(v.msgs); start += searchChunk {
 		all = all[:0]
@@ -57,7 +58,7 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 				continue
 			}
 			sm := &searchMsg{s: s, seq: uint32(i + 1), m: m, text: map[string]string{}}
-			sm.fm = fetchMsg{s: s, m: m}
+			sm.fm = fetchMsg{s: s, m: m, hr: hr}
 			if a.key.match(sm) {
 				seqs = append(seqs, i)
 				if withModSeq {

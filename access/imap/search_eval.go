@@ -205,14 +205,14 @@ func decodeHeader(v string) string {
 // headerContains: some field called name contains s once decoded; an
 // empty s matches any message that has the field (RFC 9051 §6.4.4 HEADER).
 func (sm *searchMsg) headerContains(name, s string) bool {
-	raw, root := sm.fm.header()
+	hdr := sm.fm.headerBlock()
 	needle := fold(s)
-	for _, f := range root.fields {
-		if strings.EqualFold(f.name, name) && strings.Contains(fold(decodeHeader(f.value(raw))), needle) {
-			return true
-		}
-	}
-	return false
+	found := false
+	eachFieldNamed(hdr, name, func(f field) bool {
+		found = strings.Contains(fold(decodeHeader(f.value(hdr))), needle)
+		return !found
+	})
+	return found
 }
 
 func (sm *searchMsg) headerText() string {
