@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 // SEARCH and FETCH visit them in UID order. Messages delivered one after
 // another lie side by side in their segment, so one read can take in the
 // headers of the messages that follow: a system call for dozens of small
-// messages instead of one each. How far it reads ahead adapts: a window
+// messages instead of one each. The first header is read alone; how far it reads ahead adapts: a window
 // that served one header alone (the wanted messages are sparse) halves the
 // next; one that served several doubles it. It is not safe for concurrent
 // use; each goroutine takes its own.
@@ -19,9 +20,10 @@ type HeaderReader struct {
 	mb     *Mailbox
 	seg    uint32
 	off    int64  // where buf starts in seg
-	buf    []byte // a fresh slice per read: headers handed out stay valid
+	buf    []byte // the last window read; reused, so headers are copied out of it
 	served int    // headers served from buf
 	window int64
+	calls  int
 }
 
 const (
@@ -40,14 +42,17 @@ func (s *Store) HeaderReader(mb *Mailbox) *HeaderReader {
 // Header returns m's header block, as ReadHeader does.
 func (r *HeaderReader) Header(m *Message) ([]byte, error) {
 	n := headerLen(m)
-	if r.buf != nil && m.Seg == r.seg && m.Off >= r.off && m.Off+n <= r.off+int64(len(r.buf)) {
+	if len(r.buf) > 0 && m.Seg == r.seg && m.Off >= r.off && m.Off+n <= r.off+int64(len(r.buf)) {
 		r.served++
 		at := m.Off - r.off
-		return r.buf[at : at+n : at+n], nil
+		return bytes.Clone(r.buf[at : at+n]), nil
 	}
 	r.adapt()
-	if m.Size >= readAheadBelow || r.window <= n {
-		r.buf = nil
+	r.calls++
+	// The first header is read alone: a command that wants one message
+	// (FETCH n ENVELOPE) should not pay for a window.
+	if r.calls == 1 || m.Size >= readAheadBelow || r.window <= n {
+		r.buf = r.buf[:0] // nothing served from it; keep its room
 		return r.s.ReadHeader(r.mb, m)
 	}
 	segs, ok := r.s.bodies[r.mb.Partition]
@@ -58,8 +63,13 @@ func (r *HeaderReader) Header(m *Message) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read header of %s uid %d: %w", r.mb.Name, m.UID, err)
 	}
-	buf := make([]byte, r.window)
+	buf := r.buf[:cap(r.buf)]
+	if int64(len(buf)) < r.window {
+		buf = make([]byte, r.window)
+	}
+	buf = buf[:r.window]
 	got, err := f.ReadAt(buf, m.Off)
+	r.buf = buf[:0] // overwritten: serves nothing until the read is known good
 	if int64(got) < n {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -67,12 +77,12 @@ func (r *HeaderReader) Header(m *Message) ([]byte, error) {
 		return nil, fmt.Errorf("read header of %s uid %d: %w", r.mb.Name, m.UID, err)
 	}
 	r.seg, r.off, r.buf, r.served = m.Seg, m.Off, buf[:got], 1
-	return r.buf[:n:n], nil
+	return bytes.Clone(r.buf[:n]), nil
 }
 
 // adapt sizes the next window by how many headers the last one served.
 func (r *HeaderReader) adapt() {
-	if r.buf == nil {
+	if len(r.buf) == 0 {
 		return
 	}
 	switch {

@@ -97,12 +97,14 @@ func fromViewAlone(items []fetchItem) bool {
 // index record again. A message expunged but not yet announced is left
 // out, as the store's path leaves it out.
 func fetchFromView(s *session, v *mailboxView, idx []int, items []fetchItem, changedSince uint64) {
+	var m store.Message // one record, refilled: writing keeps nothing
 	for _, i := range idx {
 		vm := &v.msgs[i]
 		if vm.gone || (changedSince != 0 && vm.modseq <= changedSince) {
 			continue
 		}
-		s.writeFetch(i+1, vm.message(), items, false)
+		vm.fill(&m)
+		s.writeFetch(i+1, &m, items, false)
 	}
 }
 

@@ -1,8 +1,12 @@
 package imap
 
 import (
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"chapar/store"
 )
@@ -15,9 +19,6 @@ func init() {
 	register("UID SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, true) })
 }
 
-// searchChunk is how many index entries are read per store transaction.
-const searchChunk = 1000
-
 func runSearch(s *session, c *command, a searchArgs, uid bool) {
 	v := s.sel
 	a.key.cheapFirst()
@@ -28,13 +29,14 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 	var seqs []int       // positions of matches
 	var modseqs []uint64 // their modseqs, with MODSEQ
 	if a.key.fromViewAlone() {
+		var m store.Message // one record, refilled: match keeps nothing
 		for i := range v.msgs {
 			vm := &v.msgs[i]
 			if vm.gone {
 				continue // expunged, not yet announced: the store's path skips it too
 			}
-			m := vm.message()
-			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: m}) {
+			vm.fill(&m)
+			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: &m}) {
 				seqs = append(seqs, i)
 				if withModSeq {
 					modseqs = append(modseqs, m.ModSeq)
@@ -44,30 +46,101 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 		s.searchResult(c, a, uid, seqs, modseqs)
 		return
 	}
-	hr := s.store().HeaderReader(v.mb)
-	all := make([]int, 0, min(len(v.msgs), searchChunk))
-	for start := 0; start < len(v.msgs); start += searchChunk {
-		all = all[:0]
-		for i := start; i < min(len(v.msgs), start+searchChunk); i++ {
-			all = append(all, i)
-		}
-		msgs := s.loadMessages(v, all)
-		for _, i := range all {
-			m := msgs[v.msgs[i].uid]
-			if m == nil {
-				continue
-			}
-			sm := &searchMsg{s: s, seq: uint32(i + 1), m: m, text: map[string]string{}}
-			sm.fm = fetchMsg{s: s, m: m, hr: hr}
-			if a.key.match(sm) {
-				seqs = append(seqs, i)
-				if withModSeq {
-					modseqs = append(modseqs, m.ModSeq)
+	seqs, modseqs = s.searchStore(v, a.key, withModSeq)
+	s.searchResult(c, a, uid, seqs, modseqs)
+}
+
+// searchChunk is how many index entries one store read brings in; the
+// read transaction is closed before any message is read.
+const searchChunk = 1000
+
+// maxSearchWorkers bounds the goroutines one SEARCH spreads a big mailbox
+// over. A search that reads the messages is bound by CPU and the page
+// cache, not by the client, which waits idle for the answer.
+const maxSearchWorkers = 4
+
+// chunkMatches are the matches in one chunk of the view.
+type chunkMatches struct {
+	seqs    []int
+	modseqs []uint64
+}
+
+// searchStore evaluates key against every message's index entry and, when
+// a key asks, its header or body. Chunks of the view are handed to up to
+// maxSearchWorkers goroutines and their matches put back in order. A
+// worker's panic (xno when a message cannot be read, or a bug) stops the
+// others and is raised again here, in the session's goroutine, where the
+// command's recovery turns it into the response.
+func (s *session) searchStore(v *mailboxView, key *searchKey, withModSeq bool) ([]int, []uint64) {
+	chunks := make([]chunkMatches, (len(v.msgs)+searchChunk-1)/searchChunk)
+	workers := min(runtime.GOMAXPROCS(0), maxSearchWorkers, len(chunks))
+	var next atomic.Int64
+	var stop atomic.Bool
+	var failure any
+	var failOnce sync.Once
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if x := recover(); x != nil {
+					switch x.(type) {
+					case badError, noError, byeError:
+					default:
+						s.log.Error("SEARCH worker panicked", "panic", x, "stack", string(debug.Stack()))
+					}
+					failOnce.Do(func() { failure = x })
+					stop.Store(true)
 				}
+			}()
+			hr := s.store().HeaderReader(v.mb) // one per goroutine: it is not shared
+			for !stop.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= len(chunks) {
+					return
+				}
+				chunks[c] = s.searchChunk(v, key, c*searchChunk, hr, withModSeq)
+			}
+		}()
+	}
+	wg.Wait()
+	if failure != nil {
+		panic(failure)
+	}
+	var seqs []int
+	var modseqs []uint64
+	for _, c := range chunks {
+		seqs = append(seqs, c.seqs...)
+		modseqs = append(modseqs, c.modseqs...)
+	}
+	return seqs, modseqs
+}
+
+// searchChunk evaluates key for the view positions from start on, up to
+// searchChunk of them.
+func (s *session) searchChunk(v *mailboxView, key *searchKey, start int, hr *store.HeaderReader, withModSeq bool) chunkMatches {
+	var out chunkMatches
+	idx := make([]int, 0, searchChunk)
+	for i := start; i < min(len(v.msgs), start+searchChunk); i++ {
+		idx = append(idx, i)
+	}
+	msgs := s.loadMessages(v, idx)
+	for _, i := range idx {
+		m := msgs[v.msgs[i].uid]
+		if m == nil {
+			continue
+		}
+		sm := &searchMsg{s: s, seq: uint32(i + 1), m: m}
+		sm.fm = fetchMsg{s: s, m: m, hr: hr}
+		if key.match(sm) {
+			out.seqs = append(out.seqs, i)
+			if withModSeq {
+				out.modseqs = append(out.modseqs, m.ModSeq)
 			}
 		}
 	}
-	s.searchResult(c, a, uid, seqs, modseqs)
+	return out
 }
 
 // searchResult answers with SEARCH or ESEARCH and saves "$". modseqs, when

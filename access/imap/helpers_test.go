@@ -25,8 +25,9 @@ import (
 // embedded JetStream, the outbox publisher, the notify hub, and the IMAP
 // server; users alice and bob have password "pw".
 type testEnv struct {
-	t     *testing.T
-	store *store.Store
+	t        *testing.T
+	store    *store.Store
+	storeDir string
 	hub   *notify.Hub
 	srv   *Server
 	addr  string
@@ -90,7 +91,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 		t.Fatal(err)
 	}
 	go srv.Serve(l)
-	env := &testEnv{store: st, hub: hub, srv: srv, addr: l.Addr().String()}
+	env := &testEnv{store: st, storeDir: filepath.Join(dir, "store"), hub: hub, srv: srv, addr: l.Addr().String()}
 	if tt, ok := t.(*testing.T); ok {
 		env.t = tt
 	}

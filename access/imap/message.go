@@ -146,11 +146,35 @@ func eachFieldNamed(hdr []byte, name string, fn func(field) bool) {
 
 // isFieldNamed: line starts the field name, any case, before its colon.
 func isFieldNamed(line []byte, name string) bool {
-	if len(line) <= len(name) || !strings.EqualFold(string(line[:len(name)]), name) {
+	if len(line) <= len(name) || !asciiEqualFold(line[:len(name)], name) {
 		return false
 	}
 	rest := bytes.TrimLeft(line[len(name):], " \t")
 	return len(rest) > 0 && rest[0] == ':'
+}
+
+// asciiEqualFold compares b and s ignoring ASCII case, as field names are
+// ASCII (RFC 5322 §2.2), without converting b.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // blankLine: the line holds nothing but its line end.
@@ -190,6 +214,9 @@ func (f field) value(raw []byte) string {
 	b := raw[f.start:f.end]
 	if i := bytes.IndexByte(b, ':'); i >= 0 {
 		b = b[i+1:]
+	}
+	if eol := bytes.IndexByte(b, '\n'); eol < 0 || eol == len(b)-1 {
+		return string(bytes.TrimSpace(b)) // one line: nothing to unfold
 	}
 	var out []byte
 	for len(b) > 0 {

@@ -215,6 +215,14 @@ func (sm *searchMsg) headerContains(name, s string) bool {
 	return found
 }
 
+// remember keeps a searchable text for the other keys of this message.
+func (sm *searchMsg) remember(kind, text string) {
+	if sm.text == nil {
+		sm.text = map[string]string{}
+	}
+	sm.text[kind] = text
+}
+
 func (sm *searchMsg) headerText() string {
 	if t, ok := sm.text["header"]; ok {
 		return t
@@ -227,7 +235,7 @@ func (sm *searchMsg) headerText() string {
 		b.WriteString(decodeHeader(f.value(raw)))
 		b.WriteByte('\n')
 	}
-	sm.text["header"] = fold(b.String())
+	sm.remember("header", fold(b.String()))
 	return sm.text["header"]
 }
 
@@ -270,6 +278,6 @@ func (sm *searchMsg) bodyText() string {
 		}
 	}
 	walk(root, true)
-	sm.text["body"] = fold(b.String())
+	sm.remember("body", fold(b.String()))
 	return sm.text["body"]
 }

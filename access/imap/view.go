@@ -48,10 +48,11 @@ type viewMsg struct {
 	changed bool // flags changed; FETCH not sent yet
 }
 
-// message is what the view knows of a message, as the store's record type,
-// for the FETCH and SEARCH paths that the view answers alone.
-func (vm *viewMsg) message() *store.Message {
-	return &store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
+// fill makes m what the view knows of the message, as the store's record
+// type, for the FETCH and SEARCH paths that the view answers alone; the
+// loops reuse one record.
+func (vm *viewMsg) fill(m *store.Message) {
+	*m = store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
 }
 
 // openView reads a mailbox for SELECT/EXAMINE. The watch starts before the
