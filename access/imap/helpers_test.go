@@ -28,9 +28,9 @@ type testEnv struct {
 	t        *testing.T
 	store    *store.Store
 	storeDir string
-	hub   *notify.Hub
-	srv   *Server
-	addr  string
+	hub      *notify.Hub
+	srv      *Server
+	addr     string
 }
 
 var deliverSeq atomic.Uint64
