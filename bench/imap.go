@@ -6,6 +6,8 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +49,10 @@ func imapErrKind(err error) string {
 	var ie *imap.Error
 	if errors.As(err, &ie) {
 		return string(ie.Type)
+	}
+	var se *imapStatusError
+	if errors.As(err, &se) {
+		return se.kind
 	}
 	return "net"
 }
@@ -118,19 +124,19 @@ type imapOp struct {
 type imapSession struct {
 	cfg      *config
 	k        int // user index
-	c        *imapclient.Client
+	c        *imapConn
 	rng      *mrand.Rand
 	gen      *msgGen
 	rec      *recorder
-	uidplus  bool
-	appended []imap.UID // UIDs this client appended and not yet expunged
-	// timed runs fn bounded by -timeout and records its latency as op
+	appended []uint32 // UIDs this client appended and not yet expunged
+	// timed runs fn and records its latency as op; the connection's
+	// deadline bounds every command by -timeout
 	timed func(op string, fn func() error) error
 }
 
 func (s *imapSession) connect() error {
 	t0 := time.Now()
-	c, err := dialIMAP(s.cfg, s.k, nil)
+	c, err := dialIMAPConn(s.cfg.imapAddr, s.cfg.userName(s.k), s.cfg.pass, s.cfg.timeout)
 	if err != nil {
 		s.rec.fail("CONNECT+LOGIN "+imapErrKind(err), err)
 		return err
@@ -138,7 +144,7 @@ func (s *imapSession) connect() error {
 	s.rec.add("CONNECT+LOGIN", time.Since(t0))
 	s.c = c
 	err = s.timed("SELECT", func() error {
-		_, err := c.Select("INBOX", nil).Wait()
+		_, err := c.command("SELECT INBOX")
 		return err
 	})
 	if err != nil {
@@ -146,19 +152,13 @@ func (s *imapSession) connect() error {
 		s.c = nil
 		return err
 	}
-	s.uidplus = c.Caps().Has(imap.CapUIDPlus) || c.Caps().Has(imap.CapIMAP4rev2)
 	return nil
 }
 
-func (s *imapSession) numMessages() uint32 {
-	if mb := s.c.Mailbox(); mb != nil {
-		return mb.NumMessages
-	}
-	return 0
-}
+func (s *imapSession) uidplus() bool { return s.c.caps["UIDPLUS"] || s.c.caps["IMAP4REV2"] }
 
 func (s *imapSession) randomSeq() uint32 {
-	n := s.numMessages()
+	n := s.c.exists
 	if n == 0 {
 		return 0
 	}
@@ -168,36 +168,31 @@ func (s *imapSession) randomSeq() uint32 {
 func imapOps() []imapOp {
 	return []imapOp{
 		{"FETCH 1:* (ENVELOPE FLAGS)", 10, func(s *imapSession) error {
-			if s.numMessages() == 0 {
+			if s.c.exists == 0 {
 				return errSkip
 			}
-			_, err := fetchAll(s.c, &imap.FetchOptions{Envelope: true, Flags: true})
+			_, err := s.c.command("FETCH 1:* (ENVELOPE FLAGS)")
 			return err
 		}},
 		{"FETCH BODY.PEEK[]", 25, func(s *imapSession) error {
-			var set imap.SeqSet
+			var set []string
 			for i := 0; i < 3; i++ {
 				if q := s.randomSeq(); q > 0 {
-					set.AddNum(q)
+					set = append(set, strconv.FormatUint(uint64(q), 10))
 				}
 			}
 			if len(set) == 0 {
 				return errSkip
 			}
-			_, err := s.c.Fetch(set, &imap.FetchOptions{
-				BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-			}).Collect()
+			_, err := s.c.command("FETCH " + strings.Join(set, ",") + " BODY.PEEK[]")
 			return err
 		}},
 		{"SEARCH UNSEEN", 8, func(s *imapSession) error {
-			_, err := s.c.Search(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+			_, err := s.c.command("SEARCH UNSEEN")
 			return err
 		}},
 		{"SEARCH FROM", 7, func(s *imapSession) error {
-			who := senders[s.rng.IntN(len(senders))]
-			_, err := s.c.Search(&imap.SearchCriteria{
-				Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: who}},
-			}, nil).Wait()
+			_, err := s.c.command("SEARCH FROM " + quoted(senders[s.rng.IntN(len(senders))]))
 			return err
 		}},
 		{"STORE FLAGS", 20, func(s *imapSession) error {
@@ -205,26 +200,18 @@ func imapOps() []imapOp {
 			if q == 0 {
 				return errSkip
 			}
-			op := imap.StoreFlagsAdd
+			op := "+FLAGS"
 			if s.rng.IntN(4) == 0 {
-				op = imap.StoreFlagsDel // keep some mail unseen
+				op = "-FLAGS" // keep some mail unseen
 			}
-			_, err := s.c.Store(imap.SeqSetNum(q), &imap.StoreFlags{Op: op, Flags: []imap.Flag{imap.FlagSeen}}, nil).Collect()
+			_, err := s.c.command("STORE " + strconv.FormatUint(uint64(q), 10) + " " + op + ` (\Seen)`)
 			return err
 		}},
 		{"APPEND", 12, func(s *imapSession) error {
 			m := s.gen.next([]string{s.cfg.userAddr(s.k)}, s.cfg.size, s.rng)
-			cmd := s.c.Append("INBOX", int64(len(m.Body)), nil)
-			if _, err := cmd.Write(m.Body); err != nil {
-				cmd.Close()
-				return err
-			}
-			if err := cmd.Close(); err != nil {
-				return err
-			}
-			data, err := cmd.Wait()
-			if err == nil && data.UID != 0 {
-				s.appended = append(s.appended, data.UID)
+			err := s.c.appendMessage(m.Body)
+			if err == nil && s.c.appendUID != 0 {
+				s.appended = append(s.appended, s.c.appendUID)
 			}
 			return err
 		}},
@@ -234,12 +221,12 @@ func imapOps() []imapOp {
 			}
 			return s.expungeAppended()
 		}},
-		{"NOOP", 5, func(s *imapSession) error { return s.c.Noop().Wait() }},
+		{"NOOP", 5, func(s *imapSession) error { _, err := s.c.command("NOOP"); return err }},
 		{"LOGOUT, then CONNECT+LOGIN, SELECT", 3, nil}, // handled by the client loop
 	}
 }
 
-// fetchAll is FETCH 1:* (ENVELOPE FLAGS).
+// fetchAll is FETCH 1:* with opts, through go-imap's client (bigbox).
 func fetchAll(c *imapclient.Client, opts *imap.FetchOptions) (int, error) {
 	var all imap.SeqSet
 	all.AddRange(1, 0) // 1:*
@@ -259,18 +246,19 @@ func (s *imapSession) expungeAppended() error {
 	if len(s.appended) == 0 {
 		return nil
 	}
-	var set imap.UIDSet
-	for _, u := range s.appended {
-		set.AddNum(u)
+	uids := make([]string, len(s.appended))
+	for i, u := range s.appended {
+		uids[i] = strconv.FormatUint(uint64(u), 10)
 	}
-	if _, err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Collect(); err != nil {
+	set := strings.Join(uids, ",")
+	if _, err := s.c.command("UID STORE " + set + ` +FLAGS.SILENT (\Deleted)`); err != nil {
 		return err
 	}
 	var err error
-	if s.uidplus {
-		_, err = s.c.UIDExpunge(set).Collect()
+	if s.uidplus() {
+		_, err = s.c.command("UID EXPUNGE " + set)
 	} else {
-		_, err = s.c.Expunge().Collect()
+		_, err = s.c.command("EXPUNGE")
 	}
 	if err == nil {
 		s.appended = s.appended[:0]
@@ -306,7 +294,7 @@ func runIMAP(ctx context.Context, cfg *config) (*Result, error) {
 			}
 			s.timed = func(op string, fn func() error) error {
 				t0 := time.Now()
-				err := bounded(s.c, cfg.timeout, fn)
+				err := fn()
 				if err == errSkip {
 					return nil
 				}
@@ -322,7 +310,7 @@ func runIMAP(ctx context.Context, cfg *config) (*Result, error) {
 					if len(s.appended) > 0 {
 						s.timed("EXPUNGE", s.expungeAppended)
 					}
-					bounded(s.c, cfg.timeout, func() error { return s.c.Logout().Wait() })
+					s.c.command("LOGOUT")
 					s.c.Close()
 				}
 			}()
@@ -345,7 +333,7 @@ func runIMAP(ctx context.Context, cfg *config) (*Result, error) {
 					if len(s.appended) > 0 {
 						s.timed("EXPUNGE", s.expungeAppended)
 					}
-					s.timed("LOGOUT", func() error { return s.c.Logout().Wait() })
+					s.timed("LOGOUT", func() error { _, err := s.c.command("LOGOUT"); return err })
 					s.c.Close()
 					s.c = nil
 					continue

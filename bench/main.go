@@ -15,12 +15,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
 
 // config holds every flag; scenarios read what they need.
 type config struct {
+	cpuProfile string
 	lmtpAddr   string
 	imapAddr   string
 	users      int
@@ -118,6 +120,18 @@ func main() {
 		os.Exit(3)
 	}()
 
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: cpu profile: %v\n", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	var res *Result
 	var err error
 	switch scenario {
@@ -151,6 +165,7 @@ func main() {
 
 func newFlagSet(cfg *config) *flag.FlagSet {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile to this file (is it the bottleneck?)")
 	fs.StringVar(&cfg.lmtpAddr, "lmtp", "127.0.0.1:2003", "LMTP server: host:port, or an absolute unix socket path")
 	fs.StringVar(&cfg.imapAddr, "imap", "127.0.0.1:1143", "IMAP server host:port")
 	fs.IntVar(&cfg.users, "users", 10, "number of users (test1..testN)")

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chapar/access/imap"
+	"chapar/store"
+)
+
+// imapServer is chapar's IMAP service on a real store, with user test1.
+func imapServer(t *testing.T) string {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(store.Options{Dir: filepath.Join(t.TempDir(), "store"), NoSync: true, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddUser("test1", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	srv := imap.NewServer(imap.Config{Store: st, AllowPlaintext: true, FailedLoginDelay: -1, Logger: log})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close(); st.Close() })
+	return l.Addr().String()
+}
+
+// The mix's client against a real server: it follows the message count
+// through APPEND, EXISTS and EXPUNGE, reads FETCH responses with literals
+// through to their tagged status, and reports NO and BAD as such.
+func TestIMAPConnDrivesTheMix(t *testing.T) {
+	addr := imapServer(t)
+	c, err := dialIMAPConn(addr, "test1", "pw", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.command("SELECT INBOX"); err != nil || c.exists != 0 {
+		t.Fatalf("SELECT: %v, exists %d", err, c.exists)
+	}
+	if !c.caps["UIDPLUS"] && !c.caps["IMAP4REV2"] {
+		t.Errorf("capabilities %v: want UIDPLUS", c.caps)
+	}
+	var uids []uint32
+	for i := 1; i <= 3; i++ {
+		body := fmt.Sprintf("From: a@example.org\r\nSubject: m%d\r\n\r\nline one\r\n{5}\r\nnot a literal\r\n", i)
+		if err := c.appendMessage([]byte(body)); err != nil {
+			t.Fatalf("APPEND %d: %v", i, err)
+		}
+		if c.appendUID == 0 {
+			t.Fatalf("APPEND %d: no APPENDUID", i)
+		}
+		uids = append(uids, c.appendUID)
+	}
+	if _, err := c.command("NOOP"); err != nil || c.exists != 3 {
+		t.Fatalf("NOOP after three APPENDs: %v, exists %d", err, c.exists)
+	}
+	// Every body comes back as a literal; the next command must still find
+	// its own tag.
+	line, err := c.command("FETCH 1:3 (BODY.PEEK[HEADER] BODY.PEEK[TEXT] ENVELOPE FLAGS)")
+	if err != nil || !strings.Contains(line, "OK") {
+		t.Fatalf("FETCH: %q, %v", line, err)
+	}
+	if _, err := c.command(`STORE 2 +FLAGS (\Seen)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.command(fmt.Sprintf(`UID STORE %d +FLAGS.SILENT (\Deleted)`, uids[0])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.command(fmt.Sprintf("UID EXPUNGE %d", uids[0])); err != nil || c.exists != 2 {
+		t.Fatalf("UID EXPUNGE: %v, exists %d, want 2", err, c.exists)
+	}
+	_, err = c.command("FETCH 9 FLAGS")
+	if k := imapErrKind(err); k != "BAD" && k != "NO" {
+		t.Errorf("FETCH of a message that is not there: %v, kind %q", err, k)
+	}
+	if _, err := c.command("BLURDLE"); imapErrKind(err) != "BAD" {
+		t.Errorf("unknown command: %v, want BAD", err)
+	}
+	if _, err := c.command("LOGOUT"); err != nil {
+		t.Errorf("LOGOUT: %v", err)
+	}
+}
+
+func TestIMAPConnRefusedLogin(t *testing.T) {
+	addr := imapServer(t)
+	_, err := dialIMAPConn(addr, "test1", "wrong", 10*time.Second)
+	if imapErrKind(err) != "NO" {
+		t.Fatalf("LOGIN with a wrong password: %v, want NO", err)
+	}
+}
+
+// Literals are read by their announced size, whatever they hold, and a
+// line longer than the reader's buffer is read whole.
+func TestIMAPConnReadsLiterals(t *testing.T) {
+	long := strings.Repeat("x", 200<<10)
+	in := "* 1 FETCH (BODY[] {13}\r\nab\r\n}{3}\r\nxyz BODY[1] {0}\r\n)\r\n" +
+		"* 2 FETCH (X \"" + long + "\")\r\n" +
+		"b1 OK done\r\n"
+	c := &imapConn{br: bufio.NewReaderSize(strings.NewReader(in), 4096), caps: map[string]bool{}}
+	first, err := c.readResponse()
+	if err != nil || first != "* 1 FETCH (BODY[] {13} BODY[1] {0})" {
+		t.Fatalf("first response %q, %v", first, err)
+	}
+	second, err := c.readResponse()
+	if err != nil || len(second) != len(long)+len(`* 2 FETCH (X "")`) {
+		t.Fatalf("second response of %d octets, %v", len(second), err)
+	}
+	third, err := c.readResponse()
+	if err != nil || third != "b1 OK done" {
+		t.Fatalf("third response %q, %v", third, err)
+	}
+}
