@@ -137,6 +137,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		}
 		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1})
 	})
+	s.mboxes.forgetAll()
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
@@ -146,6 +147,10 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 
 // GetMailbox looks a mailbox up by internal name.
 func (s *Store) GetMailbox(name string) (*Mailbox, error) {
+	if mb, ok := s.mboxes.get(name); ok {
+		return mb, nil
+	}
+	gen := s.mboxes.generation()
 	var mb *Mailbox
 	err := s.meta.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMboxList).Get([]byte(name))
@@ -158,6 +163,7 @@ func (s *Store) GetMailbox(name string) (*Mailbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mailbox %s: %w", name, err)
 	}
+	s.mboxes.put(gen, mb)
 	return mb, nil
 }
 
@@ -198,6 +204,7 @@ func (s *Store) DeleteMailbox(name string) error {
 		}
 		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
 	})
+	s.mboxes.forgetAll()
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
@@ -289,6 +296,7 @@ func (s *Store) RenameMailbox(from, to string) error {
 		}
 		return nil
 	})
+	s.mboxes.forgetAll()
 	if err != nil {
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)
 	}

@@ -52,6 +52,7 @@ type Store struct {
 	outbox *outboxSignal
 	acks   outboxAcks
 	auth   *authCache
+	mboxes *mailboxCache
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.
@@ -90,7 +91,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal(),
-		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL)}
+		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL), mboxes: newMailboxCache()}
 	var err error
 	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
 	if err != nil {
