@@ -23,6 +23,9 @@
 #   BIGBOX_N       messages in the big mailbox (default 20000; the issue's
 #                  figure is 100000, which takes much longer)
 #   IMAP_DURATION  duration of the imap scenario per run (default 20s)
+#   LMTP_N         messages per lmtp run (default 10000: runs of 3000, about
+#                  4 s each, were swayed by single slow disk flushes)
+#   ONLY           run only these scenarios (space-separated, e.g. "lmtp")
 #   SYNC_ALWAYS    1 (default) to add the "chapar (sync always)" column, 0 not to
 #   IDLE_SCALE_SESSIONS  sessions of the chapar-only "idle at scale" scenario
 #                  (default 10000, ten per user over test1..test1000; 0 skips it)
@@ -39,11 +42,13 @@ ROUNDS=${ROUNDS:-2}
 BIGBOX_N=${BIGBOX_N:-20000}
 IDLE_SCALE_SESSIONS=${IDLE_SCALE_SESSIONS:-10000}
 IMAP_DURATION=${IMAP_DURATION:-20s}
+LMTP_N=${LMTP_N:-10000}
 SYNC_ALWAYS=${SYNC_ALWAYS:-1}
 PEERS_DIR=${CHAPAR_PEERS_DIR:-/tmp/chapar-peers}
 USERS=10
 SCALE_USERS=$(((IDLE_SCALE_SESSIONS + 9) / 10))
 [ "${QUICK:-0}" = 1 ] && SCALE_USERS=$USERS
+case " ${ONLY:-idlescale} " in *" idlescale "*) ;; *) SCALE_USERS=$USERS ;; esac # not run: no extra users
 
 log() { printf 'bench-peers: %s\n' "$*" >&2; }
 die() {
@@ -214,7 +219,7 @@ pkg_version cyrus-imapd | grep -q 'not installed' && cyrus_pkg=cyrus-common
 # Per scenario: bench's arguments (without addresses, pid and seed) and a
 # hard bound in minutes, passed as -max-time and (plus a minute) to timeout(1).
 declare -A ARGS=(
-	[lmtp]="-n 3000 -c 8 -size 4096 -users $USERS"
+	[lmtp]="-n $LMTP_N -c 8 -size 4096 -users $USERS"
 	[imap]="-c 8 -duration $IMAP_DURATION -users $USERS"
 	[idle]="-sessions 100 -n 200 -size 4096 -users $USERS"
 	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 200 -size 4096 -users $SCALE_USERS"
@@ -236,6 +241,15 @@ declare -A BENCH_SCENARIO=([idlescale]=idle)
 SCENARIOS=(lmtp imap idle)
 [ "$IDLE_SCALE_SESSIONS" -gt 0 ] && SCENARIOS+=(idlescale)
 SCENARIOS+=(bigbox)
+if [ -n "${ONLY:-}" ]; then
+	kept=()
+	for sc in "${SCENARIOS[@]}"; do
+		case " $ONLY " in *" $sc "*) kept+=("$sc") ;; esac
+	done
+	[ "${#kept[@]}" -gt 0 ] || die "ONLY=\"$ONLY\" names none of: ${SCENARIOS[*]}"
+	SCENARIOS=("${kept[@]}")
+	echo "only=${SCENARIOS[*]} (the other scenarios were not run)" >>"$META"
+fi
 for sc in "${SCENARIOS[@]}"; do
 	extra=
 	case $sc in idle | idlescale | bigbox) extra=" -pid PID" ;; esac

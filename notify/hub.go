@@ -1,8 +1,8 @@
 package notify
 
 import (
-	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,7 +14,11 @@ import (
 
 // Hub turns one NATS subscription to every change event into wake-ups for
 // the watchers of each mailbox: ten thousand idling IMAP sessions cost one
-// subscription and a map entry each, not ten thousand subscriptions.
+// subscription and a map entry each, not ten thousand subscriptions. A
+// watcher learns that its mailbox changed and which kinds of change, from
+// the subject alone: it reads what changed from the store, so the event's
+// body is never decoded here (that was a JSON decode per event, and a copy
+// of the event per watcher).
 type Hub struct {
 	sub *nats.Subscription
 	log *slog.Logger
@@ -29,8 +33,8 @@ type Watch struct {
 	mailboxID string
 	c         chan struct{}
 
-	mu     sync.Mutex
-	events []store.Event
+	mu    sync.Mutex
+	kinds []store.EventType
 }
 
 // NewHub subscribes to all change events on nc.
@@ -54,24 +58,13 @@ func (h *Hub) Close() error { return h.sub.Unsubscribe() }
 
 func (h *Hub) dispatch(m *nats.Msg) {
 	rest := strings.TrimPrefix(m.Subject, pipeline.SubjectEventPrefix)
-	id, _, ok := strings.Cut(rest, ".")
+	id, kind, ok := strings.Cut(rest, ".")
 	if !ok {
 		return
 	}
 	h.mu.Lock()
-	ws := h.watchers[id]
-	if len(ws) == 0 {
-		h.mu.Unlock()
-		return
-	}
-	var ev store.Event
-	if err := json.Unmarshal(m.Data, &ev); err != nil {
-		h.mu.Unlock()
-		h.log.Warn("undecodable event", "subject", m.Subject, "err", err)
-		return
-	}
-	for w := range ws {
-		w.push(ev)
+	for w := range h.watchers[id] {
+		w.push(store.EventType(kind))
 	}
 	h.mu.Unlock()
 }
@@ -102,23 +95,20 @@ func (w *Watch) Close() {
 // C is signalled when events arrived since the last Take.
 func (w *Watch) C() <-chan struct{} { return w.c }
 
-// Take returns and forgets the events received so far.
-func (w *Watch) Take() []store.Event {
+// Take returns and forgets the kinds of change seen since the last Take,
+// in the order they came, each once.
+func (w *Watch) Take() []store.EventType {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	evs := w.events
-	w.events = nil
-	return evs
+	kinds := w.kinds
+	w.kinds = nil
+	return kinds
 }
 
-// maxQueued bounds what a watcher that never takes can hold; past it only
-// the wake-up matters (the session re-reads the index anyway).
-const maxQueued = 1024
-
-func (w *Watch) push(ev store.Event) {
+func (w *Watch) push(kind store.EventType) {
 	w.mu.Lock()
-	if len(w.events) < maxQueued {
-		w.events = append(w.events, ev)
+	if !slices.Contains(w.kinds, kind) {
+		w.kinds = append(w.kinds, kind)
 	}
 	w.mu.Unlock()
 	select {
