@@ -103,7 +103,7 @@ func fetchFromView(s *session, v *mailboxView, idx []int, items []fetchItem, cha
 		if vm.gone || (changedSince != 0 && vm.modseq <= changedSince) {
 			continue
 		}
-		vm.fill(&m)
+		v.fill(vm, &m)
 		s.writeFetch(i+1, &m, items, false)
 	}
 }
@@ -357,7 +357,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 // learnFlags records that the client has been told a message's flags.
 func (v *mailboxView) learnFlags(m *store.Message) {
 	if i, ok := v.index(m.UID); ok && !v.msgs[i].gone && m.ModSeq >= v.msgs[i].modseq {
-		v.msgs[i].flags, v.msgs[i].modseq, v.msgs[i].changed = m.Flags, m.ModSeq, false
+		v.msgs[i].flagSet, v.msgs[i].modseq, v.msgs[i].changed = v.sets.intern(m.Flags), m.ModSeq, false
 	}
 }
 

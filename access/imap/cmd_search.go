@@ -35,7 +35,7 @@ func runSearch(s *session, c *command, a searchArgs, uid bool) {
 			if vm.gone {
 				continue // expunged, not yet announced: the store's path skips it too
 			}
-			vm.fill(&m)
+			v.fill(vm, &m)
 			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: &m}) {
 				seqs = append(seqs, i)
 				if withModSeq {

@@ -67,7 +67,7 @@ func runSelect(s *session, c *command, a selectArgs, readOnly bool) {
 	if !s.rev2 {
 		s.writef("* 0 RECENT")
 		for i := range v.msgs {
-			if !hasFlag(v.msgs[i].flags, `\Seen`) {
+			if !hasFlag(v.flagsOf(&v.msgs[i]), `\Seen`) {
 				s.writef("* OK [UNSEEN %d] First unseen message", i+1)
 				break
 			}

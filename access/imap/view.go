@@ -21,6 +21,7 @@ type mailboxView struct {
 	watch    *notify.Watch // nil without a hub
 
 	msgs    []viewMsg // index i is sequence number i+1
+	sets    flagSets  // the flag lists msgs refer to
 	modseq  uint64    // store's HIGHESTMODSEQ when msgs was last synced
 	uidNext uint32
 
@@ -42,17 +43,20 @@ type mailboxView struct {
 
 type viewMsg struct {
 	uid     uint32
+	flagSet uint32 // its flags, numbered by the view's flagSets
 	modseq  uint64
-	flags   []string
 	gone    bool // expunged in the store; EXPUNGE not sent yet
 	changed bool // flags changed; FETCH not sent yet
 }
 
-// fill makes m what the view knows of the message, as the store's record
-// type, for the FETCH and SEARCH paths that the view answers alone; the
-// loops reuse one record.
-func (vm *viewMsg) fill(m *store.Message) {
-	*m = store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: vm.flags}
+// flagsOf returns a message's flags. Callers must not change the list.
+func (v *mailboxView) flagsOf(vm *viewMsg) []string { return v.sets.get(vm.flagSet) }
+
+// fill makes m what the view knows of vm, as the store's record type, for
+// the FETCH and SEARCH paths that the view answers alone; the loops reuse
+// one record.
+func (v *mailboxView) fill(vm *viewMsg, m *store.Message) {
+	*m = store.Message{UID: vm.uid, ModSeq: vm.modseq, Flags: v.flagsOf(vm)}
 }
 
 // openView reads a mailbox for SELECT/EXAMINE. The watch starts before the
@@ -73,7 +77,7 @@ func openView(s *session, mb *store.Mailbox, readOnly bool) *mailboxView {
 	v.msgs = make([]viewMsg, n, n+n/8+16)
 	for i := range msgs {
 		m := &msgs[i]
-		v.msgs[i] = viewMsg{uid: m.UID, modseq: m.ModSeq, flags: m.Flags}
+		v.msgs[i] = viewMsg{uid: m.UID, modseq: m.ModSeq, flagSet: v.sets.intern(m.Flags)}
 		v.noteKeywords(m.Flags)
 	}
 	v.modseq, v.uidNext = st.HighestModSeq, st.UIDNext
@@ -166,7 +170,7 @@ func (v *mailboxView) apply(ch *store.Changes) {
 	for k := range ch.Changed {
 		m := &ch.Changed[k]
 		if m.UID >= v.uidNext {
-			fresh = append(fresh, viewMsg{uid: m.UID, modseq: m.ModSeq, flags: m.Flags})
+			fresh = append(fresh, viewMsg{uid: m.UID, modseq: m.ModSeq, flagSet: v.sets.intern(m.Flags)})
 			v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
 			continue
 		}
@@ -181,11 +185,11 @@ func (v *mailboxView) apply(ch *store.Changes) {
 			// Already told (this session's own STORE or FETCH).
 			continue
 		}
-		if !vm.changed && !slices.Equal(vm.flags, m.Flags) {
+		if !vm.changed && !slices.Equal(v.flagsOf(vm), m.Flags) {
 			vm.changed = true
 			v.changedUIDs = append(v.changedUIDs, m.UID)
 		}
-		vm.modseq, vm.flags = m.ModSeq, m.Flags
+		vm.modseq, vm.flagSet = m.ModSeq, v.sets.intern(m.Flags)
 		v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
 	}
 	for _, uid := range ch.Expunged {
@@ -290,7 +294,7 @@ func (s *session) writeFlagsFetch(seq int, m *viewMsg, withUID bool) {
 		b = append(b, ' ')
 	}
 	b = append(b, "FLAGS "...)
-	b = s.appendFlags(b, m.flags, m.uid)
+	b = s.appendFlags(b, s.sel.flagsOf(m), m.uid)
 	if s.condstore {
 		b = append(b, ' ')
 		b = appendModSeq(b, m.modseq)
