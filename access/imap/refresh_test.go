@@ -90,23 +90,30 @@ func sinkSession(b testing.TB, st *store.Store) *session {
 	return s
 }
 
+// selectedBigMailbox opens a store holding one mailbox of n messages, and
+// a session on it, writing to a sink, that has it selected.
+func selectedBigMailbox(b *testing.B, n int) (*store.Store, *store.Mailbox, *session) {
+	st, err := store.Open(store.Options{Dir: filepath.Join(b.TempDir(), "store"), NoSync: true, Logger: testLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mb, err := st.CreateMailbox("user.bench", store.CreateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bulkLoad(b, st, mb.Name, n)
+	s := sinkSession(b, st)
+	s.sel = openView(s, mb, false)
+	return st, mb, s
+}
+
 // BenchmarkRefreshBigMailbox measures a selected session catching up with
 // one flag change made by someone else, and with nothing changed, in
 // mailboxes of growing size: the cost should follow the change, not the
 // mailbox.
 func BenchmarkRefreshBigMailbox(b *testing.B) {
 	for _, n := range []int{1000, 20000, 100000} {
-		st, err := store.Open(store.Options{Dir: filepath.Join(b.TempDir(), "store"), NoSync: true, Logger: testLogger()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		mb, err := st.CreateMailbox("user.bench", store.CreateOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		bulkLoad(b, st, mb.Name, n)
-		s := sinkSession(b, st)
-		s.sel = openView(s, mb, false)
+		st, mb, s := selectedBigMailbox(b, n)
 		target := []uint32{uint32(n / 2)}
 		b.Run(fmt.Sprintf("msgs=%d/change", n), func(b *testing.B) {
 			b.ReportAllocs()
