@@ -1,7 +1,9 @@
 // Command bench is a protocol-level load generator for LMTP/IMAP mail servers.
 //
-// It speaks only LMTP (go-smtp) and IMAP (go-imap v2), so it runs unchanged
-// against chapar, Cyrus IMAP or Dovecot. Usage:
+// It speaks only the protocols, so it runs unchanged against chapar, Cyrus
+// IMAP or Dovecot: LMTP through its own pipelined client (lmtpclient.go), the
+// imap mix through its own lean client (imapconn.go), and the idle and bigbox
+// scenarios through go-imap v2's client. Usage:
 //
 //	go run ./bench <lmtp|imap|idle|bigbox> [flags]
 //
