@@ -14,7 +14,7 @@ import (
 // addressing). Under unixhierarchysep the detail is written as the client
 // sees names ("Work/Sub"); a '.' in it is part of a name.
 //
-// The poster's 'p' right on the target is checked once ACLs arrive; until
+// TODO(acl): check the poster's 'p' right on the target (issue 11); until
 // then the owner may always post to their own folders.
 type PlusAddress struct {
 	Store            *store.Store

@@ -8,8 +8,10 @@ import (
 )
 
 // How a session finds mailboxes: wire name → UTF-8 name → internal name,
-// and whether this user may see it. For now a user sees only their own
-// mailboxes and administrators see all; ACL checks replace canAccess later.
+// and whether this user may see it. A user sees only their own mailboxes
+// and administrators see all.
+//
+// TODO(acl): RFC 4314 rights replace canAccess (issue 11).
 
 func (s *session) store() *store.Store { return s.srv.cfg.Store }
 
