@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -185,5 +186,30 @@ func TestServicesAlias(t *testing.T) {
 	sort.Strings(got)
 	if want := []string{"deliver", "filter", "imap", "lmtp", "notify"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default services %q", got)
+	}
+}
+
+// README's configuration section names every option chapar accepts, so the
+// operator's page cannot drift from the key table.
+func TestREADMENamesEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	names := []string{"partition-NAME"}
+	for k := range knownKeys {
+		names = append(names, k)
+	}
+	for k := range notImplementedKeys {
+		names = append(names, k)
+	}
+	for k := range aliasKeys {
+		names = append(names, k)
+	}
+	for _, k := range names {
+		if !strings.Contains(readme, "`"+k+"`") {
+			t.Errorf("README.md does not name `%s`", k)
+		}
 	}
 }
