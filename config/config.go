@@ -2,10 +2,12 @@
 // imapd.conf ("key: value" lines, whole-line "#" comments) and the option
 // names are Cyrus's wherever the concept is the same, so an operator moving
 // from Cyrus can keep most of an existing file; chapar's own options (listen
-// addresses, NATS, stages) use names Cyrus does not have.
+// addresses, NATS, the services a process runs) use names Cyrus does not
+// have.
 //
-// Parse and Load check each value's syntax and report unknown options as
-// warnings. Checks that span several options (does defaultpartition name a
+// Parse and Load check each value's syntax and report as warnings both
+// unknown options and the Cyrus options chapar accepts but does not act on
+// yet (notimplemented.go). Checks that span several options (does defaultpartition name a
 // configured partition, does imaps_listen have a certificate) live in
 // Validate, so a caller can apply overrides (flags, tests) before checking.
 package config
@@ -29,9 +31,12 @@ const DefaultConfigDirectory = "./chapar-data"
 // the body.
 const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
 
-// allStages lists every stage in pipeline order; it is the default for
-// "stages" and the set that option may choose from.
-var allStages = []string{"lmtp", "imap", "filter", "deliver", "notify"}
+// allServices lists every service a chapar process can run, the way
+// Cyrus's cyrus.conf lists the SERVICES its master starts. It is the
+// default for "services" and the set that option may choose from. These are
+// not the pipeline's stages: the "filter" service runs the plusaddr and
+// duplicate stages, "deliver" the deliver stage.
+var allServices = []string{"lmtp", "imap", "filter", "deliver", "notify"}
 
 // Config is the parsed configuration. Fields are plain values so other
 // packages and tests can build one by hand (start from Default).
@@ -54,7 +59,7 @@ type Config struct {
 	AdminSocket          string            // admin_socket (chapar)
 	NATSURL              string            // nats_url (chapar); empty = embedded server
 	NATSListen           string            // nats_listen (chapar); embedded server's TCP address, empty = none
-	Stages               []string          // stages (chapar)
+	Services             []string          // services (chapar; alias "stages")
 	LMTPOutcomeWait      time.Duration     // lmtp_outcome_wait (chapar)
 	// jetstream_sync (chapar): "always" or a duration (default 1s). Under
 	// normal load LMTP answers 250 only after deliver has committed and
@@ -62,24 +67,22 @@ type Config struct {
 	// only for a 250 given on the queue alone (past lmtp_outcome_wait):
 	// "always" makes that case survive power loss too, at less than half
 	// the throughput (BENCHMARKS.md).
-	JetStreamSync            string
-	FuseLocalStages          bool          // fuse_local_stages (chapar)
-	IndexShards              int           // index_shards (chapar)
-	AllowPlaintext           bool          // allowplaintext
-	TLSServerCert            string        // tls_server_cert
-	TLSServerKey             string        // tls_server_key
-	Timeout                  time.Duration // timeout: IMAP autologout
-	LMTPOverQuotaPermFailure bool          // lmtp_over_quota_perm_failure
-	QuotaWarn                int           // quotawarn, percent
+	JetStreamSync         string
+	FuseLocalStages       bool          // fuse_local_stages (chapar)
+	IndexShards           int           // index_shards (chapar)
+	AllowPlaintext        bool          // allowplaintext
+	TLSServerCert         string        // tls_server_cert
+	TLSServerKey          string        // tls_server_key
+	Timeout               time.Duration // timeout: IMAP autologout
+	LMTPDowncaseRcpt      bool          // lmtp_downcase_rcpt: lowercase the local part of RCPT TO
+	LMTPFuzzyMailboxMatch bool          // lmtp_fuzzy_mailbox_match: plus-address folders matched loosely
 	// maxlogins_per_user: IMAP sessions one user may hold at once. Cyrus's
 	// 0 means unlimited; unset, chapar allows 100 (Cyrus: unlimited), so
 	// that one runaway client cannot take every file descriptor.
-	MaxLoginsPerUser   int
-	SieveMaxScriptSize int64             // sieve_maxscriptsize, stored in bytes
-	PostUser           string            // postuser
-	ServerName         string            // servername
-	LogLevel           string            // loglevel: debug, info, warn or error
-	Raw                map[string]string // every key seen, lowercased, with its raw value
+	MaxLoginsPerUser int
+	PostUser         string // postuser
+	ServerName       string // servername
+	LogLevel         string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -110,29 +113,28 @@ func position(file string, line int) string {
 // Default returns a configuration with every default applied.
 func Default() *Config {
 	c := &Config{
-		ConfigDirectory:      DefaultConfigDirectory,
-		DefaultPartition:     "default",
-		VirtDomains:          "off",
-		UnixHierarchySep:     true, // Cyrus 3 default
-		AltNamespace:         true, // Cyrus 3 default
-		DuplicateSuppression: true,
-		DuplicateExpire:      72 * time.Hour,
-		SASLPwcheckMethod:    "chapar",
-		IMAPListen:           []string{"127.0.0.1:1143"},
-		Stages:               append([]string(nil), allStages...),
-		LMTPOutcomeWait:      10 * time.Second,
-		JetStreamSync:        "1s",
-		FuseLocalStages:      true,
-		IndexShards:          1,
-		AllowPlaintext:       true,
-		Timeout:              30 * time.Minute,
-		QuotaWarn:            90,
-		MaxLoginsPerUser:     100,
-		SieveMaxScriptSize:   32 << 10, // Cyrus: 32 KB
-		ServerName:           hostname(),
-		LogLevel:             "info",
-		Raw:                  map[string]string{},
-		lines:                map[string]int{},
+		ConfigDirectory:       DefaultConfigDirectory,
+		DefaultPartition:      "default",
+		VirtDomains:           "off",
+		UnixHierarchySep:      true, // Cyrus 3 default
+		AltNamespace:          true, // Cyrus 3 default
+		DuplicateSuppression:  true,
+		DuplicateExpire:       72 * time.Hour,
+		SASLPwcheckMethod:     "chapar",
+		IMAPListen:            []string{"127.0.0.1:1143"},
+		Services:              append([]string(nil), allServices...),
+		LMTPOutcomeWait:       10 * time.Second,
+		JetStreamSync:         "1s",
+		FuseLocalStages:       true,
+		IndexShards:           1,
+		AllowPlaintext:        true,
+		Timeout:               30 * time.Minute,
+		LMTPDowncaseRcpt:      true,  // Cyrus's default
+		LMTPFuzzyMailboxMatch: false, // Cyrus's default
+		MaxLoginsPerUser:      100,
+		ServerName:            hostname(),
+		LogLevel:              "info",
+		lines:                 map[string]int{},
 	}
 	c.derive(true, true, true)
 	return c
@@ -190,14 +192,10 @@ func (c *Config) PartitionPath(name string) (string, bool) {
 	return p, ok
 }
 
-// Runs reports whether this process should run the named stage.
-func (c *Config) Runs(stage string) bool {
-	for _, s := range c.Stages {
-		if s == stage {
-			return true
-		}
-	}
-	return false
+// Runs reports whether this process should run the named service (one of
+// allServices).
+func (c *Config) Runs(service string) bool {
+	return contains(c.Services, service)
 }
 
 // JetStreamSyncInterval is the JetStream sync interval to configure: 0 means

@@ -50,19 +50,17 @@ func TestDefaults(t *testing.T) {
 		LMTPListen:           []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
 		IMAPListen:           []string{"127.0.0.1:1143"},
 		AdminSocket:          "./chapar-data/socket/admin",
-		Stages:               []string{"lmtp", "imap", "filter", "deliver", "notify"},
+		Services:             []string{"lmtp", "imap", "filter", "deliver", "notify"},
 		LMTPOutcomeWait:      10 * time.Second,
 		JetStreamSync:        "1s",
 		FuseLocalStages:      true,
 		IndexShards:          1,
 		AllowPlaintext:       true,
 		Timeout:              30 * time.Minute,
-		QuotaWarn:            90,
+		LMTPDowncaseRcpt:     true,
 		MaxLoginsPerUser:     100,
-		SieveMaxScriptSize:   32 << 10,
 		ServerName:           host,
 		LogLevel:             "info",
-		Raw:                  map[string]string{},
 		lines:                map[string]int{},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -82,7 +80,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("EffectiveMaxMessageSize() = %d", got)
 	}
 	if !c.Runs("filter") || c.Runs("bogus") {
-		t.Errorf("Runs wrong for the default stages")
+		t.Errorf("Runs wrong for the default services")
 	}
 	if path, ok := c.PartitionPath("default"); !ok || path != "./chapar-data/spool" {
 		t.Errorf("PartitionPath(default) = %q, %v", path, ok)
@@ -119,7 +117,7 @@ imap_listen: :143
 imaps_listen: 0.0.0.0:993
 admin_socket: /run/chapar/admin
 nats_url: nats://n1:4222,nats://n2:4222
-stages: filter deliver
+services: filter deliver
 lmtp_outcome_wait: 0
 jetstream_sync: 2m
 fuse_local_stages: no
@@ -128,10 +126,9 @@ allowplaintext: 0
 tls_server_cert: /etc/chapar/cert.pem
 tls_server_key: /etc/chapar/key.pem
 timeout: 45
-lmtp_over_quota_perm_failure: yes
-quotawarn: 80
+lmtp_downcase_rcpt: no
+lmtp_fuzzy_mailbox_match: yes
 maxlogins_per_user: 0
-sieve_maxscriptsize: 64
 postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
@@ -165,7 +162,7 @@ func TestEveryKey(t *testing.T) {
 		{"AdminSocket", c.AdminSocket, "/run/chapar/admin"},
 		{"NATSURL", c.NATSURL, "nats://n1:4222,nats://n2:4222"},
 		{"NATSListen", c.NATSListen, ""},
-		{"Stages", c.Stages, []string{"filter", "deliver"}},
+		{"Services", c.Services, []string{"filter", "deliver"}},
 		{"LMTPOutcomeWait", c.LMTPOutcomeWait, time.Duration(0)},
 		{"JetStreamSync", c.JetStreamSync, "2m"},
 		{"JetStreamSyncInterval", c.JetStreamSyncInterval(), 2 * time.Minute},
@@ -175,15 +172,14 @@ func TestEveryKey(t *testing.T) {
 		{"TLSServerCert", c.TLSServerCert, "/etc/chapar/cert.pem"},
 		{"TLSServerKey", c.TLSServerKey, "/etc/chapar/key.pem"},
 		{"Timeout", c.Timeout, 45 * time.Minute},
-		{"LMTPOverQuotaPermFailure", c.LMTPOverQuotaPermFailure, true},
-		{"QuotaWarn", c.QuotaWarn, 80},
+		{"LMTPDowncaseRcpt", c.LMTPDowncaseRcpt, false},
+		{"LMTPFuzzyMailboxMatch", c.LMTPFuzzyMailboxMatch, true},
 		{"MaxLoginsPerUser", c.MaxLoginsPerUser, 0},
-		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},
-		{"Raw admins", c.Raw["admins"], "cyrus  admin"},
-		{"Raw partition", c.Raw["partition-big"], "/srv/big"},
+		{"line of admins", c.lines["admins"], 6},
+		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
 		{"Runs filter", c.Runs("filter"), true},
 		{"Runs imap", c.Runs("imap"), false},
@@ -200,8 +196,8 @@ func TestEveryKey(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 	// Every key with a Config field appears in the file above.
-	for k, o := range knownKeys {
-		if o.set != nil && k != "nats_listen" && !strings.Contains(everyKey, "\n"+k+":") {
+	for k := range knownKeys {
+		if k != "nats_listen" && !strings.Contains(everyKey, "\n"+k+":") {
 			t.Errorf("everyKey does not set %q", k)
 		}
 	}
@@ -258,7 +254,8 @@ func TestBadValues(t *testing.T) {
 		{"sasl_pwcheck_method: saslauthd", `sasl_pwcheck_method: "saslauthd" is not supported`},
 		{"sasl_pwcheck_method: auxprop saslauthd", `sasl_pwcheck_method: "auxprop" is not supported`},
 		{"sasl_pwcheck_method: ldap", `sasl_pwcheck_method: expected "chapar" or "alwaystrue", got "ldap"`},
-		{"stages: lmtp index", `stages: unknown stage "index"`},
+		{"services: lmtp index", `services: unknown service "index"`},
+		{"stages: lmtp index", `stages: unknown service "index"`},
 		{"jetstream_sync: sometimes", `jetstream_sync: expected "always" or a duration`},
 		{"jetstream_sync: 0", `jetstream_sync: expected "always" or a duration`},
 		{"loglevel: loud", `loglevel: expected "debug", "info", "warn" or "error", got "loud"`},
@@ -316,13 +313,16 @@ func TestWarnings(t *testing.T) {
 		"admins: b\n" + // 3
 		"lmtpsocket: /x\n" + // 4
 		"sievedir: /var/sieve\n" + // 5
-		"timeout: 5\n" // 6
+		"timeout: 5\n" + // 6
+		"stages: imap\n" // 7
 	c, w := parse(t, text)
 	want := []string{
 		`imapd.conf:2: unknown option "foo"`,
 		`imapd.conf:3: duplicate option "admins" (also set on line 1); the last value wins`,
 		`imapd.conf:4: option "lmtpsocket" is not used by chapar; use lmtp_listen instead`,
+		`imapd.conf:5: option "sievedir" is accepted, not implemented: chapar has no Sieve yet`,
 		`imapd.conf:6: timeout: 5m0s is below the 30 minute minimum of RFC 9051 section 5.4; using 30m`,
+		`imapd.conf:7: option "stages" is an alias of "services"`,
 	}
 	var got []string
 	for _, x := range w {
@@ -334,8 +334,12 @@ func TestWarnings(t *testing.T) {
 	if !reflect.DeepEqual(c.Admins, []string{"b"}) {
 		t.Errorf("Admins = %q; the last value wins", c.Admins)
 	}
-	if c.Raw["foo"] != "bar" || c.Raw["sievedir"] != "/var/sieve" {
-		t.Errorf("Raw = %v", c.Raw)
+	// Every key read is remembered, lowercased, with its line.
+	if c.lines["foo"] != 2 || c.lines["sievedir"] != 5 || c.lines["admins"] != 3 {
+		t.Errorf("lines = %v", c.lines)
+	}
+	if !reflect.DeepEqual(c.Services, []string{"imap"}) {
+		t.Errorf("Services = %q; stages is an alias", c.Services)
 	}
 	if c.Timeout != 30*time.Minute {
 		t.Errorf("Timeout = %v", c.Timeout)
@@ -374,8 +378,8 @@ func TestDerivedPaths(t *testing.T) {
 }
 
 func TestEmptyListenDisables(t *testing.T) {
-	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nstages:\n")
-	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "stages": c.Stages} {
+	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nservices:\n")
+	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "services": c.Services} {
 		if l == nil || len(l) != 0 {
 			t.Errorf("%s = %#v, want an empty non-nil slice", name, l)
 		}
@@ -487,13 +491,11 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.IMAPListen = []string{"nohost"} }, "imap_listen: expected host:port"},
 		{func(c *Config) { c.AdminSocket = "" }, "admin_socket: must not be empty"},
 		{func(c *Config) { c.NATSListen = "x" }, "nats_listen: expected host:port"},
-		{func(c *Config) { c.Stages = []string{"IMAP"} }, `stages: unknown stage "IMAP"`},
+		{func(c *Config) { c.Services = []string{"IMAP"} }, `services: unknown service "IMAP"`},
 		{func(c *Config) { c.LMTPOutcomeWait = -1 }, "lmtp_outcome_wait: must not be negative"},
 		{func(c *Config) { c.JetStreamSync = "" }, "jetstream_sync: expected"},
 		{func(c *Config) { c.IndexShards = 0 }, "index_shards: expected"},
 		{func(c *Config) { c.Timeout = 0 }, "timeout: must be greater than zero"},
-		{func(c *Config) { c.QuotaWarn = -1 }, "quotawarn: expected"},
-		{func(c *Config) { c.SieveMaxScriptSize = 0 }, "sieve_maxscriptsize: must be greater"},
 		{func(c *Config) { c.ServerName = "" }, "servername: must not be empty"},
 		{func(c *Config) { c.LogLevel = "" }, "loglevel: expected"},
 	} {

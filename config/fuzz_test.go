@@ -14,7 +14,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("configdirectory: x\npartition-a: /a\ndefaultpartition: A\nlmtp_listen:\n"))
 	f.Add([]byte("timeout: 1\nfoo: bar\nfoo: baz\n# c\n\r\n"))
 	f.Add([]byte("duplicate_expire: 1d2h3m4s\nmaxmessagesize: 3 MiB\njetstream_sync: 9\n"))
-	f.Add([]byte("virtdomains: yes\nstages: imap imap\nnats_listen: [::1]:0\n"))
+	f.Add([]byte("virtdomains: yes\nstages: imap imap\nservices: lmtp\nnats_listen: [::1]:0\n"))
+	f.Add([]byte("quotawarn: 80\nsievedir: /s\nsievedir: /t\nsieve_maxscriptsize: 0\n"))
 	f.Add([]byte("no colon\n: x\n@include: y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c1, w1, err1 := Parse(bytes.NewReader(data), "fuzz.conf")
@@ -36,12 +37,12 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if c1 == nil || c1.Raw == nil || c1.Partitions == nil || c1.LMTPListen == nil || c1.IMAPListen == nil || c1.Stages == nil {
+		if c1 == nil || c1.lines == nil || c1.Partitions == nil || c1.LMTPListen == nil || c1.IMAPListen == nil || c1.Services == nil {
 			t.Fatalf("incomplete Config %+v", c1)
 		}
-		for k := range c1.Raw {
+		for k := range c1.lines {
 			if k != strings.ToLower(k) {
-				t.Fatalf("Raw key %q not lowercased", k)
+				t.Fatalf("key %q not lowercased", k)
 			}
 		}
 		// Validate may fail (cross-option checks), but must not panic and

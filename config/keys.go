@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// option is one entry of knownKeys. A nil set means chapar accepts the
-// option and keeps it in Config.Raw for code that reads it later, without
-// warning that it is unknown.
+// option is one entry of knownKeys: how a value lands in its Config field.
 type option struct {
 	set func(p *parser, v string) error
 }
 
-// knownKeys is every option chapar recognises, by lowercased name.
-// "partition-NAME" is matched by prefix in the parser, not listed here.
+// knownKeys is every option chapar implements, by lowercased name; each sets
+// a Config field that code reads. "partition-NAME" is matched by prefix in
+// the parser, not listed here. Options chapar accepts without acting on them
+// are in notImplementedKeys (notimplemented.go).
 var knownKeys = map[string]option{
-	// Options with a Config field. Those chapar added are marked "Chapar:".
+	// Options chapar added are marked "Chapar:".
 
 	// State and derived paths.
 	"configdirectory": pathKey(func(c *Config) *string { return &c.ConfigDirectory }),
@@ -52,8 +52,8 @@ var knownKeys = map[string]option{
 	"nats_url": stringKey(func(c *Config) *string { return &c.NATSURL }),
 	// Chapar: embedded server TCP address.
 	"nats_listen": {set: setNATSListen},
-	// Chapar: stages this process runs.
-	"stages": {set: setStages},
+	// Chapar: services this process runs.
+	"services": {set: setServices},
 	// Chapar: LMTP wait for delivery outcome.
 	"lmtp_outcome_wait": durationKey(func(c *Config) *time.Duration { return &c.LMTPOutcomeWait }, time.Second, 0),
 	// Chapar: JetStream fsync policy.
@@ -70,53 +70,24 @@ var knownKeys = map[string]option{
 	"tls_server_key": stringKey(func(c *Config) *string { return &c.TLSServerKey }),
 	// IMAP autologout.
 	"timeout": {set: setTimeout},
-	// 552 instead of 452 over quota.
-	"lmtp_over_quota_perm_failure": boolKey(func(c *Config) *bool { return &c.LMTPOverQuotaPermFailure }),
-	// Percent at which to warn.
-	"quotawarn":          intKey(func(c *Config) *int { return &c.QuotaWarn }, 0, 100),
+	// Lowercase recipient local parts.
+	"lmtp_downcase_rcpt": boolKey(func(c *Config) *bool { return &c.LMTPDowncaseRcpt }),
+	// Case-insensitive plus-address folders.
+	"lmtp_fuzzy_mailbox_match": boolKey(func(c *Config) *bool { return &c.LMTPFuzzyMailboxMatch }),
+	// IMAP sessions per user; 0 = unlimited.
 	"maxlogins_per_user": intKey(func(c *Config) *int { return &c.MaxLoginsPerUser }, 0, 1<<30),
-	// Sieve script size limit.
-	"sieve_maxscriptsize": {set: setSieveMaxScriptSize},
 	// User for shared-folder delivery.
 	"postuser": stringKey(func(c *Config) *string { return &c.PostUser }),
 	// Name in greetings and headers.
 	"servername": {set: setServerName},
 	// Chapar: log verbosity.
 	"loglevel": {set: setLogLevel},
+}
 
-	// Cyrus options kept in Raw for later work.
-	"quota_db":                 {}, // quota database backend
-	"autocreate_quota":         {}, // quota for autocreated INBOXes
-	"autocreate_inbox_folders": {}, // folders made with an autocreated INBOX
-	"autocreate_post":          {}, // autocreate INBOX on LMTP delivery
-	"autocreate_sieve_script":  {}, // sieve script installed at autocreate
-	"sievedir":                 {}, // where sieve scripts live
-	"sieve_extensions":         {}, // sieve extensions to offer
-	"sieve_maxscripts":         {}, // scripts per user
-	"lmtp_downcase_rcpt":       {}, // lowercase recipient local parts
-	"lmtp_fuzzy_mailbox_match": {}, // fuzzy match of plus-address folders
-	"lmtp_strict_rfc2821":      {}, // reject 8-bit headers over LMTP
-	"hashimapspool":            {}, // hash spool directories
-	"fulldirhash":              {}, // hash on the full name
-	"sasl_mech_list":           {}, // SASL mechanisms offered
-	"sasl_minimum_layer":       {}, // minimum SASL security layer
-	"imapidresponse":           {}, // send an ID response
-	"imapmagicplus":            {}, // "+" in login names
-	"popminpoll":               {}, // POP3 minimum poll interval
-	"idlesocket":               {}, // IDLE notification socket
-	"notifysocket":             {}, // notification daemon socket
-	"event_groups":             {}, // event notification groups
-	"event_notifier":           {}, // event notification method
-	"mboxname_lockpath":        {}, // mailbox name lock directory
-	"userprefix":               {}, // alt-namespace prefix of other users
-	"sharedprefix":             {}, // alt-namespace prefix of shared folders
-	"maxlogintrys":             {}, // login failures before disconnect
-	"specialusealways":         {}, // always return special-use flags
-	"delete_mode":              {}, // immediate or delayed mailbox delete
-	"expunge_mode":             {}, // immediate or delayed expunge
-	"deletedprefix":            {}, // prefix of delayed-delete mailboxes
-	"tls_client_ca_file":       {}, // CA bundle for client certificates
-	"tls_versions":             {}, // TLS versions offered
+// aliasKeys are other names of an option in knownKeys. The value goes to
+// that option, and a warning names the one to write.
+var aliasKeys = map[string]string{
+	"stages": "services", // chapar's first name for services
 }
 
 // replacedKeys are Cyrus options whose job chapar does under another name.
@@ -288,26 +259,26 @@ func setNATSListen(p *parser, v string) error {
 	return nil
 }
 
-func setStages(p *parser, v string) error {
-	var stages []string
+func setServices(p *parser, v string) error {
+	var services []string
 	for _, s := range parseList(strings.ToLower(v)) {
-		if err := checkStage(s); err != nil {
+		if err := checkService(s); err != nil {
 			return err
 		}
-		if !contains(stages, s) {
-			stages = append(stages, s)
+		if !contains(services, s) {
+			services = append(services, s)
 		}
 	}
-	if stages == nil {
-		stages = []string{}
+	if services == nil {
+		services = []string{}
 	}
-	p.cfg.Stages = stages
+	p.cfg.Services = services
 	return nil
 }
 
-func checkStage(s string) error {
-	if !contains(allStages, s) {
-		return fmt.Errorf("unknown stage %s; expected some of %q", quote(s), strings.Join(allStages, " "))
+func checkService(s string) error {
+	if !contains(allServices, s) {
+		return fmt.Errorf("unknown service %s; expected some of %q", quote(s), strings.Join(allServices, " "))
 	}
 	return nil
 }
@@ -358,18 +329,6 @@ func setTimeout(p *parser, v string) error {
 		d = minTimeout
 	}
 	p.cfg.Timeout = d
-	return nil
-}
-
-func setSieveMaxScriptSize(p *parser, v string) error {
-	n, err := parseByteSize(v, 1<<10)
-	if err != nil {
-		return err
-	}
-	if n <= 0 {
-		return fmt.Errorf("expected a size greater than zero, got %s", quote(v))
-	}
-	p.cfg.SieveMaxScriptSize = n
 	return nil
 }
 

@@ -122,30 +122,45 @@ func (p *parser) parseLine(text string) {
 		p.fail("", fmt.Sprintf("invalid option name %s (letters, digits, \"_\" and \"-\" only)", quote(k)))
 		return
 	}
-	if prev, dup := p.seen[key]; dup {
+	written := key
+	if name, ok := aliasKeys[key]; ok {
+		p.warn(fmt.Sprintf("option %q is an alias of %q", key, name))
+		key = name
+	}
+	prev, dup := p.seen[key]
+	if dup {
 		p.warn(fmt.Sprintf("duplicate option %q (also set on line %d); the last value wins", key, prev))
 	}
 	p.seen[key] = p.line
-	p.cfg.Raw[key] = v
 	p.cfg.lines[key] = p.line
 
 	if name, ok := strings.CutPrefix(key, "partition-"); ok {
 		p.setPartition(key, name, v)
 		return
 	}
-	opt, known := knownKeys[key]
-	if !known {
-		if repl, ok := replacedKeys[key]; ok {
-			p.warn(fmt.Sprintf("option %q is not used by chapar; use %s instead", key, repl))
-		} else {
-			p.warn(fmt.Sprintf("unknown option %q", key))
+	if opt, ok := knownKeys[key]; ok {
+		if err := opt.set(p, v); err != nil {
+			p.fail(written, err.Error())
 		}
 		return
 	}
-	if opt.set != nil {
-		if err := opt.set(p, v); err != nil {
-			p.fail(key, err.Error())
+	if ni, ok := notImplementedKeys[key]; ok {
+		if ni.check != nil {
+			if err := ni.check(v); err != nil {
+				p.fail(key, err.Error())
+				return
+			}
 		}
+		// Once per option: a duplicate has been warned about already.
+		if !dup {
+			p.warn(notImplementedWarning(key, ni))
+		}
+		return
+	}
+	if repl, ok := replacedKeys[key]; ok {
+		p.warn(fmt.Sprintf("option %q is not used by chapar; use %s instead", key, repl))
+	} else {
+		p.warn(fmt.Sprintf("unknown option %q", key))
 	}
 }
 

@@ -56,8 +56,8 @@ func (c *Config) Validate() error {
 			v.fail("nats_listen", "only applies to the embedded NATS server, but nats_url names an external one")
 		}
 	}
-	for _, s := range c.Stages {
-		v.check("stages", checkStage(s))
+	for _, s := range c.Services {
+		v.check("services", checkService(s))
 	}
 	if c.LMTPOutcomeWait < 0 {
 		v.fail("lmtp_outcome_wait", fmt.Sprintf("must not be negative, got %s", c.LMTPOutcomeWait))
@@ -78,12 +78,6 @@ func (c *Config) Validate() error {
 	// warning); code may set shorter timeouts, e.g. in tests.
 	if c.Timeout <= 0 {
 		v.fail("timeout", fmt.Sprintf("must be greater than zero, got %s", c.Timeout))
-	}
-	if c.QuotaWarn < 0 || c.QuotaWarn > 100 {
-		v.fail("quotawarn", fmt.Sprintf("expected a whole number from 0 to 100, got %d", c.QuotaWarn))
-	}
-	if c.SieveMaxScriptSize <= 0 {
-		v.fail("sieve_maxscriptsize", fmt.Sprintf("must be greater than zero, got %d", c.SieveMaxScriptSize))
 	}
 	if c.ServerName == "" {
 		v.fail("servername", "must not be empty")

@@ -9,7 +9,9 @@ import (
 	"chapar/config"
 )
 
-// loadConfig reads -C FILE (or the defaults), reporting warnings.
+// loadConfig reads -C FILE (or the defaults) and logs each warning on a line
+// of its own: unknown keys, aliases, and the start-up report of keys chapar
+// accepts but does not implement yet.
 func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	cfg := config.Default()
 	if path != "" {

@@ -50,7 +50,7 @@ func serve(args []string) error {
 	return nil
 }
 
-// node is one running chapar process: whichever stages the configuration
+// node is one running chapar process: whichever services the configuration
 // asks for, wired to one store and one JetStream connection.
 type node struct {
 	log     *slog.Logger
@@ -165,7 +165,7 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 	local := map[string]localStage{}
 	if cfg.Runs("filter") {
 		local[pipeline.StagePlusAddress] = localStage{workers: 4, stage: &filter.PlusAddress{Store: n.store,
-			UnixHierarchySep: cfg.UnixHierarchySep, FuzzyMatch: rawBool(cfg, "lmtp_fuzzy_mailbox_match")}}
+			UnixHierarchySep: cfg.UnixHierarchySep, FuzzyMatch: cfg.LMTPFuzzyMailboxMatch}}
 		dup := &filter.Duplicate{Expire: cfg.DuplicateExpire}
 		if cfg.DuplicateSuppression {
 			dup.Store = n.store
@@ -189,7 +189,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		VirtDomains:    cfg.VirtDomains,
 		DefaultDomain:  cfg.DefaultDomain,
 		PostUser:       cfg.PostUser,
-		DowncaseRcpt:   !rawFalse(cfg, "lmtp_downcase_rcpt"),
+		DowncaseRcpt:   cfg.LMTPDowncaseRcpt,
 		Log:            n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
@@ -282,20 +282,4 @@ func (n *node) close() {
 	if n.store != nil {
 		n.store.Close()
 	}
-}
-
-func rawBool(cfg *config.Config, key string) bool {
-	switch cfg.Raw[key] {
-	case "1", "yes", "on", "true", "t", "y":
-		return true
-	}
-	return false
-}
-
-func rawFalse(cfg *config.Config, key string) bool {
-	switch cfg.Raw[key] {
-	case "0", "no", "off", "false", "f", "n":
-		return true
-	}
-	return false
 }
