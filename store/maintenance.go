@@ -40,7 +40,7 @@ func (s *Store) Check() ([]string, error) {
 	seen := map[string]bool{}
 	for _, sh := range s.shards {
 		err := sh.db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketMailboxes).ForEachBucket(func(id []byte) error {
+			return tx.Bucket(bucketIndexes).ForEachBucket(func(id []byte) error {
 				mb, ok := listed[string(id)]
 				if !ok {
 					report("shard %d: orphan index %s", sh.id, id)
