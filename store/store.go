@@ -1,10 +1,3 @@
-// Package store is chapar's mail store: the mailbox list, users, ACLs and
-// subscriptions in one bbolt file, per-mailbox indexes in bbolt shards, and
-// message bodies appended once per partition to segment files.
-//
-// The store is the one place that changes mail. Every change is committed
-// together with its change event in an outbox, so that events follow commits
-// even across a crash; notify drains the outbox (see Outbox).
 package store
 
 import (
