@@ -47,36 +47,48 @@ type updateRun struct {
 // and returns what the committed run returned. The outbox is signalled when
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
-	var (
-		result R
-		events int
-	)
-	err := s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		run := &updateRun{tx: tx}
-		u, err := run.open(mb)
-		if err != nil {
-			return err
-		}
-		r, err := change(u)
-		if err != nil {
-			return err
-		}
-		if err := run.finish(); err != nil {
-			return err
-		}
-		// Overwrites what an earlier run left: only the last successful
-		// run's transaction can have committed.
-		result, events = r, run.events
-		return nil
-	})
-	if err != nil {
+	c := &mailboxChange[R]{mb: mb, change: change}
+	if err := s.shards[mb.Shard].commit.do(c.apply); err != nil {
 		var zero R
 		return zero, err
 	}
-	if events > 0 {
+	if c.events > 0 {
 		s.outbox.notify()
 	}
-	return result, nil
+	return c.result, nil
+}
+
+// mailboxChange is one call of updateMailbox: the change, and what its last
+// successful run left. One allocation holds it all, the run included,
+// because a delivery pays for every allocation on its path.
+type mailboxChange[R any] struct {
+	mb     *Mailbox
+	change func(u *mailboxUpdate) (R, error)
+	run    updateRun
+	result R
+	events int
+}
+
+// apply is one run of the change, in the transaction tx.
+func (c *mailboxChange[R]) apply(tx *bolt.Tx) error {
+	// A fresh view: nothing an earlier, rolled-back run read or counted
+	// survives into this one.
+	c.run = updateRun{tx: tx}
+	u, err := c.run.open(c.mb)
+	if err != nil {
+		return err
+	}
+	r, err := c.change(u)
+	if err != nil {
+		return err
+	}
+	if err := c.run.finish(); err != nil {
+		return err
+	}
+	// Overwrites what an earlier run left: only the last successful run's
+	// transaction can have committed (see committer).
+	c.result, c.events = r, c.run.events
+	return nil
 }
 
 // open reads a mailbox's bucket and counters for this run, or fails with
