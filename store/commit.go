@@ -35,7 +35,7 @@ type committer struct {
 }
 
 type commitReq struct {
-	fn  func(*bolt.Tx) error
+	work txWork
 	err chan error
 }
 
@@ -49,10 +49,27 @@ func newCommitter(db *bolt.DB) *committer {
 	return c
 }
 
+// txWork is what the committer runs in a transaction: a txFunc, or a
+// value whose method it is (updateMailbox's mailboxChange), which saves
+// the delivery path the allocation of a method value.
+type txWork interface {
+	apply(tx *bolt.Tx) error
+}
+
+// txFunc is a function as txWork.
+type txFunc func(*bolt.Tx) error
+
+func (f txFunc) apply(tx *bolt.Tx) error { return f(tx) }
+
 // do queues fn and returns the error of the transaction that settled it:
 // nil once a transaction in which fn ran has committed.
 func (c *committer) do(fn func(*bolt.Tx) error) error {
-	req := &commitReq{fn: fn, err: make(chan error, 1)}
+	return c.submit(txFunc(fn))
+}
+
+// submit is do for any txWork.
+func (c *committer) submit(work txWork) error {
+	req := &commitReq{work: work, err: make(chan error, 1)}
 	select {
 	case c.queue <- req:
 	case <-c.done:
@@ -112,7 +129,7 @@ func (c *committer) apply(group []*commitReq) {
 			}
 		}
 		for _, req := range group {
-			if err := req.fn(tx); err != nil {
+			if err := req.work.apply(tx); err != nil {
 				return err
 			}
 		}
@@ -128,7 +145,7 @@ func (c *committer) apply(group []*commitReq) {
 	// does not fail its neighbours. This is the second run of the functions
 	// that had succeeded (see committer).
 	for _, req := range group {
-		req.err <- c.db.Update(req.fn)
+		req.err <- c.db.Update(req.work.apply)
 	}
 }
 

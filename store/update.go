@@ -48,7 +48,7 @@ type updateRun struct {
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
 	c := &mailboxChange[R]{mb: mb, change: change}
-	if err := s.shards[mb.Shard].commit.do(c.apply); err != nil {
+	if err := s.shards[mb.Shard].commit.submit(c); err != nil {
 		var zero R
 		return zero, err
 	}
