@@ -36,7 +36,7 @@ type committer struct {
 
 type commitReq struct {
 	work txWork
-	err chan error
+	err  chan error
 }
 
 var errClosed = errors.New("store closed")
