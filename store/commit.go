@@ -13,9 +13,14 @@ import (
 // so a lone delivery commits at once and concurrent ones share the fsync of
 // the transaction that is in flight while they arrive.
 //
-// A queued function must not write anything before it returns an error: when
-// one fails, the transaction is rolled back and every function is run again in
-// a transaction of its own.
+// A queued function may run more than once: when one function of a group
+// fails, the group's transaction is rolled back and every function of the
+// group is run again in a transaction of its own. A function is never run
+// again once a transaction it ran in has committed, so its last successful
+// run is the one that counts. Index changes go through updateMailbox (see
+// update.go), which builds on this; a function passed to do directly must
+// leave nothing behind outside the transaction (no results in captured
+// variables) or reset what it leaves at the start of each run.
 type committer struct {
 	db *bolt.DB
 	// sideWork, if set, returns work to fold into the next transaction
@@ -30,8 +35,8 @@ type committer struct {
 }
 
 type commitReq struct {
-	fn  func(*bolt.Tx) error
-	err chan error
+	work txWork
+	err  chan error
 }
 
 var errClosed = errors.New("store closed")
@@ -44,8 +49,27 @@ func newCommitter(db *bolt.DB) *committer {
 	return c
 }
 
+// txWork is what the committer runs in a transaction: a txFunc, or a
+// value whose method it is (updateMailbox's mailboxChange), which saves
+// the delivery path the allocation of a method value.
+type txWork interface {
+	apply(tx *bolt.Tx) error
+}
+
+// txFunc is a function as txWork.
+type txFunc func(*bolt.Tx) error
+
+func (f txFunc) apply(tx *bolt.Tx) error { return f(tx) }
+
+// do queues fn and returns the error of the transaction that settled it:
+// nil once a transaction in which fn ran has committed.
 func (c *committer) do(fn func(*bolt.Tx) error) error {
-	req := &commitReq{fn: fn, err: make(chan error, 1)}
+	return c.submit(txFunc(fn))
+}
+
+// submit is do for any txWork.
+func (c *committer) submit(work txWork) error {
+	req := &commitReq{work: work, err: make(chan error, 1)}
 	select {
 	case c.queue <- req:
 	case <-c.done:
@@ -105,7 +129,7 @@ func (c *committer) apply(group []*commitReq) {
 			}
 		}
 		for _, req := range group {
-			if err := req.fn(tx); err != nil {
+			if err := req.work.apply(tx); err != nil {
 				return err
 			}
 		}
@@ -118,9 +142,10 @@ func (c *committer) apply(group []*commitReq) {
 		return
 	}
 	// Someone failed: give each its own transaction so that one bad request
-	// does not fail its neighbours.
+	// does not fail its neighbours. This is the second run of the functions
+	// that had succeeded (see committer).
 	for _, req := range group {
-		req.err <- c.db.Update(req.fn)
+		req.err <- c.db.Update(req.work.apply)
 	}
 }
 

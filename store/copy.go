@@ -1,10 +1,6 @@
 package store
 
-import (
-	"fmt"
-
-	bolt "go.etcd.io/bbolt"
-)
+import "fmt"
 
 // CopyResult pairs source and destination UIDs, for COPYUID (RFC 4315).
 type CopyResult struct {
@@ -77,60 +73,50 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 		}
 		res.SrcUIDs = append(res.SrcUIDs, sm.UID)
 	}
-	insert := func(tx *bolt.Tx) error {
-		added, err := insertMessages(tx, dst, recs)
+	insert := func(u *mailboxUpdate) ([]uint32, error) {
+		added, err := u.insert(recs)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res.DstUIDs = res.DstUIDs[:0]
-		for _, m := range added {
-			res.DstUIDs = append(res.DstUIDs, m.UID)
+		uids := make([]uint32, len(added))
+		for i, m := range added {
+			uids[i] = m.UID
 		}
-		return nil
+		return uids, nil
 	}
-	remove := func(tx *bolt.Tx) error {
-		b := mailboxBucket(tx, src.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
-		st, err := readState(b)
-		if err != nil {
-			return err
-		}
+	remove := func(u *mailboxUpdate) ([]uint32, error) {
 		// Only what is still there: a concurrent expunge may have won.
 		var present []*Message
 		for _, m := range msgs {
-			if b.Bucket(bucketMessages).Get(uidKey(m.UID)) != nil {
+			if u.has(m.UID) {
 				present = append(present, m)
 			}
 		}
-		if len(present) == 0 {
-			return nil
-		}
-		var gone []uint32
-		return removeMessages(tx, b, st, src, present, &gone, "imapd")
+		return u.expunge(present, "imapd")
 	}
 	switch {
 	case !move:
-		err = s.shards[dst.Shard].commit.do(insert)
+		res.DstUIDs, err = updateMailbox(s, dst, insert)
 	case src.Shard == dst.Shard:
-		err = s.shards[dst.Shard].commit.do(func(tx *bolt.Tx) error {
-			if mailboxBucket(tx, src.UniqueID) == nil {
-				return ErrNoMailbox
+		res.DstUIDs, err = updateMailbox(s, dst, func(u *mailboxUpdate) ([]uint32, error) {
+			from, err := u.also(src)
+			if err != nil {
+				return nil, err
 			}
-			if err := insert(tx); err != nil {
-				return err
+			uids, err := insert(u)
+			if err != nil {
+				return nil, err
 			}
-			return remove(tx)
+			_, err = remove(from)
+			return uids, err
 		})
 	default:
-		if err = s.shards[dst.Shard].commit.do(insert); err == nil {
-			err = s.shards[src.Shard].commit.do(remove)
+		if res.DstUIDs, err = updateMailbox(s, dst, insert); err == nil {
+			_, err = updateMailbox(s, src, remove)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s to %s: %w", op, src.Name, dst.Name, err)
 	}
-	s.outbox.notify()
 	return res, nil
 }

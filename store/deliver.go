@@ -2,11 +2,8 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // NewMessage is a message about to enter a mailbox.
@@ -68,7 +65,6 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if d.Key != "" {
 		evType = MessageNew
 	}
-	out := Delivered{Mailbox: mb, UIDValidity: mb.UIDValidity}
 	msg := Message{
 		InternalDate: d.Message.InternalDate,
 		Size:         int64(len(d.Message.Body)),
@@ -82,94 +78,41 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if msg.InternalDate.IsZero() {
 		msg.InternalDate = time.Now()
 	}
-	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		out.Replayed, out.UID = false, 0
-		if d.Key != "" {
-			if v := tx.Bucket(bucketApplied).Get([]byte(d.Key)); v != nil {
-				out.Replayed = true
-				out.UID = binary.BigEndian.Uint32(v[8:12])
-				return nil
-			}
-		}
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
-		st, err := readState(b)
-		if err != nil {
-			return err
+	out, err := updateMailbox(s, mb, func(u *mailboxUpdate) (Delivered, error) {
+		out := Delivered{Mailbox: mb, UIDValidity: mb.UIDValidity}
+		if uid, ok := appliedUID(u.tx, d.Key); ok {
+			out.Replayed, out.UID = true, uid
+			return out, nil
 		}
 		m := msg
-		m.UID = st.UIDNext
-		st.HighestModSeq++
-		m.ModSeq = st.HighestModSeq
+		m.ModSeq = u.nextModSeq()
 		m.SavedDate = time.Now()
-		addToState(st, &m)
-		st.UIDNext++
-		if err := putMessage(b, &m, 0); err != nil {
-			return err
+		if err := u.add(&m); err != nil {
+			return out, err
 		}
-		if err := writeState(b, st); err != nil {
-			return err
-		}
-		if d.Key != "" {
-			v := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Unix()))
-			v = binary.BigEndian.AppendUint32(v, m.UID)
-			if err := tx.Bucket(bucketApplied).Put([]byte(d.Key), v); err != nil {
-				return err
-			}
+		if err := recordApplied(u.tx, d.Key, m.UID); err != nil {
+			return out, err
 		}
 		if d.DuplicateKey != "" {
-			if err := putDuplicateMark(tx, d.DuplicateKey, d.DuplicateOwner); err != nil {
-				return err
+			if err := putDuplicateMark(u.tx, d.DuplicateKey, d.DuplicateOwner); err != nil {
+				return out, err
 			}
 		}
 		out.UID, out.ModSeq = m.UID, m.ModSeq
-		ev := &Event{Type: evType, Service: d.Service, Mailbox: mb.Name, MailboxID: mb.UniqueID,
-			UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: m.ModSeq, Messages: st.Exists,
-			Unseen: st.Unseen, UIDs: []uint32{m.UID}, Size: m.Size, Flags: m.Flags}
+		ev := u.event(evType, d.Service)
+		ev.UIDs, ev.Size, ev.Flags = []uint32{m.UID}, m.Size, m.Flags
 		if m.MessageID != "" {
 			ev.MessageIDs = []string{m.MessageID}
 		}
-		return appendEvent(tx, ev)
+		return out, u.emit(&ev)
 	})
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
 	if !out.Replayed {
 		out.Body = body
-		s.outbox.notify()
 	}
 	return out, nil
-}
-
-func addToState(st *MailboxState, m *Message) {
-	st.Exists++
-	st.Size += m.Size
-	if !hasFlag(m.Flags, FlagSeen) {
-		st.Unseen++
-	}
-	if hasFlag(m.Flags, FlagDeleted) {
-		st.Deleted++
-	}
-}
-
-func removeFromState(st *MailboxState, m *Message) {
-	st.Exists--
-	st.Size -= m.Size
-	if !hasFlag(m.Flags, FlagSeen) {
-		st.Unseen--
-	}
-	if hasFlag(m.Flags, FlagDeleted) {
-		st.Deleted--
-	}
-}
-
-// PruneApplied forgets idempotency records older than age. A job can only be
-// replayed while the pipeline still holds it, so age must exceed how long a
-// job may wait unacknowledged.
-func (s *Store) PruneApplied(age time.Duration) (int, error) {
-	return s.pruneByTime(bucketApplied, age)
 }
 
 // Append adds a message to a mailbox on a client's behalf (IMAP APPEND).
@@ -218,52 +161,41 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 	if err := s.syncBodies(mb.Partition, last); err != nil {
 		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 	}
-	out := make([]Delivered, len(msgs))
-	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		added, err := insertMessages(tx, mb, recs)
+	out, err := updateMailbox(s, mb, func(u *mailboxUpdate) ([]Delivered, error) {
+		added, err := u.insert(recs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Delivered, len(added))
 		for i, m := range added {
 			out[i] = Delivered{Mailbox: mb, UID: m.UID, UIDValidity: mb.UIDValidity, ModSeq: m.ModSeq}
 		}
-		return err
+		return out, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 	}
-	s.outbox.notify()
 	return out, nil
 }
 
-// insertMessages adds records to a mailbox under new UIDs and one new
-// modseq, and emits one MessageAppend for them (APPEND, MULTIAPPEND, COPY,
-// MOVE). It returns the records as written.
-func insertMessages(tx *bolt.Tx, mb *Mailbox, recs []Message) ([]Message, error) {
-	b := mailboxBucket(tx, mb.UniqueID)
-	if b == nil {
-		return nil, ErrNoMailbox
-	}
-	st, err := readState(b)
-	if err != nil {
-		return nil, err
-	}
-	st.HighestModSeq++
+// insert adds records to the mailbox under new UIDs and one new modseq,
+// and emits one MessageAppend for them (APPEND, MULTIAPPEND, COPY, MOVE).
+// It returns the records as written.
+func (u *mailboxUpdate) insert(recs []Message) ([]Message, error) {
+	modseq := u.nextModSeq()
 	now := time.Now()
 	added := make([]Message, len(recs))
 	uids := make([]uint32, len(recs))
 	var size int64
 	for i := range recs {
 		m := recs[i]
-		m.UID, m.ModSeq, m.SavedDate = st.UIDNext, st.HighestModSeq, now
-		st.UIDNext++
-		addToState(st, &m)
-		if err := putMessage(b, &m, 0); err != nil {
+		m.ModSeq, m.SavedDate = modseq, now
+		if err := u.add(&m); err != nil {
 			return nil, err
 		}
 		added[i], uids[i], size = m, m.UID, size+m.Size
 	}
-	if err := writeState(b, st); err != nil {
-		return nil, err
-	}
-	return added, appendEvent(tx, &Event{Type: MessageAppend, Service: "imapd", Mailbox: mb.Name, MailboxID: mb.UniqueID,
-		UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
-		Unseen: st.Unseen, UIDs: uids, Size: size})
+	ev := u.event(MessageAppend, "imapd")
+	ev.UIDs, ev.Size = uids, size
+	return added, u.emit(&ev)
 }

@@ -29,45 +29,24 @@ func (s *Store) Expunge(mb *Mailbox, uids []uint32) ([]uint32, error) {
 	}
 	slices.Sort(candidates)
 	candidates = slices.Compact(candidates)
-	var gone []uint32
-	err := s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		gone = nil
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
+	gone, err := updateMailbox(s, mb, func(u *mailboxUpdate) ([]uint32, error) {
+		if u.state.Deleted == 0 {
+			return nil, nil
 		}
-		st, err := readState(b)
-		if err != nil {
-			return err
-		}
-		if st.Deleted == 0 {
-			return nil
-		}
-		msgs := b.Bucket(bucketMessages)
 		var doomed []*Message
 		for _, uid := range candidates {
-			v := msgs.Get(uidKey(uid))
-			if v == nil {
-				continue
-			}
-			m, err := decodeMessage(v)
+			m, err := u.message(uid)
 			if err != nil {
-				return fmt.Errorf("uid %d: %w", uid, err)
+				return nil, err
 			}
-			if hasFlag(m.Flags, FlagDeleted) {
+			if m != nil && hasFlag(m.Flags, FlagDeleted) {
 				doomed = append(doomed, m)
 			}
 		}
-		if len(doomed) == 0 {
-			return nil
-		}
-		return removeMessages(tx, b, st, mb, doomed, &gone, "imapd")
+		return u.expunge(doomed, "imapd")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("expunge %s: %w", mb.Name, err)
-	}
-	if len(gone) > 0 {
-		s.outbox.notify()
 	}
 	return gone, nil
 }
@@ -94,21 +73,17 @@ func (s *Store) deletedUIDs(mb *Mailbox) ([]uint32, error) {
 	return uids, err
 }
 
-// removeMessages deletes index entries, remembers their expunge modseq for
-// QRESYNC, updates the counters and emits one MessageExpunge.
-func removeMessages(tx *bolt.Tx, b *bolt.Bucket, st *MailboxState, mb *Mailbox, doomed []*Message, gone *[]uint32, service string) error {
-	st.HighestModSeq++
-	for _, m := range doomed {
-		if err := deleteMessage(b, m, st.HighestModSeq); err != nil {
-			return err
-		}
-		removeFromState(st, m)
-		*gone = append(*gone, m.UID)
+// expunge removes messages, gives the removal one new modseq and emits one
+// MessageExpunge. It returns the UIDs removed, none when doomed is empty.
+func (u *mailboxUpdate) expunge(doomed []*Message, service string) ([]uint32, error) {
+	if len(doomed) == 0 {
+		return nil, nil
 	}
-	if err := writeState(b, st); err != nil {
-		return err
+	gone, err := u.remove(doomed)
+	if err != nil {
+		return nil, err
 	}
-	return appendEvent(tx, &Event{Type: MessageExpunge, Service: service, Mailbox: mb.Name, MailboxID: mb.UniqueID,
-		UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists,
-		Unseen: st.Unseen, UIDs: *gone})
+	ev := u.event(MessageExpunge, service)
+	ev.UIDs = gone
+	return gone, u.emit(&ev)
 }

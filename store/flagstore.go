@@ -2,8 +2,6 @@ package store
 
 import (
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // FlagChange asks to change the flags of some messages (IMAP STORE).
@@ -27,29 +25,18 @@ type FlagResult struct {
 // emits FlagsSet and/or FlagsClear. UIDs that are not in the mailbox are
 // ignored, as STORE does for expunged messages.
 func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
-	res := &FlagResult{}
 	flags := normalizeFlags(fc.Flags)
-	err := s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		res.Changed, res.Failed = nil, nil
-		b := mailboxBucket(tx, mb.UniqueID)
-		if b == nil {
-			return ErrNoMailbox
-		}
-		st, err := readState(b)
-		if err != nil {
-			return err
-		}
-		msgs := b.Bucket(bucketMessages)
+	res, err := updateMailbox(s, mb, func(u *mailboxUpdate) (*FlagResult, error) {
+		res := &FlagResult{}
 		var set, clear []uint32
 		var setFlags, clearFlags []string
 		for _, uid := range fc.UIDs {
-			v := msgs.Get(uidKey(uid))
-			if v == nil {
-				continue
-			}
-			m, err := decodeMessage(v)
+			m, err := u.message(uid)
 			if err != nil {
-				return err
+				return nil, err
+			}
+			if m == nil {
+				continue
 			}
 			if fc.UnchangedSince != 0 && m.ModSeq > fc.UnchangedSince {
 				res.Failed = append(res.Failed, uid)
@@ -68,44 +55,32 @@ func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 				clear = append(clear, uid)
 				clearFlags = mergeFlags(clearFlags, removed)
 			}
-			countDelta(st, m.Flags, next)
-			st.HighestModSeq++
+			countDelta(u.state, m.Flags, next)
 			old := m.ModSeq
-			m.Flags, m.ModSeq = next, st.HighestModSeq
-			if err := putMessage(b, m, old); err != nil {
-				return err
+			m.Flags, m.ModSeq = next, u.nextModSeq()
+			if err := u.rewrite(m, old); err != nil {
+				return nil, err
 			}
 			res.Changed = append(res.Changed, *m)
 		}
-		if len(res.Changed) == 0 {
-			return nil
-		}
-		if err := writeState(b, st); err != nil {
-			return err
-		}
-		base := Event{Service: "imapd", Mailbox: mb.Name, MailboxID: mb.UniqueID, UIDValidity: st.UIDValidity,
-			UIDNext: st.UIDNext, ModSeq: st.HighestModSeq, Messages: st.Exists, Unseen: st.Unseen}
 		if len(set) > 0 {
-			ev := base
-			ev.Type, ev.UIDs, ev.Flags = FlagsSet, set, setFlags
-			if err := appendEvent(tx, &ev); err != nil {
-				return err
+			ev := u.event(FlagsSet, "imapd")
+			ev.UIDs, ev.Flags = set, setFlags
+			if err := u.emit(&ev); err != nil {
+				return nil, err
 			}
 		}
 		if len(clear) > 0 {
-			ev := base
-			ev.Type, ev.UIDs, ev.Flags = FlagsClear, clear, clearFlags
-			if err := appendEvent(tx, &ev); err != nil {
-				return err
+			ev := u.event(FlagsClear, "imapd")
+			ev.UIDs, ev.Flags = clear, clearFlags
+			if err := u.emit(&ev); err != nil {
+				return nil, err
 			}
 		}
-		return nil
+		return res, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store flags in %s: %w", mb.Name, err)
-	}
-	if len(res.Changed) > 0 {
-		s.outbox.notify()
 	}
 	return res, nil
 }

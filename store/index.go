@@ -1,5 +1,9 @@
 package store
 
+// The index part's reads: a mailbox's counters, its messages, and what
+// changed since a modseq. The writes are one file per operation (deliver.go,
+// copy.go, expunge.go, flagstore.go), all through updateMailbox (update.go).
+
 import (
 	"encoding/binary"
 	"fmt"
@@ -7,67 +11,123 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// A mailbox's index bucket holds, besides its state:
-//   messages: uid → record
-//   bymodseq: modseq+uid → nothing, so that "what changed since modseq N"
-//             (an IMAP session catching up, CONDSTORE, QRESYNC) is a range
-//             read instead of a scan of the whole mailbox
-//   expunged: modseq+uid → nothing, the expunges since N (QRESYNC VANISHED)
-// Every write of a message goes through putMessage and deleteMessage so
-// that the three never disagree.
-
-var bucketByModSeq = []byte("bymodseq")
-
-func modseqKey(modseq uint64, uid uint32) []byte {
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, 12), modseq)
-	return binary.BigEndian.AppendUint32(k, uid)
+// Snapshot is a consistent view of a mailbox index at one moment: its
+// counters and every message in UID order.
+type Snapshot struct {
+	State    MailboxState
+	Messages []Message
 }
 
-func indexBuckets(b *bolt.Bucket) (msgs, bymodseq, expunged *bolt.Bucket, err error) {
-	msgs = b.Bucket(bucketMessages)
-	if msgs == nil {
-		return nil, nil, nil, fmt.Errorf("%w: index without messages", errCorrupt)
-	}
-	if bymodseq, err = b.CreateBucketIfNotExists(bucketByModSeq); err != nil {
-		return nil, nil, nil, err
-	}
-	if expunged, err = b.CreateBucketIfNotExists(bucketExpunged); err != nil {
-		return nil, nil, nil, err
-	}
-	return msgs, bymodseq, expunged, nil
-}
-
-// putMessage writes a message record; oldModSeq is its previous modseq (0
-// for a new message).
-func putMessage(b *bolt.Bucket, m *Message, oldModSeq uint64) error {
-	msgs, bymodseq, _, err := indexBuckets(b)
-	if err != nil {
-		return err
-	}
-	if oldModSeq != 0 {
-		if err := bymodseq.Delete(modseqKey(oldModSeq, m.UID)); err != nil {
+// Snapshot reads a mailbox's whole index in one read transaction (SELECT).
+func (s *Store) Snapshot(mb *Mailbox) (*Snapshot, error) {
+	snap := &Snapshot{}
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		st, err := readState(b)
+		if err != nil {
 			return err
 		}
+		snap.State = *st
+		snap.Messages = make([]Message, 0, st.Exists)
+		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+			snap.Messages = append(snap.Messages, Message{})
+			if err := decodeMessageInto(v, &snap.Messages[len(snap.Messages)-1]); err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", mb.Name, err)
 	}
-	if err := bymodseq.Put(modseqKey(m.ModSeq, m.UID), nil); err != nil {
-		return err
-	}
-	return msgs.Put(uidKey(m.UID), encodeMessage(m))
+	return snap, nil
 }
 
-// deleteMessage removes a record, remembering the expunge at modseq.
-func deleteMessage(b *bolt.Bucket, m *Message, modseq uint64) error {
-	msgs, bymodseq, expunged, err := indexBuckets(b)
+// FlagState is what a selected IMAP session keeps of each message.
+type FlagState struct {
+	UID    uint32
+	ModSeq uint64
+	Flags  []string
+}
+
+// FlagStates reads, in one read transaction, a mailbox's counters and the
+// UID, modseq and flags of every message, for SELECT: the rest of each
+// record is skipped, not decoded, which halves SELECT of 100,000 messages.
+func (s *Store) FlagStates(mb *Mailbox) (MailboxState, []FlagState, error) {
+	var st MailboxState
+	var out []FlagState
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		state, err := readState(b)
+		if err != nil {
+			return err
+		}
+		st = *state
+		out = make([]FlagState, 0, st.Exists)
+		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+			out = append(out, FlagState{})
+			if err := decodeFlagState(v, &out[len(out)-1]); err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			return nil
+		})
+	})
 	if err != nil {
-		return err
+		return MailboxState{}, nil, fmt.Errorf("flags of %s: %w", mb.Name, err)
 	}
-	if err := bymodseq.Delete(modseqKey(m.ModSeq, m.UID)); err != nil {
-		return err
+	return st, out, nil
+}
+
+// ForEachMessage streams the index from UID from upward, stopping when fn
+// returns false. It reads no bodies.
+func (s *Store) ForEachMessage(mb *Mailbox, from uint32, fn func(*Message) bool) error {
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		c := b.Bucket(bucketMessages).Cursor()
+		for k, v := c.Seek(uidKey(from)); k != nil; k, v = c.Next() {
+			m, err := decodeMessage(v)
+			if err != nil {
+				return fmt.Errorf("uid %x: %w", k, err)
+			}
+			if !fn(m) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", mb.Name, err)
 	}
-	if err := expunged.Put(modseqKey(modseq, m.UID), nil); err != nil {
+	return nil
+}
+
+// GetMessage reads one index entry.
+func (s *Store) GetMessage(mb *Mailbox, uid uint32) (*Message, error) {
+	var m *Message
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		v := b.Bucket(bucketMessages).Get(uidKey(uid))
+		if v == nil {
+			return ErrNoMessage
+		}
+		var err error
+		m, err = decodeMessage(v)
 		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s uid %d: %w", mb.Name, uid, err)
 	}
-	return msgs.Delete(uidKey(m.UID))
+	return m, nil
+}
+
+// Status returns the counters of a mailbox's index.
+func (s *Store) Status(mb *Mailbox) (*MailboxState, error) {
+	var st *MailboxState
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		var err error
+		st, err = readState(b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status %s: %w", mb.Name, err)
+	}
+	return st, nil
 }
 
 // Changes is what happened in a mailbox after a modseq.

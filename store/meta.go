@@ -10,8 +10,10 @@ import (
 
 // mailboxes.db holds the mailbox list, users and the store's own settings.
 var (
-	bucketMeta     = []byte("meta")
-	bucketUsers    = []byte("users")
+	bucketMeta  = []byte("meta")
+	bucketUsers = []byte("users")
+	// bucketMboxList is the mailbox list; a shard's bucketIndexes has the
+	// same name on disk (see shard.go).
 	bucketMboxList = []byte("mailboxes")
 	keyShards      = []byte("shards")
 	keyUIDValidity = []byte("uidvalidity")

@@ -18,9 +18,15 @@ type shard struct {
 }
 
 var (
-	bucketMailboxes = []byte("mailboxes") // uniqueid → sub-bucket
-	bucketApplied   = []byte("applied")   // delivery key → uid record
-	bucketOutbox    = []byte("outbox")    // seq → event
+	// bucketIndexes holds one sub-bucket per mailbox, keyed by unique id:
+	// the mailbox's index. On disk it is called "mailboxes", like the
+	// mailbox list of mailboxes.db (bucketMboxList); the Go name differs
+	// so that the two are not confused, and the disk name stays because
+	// every existing shard file holds it (renaming it would need a
+	// migration for no gain: the two live in different files).
+	bucketIndexes = []byte("mailboxes")
+	bucketApplied = []byte("applied") // delivery key → uid record
+	bucketOutbox  = []byte("outbox")  // seq → event
 	// duplicate-suppression key → unix time, owner (see DuplicateMark)
 	bucketDuplicates = []byte("duplicates")
 	keyState         = []byte("state")
@@ -34,7 +40,7 @@ func openShard(path string, id int, noSync bool) (*shard, error) {
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMailboxes, bucketApplied, bucketOutbox, bucketDuplicates} {
+		for _, b := range [][]byte{bucketIndexes, bucketApplied, bucketOutbox, bucketDuplicates} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -56,7 +62,7 @@ func (sh *shard) close() error {
 
 // mailboxBucket returns the bucket of the mailbox with the given unique id.
 func mailboxBucket(tx *bolt.Tx, uniqueID string) *bolt.Bucket {
-	return tx.Bucket(bucketMailboxes).Bucket([]byte(uniqueID))
+	return tx.Bucket(bucketIndexes).Bucket([]byte(uniqueID))
 }
 
 func readState(mb *bolt.Bucket) (*MailboxState, error) {

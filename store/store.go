@@ -1,10 +1,3 @@
-// Package store is chapar's mail store: the mailbox list, users, ACLs and
-// subscriptions in one bbolt file, per-mailbox indexes in bbolt shards, and
-// message bodies appended once per partition to segment files.
-//
-// The store is the one place that changes mail. Every change is committed
-// together with its change event in an outbox, so that events follow commits
-// even across a crash; notify drains the outbox (see Outbox).
 package store
 
 import (
@@ -18,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Options configures a Store. Paths are used as given.
@@ -35,6 +29,11 @@ type Options struct {
 	Logger *slog.Logger
 	// NoSync skips fsync; only for tests and benchmarks that say so.
 	NoSync bool
+	// PasswordCost is the bcrypt cost of the passwords AddUser and
+	// SetPassword hash; 0 means bcrypt.DefaultCost. Tests set
+	// bcrypt.MinCost, so that a test user costs microseconds, not a tenth
+	// of a second. Hashes already stored keep the cost they were made with.
+	PasswordCost int
 }
 
 // Store is an open mail store. It is safe for concurrent use.
@@ -79,6 +78,12 @@ func Open(opts Options) (*Store, error) {
 	}
 	if len(opts.Partitions) == 0 {
 		opts.Partitions = map[string]string{"default": filepath.Join(opts.Dir, "spool")}
+	}
+	if opts.PasswordCost == 0 {
+		opts.PasswordCost = bcrypt.DefaultCost
+	}
+	if opts.PasswordCost < bcrypt.MinCost || opts.PasswordCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("store: password cost %d: bcrypt takes %d to %d", opts.PasswordCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
 	if _, ok := opts.Partitions[opts.DefaultPartition]; !ok {
 		return nil, fmt.Errorf("store: default partition %q: %w", opts.DefaultPartition, ErrNoPartition)

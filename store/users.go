@@ -48,7 +48,7 @@ func (s *Store) AddUser(name, password string) error {
 	if err := validUserName(name); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.PasswordCost)
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) AddUser(name, password string) error {
 // SetPassword replaces a user's password.
 func (s *Store) SetPassword(name, password string) error {
 	name = NormalizeUser(name)
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.PasswordCost)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,14 @@
 package store
 
+// Maintenance: the store check (chapar check) and the pruning of the
+// records that only exist to be forgotten later (applied deliveries,
+// duplicate-suppression marks).
+
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -34,7 +40,7 @@ func (s *Store) Check() ([]string, error) {
 	seen := map[string]bool{}
 	for _, sh := range s.shards {
 		err := sh.db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketMailboxes).ForEachBucket(func(id []byte) error {
+			return tx.Bucket(bucketIndexes).ForEachBucket(func(id []byte) error {
 				mb, ok := listed[string(id)]
 				if !ok {
 					report("shard %d: orphan index %s", sh.id, id)
@@ -107,4 +113,56 @@ func (s *Store) checkIndex(mb *Mailbox, b *bolt.Bucket, report func(string, ...a
 	if st.UIDValidity != mb.UIDValidity {
 		report("mailbox %s: uidvalidity %d in list, %d in index", mb.Name, mb.UIDValidity, st.UIDValidity)
 	}
+}
+
+// PruneApplied forgets idempotency records older than age. A job can only be
+// replayed while the pipeline still holds it, so age must exceed how long a
+// job may wait unacknowledged.
+func (s *Store) PruneApplied(age time.Duration) (int, error) {
+	return s.pruneByTime(bucketApplied, age)
+}
+
+// PruneDuplicates forgets duplicate-suppression marks older than age
+// (duplicate_expire); DuplicateMark's callers check the age themselves, so
+// pruning only reclaims space.
+func (s *Store) PruneDuplicates(age time.Duration) (int, error) {
+	return s.pruneByTime(bucketDuplicates, age)
+}
+
+// pruneByTime deletes, in every shard, the entries of a bucket whose value
+// starts with a unix time older than age.
+func (s *Store) pruneByTime(bucket []byte, age time.Duration) (int, error) {
+	cut := uint64(time.Now().Add(-age).Unix())
+	total := 0
+	for _, sh := range s.shards {
+		var old [][]byte
+		err := sh.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+				if len(v) >= 8 && binary.BigEndian.Uint64(v) < cut {
+					old = append(old, append([]byte(nil), k...))
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return total, err
+		}
+		if len(old) == 0 {
+			continue
+		}
+		err = sh.commit.do(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucket)
+			for _, k := range old {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(old)
+	}
+	return total, nil
 }

@@ -109,7 +109,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 	mb.UIDValidity = uidValidity
 	sh := s.shards[mb.Shard]
 	err = sh.commit.do(func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bucketMailboxes).CreateBucket([]byte(mb.UniqueID))
+		b, err := tx.Bucket(bucketIndexes).CreateBucket([]byte(mb.UniqueID))
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (s *Store) DeleteMailbox(name string) error {
 		if mailboxBucket(tx, mb.UniqueID) == nil {
 			return nil
 		}
-		return tx.Bucket(bucketMailboxes).DeleteBucket([]byte(mb.UniqueID))
+		return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
 	})
 	if err != nil {
 		// The list no longer names it: what is left is an orphan index.
@@ -302,20 +302,6 @@ func (s *Store) RenameMailbox(from, to string) error {
 	}
 	s.outbox.notify()
 	return nil
-}
-
-// Status returns the counters of a mailbox's index.
-func (s *Store) Status(mb *Mailbox) (*MailboxState, error) {
-	var st *MailboxState
-	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
-		var err error
-		st, err = readState(b)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("status %s: %w", mb.Name, err)
-	}
-	return st, nil
 }
 
 // renameInbox does what RFC 9051 §6.3.6 asks of RENAME INBOX: the messages

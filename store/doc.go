@@ -1,0 +1,133 @@
+// Package store is chapar's mail store: the mailbox list, users and
+// subscriptions in one bbolt file, per-mailbox indexes in bbolt shards, and
+// message bodies appended once per partition to segment files.
+//
+// The store is the one place that changes mail. Every change is committed
+// together with its change event in an outbox, so that events follow commits
+// even across a crash; notify drains the outbox (see PendingEvents).
+//
+// # The API in parts
+//
+// Store's methods fall into six parts; each part's files are named for it.
+//
+//   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
+//     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
+//     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
+//     Subscriptions.
+//   - Index, the messages of a mailbox, their flags and expunges. Writes,
+//     one file each and all through updateMailbox (update.go): Deliver,
+//     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
+//     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
+//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince; and
+//     DuplicateMark (duplicates.go).
+//   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
+//     ReadBody, HeaderReader.
+//   - Users and authentication (users.go, authcache.go): AddUser,
+//     SetPassword, GetUser, Authenticate, ListUsers, DeleteUser.
+//   - Outbox and events (outbox.go, event.go): OutboxReady, PendingEvents,
+//     AckEvents, FlushEventAcks.
+//   - Maintenance (maintenance.go): Check, PruneApplied, PruneDuplicates.
+//
+// Open and Close (store.go) open and close the whole.
+//
+// # How an index changes
+//
+// Each shard has one writer, its committer (commit.go): concurrent writes
+// share one transaction and one fsync. A function queued there may run
+// twice (a group whose transaction fails runs again one function per
+// transaction), so index changes go through updateMailbox (update.go),
+// which opens the mailbox's bucket and counters afresh in every run, writes
+// the counters back, and keeps only the result of the run that committed.
+// A body is appended and synced to its segment before the commit that
+// names it is queued.
+//
+// # Files on disk
+//
+// Under Options.Dir (Cyrus's configdirectory):
+//
+//	mailboxes.db              bbolt: the mailbox list, users, subscriptions,
+//	                          store settings, and the outbox of mailbox-list
+//	                          events
+//	index/shard-NNN.db        bbolt, NNN = 000, 001, ...: the indexes of the
+//	                          mailboxes assigned to the shard, the
+//	                          applied-delivery records, the duplicate marks
+//	                          and the shard's outbox; their number is fixed
+//	                          when the store is created
+//	spool/bodies/seg-NNNNNNNN the default partition's bodies, unless
+//	                          Options.Partitions says otherwise
+//
+// Under each partition's directory, bodies/seg-NNNNNNNN (8 digits, from
+// 00000001) are the segment files: bodies back to back with no framing,
+// found through the (segment, offset, size) of their index records. A
+// segment is closed at 1 GiB; the current one is extended with zeros 4 MiB
+// ahead of its last body (so that appends are overwrites, see
+// segments.go), and the reserve is cut off on Close. Bytes after the last
+// recorded body, left by a crash, are unreferenced and harmless.
+//
+// There are no lock files: bbolt locks each .db file (flock) while it is
+// open, and Open gives up after a second with ErrLocked when another
+// process holds them. The segment files are written only by the process
+// that holds the .db locks.
+//
+// All integers below are big-endian; "u32"/"u64" are unsigned 32/64-bit.
+//
+// # mailboxes.db
+//
+//	meta                   settings
+//	  "shards"             u32: the shard count the store was created with
+//	  "uidvalidity"        u32: the last UIDVALIDITY handed out (never reused)
+//	users                  normalised user name → JSON User
+//	                       {"name", "password_hash" (bcrypt), "created"}
+//	mailboxes              internal mailbox name → JSON Mailbox {"name",
+//	                       "uniqueid", "partition", "shard", "uidvalidity",
+//	                       "acl", "specialuse", "created"}; Go: bucketMboxList
+//	subscriptions          created at the first SUBSCRIBE: one sub-bucket
+//	                       per normalised user name, whose keys are internal
+//	                       mailbox names (empty values)
+//	outbox                 u64 sequence → JSON Event (MailboxCreate,
+//	                       MailboxDelete, MailboxRename)
+//
+// # index/shard-NNN.db
+//
+//	mailboxes              Go: bucketIndexes. One sub-bucket per mailbox,
+//	                       keyed by its unique id (so a rename touches only
+//	                       the list). The disk name is the list's, kept
+//	                       because existing shard files hold it; it lives
+//	                       in another file, so the two never meet.
+//	  "state"              MailboxState: version byte 1, uidvalidity u32,
+//	                       uidnext u32, highestmodseq u64, exists u32,
+//	                       size u64, unseen u32, deleted u32
+//	  messages             uid u32 → message record: version byte 1,
+//	                       uid u32, modseq u64, internal date u64 (unix ns),
+//	                       saved date u64 (unix ns), size u64, segment u32,
+//	                       offset u64, header size u64, then body reference
+//	                       (SHA-256 hex), Message-ID and each flag as u16
+//	                       length + bytes, the flags preceded by their count
+//	                       (u16); see record.go
+//	  bymodseq             modseq u64 + uid u32 → empty: the messages by
+//	                       modseq, for CONDSTORE/QRESYNC catch-up
+//	  expunged             modseq u64 + uid u32 → empty: the expunges, for
+//	                       QRESYNC VANISHED
+//	applied                delivery key (job id + "/" + recipient index) →
+//	                       unix time u64 + uid u32: the applied-delivery
+//	                       records that make Deliver idempotent (applied.go);
+//	                       pruned by PruneApplied
+//	duplicates             duplicate-suppression key (the filter's hash of
+//	                       Message-ID and mailbox) → unix time u64 + the
+//	                       owner (job id) bytes: the duplicate marks, written
+//	                       in the delivery's transaction (duplicates.go);
+//	                       pruned by PruneDuplicates
+//	outbox                 u64 sequence → JSON Event (MessageNew,
+//	                       MessageAppend, MessageExpunge, FlagsSet,
+//	                       FlagsClear)
+//
+// # The outbox
+//
+// Every change writes its event (event.go: RFC 5423 names, Cyrus's JSON
+// shape) into the outbox of the file it changes, in the change's own
+// transaction. PendingEvents reads the outboxes (source 0 is mailboxes.db,
+// source i+1 is shard i) and merges them by commit time; an event's ID is
+// "source-sequence", which becomes the Nats-Msg-Id so that publishing it
+// twice yields one event. AckEvents deletes published events: at once in
+// mailboxes.db, and folded into the shard's next group commit otherwise.
+package store
