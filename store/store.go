@@ -35,6 +35,10 @@ type Options struct {
 	Logger *slog.Logger
 	// NoSync skips fsync; only for tests and benchmarks that say so.
 	NoSync bool
+	// PasswordCost is the bcrypt cost of new password hashes; 0 means
+	// bcrypt.DefaultCost. Tests set bcrypt.MinCost so that a test user does
+	// not cost tens of milliseconds of CPU.
+	PasswordCost int
 }
 
 // Store is an open mail store. It is safe for concurrent use.

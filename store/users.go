@@ -48,7 +48,7 @@ func (s *Store) AddUser(name, password string) error {
 	if err := validUserName(name); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) AddUser(name, password string) error {
 // SetPassword replaces a user's password.
 func (s *Store) SetPassword(name, password string) error {
 	name = NormalizeUser(name)
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return err
 	}
@@ -174,4 +174,12 @@ func (s *Store) DeleteUser(name string) error {
 		}
 	}
 	return nil
+}
+
+// passwordCost is the bcrypt cost new hashes are made with.
+func (s *Store) passwordCost() int {
+	if s.opts.PasswordCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return s.opts.PasswordCost
 }
