@@ -22,6 +22,7 @@ import (
 // its mailbox exactly once, no unanswered message is there twice, and the
 // store check finds nothing wrong.
 func TestCrashNoLossNoDuplicates(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}

@@ -12,6 +12,7 @@ import (
 // The pipeline gives the same result with its stages fused into one hop
 // (the default) and with every hop on JetStream.
 func TestDeliveryThroughThePipeline(t *testing.T) {
+	t.Parallel()
 	t.Run("fused", func(t *testing.T) { testDelivery(t) })
 	t.Run("every hop on JetStream", func(t *testing.T) { testDelivery(t, "fuse_local_stages: no") })
 }
@@ -87,6 +88,7 @@ func testDelivery(t *testing.T, conf ...string) {
 }
 
 func TestPythonLMTPClient(t *testing.T) {
+	t.Parallel()
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed: the smtplib.LMTP end-to-end test needs it")
@@ -137,6 +139,7 @@ print("python ok")
 }
 
 func TestAdminCommandsWithAndWithoutServer(t *testing.T) {
+	t.Parallel()
 	in := newInstance(t)
 	// No server yet: the commands open the store themselves.
 	in.addUser("carol")

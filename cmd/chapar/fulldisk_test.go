@@ -14,6 +14,7 @@ import (
 // keeps the message and retries), nothing half-written appears, and once
 // space is back the next delivery succeeds.
 func TestFullPartitionAnswers4xx(t *testing.T) {
+	t.Parallel()
 	part := filepath.Join(t.TempDir(), "partition")
 	if err := os.MkdirAll(part, 0o755); err != nil {
 		t.Fatal(err)
