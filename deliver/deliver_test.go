@@ -2,7 +2,6 @@ package deliver_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 	"chapar/pipeline"
 	"chapar/store"
 )
-
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // setup opens a real store holding the given mailboxes and returns the
 // writer on it.

@@ -2,7 +2,6 @@ package filter_test
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"testing"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"chapar/pipeline"
 	"chapar/store"
 )
-
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // openStore opens a real store in a temporary directory holding the given
 // mailboxes (each user's INBOX first).
