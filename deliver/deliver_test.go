@@ -2,32 +2,22 @@ package deliver_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"chapar/deliver"
 	"chapar/filter"
+	"chapar/internal/testkit"
 	"chapar/pipeline"
 	"chapar/store"
 )
-
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // setup opens a real store holding the given mailboxes and returns the
 // writer on it.
 func setup(t *testing.T, mailboxes ...string) (*deliver.Writer, *store.Store) {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	for _, name := range mailboxes {
-		if _, err := s.CreateMailbox(name, store.CreateOptions{}); err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-	}
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	testkit.CreateMailboxes(t, s, mailboxes...)
 	return &deliver.Writer{Store: s}, s
 }
 
@@ -57,6 +47,7 @@ func exists(t *testing.T, s *store.Store, name string) uint32 {
 }
 
 func TestWriterDeliversEachPendingRecipientOnce(t *testing.T) {
+	t.Parallel()
 	w, s := setup(t, "user.alice", "user.alice.Work", "user.bob")
 	settled := to("bob", "user.bob")
 	settled.Done = true
@@ -102,6 +93,7 @@ func TestWriterDeliversEachPendingRecipientOnce(t *testing.T) {
 }
 
 func TestWriterFallsBackToInboxAndRefusesTheUnknown(t *testing.T) {
+	t.Parallel()
 	w, s := setup(t, "user.alice", "user.alice.Gone")
 	if err := s.DeleteMailbox("user.alice.Gone"); err != nil {
 		t.Fatal(err)
@@ -124,6 +116,7 @@ func TestWriterFallsBackToInboxAndRefusesTheUnknown(t *testing.T) {
 
 // The mark deliver leaves is what the duplicate stage finds next time.
 func TestWriterMarksDuplicatesForTheNextJob(t *testing.T) {
+	t.Parallel()
 	w, s := setup(t, "user.alice")
 	dup := &filter.Duplicate{Store: s, Expire: time.Hour}
 	ctx := context.Background()

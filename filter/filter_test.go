@@ -2,32 +2,22 @@ package filter_test
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
 	"chapar/filter"
+	"chapar/internal/testkit"
 	"chapar/pipeline"
 	"chapar/store"
 )
-
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // openStore opens a real store in a temporary directory holding the given
 // mailboxes (each user's INBOX first).
 func openStore(t *testing.T, mailboxes ...string) *store.Store {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	for _, name := range mailboxes {
-		if _, err := s.CreateMailbox(name, store.CreateOptions{}); err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-	}
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	testkit.CreateMailboxes(t, s, mailboxes...)
 	return s
 }
 
@@ -41,6 +31,7 @@ func rcpt(user, detail string) pipeline.Recipient {
 }
 
 func TestPlusAddressFilesIntoTheNamedFolder(t *testing.T) {
+	t.Parallel()
 	s := openStore(t, "user.alice", "user.alice.Work", "user.alice.Work.Sub", "user.alice.Q1^2024", "user.bob")
 	for _, c := range []struct {
 		name   string
@@ -78,6 +69,7 @@ func TestPlusAddressFilesIntoTheNamedFolder(t *testing.T) {
 }
 
 func TestPlusAddressLeavesSettledAndSharedRecipientsAlone(t *testing.T) {
+	t.Parallel()
 	s := openStore(t, "user.alice", "user.alice.Work", "shared")
 	settled := rcpt("alice", "Work")
 	settled.Done = true
@@ -92,6 +84,7 @@ func TestPlusAddressLeavesSettledAndSharedRecipientsAlone(t *testing.T) {
 }
 
 func TestDuplicateSuppression(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openStore(t, "user.alice", "user.alice.Work", "user.bob")
 	dup := &filter.Duplicate{Store: s, Expire: time.Hour}
@@ -162,6 +155,7 @@ func TestDuplicateSuppression(t *testing.T) {
 // With duplicatesuppression off, serve runs the stage with no bucket; it
 // must pass every recipient on, not bring the process down.
 func TestDuplicateWithSuppressionOff(t *testing.T) {
+	t.Parallel()
 	job := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<m@example.org>", Recipients: []pipeline.Recipient{rcpt("alice", "")}}
 	func() {
 		defer func() {
@@ -182,6 +176,7 @@ func TestDuplicateWithSuppressionOff(t *testing.T) {
 // (alice, and alice+NoSuchFolder, or an alias listed twice) get the
 // message once, as Cyrus's duplicate suppression gives it.
 func TestDuplicateWithinOneJob(t *testing.T) {
+	t.Parallel()
 	dup := &filter.Duplicate{Store: openStore(t, "user.alice", "user.bob"), Expire: time.Hour}
 	job := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<m@example.org>",
 		Recipients: []pipeline.Recipient{rcpt("alice", ""), rcpt("alice", "NoSuchFolder"), rcpt("bob", "")}}
@@ -219,6 +214,7 @@ func markDelivered(t *testing.T, s *store.Store, job *pipeline.Job) {
 
 // A mark older than duplicate_expire no longer suppresses anything.
 func TestDuplicateMarkExpires(t *testing.T) {
+	t.Parallel()
 	s := openStore(t, "user.alice")
 	first := &pipeline.Job{ID: pipeline.NewJobID(), MessageID: "<old@example.org>", Recipients: []pipeline.Recipient{rcpt("alice", "")}}
 	fresh := &filter.Duplicate{Store: s, Expire: time.Hour}

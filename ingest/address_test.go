@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseAddress(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want Address
@@ -36,6 +37,7 @@ func TestParseAddress(t *testing.T) {
 }
 
 func TestParseAddressRefusesBadOnes(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"",
 		"alice@",

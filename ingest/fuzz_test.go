@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chapar/ingest"
+	"chapar/internal/testkit"
 )
 
 // FuzzLMTPSession plays fuzzed bytes as the client side of an LMTP session
@@ -34,15 +35,10 @@ func FuzzLMTPSession(f *testing.F) {
 		cfg.OutcomeWait = 5 * time.Second
 	})
 	f.Fuzz(func(t *testing.T, session []byte) {
-		conn, err := net.Dial("tcp", d.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		s := testkit.DialRawLMTP(t, d.addr)
+		conn := s.Conn()
 		conn.SetDeadline(time.Now().Add(time.Minute))
-		s := &rawSession{tb: t, conn: conn, r: textprotoReader(conn)}
-		s.expect("220 ")
-		s.exchange("LHLO fuzz.test", "250")
+		s.Exchange("LHLO fuzz.test", "250")
 
 		// The server may close (QUIT, a broken line) while we still write:
 		// a failed write is part of the game.

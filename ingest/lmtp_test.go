@@ -1,13 +1,10 @@
 package ingest_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/textproto"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +14,7 @@ import (
 	"chapar/deliver"
 	"chapar/filter"
 	"chapar/ingest"
+	"chapar/internal/testkit"
 	"chapar/pipeline"
 	"chapar/store"
 
@@ -38,19 +36,9 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 	tb.Helper()
 	logs := &logRecorder{}
 	log := slog.New(logs)
-	s, err := store.Open(store.Options{Dir: tb.TempDir(), NoSync: true, Logger: log})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	for _, u := range []string{"alice", "bob"} {
-		if err := s.AddUser(u, "secret"); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if _, err := s.CreateMailbox("user.alice.Work", store.CreateOptions{}); err != nil {
-		tb.Fatal(err)
-	}
+	s := testkit.OpenStore(tb, store.Options{NoSync: true, Logger: log})
+	testkit.AddUsers(tb, s, "secret", "alice", "bob")
+	testkit.CreateMailboxes(tb, s, "user.alice.Work")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	e, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: tb.TempDir(), Logger: log})
@@ -113,16 +101,7 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 // client connects an LMTP client (go-smtp's, as an MTA would) and greets.
 func (d *lmtpd) client(tb testing.TB) *smtp.Client {
 	tb.Helper()
-	conn, err := net.Dial("tcp", d.addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c := smtp.NewClientLMTP(conn)
-	tb.Cleanup(func() { c.Close() })
-	if err := c.Hello("mta.test"); err != nil {
-		tb.Fatalf("LHLO: %v", err)
-	}
-	return c
+	return testkit.DialLMTP(tb, d.addr)
 }
 
 // send runs one transaction and returns each recipient's reply (nil for
@@ -202,70 +181,29 @@ func mail(subject, messageID string) string {
 	return b.String()
 }
 
-// rawSession speaks LMTP by hand, for what a well-behaved client would
-// never send.
-type rawSession struct {
-	tb   testing.TB
-	conn net.Conn
-	r    *textproto.Reader
-}
-
-func (d *lmtpd) raw(tb testing.TB) *rawSession {
+// raw speaks LMTP by hand, for what a well-behaved client would never
+// send.
+func (d *lmtpd) raw(tb testing.TB) *testkit.RawLMTP {
 	tb.Helper()
-	conn, err := net.Dial("tcp", d.addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(2 * time.Minute)) // a hung server fails rather than hangs the test
-	s := &rawSession{tb: tb, conn: conn, r: textprotoReader(conn)}
-	s.expect("220 ")
-	return s
-}
-
-func (s *rawSession) write(data string) {
-	s.tb.Helper()
-	if _, err := s.conn.Write([]byte(data)); err != nil {
-		s.tb.Fatalf("write: %v", err)
-	}
-}
-
-// expect reads one reply and checks how it starts ("250 2.1.5 ...").
-func (s *rawSession) expect(prefix string) string {
-	s.tb.Helper()
-	code, msg, err := s.r.ReadResponse(0)
-	if err != nil {
-		s.tb.Fatalf("reading the reply (want %q): %v", prefix, err)
-	}
-	reply := fmt.Sprintf("%03d %s", code, msg)
-	if !strings.HasPrefix(reply, prefix) {
-		s.tb.Fatalf("reply %q, want %q...", reply, prefix)
-	}
-	return reply
-}
-
-// exchange sends a command line and checks the reply.
-func (s *rawSession) exchange(cmd, prefix string) string {
-	s.tb.Helper()
-	s.write(cmd + "\r\n")
-	return s.expect(prefix)
+	return testkit.DialRawLMTP(tb, d.addr)
 }
 
 var enhancedError = regexp.MustCompile(`^5\d\d 5\.\d{1,3}\.\d{1,3} `)
 
 // refused sends a command and checks it is refused for good with an
 // enhanced status code (RFC 2034).
-func (s *rawSession) refused(cmd string) string {
-	s.tb.Helper()
-	s.write(cmd + "\r\n")
-	reply := s.expect("5")
+func refused(tb testing.TB, s *testkit.RawLMTP, cmd string) string {
+	tb.Helper()
+	s.Write(cmd + "\r\n")
+	reply := s.Expect("5")
 	if !enhancedError.MatchString(reply) {
-		s.tb.Errorf("%q: reply %q lacks an enhanced status code", cmd, reply)
+		tb.Errorf("%q: reply %q lacks an enhanced status code", cmd, reply)
 	}
 	return reply
 }
 
 func TestLHLOAdvertisesTheExtensions(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"} {
@@ -278,11 +216,12 @@ func TestLHLOAdvertisesTheExtensions(t *testing.T) {
 	}
 	// EHLO is not LMTP.
 	s := d.raw(t)
-	s.refused("EHLO mta.test")
-	s.exchange("LHLO mta.test", "250")
+	refused(t, s, "EHLO mta.test")
+	s.Exchange("LHLO mta.test", "250")
 }
 
 func TestUnknownRecipientIsRefused(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	if err := c.Mail("sender@example.org", nil); err != nil {
@@ -314,6 +253,7 @@ func TestUnknownRecipientIsRefused(t *testing.T) {
 }
 
 func TestDeliveryToTwoRecipients(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	msg := mail("two recipients", "<two@example.org>")
@@ -344,6 +284,7 @@ func TestDeliveryToTwoRecipients(t *testing.T) {
 }
 
 func TestSameMessageIDIsDeliveredOnce(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	msg := mail("once only", "<dup@example.org>")
@@ -366,6 +307,7 @@ func TestSameMessageIDIsDeliveredOnce(t *testing.T) {
 }
 
 func TestMessageWithoutMessageIDIsDeliveredEachTime(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	msg := mail("no id", "")
@@ -380,14 +322,15 @@ func TestMessageWithoutMessageIDIsDeliveredEachTime(t *testing.T) {
 }
 
 func TestBareLFIsStoredAsCRLF(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	s := d.raw(t)
-	s.exchange("LHLO mta.test", "250")
-	s.exchange("MAIL FROM:<sender@example.org>", "250 ")
-	s.exchange("RCPT TO:<alice@example.com>", "250 ")
-	s.exchange("DATA", "354 ")
-	s.write("Subject: bare\nMessage-ID: <bare@example.org>\n\nline one\nline two\r\nline three\n\r\n.\r\n")
-	s.expect("250 2.1.5 ")
+	s.Exchange("LHLO mta.test", "250")
+	s.Exchange("MAIL FROM:<sender@example.org>", "250 ")
+	s.Exchange("RCPT TO:<alice@example.com>", "250 ")
+	s.Exchange("DATA", "354 ")
+	s.Write("Subject: bare\nMessage-ID: <bare@example.org>\n\nline one\nline two\r\nline three\n\r\n.\r\n")
+	s.Expect("250 2.1.5 ")
 	want := "Subject: bare\r\nMessage-ID: <bare@example.org>\r\n\r\nline one\r\nline two\r\nline three\r\n\r\n"
 	if got := d.mailbox(t, "user.alice"); len(got) != 1 || got[0] != want {
 		t.Errorf("stored %q, want %q", got, want)
@@ -395,6 +338,7 @@ func TestBareLFIsStoredAsCRLF(t *testing.T) {
 }
 
 func TestLongBodyLineIsAccepted(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	// RFC 5322 asks for 998, but real mail (HTML, base64 without folding)
@@ -410,6 +354,7 @@ func TestLongBodyLineIsAccepted(t *testing.T) {
 }
 
 func TestNULIsRefusedAndNothingStored(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	refused, _ := send(t, c, []string{"alice@example.com", "bob@example.com"}, "Subject: nul\r\n\r\nbad \x00 byte\r\n")
@@ -433,6 +378,7 @@ func TestNULIsRefusedAndNothingStored(t *testing.T) {
 }
 
 func TestOverLongHeaderLineIsRefused(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
 	msg := "Subject: " + strings.Repeat("s", 1200) + "\r\n\r\nbody\r\n"
@@ -446,6 +392,7 @@ func TestOverLongHeaderLineIsRefused(t *testing.T) {
 }
 
 func TestTooLargeIsRefused(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, func(cfg *ingest.Config) { cfg.MaxMessageSize = 1024 })
 	c := d.client(t)
 	big := "Subject: big\r\n\r\n" + strings.Repeat("0123456789abcdef\r\n", 200)
@@ -458,8 +405,8 @@ func TestTooLargeIsRefused(t *testing.T) {
 	}
 	// Announced with SIZE, it is refused at MAIL FROM.
 	s := d.raw(t)
-	s.exchange("LHLO mta.test", "250")
-	s.exchange("MAIL FROM:<sender@example.org> SIZE=4000", "552 5.3.4 ")
+	s.Exchange("LHLO mta.test", "250")
+	s.Exchange("MAIL FROM:<sender@example.org> SIZE=4000", "552 5.3.4 ")
 	// A small one still goes through.
 	if refused, _ := send(t, c, []string{"alice@example.com"}, mail("small", "")); len(refused) != 0 {
 		t.Fatal(refused)
@@ -467,52 +414,54 @@ func TestTooLargeIsRefused(t *testing.T) {
 }
 
 func TestMalformedCommandsGetProtocolErrors(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	s := d.raw(t)
-	s.refused("MAIL FROM:<sender@example.org>") // before LHLO
-	s.exchange("LHLO mta.test", "250")
-	s.refused("RCPT TO:<alice@example.com>") // before MAIL
-	s.refused("DATA")                        // before RCPT
-	s.refused("MAIL FROM:garbage")
-	s.refused("MAIL FROM:<unclosed@example.org")
-	s.refused("MAIL TO:<sender@example.org>")
-	s.exchange("MAIL FROM:<sender@example.org>", "250 ")
-	s.refused("RCPT TO:<<bad")
-	s.refused("RCPT TO:<alice@example.com")
-	s.refused("RCPT TO:alice")
-	s.refused(`RCPT TO:<"unterminated@example.com>`)
-	s.refused("RCPT TO:<alice@exa mple.com>")
-	s.refused("RCPT TO:<alice@example.com> FOO=BAR")
-	s.refused("FROB nicate")
-	s.refused("XYZZY")
-	s.refused("AB")
-	s.refused("DATA now")
+	refused(t, s, "MAIL FROM:<sender@example.org>") // before LHLO
+	s.Exchange("LHLO mta.test", "250")
+	refused(t, s, "RCPT TO:<alice@example.com>") // before MAIL
+	refused(t, s, "DATA")                        // before RCPT
+	refused(t, s, "MAIL FROM:garbage")
+	refused(t, s, "MAIL FROM:<unclosed@example.org")
+	refused(t, s, "MAIL TO:<sender@example.org>")
+	s.Exchange("MAIL FROM:<sender@example.org>", "250 ")
+	refused(t, s, "RCPT TO:<<bad")
+	refused(t, s, "RCPT TO:<alice@example.com")
+	refused(t, s, "RCPT TO:alice")
+	refused(t, s, `RCPT TO:<"unterminated@example.com>`)
+	refused(t, s, "RCPT TO:<alice@exa mple.com>")
+	refused(t, s, "RCPT TO:<alice@example.com> FOO=BAR")
+	refused(t, s, "FROB nicate")
+	refused(t, s, "XYZZY")
+	refused(t, s, "AB")
+	refused(t, s, "DATA now")
 	// None of that hurt the transaction: it goes on.
-	s.exchange("RCPT TO:<alice@example.com>", "250 ")
-	s.exchange("DATA", "354 ")
-	s.write(mail("after the noise", "") + ".\r\n")
-	s.expect("250 2.1.5 ")
-	s.exchange("QUIT", "221 ")
+	s.Exchange("RCPT TO:<alice@example.com>", "250 ")
+	s.Exchange("DATA", "354 ")
+	s.Write(mail("after the noise", "") + ".\r\n")
+	s.Expect("250 2.1.5 ")
+	s.Exchange("QUIT", "221 ")
 	if got := d.mailbox(t, "user.alice"); len(got) != 1 {
 		t.Errorf("INBOX holds %d, want 1", len(got))
 	}
 }
 
 func TestPipelinedTransaction(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	s := d.raw(t)
-	s.exchange("LHLO mta.test", "250")
-	s.write("MAIL FROM:<sender@example.org>\r\nRCPT TO:<alice@example.com>\r\nRCPT TO:<nobody@example.com>\r\n" +
+	s.Exchange("LHLO mta.test", "250")
+	s.Write("MAIL FROM:<sender@example.org>\r\nRCPT TO:<alice@example.com>\r\nRCPT TO:<nobody@example.com>\r\n" +
 		"RCPT TO:<bob@example.com>\r\nDATA\r\n")
-	s.expect("250 ")
-	s.expect("250 ")
-	s.expect("550 5.1.1 ")
-	s.expect("250 ")
-	s.expect("354 ")
-	s.write(mail("pipelined", "<p@example.org>") + ".\r\nRSET\r\n")
-	s.expect("250 2.1.5 <alice@example.com>")
-	s.expect("250 2.1.5 <bob@example.com>")
-	s.expect("250 ")
+	s.Expect("250 ")
+	s.Expect("250 ")
+	s.Expect("550 5.1.1 ")
+	s.Expect("250 ")
+	s.Expect("354 ")
+	s.Write(mail("pipelined", "<p@example.org>") + ".\r\nRSET\r\n")
+	s.Expect("250 2.1.5 <alice@example.com>")
+	s.Expect("250 2.1.5 <bob@example.com>")
+	s.Expect("250 ")
 	if len(d.mailbox(t, "user.alice")) != 1 || len(d.mailbox(t, "user.bob")) != 1 {
 		t.Errorf("alice has %d, bob %d; want 1 each", len(d.mailbox(t, "user.alice")), len(d.mailbox(t, "user.bob")))
 	}
@@ -552,10 +501,6 @@ func (l *logRecorder) panics() []string {
 	return out
 }
 
-func textprotoReader(conn net.Conn) *textproto.Reader {
-	return textproto.NewReader(bufio.NewReader(conn))
-}
-
 // A client that hangs up right after "BDAT 0" must not make the server
 // panic. go-smtp v0.25.1 reads a BDAT body on a goroutine that asks the
 // connection for its session (conn.go:1063) only once it runs; by then the
@@ -569,6 +514,7 @@ func textprotoReader(conn net.Conn) *textproto.Reader {
 // server survives every such hang-up and keeps delivering. The recovered
 // panics are logged, to be removed when go-smtp is fixed upstream.
 func TestBDATThenHangUpKeepsServing(t *testing.T) {
+	t.Parallel()
 	d := startLMTP(t, nil)
 	for i := 0; i < 20; i++ {
 		conn, err := net.Dial("tcp", d.addr)

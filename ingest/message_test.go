@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadMessageLineEndings(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, in, want string }{
 		{"CRLF kept", "Subject: a\r\n\r\nbody\r\n", "Subject: a\r\n\r\nbody\r\n"},
 		{"bare LF becomes CRLF", "Subject: a\n\nline one\nline two\n", "Subject: a\r\n\r\nline one\r\nline two\r\n"},
@@ -39,6 +40,7 @@ func wantContentError(t *testing.T, what string, err error) {
 }
 
 func TestReadMessageRefusesWhatTheStoreMustNotKeep(t *testing.T) {
+	t.Parallel()
 	_, err := readMessage(strings.NewReader("Subject: a\r\n\r\nnul \x00 here\r\n"), 0)
 	wantContentError(t, "NUL in the body", err)
 	_, err = readMessage(strings.NewReader("Subj\x00ect: a\r\n\r\nbody\r\n"), 0)
@@ -59,6 +61,7 @@ func TestReadMessageRefusesWhatTheStoreMustNotKeep(t *testing.T) {
 }
 
 func TestReadMessageKeepsLongBodyLines(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{999, 5000, 64<<10 - 1, 64 << 10, 64<<10 + 1, 200 << 10} {
 		body := strings.Repeat("b", n)
 		in := "Subject: long\r\n\r\n" + body + "\r\nnext\r\n"
@@ -73,6 +76,7 @@ func TestReadMessageKeepsLongBodyLines(t *testing.T) {
 // a body line of 64 KiB - 1 octets puts its CR last in the 64 KiB buffer
 // and its LF first in the next read.
 func TestReadMessageCRLFAcrossTheReadBuffer(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{64<<10 - 2, 64<<10 - 1, 128<<10 - 1} {
 		in := "Subject: x\r\n\r\n" + strings.Repeat("b", n) + "\r\nnext\r\n"
 		got, err := readMessage(strings.NewReader(in), 0)
@@ -87,6 +91,7 @@ func TestReadMessageCRLFAcrossTheReadBuffer(t *testing.T) {
 }
 
 func TestReadMessageSizeLimit(t *testing.T) {
+	t.Parallel()
 	msg := "Subject: a\r\n\r\n" + strings.Repeat("x", 100) + "\r\n"
 	if _, err := readMessage(strings.NewReader(msg), int64(len(msg))); err != nil {
 		t.Errorf("a message exactly at the limit: %v", err)
@@ -106,6 +111,7 @@ func TestReadMessageSizeLimit(t *testing.T) {
 }
 
 func TestReadMessagePassesReadErrorsOn(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("connection reset")
 	_, err := readMessage(io.MultiReader(strings.NewReader("Subject: a\r\n"), iotest.ErrReader(boom)), 0)
 	if !errors.Is(err, boom) {
@@ -114,6 +120,7 @@ func TestReadMessagePassesReadErrorsOn(t *testing.T) {
 }
 
 func TestMessageID(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, msg, want string }{
 		{"plain", "From: a@b\r\nMessage-ID: <abc@example.org>\r\nSubject: x\r\n\r\nbody\r\n", "<abc@example.org>"},
 		{"case of the name", "message-id:   <abc@example.org>  \r\n\r\n", "<abc@example.org>"},

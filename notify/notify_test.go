@@ -3,12 +3,14 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"chapar/internal/testkit"
 	"chapar/notify"
 	"chapar/pipeline"
 	"chapar/store"
@@ -26,11 +28,7 @@ type world struct {
 
 func start(t *testing.T) *world {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	e, err := pipeline.Start(context.Background(), pipeline.EngineConfig{StoreDir: t.TempDir(), Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +90,7 @@ func deliver(t *testing.T, s *store.Store, mailbox, key string) {
 }
 
 func TestPublisherCarriesEveryCommittedEventInOrder(t *testing.T) {
+	t.Parallel()
 	w := start(t)
 	inbox, err := w.store.CreateMailbox("user.alice", store.CreateOptions{})
 	if err != nil {
@@ -124,23 +123,20 @@ func TestPublisherCarriesEveryCommittedEventInOrder(t *testing.T) {
 	}
 
 	// Published events leave the outbox.
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testkit.CheckFor(t, time.Minute, func() error {
 		pending, err := w.store.PendingEvents(100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pending) == 0 {
-			break
+		if len(pending) > 0 {
+			return fmt.Errorf("%d events still in the outbox after they were published", len(pending))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events still in the outbox after they were published", len(pending))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestHubWakesTheWatchersOfAMailbox(t *testing.T) {
+	t.Parallel()
 	w := start(t)
 	inbox, err := w.store.CreateMailbox("user.alice", store.CreateOptions{})
 	if err != nil {

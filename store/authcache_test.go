@@ -3,6 +3,7 @@ package store_test
 import (
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 )
 
@@ -10,7 +11,8 @@ import (
 // login with the right password is answered from the cache, and a changed
 // password or a deleted user is seen at once.
 func TestAuthenticateWithCache(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	if err := s.AddUser("alice", "first"); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestAuthenticateWithCache(t *testing.T) {
 }
 
 func BenchmarkAuthenticateCached(b *testing.B) {
-	s := openStore(b, store.Options{NoSync: true})
+	s := testkit.OpenStore(b, store.Options{NoSync: true})
 	if err := s.AddUser("alice", "pw"); err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 )
 
@@ -42,7 +43,7 @@ func (m *message4K) next(n uint64) []byte {
 // (appends share group commits).
 func BenchmarkStoreAppend(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
-		s := openStore(b, store.Options{})
+		s := testkit.OpenStore(b, store.Options{})
 		mb := create(b, s, "user.alice")
 		msg := newMessage4K()
 		var n uint64
@@ -56,7 +57,7 @@ func BenchmarkStoreAppend(b *testing.B) {
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
-		s := openStore(b, store.Options{})
+		s := testkit.OpenStore(b, store.Options{})
 		mb := create(b, s, "user.alice")
 		var n atomic.Uint64
 		b.ReportAllocs()
@@ -78,7 +79,7 @@ func BenchmarkStoreAppend(b *testing.B) {
 // SELECT does.
 func BenchmarkSnapshot(b *testing.B) {
 	const size = 10000
-	s := openStore(b, store.Options{NoSync: true})
+	s := testkit.OpenStore(b, store.Options{NoSync: true})
 	mb := create(b, s, "user.alice")
 	var wg sync.WaitGroup
 	var next atomic.Uint64

@@ -5,11 +5,13 @@ import (
 	"slices"
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 )
 
 func TestChangesSinceFollowsEveryWrite(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	for i := 1; i <= 5; i++ {
 		deliver(t, s, inbox.Name, fmt.Sprintf("j%d/0", i), message(fmt.Sprint("m", i), ""))
@@ -65,7 +67,8 @@ func TestChangesSinceFollowsEveryWrite(t *testing.T) {
 }
 
 func TestReadHeaderReadsOnlyTheHeader(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	body := []byte("Subject: hello\r\nFrom: a@example.org\r\n\r\nThe body, which stays on disk.\r\n")
 	d := deliver(t, s, inbox.Name, "j/0", body)
@@ -89,7 +92,8 @@ func TestReadHeaderReadsOnlyTheHeader(t *testing.T) {
 }
 
 func TestRenameInboxMovesItsMessages(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	create(t, s, "user.alice.Work")
 	for i := 1; i <= 3; i++ {
@@ -119,7 +123,8 @@ func TestRenameInboxMovesItsMessages(t *testing.T) {
 }
 
 func TestAppendAllIsOneTransaction(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	before := len(pending(t, s))
 	out, err := s.AppendAll(inbox.Name, []store.NewMessage{
@@ -147,8 +152,9 @@ func TestAppendAllIsOneTransaction(t *testing.T) {
 }
 
 func TestAckedEventsAreNotPendingBeforeOrAfterTheirDeletionCommits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s := openStore(t, store.Options{Dir: dir, NoSync: true})
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	inbox := create(t, s, "user.alice")
 	deliver(t, s, inbox.Name, "j1/0", message("one", ""))
 	deliver(t, s, inbox.Name, "j2/0", message("two", ""))
@@ -169,7 +175,7 @@ func TestAckedEventsAreNotPendingBeforeOrAfterTheirDeletionCommits(t *testing.T)
 		t.Fatal(err)
 	}
 	s.Close()
-	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	if got := types(pending(t, s)); !slices.Equal(got, []store.EventType{store.MessageNew}) {
 		t.Fatalf("pending after reopening: %v, want only the unacknowledged MessageNew", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 )
 
@@ -13,7 +14,8 @@ import (
 // whatever lies between the messages in their segment: other mailboxes'
 // mail, a message too big to read through, or the segment's end.
 func TestHeaderReaderAgreesWithReadHeader(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	other := create(t, s, "user.bob")
 	for i := 1; i <= 300; i++ {

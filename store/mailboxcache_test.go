@@ -5,13 +5,15 @@ import (
 	"sync"
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 )
 
 // Looked-up mailboxes are cached; create, rename and delete are seen at
 // once, and a caller changing its copy changes nothing for the next.
 func TestMailboxLookupsFollowChanges(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.alice")
 	work := create(t, s, "user.alice.Work")
 	mb, err := s.GetMailbox("user.alice.Work")
@@ -45,7 +47,8 @@ func TestMailboxLookupsFollowChanges(t *testing.T) {
 
 // Lookups racing with renames never leave a stale record behind.
 func TestMailboxLookupsRacingRenames(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.bob")
 	create(t, s, "user.bob.A")
 	var wg sync.WaitGroup

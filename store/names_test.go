@@ -8,6 +8,7 @@ import (
 )
 
 func TestUserInboxAndOwner(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ user, inbox string }{
 		{"alice", "user.alice"},
 		{"john.doe", "user.john^doe"},
@@ -42,6 +43,7 @@ func TestUserInboxAndOwner(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"user.alice", "user.alice.Work", "example.com!user.bob", "shared", "user.alice.Ünïcödé", "a.b-c.d_e"} {
 		if err := store.ValidateName(ok); err != nil {
 			t.Errorf("ValidateName(%q) = %v, want ok", ok, err)
@@ -57,6 +59,7 @@ func TestValidateName(t *testing.T) {
 }
 
 func TestNamer(t *testing.T) {
+	t.Parallel()
 	unix := store.Namer{UnixHierarchySep: true}
 	dots := store.Namer{}
 	if unix.Sep() != '/' || dots.Sep() != '.' {
@@ -108,6 +111,7 @@ func TestNamer(t *testing.T) {
 // name holding either could not survive the administrator's form: they are
 // refused, as Cyrus refuses them under virtdomains and unixhierarchysep.
 func TestNamesRefuseAtAndSlash(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"user.alice.foo@bar", "user.alice.a/b", "shared.x@y"} {
 		if err := store.ValidateName(name); err == nil {
 			t.Errorf("ValidateName(%q) accepted a name that cannot round-trip", name)

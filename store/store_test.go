@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,29 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 
 	bolt "go.etcd.io/bbolt"
 )
-
-// openStore opens a real store on disk (in a fresh temporary directory
-// unless opts.Dir says where) and closes it when the test ends. opts.NoSync
-// is passed as given: tests that do not measure durability set it.
-func openStore(tb testing.TB, opts store.Options) *store.Store {
-	tb.Helper()
-	if opts.Dir == "" {
-		opts.Dir = tb.TempDir()
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	s, err := store.Open(opts)
-	if err != nil {
-		tb.Fatalf("open store in %s: %v", opts.Dir, err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
 
 // message builds a small RFC 5322 message with CRLF line endings.
 func message(subject, messageID string) []byte {
@@ -181,7 +162,8 @@ func readBody(tb testing.TB, s *store.Store, mb *store.Mailbox, uid uint32) []by
 }
 
 func TestUsersAndMailboxes(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 
 	if err := s.AddUser("alice", "secret"); err != nil {
 		t.Fatalf("AddUser alice: %v", err)
@@ -260,7 +242,8 @@ func TestUsersAndMailboxes(t *testing.T) {
 }
 
 func TestDeliverAssignsUIDsAndModSeqs(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	before := status(t, s, inbox)
 	if before.UIDNext != 1 || before.Exists != 0 {
@@ -332,7 +315,8 @@ func TestDeliverAssignsUIDsAndModSeqs(t *testing.T) {
 }
 
 func TestDeliverReplayWritesNothing(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	body := message("once", "<once@test>")
 
@@ -369,9 +353,10 @@ func TestDeliverReplayWritesNothing(t *testing.T) {
 }
 
 func TestBodiesStoredOncePerPartition(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spool, archive := filepath.Join(dir, "spool"), filepath.Join(dir, "archive")
-	s := openStore(t, store.Options{Dir: filepath.Join(dir, "conf"), NoSync: true,
+	s := testkit.OpenStore(t, store.Options{Dir: filepath.Join(dir, "conf"), NoSync: true,
 		Partitions: map[string]string{"default": spool, "archive": archive}, DefaultPartition: "default"})
 	create(t, s, "user.alice")
 	create(t, s, "user.alice.Work")
@@ -420,7 +405,8 @@ func TestBodiesStoredOncePerPartition(t *testing.T) {
 }
 
 func TestStoreFlags(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	for i := 0; i < 3; i++ {
 		deliver(t, s, "user.alice", fmt.Sprintf("j%d/0", i), message(fmt.Sprint("m", i), ""))
@@ -535,7 +521,8 @@ func hasFlag(flags []string, f string) bool {
 }
 
 func TestExpunge(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	inbox := create(t, s, "user.alice")
 	for i := 0; i < 5; i++ {
 		deliver(t, s, "user.alice", fmt.Sprintf("j%d/0", i), message(fmt.Sprint("m", i), ""))
@@ -594,8 +581,9 @@ func TestExpunge(t *testing.T) {
 }
 
 func TestCopyAndMoveWithinAUser(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s := openStore(t, store.Options{Dir: dir, NoSync: true})
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	inbox := create(t, s, "user.alice")
 	work := create(t, s, "user.alice.Work")
 	date := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -678,7 +666,8 @@ func otherShardUser(t *testing.T, s *store.Store, than *store.Mailbox) *store.Ma
 }
 
 func TestCopyAndMoveAcrossUsersAndShards(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true, Shards: 4})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, Shards: 4})
 	alice := create(t, s, "user.alice")
 	other := otherShardUser(t, s, alice)
 	for i := 0; i < 3; i++ {
@@ -711,9 +700,10 @@ func TestCopyAndMoveAcrossUsersAndShards(t *testing.T) {
 }
 
 func TestCopyAcrossPartitions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	archive := filepath.Join(dir, "archive")
-	s := openStore(t, store.Options{Dir: filepath.Join(dir, "conf"), NoSync: true,
+	s := testkit.OpenStore(t, store.Options{Dir: filepath.Join(dir, "conf"), NoSync: true,
 		Partitions: map[string]string{"default": filepath.Join(dir, "spool"), "archive": archive}})
 	inbox := create(t, s, "user.alice")
 	old, err := s.CreateMailbox("user.alice.Old", store.CreateOptions{Partition: "archive"})
@@ -749,7 +739,8 @@ func TestCopyAcrossPartitions(t *testing.T) {
 }
 
 func TestRenameMailbox(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.alice")
 	projects := create(t, s, "user.alice.Projects")
 	a := create(t, s, "user.alice.Projects.A")
@@ -817,7 +808,8 @@ func TestRenameMailbox(t *testing.T) {
 }
 
 func TestDeleteMailbox(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.alice")
 	work := create(t, s, "user.alice.Work")
 	deliver(t, s, work.Name, "j/0", message("x", ""))
@@ -852,8 +844,9 @@ func TestDeleteMailbox(t *testing.T) {
 }
 
 func TestEveryChangeYieldsItsEventInOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s := openStore(t, store.Options{Dir: dir, NoSync: true})
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	inbox := create(t, s, "user.alice")
 	work := create(t, s, "user.alice.Work")
 
@@ -915,7 +908,7 @@ func TestEveryChangeYieldsItsEventInOrder(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	again := pending(t, s)
 	if len(again) != len(all) {
 		t.Fatalf("after reopen %d events pending, want %d", len(again), len(all))
@@ -936,7 +929,7 @@ func TestEveryChangeYieldsItsEventInOrder(t *testing.T) {
 		t.Fatalf("after acking %d of %d, %d pending starting at %s; want the rest from %s", half, len(again), len(rest), rest[0].ID, again[half].ID)
 	}
 	s.Close()
-	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	if got := pending(t, s); len(got) != len(rest) {
 		t.Fatalf("after a second reopen %d pending, want %d", len(got), len(rest))
 	}
@@ -965,7 +958,8 @@ func TestEveryChangeYieldsItsEventInOrder(t *testing.T) {
 // messages arrive after the mailbox was deleted (nor, after a rename, under
 // a name that no longer exists once the rename was announced).
 func TestMailboxEventsFollowTheirMessagesEvents(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.alice")
 	work := create(t, s, "user.alice.Work")
 	deliver(t, s, work.Name, "j/0", message("x", ""))
@@ -979,7 +973,8 @@ func TestMailboxEventsFollowTheirMessagesEvents(t *testing.T) {
 }
 
 func TestPendingEventsHonoursMax(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	create(t, s, "user.alice")
 	for i := 0; i < 5; i++ {
 		deliver(t, s, "user.alice", fmt.Sprintf("j%d/0", i), message("m", ""))
@@ -991,8 +986,9 @@ func TestPendingEventsHonoursMax(t *testing.T) {
 }
 
 func TestCheckFindsDamage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s := openStore(t, store.Options{Dir: dir, NoSync: true})
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	inbox := create(t, s, "user.alice")
 	create(t, s, "user.alice.Work")
 	deliver(t, s, inbox.Name, "j1/0", message("one", ""))
@@ -1005,7 +1001,7 @@ func TestCheckFindsDamage(t *testing.T) {
 	if err := os.RemoveAll(bodies); err != nil {
 		t.Fatal(err)
 	}
-	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	problems, err := s.Check()
 	if err != nil {
 		t.Fatal(err)
@@ -1025,7 +1021,7 @@ func TestCheckFindsDamage(t *testing.T) {
 	// The index loses a record behind the counters' back.
 	s.Close()
 	tamperIndex(t, dir, inbox, 2)
-	s = openStore(t, store.Options{Dir: dir, NoSync: true})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
 	problems, err = s.Check()
 	if err != nil {
 		t.Fatal(err)
@@ -1042,7 +1038,8 @@ func TestCheckFindsDamage(t *testing.T) {
 }
 
 func TestGroupCommitManyConcurrentDeliveries(t *testing.T) {
-	s := openStore(t, store.Options{}) // fsync on: the group shares it
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{}) // fsync on: the group shares it
 	inbox := create(t, s, "user.alice")
 	const n = 200
 	uids := make([]uint32, n)
@@ -1083,12 +1080,13 @@ func TestGroupCommitManyConcurrentDeliveries(t *testing.T) {
 }
 
 func TestReopenKeepsShardCount(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	s := openStore(t, store.Options{Dir: dir, NoSync: true, Shards: 3})
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true, Shards: 3})
 	mb := create(t, s, "user.alice")
 	deliver(t, s, mb.Name, "j/0", message("m", ""))
 	s.Close()
-	s = openStore(t, store.Options{Dir: dir, NoSync: true, Shards: 16})
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true, Shards: 16})
 	if got := uidsOf(t, s, mailbox(t, s, "user.alice")); !slices.Equal(got, []uint32{1}) {
 		t.Errorf("after reopening with another shard count the INBOX holds %v", got)
 	}
@@ -1124,7 +1122,8 @@ func tamperIndex(t *testing.T, dir string, mb *store.Mailbox, uid uint32) {
 // FlagStates gives SELECT the UID, modseq and flags of every message, the
 // same as the full records hold, and the mailbox's counters.
 func TestFlagStatesMatchTheRecords(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	mb := create(t, s, "user.alice")
 	deliver(t, s, mb.Name, "a", message("one", ""))
 	deliver(t, s, mb.Name, "b", message("two", ""), `\Seen`, `$Label1`)

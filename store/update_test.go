@@ -80,6 +80,7 @@ func waitQueued(t *testing.T, c *committer, n int) {
 }
 
 func TestUpdateMailboxRunTwiceOneEffect(t *testing.T) {
+	t.Parallel()
 	s, mb := openInternal(t)
 	var runs []uint32 // UIDNEXT each run saw
 	uid, err := groupWithFailure(t, s, mb, func() (uint32, error) {
@@ -118,6 +119,7 @@ func TestUpdateMailboxRunTwiceOneEffect(t *testing.T) {
 }
 
 func TestDeliverInFailedGroupDeliversOnce(t *testing.T) {
+	t.Parallel()
 	s, mb := openInternal(t)
 	out, err := groupWithFailure(t, s, mb, func() (Delivered, error) {
 		return s.Deliver(Delivery{Key: "job-1/alice", Mailbox: mb.Name, Service: "lmtpd",
@@ -145,6 +147,7 @@ func TestDeliverInFailedGroupDeliversOnce(t *testing.T) {
 }
 
 func TestMoveIntoItselfKeepsCounters(t *testing.T) {
+	t.Parallel()
 	s, mb := openInternal(t)
 	d, err := s.Append(mb.Name, NewMessage{Body: []byte("Subject: self\r\n\r\nx\r\n")})
 	if err != nil {

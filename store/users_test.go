@@ -3,13 +3,15 @@ package store_test
 import (
 	"testing"
 
+	"chapar/internal/testkit"
 	"chapar/store"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
 func TestPasswordCost(t *testing.T) {
-	s := openStore(t, store.Options{NoSync: true, PasswordCost: bcrypt.MinCost})
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, PasswordCost: bcrypt.MinCost})
 	if err := s.AddUser("carol", "hunter2"); err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +36,7 @@ func TestPasswordCost(t *testing.T) {
 }
 
 func TestPasswordCostOutOfRange(t *testing.T) {
+	t.Parallel()
 	if s, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, PasswordCost: bcrypt.MaxCost + 1}); err == nil {
 		s.Close()
 		t.Fatal("Open accepted a bcrypt cost above the maximum")

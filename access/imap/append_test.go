@@ -12,6 +12,7 @@ import (
 )
 
 func TestAppendThroughClient(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.client(t, "alice")
 	msg := testMessage("appended", "hi")
@@ -43,6 +44,7 @@ func TestAppendThroughClient(t *testing.T) {
 }
 
 func TestAppendLiterals(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.MaxMessageSize = 1000 })
 	c := env.rawLogin(t, "alice")
 	has(t, c.ok("a CAPABILITY"), "APPENDLIMIT=1000")
@@ -77,6 +79,7 @@ func TestAppendLiterals(t *testing.T) {
 }
 
 func TestAppendToSelectedAnnouncesExists(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
@@ -89,6 +92,7 @@ func TestAppendToSelectedAnnouncesExists(t *testing.T) {
 // A MULTIAPPEND is one store transaction: the messages share a modseq, and
 // a session idling on the mailbox hears them arrive together.
 func TestMultiAppendIsOneTransaction(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.MaxMessageSize = 1000 })
 	idler := env.rawLogin(t, "alice")
 	idler.ok("a SELECT INBOX")
@@ -134,6 +138,7 @@ func TestMultiAppendIsOneTransaction(t *testing.T) {
 
 // A MULTIAPPEND over the total bound is refused before its literal.
 func TestMultiAppendBound(t *testing.T) {
+	t.Parallel()
 	cmd := "a APPEND INBOX {10+}\r\n0123456789 {10+}\r\n0123456789 {10+}\r\n0123456789\r\n"
 	in := &input{r: bufio.NewReader(strings.NewReader(cmd)), maxLine: defaultMaxLine}
 	p := newParser(in)

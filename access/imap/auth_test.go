@@ -4,11 +4,14 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"chapar/internal/testkit"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -18,6 +21,7 @@ import (
 func plainSASL(user, pass string) sasl.Client { return sasl.NewPlainClient("", user, pass) }
 
 func TestCapabilityBeforeAndAfterLogin(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
 	out := c.ok("a CAPABILITY")
@@ -32,6 +36,7 @@ func TestCapabilityBeforeAndAfterLogin(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
 	out := c.expectTagged("a LOGIN alice wrong", "NO")
@@ -53,6 +58,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginFailureIsDelayed(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.FailedLoginDelay = 200 * time.Millisecond })
 	c := env.raw(t)
 	start := time.Now()
@@ -63,6 +69,7 @@ func TestLoginFailureIsDelayed(t *testing.T) {
 }
 
 func TestPlaintextRefusedWithoutTLS(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) {
 		c.AllowPlaintext = false
 		c.TLSConfig = testTLSConfig(t)
@@ -97,6 +104,7 @@ func TestPlaintextRefusedWithoutTLS(t *testing.T) {
 }
 
 func TestServeTLS(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.AllowPlaintext = false })
 	cfg := testTLSConfig(t)
 	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
@@ -115,6 +123,7 @@ func TestServeTLS(t *testing.T) {
 }
 
 func TestAuthenticatePlain(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	// SASL-IR (RFC 4959).
 	c := env.raw(t)
@@ -145,6 +154,7 @@ func TestAuthenticatePlain(t *testing.T) {
 }
 
 func TestAuthenticateLogin(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
 	c.send("a AUTHENTICATE LOGIN\r\n")
@@ -158,6 +168,7 @@ func TestAuthenticateLogin(t *testing.T) {
 }
 
 func TestAdminProxyAuthorization(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	if err := env.store.AddUser("admin", "pw"); err != nil {
 		t.Fatal(err)
@@ -172,6 +183,7 @@ func TestAdminProxyAuthorization(t *testing.T) {
 }
 
 func TestConnectionsPerUserLimit(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.MaxConnsPerUser = 2 })
 	a := env.rawLogin(t, "alice")
 	env.rawLogin(t, "alice")
@@ -179,20 +191,16 @@ func TestConnectionsPerUserLimit(t *testing.T) {
 	has(t, c.expectTagged("x LOGIN alice pw", "NO"), "[LIMIT]")
 	a.ok("z LOGOUT")
 	// The slot is freed when the session ends.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		out := c.cmd("y LOGIN alice pw")
-		if strings.HasPrefix(out[len(out)-1], "y OK") {
-			break
+	testkit.CheckFor(t, 5*time.Second, func() error {
+		if out := c.cmd("y LOGIN alice pw"); !strings.HasPrefix(out[len(out)-1], "y OK") {
+			return fmt.Errorf("slot not freed: %q", out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slot not freed: %q", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestAutoLogout(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.AutoLogout = 200 * time.Millisecond })
 	c := env.rawLogin(t, "alice")
 	if l := c.line(); !strings.HasPrefix(l, "* BYE") {
@@ -201,6 +209,7 @@ func TestAutoLogout(t *testing.T) {
 }
 
 func TestServerCloseSaysBye(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	idle := env.rawLogin(t, "bob")
@@ -220,6 +229,7 @@ func TestServerCloseSaysBye(t *testing.T) {
 }
 
 func TestID(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
 	out := c.ok(`a ID ("name" "test" "version" "1")`)
@@ -228,6 +238,7 @@ func TestID(t *testing.T) {
 }
 
 func TestServeUnixSocket(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	path := filepath.Join(t.TempDir(), "imap.sock")
 	l, err := net.Listen("unix", path)
@@ -254,6 +265,7 @@ func TestServeUnixSocket(t *testing.T) {
 // An unauthenticated connection is dropped after PreAuthTimeout; once
 // logged in, AutoLogout applies.
 func TestPreAuthTimeout(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.PreAuthTimeout = 300 * time.Millisecond })
 	if env.srv.cfg.AutoLogout != 30*time.Minute {
 		t.Fatalf("AutoLogout %v", env.srv.cfg.AutoLogout)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestMalformedCommandsAreBAD(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
@@ -59,6 +60,7 @@ func TestMalformedCommandsAreBAD(t *testing.T) {
 }
 
 func TestWrongStateCommands(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
 	for _, line := range []string{"a SELECT INBOX", "a LIST \"\" *", "a FETCH 1 FLAGS", "a IDLE", "a ENABLE IMAP4rev2", "a APPEND INBOX {1+}\r\nx"} {
@@ -81,6 +83,7 @@ func TestWrongStateCommands(t *testing.T) {
 }
 
 func TestLongLineAndLiteralLimits(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	has(t, c.cmd("a NOOP "+strings.Repeat("x", 70<<10)), "a BAD line too long")
@@ -100,6 +103,7 @@ func TestLongLineAndLiteralLimits(t *testing.T) {
 }
 
 func TestPipelinedCommandsAnsweredInOrder(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))
@@ -120,6 +124,7 @@ func TestPipelinedCommandsAnsweredInOrder(t *testing.T) {
 }
 
 func TestPanicInHandlerIsContained(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	register("PANICTEST", anyState, noArgs, func(s *session, c *command, _ struct{}) { panic("boom") })
 	defer delete(commands, "PANICTEST")

@@ -34,6 +34,7 @@ func lookTool(t *testing.T, name string, also ...string) string {
 func port(addr string) string { return addr[strings.LastIndexByte(addr, ':')+1:] }
 
 func TestCyrusImtest(t *testing.T) {
+	t.Parallel()
 	// Debian puts the Cyrus test clients outside PATH.
 	imtest := lookTool(t, "imtest", "/usr/lib/cyrus/bin/imtest")
 	env := newTestEnv(t)
@@ -57,6 +58,7 @@ func TestCyrusImtest(t *testing.T) {
 // TestMbsync syncs a mailbox of 1,000 messages to a local Maildir, changes
 // flags, deletes and adds messages on both sides, and syncs back.
 func TestMbsync(t *testing.T) {
+	t.Parallel()
 	mbsync := lookTool(t, "mbsync")
 	if testing.Short() {
 		t.Skip("slow")

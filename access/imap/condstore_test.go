@@ -39,6 +39,7 @@ func noLine(t *testing.T, lines []string, prefix string) {
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func TestCondStoreTranscript(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
@@ -130,6 +131,7 @@ func TestCondStoreTranscript(t *testing.T) {
 // ENABLE CONDSTORE and SELECT (CONDSTORE) enable it without the extra
 // HIGHESTMODSEQ a later enabling command gets.
 func TestCondStoreEnable(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("m", "x"))
 	c := env.rawLogin(t, "alice")
@@ -159,6 +161,7 @@ func TestCondStoreEnable(t *testing.T) {
 }
 
 func TestCondStoreThroughClient(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))

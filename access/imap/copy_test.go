@@ -8,6 +8,7 @@ import (
 )
 
 func TestCopyMoveExpunge(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 4; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))
@@ -56,6 +57,7 @@ func TestCopyMoveExpunge(t *testing.T) {
 }
 
 func TestExpungeTranscript(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 5; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFetchThroughClient(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("first", "hello"))
 	env.deliver(t, "alice", multipartMessage)
@@ -87,6 +88,7 @@ func TestFetchThroughClient(t *testing.T) {
 }
 
 func TestFetchSetsSeen(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("a", "x"))
 	c := env.rawLogin(t, "alice")
@@ -107,6 +109,7 @@ func TestFetchSetsSeen(t *testing.T) {
 }
 
 func TestFetchMacrosAndErrors(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("a", "x"))
 	c := env.rawLogin(t, "alice")

@@ -10,6 +10,7 @@ import (
 // Equal lists get one number, different lists different numbers, past the
 // point where the sets are indexed too; the empty list is number 0.
 func TestFlagSetsIntern(t *testing.T) {
+	t.Parallel()
 	var fs flagSets
 	if n := fs.intern(nil); n != 0 || fs.get(0) != nil {
 		t.Fatalf("empty list = %d, %v", n, fs.get(0))
@@ -46,6 +47,7 @@ func TestFlagSetsIntern(t *testing.T) {
 // A message's place in a view stays at 24 bytes: an idle session's memory
 // is mostly its view (see flagSets).
 func TestViewMsgSize(t *testing.T) {
+	t.Parallel()
 	if size := unsafe.Sizeof(viewMsg{}); size > 24 {
 		t.Errorf("viewMsg is %d bytes, want at most 24", size)
 	}

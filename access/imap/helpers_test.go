@@ -19,6 +19,7 @@ import (
 	"chapar/store"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // testEnv is the real thing on 127.0.0.1:0: a store in t.TempDir(), the
@@ -46,7 +47,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	log := testLogger()
-	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store"), NoSync: true, Logger: log})
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store"), NoSync: true, Logger: log, PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

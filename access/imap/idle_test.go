@@ -20,6 +20,7 @@ func (c *rawConn) waitFor(want string) string {
 }
 
 func TestIdleIsWokenByChanges(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("first", "x"))
 	idler := env.rawLogin(t, "alice")
@@ -45,6 +46,7 @@ func TestIdleIsWokenByChanges(t *testing.T) {
 }
 
 func TestIdleKeepaliveAndBadDone(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.IdleKeepalive = 50 * time.Millisecond })
 	c := env.rawLogin(t, "alice")
 	c.send("i IDLE\r\n")
@@ -61,6 +63,7 @@ func TestIdleKeepaliveAndBadDone(t *testing.T) {
 }
 
 func TestIdleThroughClient(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	exists := make(chan uint32, 10)
 	c := env.anonClient(t, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{

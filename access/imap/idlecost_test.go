@@ -7,7 +7,8 @@ import (
 )
 
 // An idle session costs its reader goroutine and nothing else; one in
-// IDLE adds the goroutine that waits for DONE.
+// IDLE adds the goroutine that waits for DONE. Not parallel: it counts
+// every goroutine of the test process.
 func TestIdleSessionsAreCheap(t *testing.T) {
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("m", "x"))

@@ -28,6 +28,7 @@ func hasAttr(d *imap.ListData, a imap.MailboxAttr) bool {
 }
 
 func TestCreateListDeleteAltNamespace(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.client(t, "alice")
 	for _, name := range []string{"Work", "Work/Sub", "Deep/A/B", "Tom.Jerry", "Ünïcödé"} {
@@ -85,6 +86,7 @@ func TestCreateListDeleteAltNamespace(t *testing.T) {
 }
 
 func TestNamespaceNonAlt(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.AltNamespace = false; c.UnixHierarchySep = false })
 	c := env.rawLogin(t, "alice")
 	out := c.ok("a NAMESPACE")
@@ -102,6 +104,7 @@ func TestNamespaceNonAlt(t *testing.T) {
 }
 
 func TestNamespaceAlt(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	out := c.ok("a NAMESPACE")
@@ -109,6 +112,7 @@ func TestNamespaceAlt(t *testing.T) {
 }
 
 func TestRename(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.client(t, "alice")
 	for _, n := range []string{"Old", "Old/Child"} {
@@ -142,6 +146,7 @@ func TestRename(t *testing.T) {
 }
 
 func TestSubscribeLsubListExtended(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	c.ok("a CREATE Lists")
@@ -179,6 +184,7 @@ func TestSubscribeLsubListExtended(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("one", "1"))
 	env.deliver(t, "alice", testMessage("two", "22"))
@@ -203,6 +209,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestModifiedUTF7Names(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
 	// "Entwürfe" in modified UTF-7 (RFC 3501 §5.1.3).
@@ -220,6 +227,7 @@ func TestModifiedUTF7Names(t *testing.T) {
 // stays, empty and with its UIDVALIDITY, and so do the mailboxes below it
 // and the subscriptions.
 func TestRenameInbox(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
@@ -259,6 +267,7 @@ func TestRenameInbox(t *testing.T) {
 // With INBOX as the personal namespace's prefix, RENAME INBOX INBOX.Old
 // is the usual way to archive an INBOX.
 func TestRenameInboxBelowItself(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.AltNamespace = false; c.UnixHierarchySep = false })
 	env.deliver(t, "alice", testMessage("m", "x"))
 	c := env.rawLogin(t, "alice")

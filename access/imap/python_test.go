@@ -90,6 +90,7 @@ print("DONE", flush=True)
 `
 
 func TestPythonImaplib(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed: the imaplib end-to-end test needs it")

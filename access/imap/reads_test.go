@@ -33,6 +33,7 @@ func (e *testEnv) countReads() *readCounts {
 // Header items and header search keys read the header block alone; the
 // rest still reads the whole message.
 func TestHeaderItemsReadOnlyTheHeader(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	big := strings.Repeat("a body line that no header item should read\r\n", 20000)
 	env.deliver(t, "alice", testMessage("big one", big))

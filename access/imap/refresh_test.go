@@ -32,6 +32,7 @@ func bulkLoad(t testing.TB, st *store.Store, mailbox string, n int) {
 // A 20,000-message mailbox: the idler hears another session's STORE as one
 // FETCH, and nothing else.
 func TestRefreshBigMailbox(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("bulk-loads 20,000 messages")
 	}

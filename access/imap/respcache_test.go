@@ -9,6 +9,7 @@ import (
 // cache, the same text without reading the message again; a renamed mailbox
 // keeps its cache (same unique id), a new session shares it.
 func TestEnvelopeAndBodyStructureAreCached(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("cached one", "hello\r\n"))
 	env.deliver(t, "alice", multipartMessage)
@@ -36,6 +37,7 @@ func TestEnvelopeAndBodyStructureAreCached(t *testing.T) {
 // The cache keeps to its budget: a shard past its share is emptied, and
 // what is built is still returned.
 func TestResponseCacheStaysInItsBudget(t *testing.T) {
+	t.Parallel()
 	c := newResponseCache(16 * 1024) // 1 KiB per shard
 	text := strings.Repeat("x", 200)
 	builds := 0

@@ -13,6 +13,7 @@ import (
 // A mailbox of several search chunks is searched by several goroutines;
 // the answer is still every match, in order, once.
 func TestSearchAcrossChunksKeepsOrder(t *testing.T) {
+	t.Parallel()
 	const n = 4 * searchChunk
 	env := newTestEnv(t)
 	bulkLoad(t, env.store, store.UserInbox("alice"), n) // subjects "bulk 1" .. "bulk 4000"
@@ -34,6 +35,7 @@ func TestSearchAcrossChunksKeepsOrder(t *testing.T) {
 // A message that cannot be read ends the search with NO [SERVERBUG], from
 // whichever goroutine met it, and the session goes on.
 func TestSearchOfAnUnreadableMessageSaysNo(t *testing.T) {
+	t.Parallel()
 	const n = 3 * searchChunk
 	env := newTestEnv(t)
 	bulkLoad(t, env.store, store.UserInbox("alice"), n)

@@ -21,6 +21,7 @@ func searchEnv(t *testing.T) (*testEnv, *rawConn) {
 }
 
 func TestSearchKeys(t *testing.T) {
+	t.Parallel()
 	_, c := searchEnv(t)
 	cases := map[string]string{
 		"ALL":                                   "* SEARCH 1 2 3",
@@ -83,6 +84,7 @@ func TestSearchKeys(t *testing.T) {
 func itoa(n int) string { return string(appendUint(nil, uint32(n))) }
 
 func TestESearchAndSearchRes(t *testing.T) {
+	t.Parallel()
 	_, c := searchEnv(t)
 	has(t, c.ok("a SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN"), `* ESEARCH (TAG "a") MIN 2 MAX 3 COUNT 2 ALL 2:3`)
 	has(t, c.ok("b UID SEARCH RETURN () ALL"), `* ESEARCH (TAG "b") UID ALL 1:3`)
@@ -102,6 +104,7 @@ func TestESearchAndSearchRes(t *testing.T) {
 }
 
 func TestSearchThroughClient(t *testing.T) {
+	t.Parallel()
 	env, _ := searchEnv(t)
 	c := env.client(t, "alice")
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {

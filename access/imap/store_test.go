@@ -8,6 +8,7 @@ import (
 )
 
 func TestStoreFlags(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))

@@ -8,6 +8,7 @@ import (
 // Two sessions on one mailbox see each other's flags, expunges and
 // appends, each with sequence numbers that stay right.
 func TestTwoSessionsOneMailbox(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 4; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))
@@ -62,6 +63,7 @@ func TestTwoSessionsOneMailbox(t *testing.T) {
 }
 
 func TestExpungeHeldDuringStoreAndSearch(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))

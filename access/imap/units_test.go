@@ -8,6 +8,7 @@ import (
 )
 
 func TestModifiedUTF7(t *testing.T) {
+	t.Parallel()
 	for dec, enc := range map[string]string{
 		"INBOX":              "INBOX",
 		"Entwürfe":           "Entw&APw-rfe",
@@ -31,6 +32,7 @@ func TestModifiedUTF7(t *testing.T) {
 }
 
 func TestMatchPattern(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		pat, name string
 		want      bool
@@ -56,6 +58,7 @@ func TestMatchPattern(t *testing.T) {
 }
 
 func TestNamespaceMapping(t *testing.T) {
+	t.Parallel()
 	type pair struct{ ext, internal string }
 	for _, c := range []struct {
 		user        string
@@ -99,6 +102,7 @@ func TestNamespaceMapping(t *testing.T) {
 }
 
 func TestSequenceSets(t *testing.T) {
+	t.Parallel()
 	p := &parser{line: []byte("1:3,7,10:*,*:20")}
 	s := p.numSet()
 	for n, want := range map[uint32]bool{1: true, 3: true, 4: false, 7: true, 9: false, 10: true, 25: true, 26: false} {
@@ -118,6 +122,7 @@ func TestSequenceSets(t *testing.T) {
 // The parser reads literals only when the line ends in one, and asks for a
 // synchronizing one with "+".
 func TestParserLiterals(t *testing.T) {
+	t.Parallel()
 	conts := 0
 	in := &input{r: bufio.NewReader(bytes.NewReader([]byte("a LOGIN {5}\r\nalice {2+}\r\npw\r\n"))), maxLine: 100, cont: func() error { conts++; return nil }}
 	p := newParser(in)
@@ -134,6 +139,7 @@ func TestParserLiterals(t *testing.T) {
 // eachFieldNamed finds a field as parseHeader does: any case, space before
 // the colon, continuation lines, and not a longer name that begins the same.
 func TestEachFieldNamed(t *testing.T) {
+	t.Parallel()
 	hdr := []byte("subject : first\r\n\tfolded\r\nSubjects: not this\r\nX-Subject: nor this\r\n" +
 		"SUBJECT: second\r\n\r\nSubject: in the body\r\n")
 	var got []string

@@ -9,12 +9,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"chapar/internal/testkit"
 )
 
 // The start-up report: one warning line for each option the file sets that
 // chapar accepts without implementing it, naming the option and its line,
 // and a line saying that "stages" is an alias.
 func TestStartupReport(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "imapd.conf")
 	text := "configdirectory: " + t.TempDir() + "\n" + // 1
 		"autocreate_post: 1\n" + // 2
@@ -63,11 +66,12 @@ func TestStartupReport(t *testing.T) {
 // LMTP ingest and the plus-address stage: both differ from the zero values
 // of the fields they set there, so a lost wire shows.
 func TestRecipientOptionsReachTheStages(t *testing.T) {
+	t.Parallel()
 	in := newInstance(t, "lmtp_fuzzy_mailbox_match: yes")
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
-	replies, err := lmtpSend(in.lmtp, "s@example.org", []string{"ALICE@example.com", "alice+work@example.com"}, testMessage("rcpt@example.org", "rcpt"))
+	replies, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"ALICE@example.com", "alice+work@example.com"}, testMessage("rcpt@example.org", "rcpt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"chapar/access/admin"
+	"chapar/internal/testkit"
 
 	"github.com/emersion/go-smtp"
 )
@@ -22,6 +23,7 @@ import (
 // its mailbox exactly once, no unanswered message is there twice, and the
 // store check finds nothing wrong.
 func TestCrashNoLossNoDuplicates(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
@@ -54,13 +56,13 @@ func TestCrashNoLossNoDuplicates(t *testing.T) {
 					break
 				}
 				if client == nil {
-					client = dialLMTP(in.lmtp, 60*time.Second)
+					client = dialLMTP(in, 60*time.Second)
 					if client == nil {
 						return
 					}
 				}
 				rcpt := fmt.Sprintf("crash%d@example.com", i%users)
-				replies, err := lmtpTransaction(client, "load@example.org", []string{rcpt},
+				replies, err := testkit.LMTPTransaction(client, "load@example.org", []string{rcpt},
 					testMessage(crashID(i), fmt.Sprintf("crash %d", i)))
 				if err != nil {
 					// The server died mid-transaction: the outcome is
@@ -141,21 +143,24 @@ func TestCrashNoLossNoDuplicates(t *testing.T) {
 
 func crashID(i int) string { return fmt.Sprintf("crash-%d@test.example", i) }
 
-// dialLMTP connects and greets, retrying while the server restarts.
-func dialLMTP(addr string, patience time.Duration) *smtp.Client {
-	deadline := time.Now().Add(patience)
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c := smtp.NewClientLMTP(conn)
-			if err := c.Hello("crash.test"); err == nil {
-				return c
-			}
-			c.Close()
+// dialLMTP connects and greets, retrying while the server restarts (on a
+// new port: the address is read afresh at each try).
+func dialLMTP(in *instance, patience time.Duration) *smtp.Client {
+	var client *smtp.Client
+	testkit.Poll(patience, func() error {
+		conn, err := net.DialTimeout("tcp", in.lmtpAddr(), time.Second)
+		if err != nil {
+			return err
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return nil
+		c := smtp.NewClientLMTP(conn)
+		if err := c.Hello("crash.test"); err != nil {
+			c.Close()
+			return err
+		}
+		client = c
+		return nil
+	})
+	return client
 }
 
 // waitForMessages waits until the users' mailboxes hold at least want

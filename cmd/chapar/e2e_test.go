@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"chapar/access/admin"
+	"chapar/internal/testkit"
 )
 
 // The pipeline gives the same result with its stages fused into one hop
 // (the default) and with every hop on JetStream.
 func TestDeliveryThroughThePipeline(t *testing.T) {
-	t.Run("fused", func(t *testing.T) { testDelivery(t) })
-	t.Run("every hop on JetStream", func(t *testing.T) { testDelivery(t, "fuse_local_stages: no") })
+	t.Parallel()
+	t.Run("fused", func(t *testing.T) { t.Parallel(); testDelivery(t) })
+	t.Run("every hop on JetStream", func(t *testing.T) { t.Parallel(); testDelivery(t, "fuse_local_stages: no") })
 }
 
 func testDelivery(t *testing.T, conf ...string) {
@@ -22,7 +24,7 @@ func testDelivery(t *testing.T, conf ...string) {
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
 
-	replies, err := lmtpSend(in.lmtp, "sender@example.org",
+	replies, err := testkit.LMTPSend(in.lmtpAddr(), "sender@example.org",
 		[]string{"alice@example.com", "alice+Work@example.com", "nobody@example.com"},
 		testMessage("one@example.org", "one"))
 	if err != nil {
@@ -31,7 +33,7 @@ func testDelivery(t *testing.T, conf ...string) {
 	if replies["alice@example.com"] != nil || replies["alice+Work@example.com"] != nil {
 		t.Fatalf("alice's recipients refused: %v", replies)
 	}
-	if code, enh := smtpCode(replies["nobody@example.com"]); code != 550 || enh != "5.1.1" {
+	if code, enh := testkit.SMTPCode(replies["nobody@example.com"]); code != 550 || enh != "5.1.1" {
 		t.Fatalf("unknown recipient: got %d %s (%v), want 550 5.1.1", code, enh, replies["nobody@example.com"])
 	}
 
@@ -51,7 +53,7 @@ func testDelivery(t *testing.T, conf ...string) {
 	}
 
 	// The same Message-ID again: answered 250, silently dropped.
-	replies, err = lmtpSend(in.lmtp, "sender@example.org", []string{"alice@example.com"}, testMessage("one@example.org", "again"))
+	replies, err = testkit.LMTPSend(in.lmtpAddr(), "sender@example.org", []string{"alice@example.com"}, testMessage("one@example.org", "again"))
 	if err != nil || replies["alice@example.com"] != nil {
 		t.Fatalf("duplicate delivery: %v %v", replies, err)
 	}
@@ -60,7 +62,7 @@ func testDelivery(t *testing.T, conf ...string) {
 	}
 
 	// A folder that does not exist: INBOX.
-	if _, err := lmtpSend(in.lmtp, "s@example.org", []string{"alice+Nowhere@example.com"}, testMessage("two@example.org", "two")); err != nil {
+	if _, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"alice+Nowhere@example.com"}, testMessage("two@example.org", "two")); err != nil {
 		t.Fatal(err)
 	}
 	if got := in.examine("user/alice"); len(got.Messages) != 2 || got.Messages[1].MessageID != "<two@example.org>" {
@@ -87,6 +89,7 @@ func testDelivery(t *testing.T, conf ...string) {
 }
 
 func TestPythonLMTPClient(t *testing.T) {
+	t.Parallel()
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed: the smtplib.LMTP end-to-end test needs it")
@@ -94,7 +97,7 @@ func TestPythonLMTPClient(t *testing.T) {
 	in := newInstance(t)
 	in.start()
 	in.addUser("bob")
-	host, port, _ := strings.Cut(in.lmtp, ":")
+	host, port, _ := strings.Cut(in.lmtpAddr(), ":")
 	script := `
 import smtplib, sys
 c = smtplib.LMTP(sys.argv[1], int(sys.argv[2]))
@@ -137,6 +140,7 @@ print("python ok")
 }
 
 func TestAdminCommandsWithAndWithoutServer(t *testing.T) {
+	t.Parallel()
 	in := newInstance(t)
 	// No server yet: the commands open the store themselves.
 	in.addUser("carol")
@@ -162,11 +166,11 @@ func TestAdminCommandsWithAndWithoutServer(t *testing.T) {
 		t.Fatal("deleted mailbox still examinable")
 	}
 	in.mustChapar("", "user", "delete", "carol")
-	replies, err := lmtpSend(in.lmtp, "s@example.org", []string{"carol@example.com"}, testMessage("c@x", "c"))
+	replies, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"carol@example.com"}, testMessage("c@x", "c"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := smtpCode(replies["carol@example.com"]); code != 550 {
+	if code, _ := testkit.SMTPCode(replies["carol@example.com"]); code != 550 {
 		t.Fatalf("deleted user still accepts mail: %v", replies)
 	}
 	in.stop()

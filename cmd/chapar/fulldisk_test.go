@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chapar/internal/testkit"
 )
 
 // TestFullPartitionAnswers4xx puts the mail partition on a tiny tmpfs and
@@ -14,6 +16,7 @@ import (
 // keeps the message and retries), nothing half-written appears, and once
 // space is back the next delivery succeeds.
 func TestFullPartitionAnswers4xx(t *testing.T) {
+	t.Parallel()
 	part := filepath.Join(t.TempDir(), "partition")
 	if err := os.MkdirAll(part, 0o755); err != nil {
 		t.Fatal(err)
@@ -26,7 +29,7 @@ func TestFullPartitionAnswers4xx(t *testing.T) {
 	in := newInstance(t, "partition-default: "+part)
 	in.start()
 	in.addUser("erin")
-	if _, err := lmtpSend(in.lmtp, "s@example.org", []string{"erin@example.com"}, testMessage("before@x", "before")); err != nil {
+	if _, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"erin@example.com"}, testMessage("before@x", "before")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -45,16 +48,16 @@ func TestFullPartitionAnswers4xx(t *testing.T) {
 	f.Close()
 
 	big := testMessage("full@x", "full") + strings.Repeat("x", 60000) + "\r\n"
-	replies, err := lmtpSend(in.lmtp, "s@example.org", []string{"erin@example.com"}, big)
+	replies, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"erin@example.com"}, big)
 	if err != nil {
 		t.Fatalf("session failed instead of a per-recipient 4xx: %v\nlog:\n%s", err, in.log())
 	}
-	if code, enh := smtpCode(replies["erin@example.com"]); code != 451 || enh != "4.3.0" {
+	if code, enh := testkit.SMTPCode(replies["erin@example.com"]); code != 451 || enh != "4.3.0" {
 		t.Fatalf("full partition: got %d %s (%v), want 451 4.3.0\nlog:\n%s", code, enh, replies["erin@example.com"], in.log())
 	}
 
 	os.Remove(filler)
-	replies, err = lmtpSend(in.lmtp, "s@example.org", []string{"erin@example.com"}, testMessage("after@x", "after"))
+	replies, err = testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"erin@example.com"}, testMessage("after@x", "after"))
 	if err != nil || replies["erin@example.com"] != nil {
 		t.Fatalf("delivery after space came back: %v %v", replies, err)
 	}

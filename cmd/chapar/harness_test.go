@@ -3,16 +3,21 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"chapar/access/admin"
+	"chapar/config"
+	"chapar/internal/testkit"
 )
 
 // These tests drive the real binary: TestMain builds it once, and each test
@@ -37,26 +42,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// instance is one chapar serve process and its configuration.
+// instance is one chapar serve process and its configuration. It listens
+// on port 0 and learns the ports the kernel gave it from its "listening"
+// log lines, so parallel tests never race for a port.
 type instance struct {
 	t       *testing.T
 	dir     string
 	conf    string
-	lmtp    string
-	imap    string
 	socket  string
 	cmd     *exec.Cmd
 	logFile *os.File
-}
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	// mu guards the address: a restart changes it while load
+	// goroutines (the crash test) read them.
+	mu   sync.Mutex
+	lmtp string // bound LMTP TCP address, set by start
 }
 
 // newInstance writes an imapd.conf for a fresh data directory. extra lines
@@ -64,15 +64,15 @@ func freePort(t *testing.T) string {
 func newInstance(t *testing.T, extra ...string) *instance {
 	t.Helper()
 	dir := t.TempDir()
-	in := &instance{t: t, dir: dir, lmtp: freePort(t), imap: freePort(t)}
+	in := &instance{t: t, dir: dir}
 	in.socket = filepath.Join(dir, "socket", "admin")
 	in.conf = filepath.Join(dir, "imapd.conf")
 	conf := strings.Join(append([]string{
 		"# written by the end-to-end tests",
 		"configdirectory: " + filepath.Join(dir, "data"),
 		"partition-default: " + filepath.Join(dir, "spool"),
-		"lmtp_listen: " + in.lmtp + " " + filepath.Join(dir, "socket", "lmtp"),
-		"imap_listen: " + in.imap,
+		"lmtp_listen: 127.0.0.1:0 " + filepath.Join(dir, "socket", "lmtp"),
+		"imap_listen: 127.0.0.1:0",
 		"admin_socket: " + in.socket,
 		"servername: chapar.test",
 	}, extra...), "\n") + "\n"
@@ -83,34 +83,82 @@ func newInstance(t *testing.T, extra ...string) *instance {
 	return in
 }
 
-// start runs chapar serve and waits until LMTP and the admin socket answer.
+// lmtpAddr is the LMTP TCP address of the running (or last) server.
+func (in *instance) lmtpAddr() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.lmtp
+}
+
+// start runs chapar serve and waits until it has logged its TCP listeners
+// and LMTP and the admin socket answer.
 func (in *instance) start() {
 	in.t.Helper()
-	f, err := os.OpenFile(filepath.Join(in.dir, "serve.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logPath := filepath.Join(in.dir, "serve.log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		in.t.Fatal(err)
 	}
+	// The log is appended to across restarts: only what this run writes
+	// names its ports.
+	fi, err := f.Stat()
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	from := fi.Size()
 	in.logFile = f
 	in.cmd = exec.Command(chaparBin, "serve", "-C", in.conf)
 	in.cmd.Stdout, in.cmd.Stderr = f, f
 	if err := in.cmd.Start(); err != nil {
 		in.t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", in.lmtp); err == nil {
-			c.Close()
-			if c, err := net.Dial("unix", in.socket); err == nil {
-				c.Close()
-				return
-			}
+	err = testkit.Poll(30*time.Second, func() error {
+		addrs, err := listening(logPath, from)
+		if err != nil {
+			return err
 		}
-		if in.cmd.ProcessState != nil {
-			break
+		if addrs["lmtp"] == "" {
+			return errors.New("no LMTP TCP listener logged yet")
 		}
-		time.Sleep(20 * time.Millisecond)
+		c, err := net.Dial("tcp", addrs["lmtp"])
+		if err != nil {
+			return err
+		}
+		c.Close()
+		if c, err = net.Dial("unix", in.socket); err != nil {
+			return err
+		}
+		c.Close()
+		in.mu.Lock()
+		in.lmtp = addrs["lmtp"]
+		in.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		in.t.Fatalf("chapar serve did not come up: %v; log:\n%s", err, in.log())
 	}
-	in.t.Fatalf("chapar serve did not come up; log:\n%s", in.log())
+}
+
+// listeningLine is serve's log line for a bound listener.
+var listeningLine = regexp.MustCompile(`msg=listening service=(\S+) addr=(\S+)`)
+
+// listening reads the TCP listeners logged in the log file from offset on,
+// by service.
+func listening(path string, offset int64) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read serve log: %w", err)
+	}
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	addrs := map[string]string{}
+	for _, m := range listeningLine.FindAllStringSubmatch(string(b[offset:]), -1) {
+		if config.ListenNetwork(m[2]) == "tcp" && addrs[m[1]] == "" {
+			addrs[m[1]] = m[2]
+		}
+	}
+	return addrs, nil
 }
 
 // kill ends the server with SIGKILL: no shutdown code runs.

@@ -204,7 +204,10 @@ func (n *node) listen(service string, addrs []string, serveFn func(net.Listener)
 		if err != nil {
 			return fmt.Errorf("%s listen %s: %w", service, addr, err)
 		}
-		n.log.Info("listening", "service", service, "addr", addr)
+		// The bound address, not the configured one: with port 0 the
+		// kernel picks the port, and this line is how an operator (and
+		// the end-to-end tests) learn it.
+		n.log.Info("listening", "service", service, "addr", l.Addr().String())
 		n.goRun(service, func() error {
 			err := serveFn(l)
 			if errors.Is(err, net.ErrClosed) {
