@@ -113,6 +113,14 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	for {
 		m, err := iter.Next()
+		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
+			// The server's heartbeats were late (a stall under load, a
+			// brief disconnect). The iterator stays usable and pulls
+			// again on the next call; ending here would stop the stage
+			// for good.
+			r.cfg.Log.Warn("consumer missed heartbeats; pulling again", "err", err)
+			continue
+		}
 		if err != nil {
 			close(work)
 			wg.Wait()
