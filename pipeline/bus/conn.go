@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 
+	"chapar/pipeline"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -41,6 +43,13 @@ type Conn struct {
 	js  jetstream.JetStream
 	log *slog.Logger
 }
+
+// A Conn is what ingest and notify are given.
+var (
+	_ pipeline.Submitter = (*Conn)(nil)
+	_ pipeline.EventFeed = (*Conn)(nil)
+	_ pipeline.EventSink = (*Conn)(nil)
+)
 
 // Connect connects and creates or updates every stream.
 func Connect(ctx context.Context, cfg Config) (*Conn, error) {
