@@ -16,6 +16,8 @@ import (
 	"chapar/ingest"
 	"chapar/internal/testkit"
 	"chapar/pipeline"
+	"chapar/pipeline/bus"
+	"chapar/pipeline/bustest"
 	"chapar/store"
 
 	"github.com/emersion/go-smtp"
@@ -40,17 +42,12 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 	testkit.AddUsers(tb, s, "secret", "alice", "bob")
 	testkit.CreateMailboxes(tb, s, "user.alice.Work")
 
+	bc := bustest.Start(tb, log)
 	ctx, cancel := context.WithCancel(context.Background())
-	e, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: tb.TempDir(), Logger: log})
-	if err != nil {
-		cancel()
-		tb.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	tb.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		e.Close()
 	})
 	part := s.DefaultPartition()
 	for _, st := range []struct {
@@ -62,7 +59,7 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 		{pipeline.StageDuplicate, 2, &filter.Duplicate{Store: s, Expire: time.Hour}},
 		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s}},
 	} {
-		r := pipeline.NewRunner(e, pipeline.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)
+		r := bus.NewRunner(bc, bus.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -71,7 +68,7 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 	}
 
 	cfg := ingest.Config{
-		Store: s, JS: e.JS, Conn: e.Conn, Hostname: "lmtp.test",
+		Store: s, Submitter: bc, Hostname: "lmtp.test",
 		MaxMessageSize: 1 << 20,
 		// Long enough that a 250 always comes from the pipeline in
 		// these tests, so the message is in the mailbox when we look.

@@ -4,7 +4,6 @@
 package ingest
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,16 +13,14 @@ import (
 	"chapar/store"
 
 	"github.com/emersion/go-smtp"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Config configures the LMTP service.
 type Config struct {
-	Store    *store.Store
-	JS       jetstream.JetStream
-	Conn     *nats.Conn
-	Hostname string
+	Store *store.Store
+	// Submitter makes each transaction's job durable in the pipeline.
+	Submitter pipeline.Submitter
+	Hostname  string
 	// MaxMessageSize bounds DATA (552 5.3.4 past it).
 	MaxMessageSize int64
 	// OutcomeWait is how long DATA waits for the pipeline's per-recipient
@@ -84,15 +81,3 @@ type slogAdapter struct{ log *slog.Logger }
 
 func (a slogAdapter) Printf(format string, v ...any) { a.log.Warn(fmt.Sprintf(format, v...)) }
 func (a slogAdapter) Println(v ...any)               { a.log.Warn(fmt.Sprint(v...)) }
-
-// publish makes a job durable in the pipeline. The job id is the message
-// id, so a retried publish cannot queue the job twice.
-func (s *Server) publish(ctx context.Context, job *pipeline.Job) error {
-	data, err := job.Encode()
-	if err != nil {
-		return err
-	}
-	_, err = s.cfg.JS.Publish(ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
-		jetstream.WithMsgID(job.ID))
-	return err
-}

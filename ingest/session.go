@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"chapar/pipeline"
 
 	"github.com/emersion/go-smtp"
-	"github.com/nats-io/nats.go"
 )
 
 // session is one LMTP connection's transaction state.
@@ -86,24 +84,15 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	for _, rc := range ss.rcpts {
 		job.Recipients = append(job.Recipients, rc.Recipient)
 	}
-	// Subscribe before publishing: the outcome may come back faster than
-	// the publish acknowledgement.
-	outcome := make(chan *nats.Msg, 1)
-	var sub *nats.Subscription
-	if cfg.OutcomeWait > 0 {
-		sub, err = cfg.Conn.ChanSubscribe(pipeline.OutcomeSubject(job.ID), outcome)
-		if err != nil {
-			return tempFail("cannot watch the pipeline")
-		}
-		defer sub.Unsubscribe()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := ss.s.publish(ctx, job); err != nil {
+	ticket, err := cfg.Submitter.Submit(ctx, job, cfg.OutcomeWait > 0)
+	if err != nil {
 		cfg.Log.Warn("job not queued", "job", job.ID, "err", err)
 		return tempFail("Could not queue message, try again later")
 	}
-	results := ss.await(job, outcome)
+	defer ticket.Close()
+	results := ss.await(job, ticket)
 	for i, rc := range ss.rcpts {
 		res := results[i]
 		status.SetStatus(rc.given, &smtp.SMTPError{Code: res.Code, EnhancedCode: enhanced(res.Enhanced), Message: res.Text})
@@ -112,8 +101,10 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 }
 
 // await waits (bounded) for the pipeline's outcome; past the bound every
-// recipient is answered 250 on the strength of the durable job.
-func (ss *session) await(job *pipeline.Job, outcome chan *nats.Msg) []pipeline.Result {
+// recipient is answered 250 on the strength of the durable job. An offered
+// temporary failure comes back only once the ticket has taken it, and then
+// must be answered (see pipeline.Ticket).
+func (ss *session) await(job *pipeline.Job, ticket pipeline.Ticket) []pipeline.Result {
 	queued := pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok, queued as " + job.ID}
 	results := make([]pipeline.Result, len(job.Recipients))
 	for i := range results {
@@ -122,32 +113,19 @@ func (ss *session) await(job *pipeline.Job, outcome chan *nats.Msg) []pipeline.R
 	if ss.s.cfg.OutcomeWait <= 0 {
 		return results
 	}
-	timer := time.NewTimer(ss.s.cfg.OutcomeWait)
-	defer timer.Stop()
-	select {
-	case m := <-outcome:
-		var o pipeline.Outcome
-		if err := json.Unmarshal(m.Data, &o); err != nil || len(o.Results) != len(results) {
-			ss.s.cfg.Log.Warn("unreadable outcome", "job", job.ID, "err", err)
-			return results
+	ctx, cancel := context.WithTimeout(context.Background(), ss.s.cfg.OutcomeWait)
+	defer cancel()
+	o, ok := ticket.Await(ctx)
+	if !ok {
+		if ctx.Err() != nil {
+			ss.s.cfg.Log.Info("outcome not in time, answering on the durable queue", "job", job.ID)
 		}
-		for i, r := range o.Results {
-			if r.Code != 0 {
-				results[i] = r
-			}
+		return results
+	}
+	for i, r := range o.Results {
+		if r.Code != 0 {
+			results[i] = r
 		}
-		if m.Reply != "" {
-			// A failure offered while we still wait: we answer it, so the
-			// stage may drop the job (see pipeline.Runner.offerTempFail).
-			if err := m.Respond([]byte(pipeline.OutcomeTaken)); err != nil {
-				ss.s.cfg.Log.Warn("could not take the failure; answering 250 on the queue", "job", job.ID, "err", err)
-				for i := range results {
-					results[i] = queued
-				}
-			}
-		}
-	case <-timer.C:
-		ss.s.cfg.Log.Info("outcome not in time, answering on the durable queue", "job", job.ID)
 	}
 	return results
 }

@@ -1,18 +1,16 @@
 package notify
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 
 	"chapar/pipeline"
 	"chapar/store"
-
-	"github.com/nats-io/nats.go"
 )
 
-// Hub turns one NATS subscription to every change event into wake-ups for
+// Hub turns one subscription to every change event into wake-ups for
 // the watchers of each mailbox: ten thousand idling IMAP sessions cost one
 // subscription and a map entry each, not ten thousand subscriptions. A
 // watcher learns that its mailbox changed and which kinds of change, from
@@ -20,8 +18,8 @@ import (
 // body is never decoded here (that was a JSON decode per event, and a copy
 // of the event per watcher).
 type Hub struct {
-	sub *nats.Subscription
-	log *slog.Logger
+	stop func() error
+	log  *slog.Logger
 
 	mu       sync.Mutex
 	watchers map[string]map[*Watch]struct{} // mailbox unique id → watchers
@@ -37,31 +35,21 @@ type Watch struct {
 	kinds []store.EventType
 }
 
-// NewHub subscribes to all change events on nc.
-func NewHub(nc *nats.Conn, log *slog.Logger) (*Hub, error) {
+// NewHub follows every change event on feed.
+func NewHub(feed pipeline.EventFeed, log *slog.Logger) (*Hub, error) {
 	h := &Hub{log: log, watchers: map[string]map[*Watch]struct{}{}}
-	sub, err := nc.Subscribe(pipeline.SubjectEventPrefix+">", h.dispatch)
+	stop, err := feed.Follow(h.dispatch)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("event hub: %w", err)
 	}
-	// IDLE pushes must not be dropped because one slow consumer filled the
-	// default pending limits.
-	if err := sub.SetPendingLimits(-1, -1); err != nil {
-		return nil, err
-	}
-	h.sub = sub
+	h.stop = stop
 	return h, nil
 }
 
-// Close ends the subscription.
-func (h *Hub) Close() error { return h.sub.Unsubscribe() }
+// Close stops following the events.
+func (h *Hub) Close() error { return h.stop() }
 
-func (h *Hub) dispatch(m *nats.Msg) {
-	rest := strings.TrimPrefix(m.Subject, pipeline.SubjectEventPrefix)
-	id, kind, ok := strings.Cut(rest, ".")
-	if !ok {
-		return
-	}
+func (h *Hub) dispatch(id, kind string) {
 	h.mu.Lock()
 	for w := range h.watchers[id] {
 		w.push(store.EventType(kind))

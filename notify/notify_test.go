@@ -13,6 +13,8 @@ import (
 	"chapar/internal/testkit"
 	"chapar/notify"
 	"chapar/pipeline"
+	"chapar/pipeline/bus"
+	"chapar/pipeline/bustest"
 	"chapar/store"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,19 +24,14 @@ func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // world is a real store and the real embedded JetStream.
 type world struct {
-	store  *store.Store
-	engine *pipeline.Engine
+	store *store.Store
+	bus   *bus.Conn
 }
 
 func start(t *testing.T) *world {
 	t.Helper()
 	s := testkit.OpenStore(t, store.Options{NoSync: true})
-	e, err := pipeline.Start(context.Background(), pipeline.EngineConfig{StoreDir: t.TempDir(), Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return &world{store: s, engine: e}
+	return &world{store: s, bus: bustest.Start(t, quiet())}
 }
 
 // publish runs the outbox publisher until the test ends.
@@ -44,7 +41,7 @@ func (w *world) publish(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		(&notify.Publisher{Store: w.store, JS: w.engine.JS, Log: quiet()}).Run(ctx)
+		(&notify.Publisher{Store: w.store, Sink: w.bus, Log: quiet()}).Run(ctx)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -57,7 +54,7 @@ func (w *world) publish(t *testing.T) {
 func (w *world) eventsInStream(t *testing.T, mailboxID string, n int) []store.Event {
 	t.Helper()
 	ctx := context.Background()
-	cons, err := w.engine.JS.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
+	cons, err := w.bus.JetStream().OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{pipeline.EventWildcard(mailboxID)},
 	})
 	if err != nil {
@@ -146,7 +143,7 @@ func TestHubWakesTheWatchersOfAMailbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := notify.NewHub(w.engine.Conn, quiet())
+	hub, err := notify.NewHub(w.bus, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

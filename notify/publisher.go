@@ -1,6 +1,8 @@
 // Package notify carries the store's change events out: it drains the
-// store's outbox into JetStream (so events follow commits, also after a
-// crash), and fans events out to IMAP IDLE sessions and other watchers.
+// store's outbox into the events stream (so events follow commits, also
+// after a crash), and fans events out to IMAP IDLE sessions and other
+// watchers. It reaches the message bus only through pipeline.EventSink and
+// pipeline.EventFeed (implemented by pipeline/bus).
 package notify
 
 import (
@@ -12,14 +14,12 @@ import (
 
 	"chapar/pipeline"
 	"chapar/store"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Publisher drains the store's outbox into the events stream.
 type Publisher struct {
 	Store *store.Store
-	JS    jetstream.JetStream
+	Sink  pipeline.EventSink
 	Log   *slog.Logger
 }
 
@@ -59,34 +59,18 @@ func (p *Publisher) publishPending(ctx context.Context) (int, error) {
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
-	futures := make([]jetstream.PubAckFuture, len(evs))
+	msgs := make([]pipeline.EventMessage, len(evs))
 	for i := range evs {
 		data, err := json.Marshal(&evs[i])
 		if err != nil {
 			return 0, fmt.Errorf("event %s: %w", evs[i].ID, err)
 		}
-		futures[i], err = p.JS.PublishAsync(pipeline.EventSubject(evs[i].MailboxID, string(evs[i].Type)), data,
-			jetstream.WithMsgID(evs[i].ID))
-		if err != nil {
-			evs = evs[:i]
-			futures = futures[:i]
-			break
-		}
+		msgs[i] = pipeline.EventMessage{ID: evs[i].ID, MailboxID: evs[i].MailboxID, Type: string(evs[i].Type), Data: data}
 	}
-	// Acknowledge only the unbroken run of published events, so that a
-	// retry never publishes a later event of an outbox before an earlier one.
-	done := 0
-	for i, f := range futures {
-		select {
-		case <-f.Ok():
-			if done == i {
-				done++
-			}
-		case err = <-f.Err():
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-	}
+	// Only the unbroken run of published events leaves the outbox, so that
+	// a retry never publishes a later event of an outbox before an earlier
+	// one.
+	done, err := p.Sink.PublishOrdered(ctx, msgs)
 	if done > 0 {
 		if aerr := p.Store.AckEvents(evs[:done]); aerr != nil {
 			return done, aerr

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/nats-io/nuid"
 )
 
 // Job is one LMTP transaction on its way through the stages: the envelope,
@@ -51,13 +49,10 @@ type Result struct {
 type Outcome struct {
 	JobID   string   `json:"job"`
 	Results []Result `json:"results"`
-	// TempFail marks an offer of temporary failures, sent as a request:
-	// the session replies OutcomeTaken if it will answer with them.
+	// TempFail marks an offer of temporary failures: the stage drops the
+	// job only if the waiting session accepts it (see Ticket.Await).
 	TempFail bool `json:"tempfail,omitempty"`
 }
-
-// NewJobID returns a fresh job id, usable as a subject token.
-func NewJobID() string { return nuid.Next() }
 
 // Encode frames a job as one JSON line followed by the message.
 func (j *Job) Encode() ([]byte, error) {

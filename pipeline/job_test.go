@@ -133,3 +133,24 @@ func FuzzDecodeJob(f *testing.F) {
 		}
 	})
 }
+
+// A job id is a subject token and part of store keys: letters and digits,
+// 22 of them, and never the same twice.
+func TestNewJobIDIsATokenAndUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := pipeline.NewJobID()
+		if len(id) != 22 {
+			t.Fatalf("id %q has %d characters, want 22", id, len(id))
+		}
+		for _, c := range id {
+			if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+				t.Fatalf("id %q has %q, want letters and digits only", id, c)
+			}
+		}
+		if seen[id] {
+			t.Fatalf("id %q came twice", id)
+		}
+		seen[id] = true
+	}
+}

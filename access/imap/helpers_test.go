@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"chapar/notify"
-	"chapar/pipeline"
+	"chapar/pipeline/bustest"
 	"chapar/store"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -51,19 +51,14 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bc := bustest.Start(t, log)
 	ctx, cancel := context.WithCancel(context.Background())
-	engine, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: filepath.Join(dir, "jetstream"), Logger: log})
-	if err != nil {
-		cancel()
-		st.Close()
-		t.Fatal(err)
-	}
 	pubDone := make(chan struct{})
 	go func() {
 		defer close(pubDone)
-		(&notify.Publisher{Store: st, JS: engine.JS, Log: log}).Run(ctx)
+		(&notify.Publisher{Store: st, Sink: bc, Log: log}).Run(ctx)
 	}()
-	hub, err := notify.NewHub(engine.Conn, log)
+	hub, err := notify.NewHub(bc, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +96,6 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 		hub.Close()
 		cancel()
 		<-pubDone
-		engine.Close()
 		st.Close()
 	})
 	return env

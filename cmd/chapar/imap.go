@@ -21,7 +21,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	hub, err := notify.NewHub(n.engine.Conn, n.log.With("service", "idle"))
+	hub, err := notify.NewHub(n.bus, n.log.With("service", "idle"))
 	if err != nil {
 		return fmt.Errorf("imap: event hub: %w", err)
 	}

@@ -21,6 +21,8 @@ import (
 	"chapar/ingest"
 	"chapar/notify"
 	"chapar/pipeline"
+	"chapar/pipeline/bus"
+	"chapar/pipeline/embedded"
 	"chapar/store"
 )
 
@@ -53,9 +55,11 @@ func serve(args []string) error {
 // node is one running chapar process: whichever services the configuration
 // asks for, wired to one store and one JetStream connection.
 type node struct {
-	log     *slog.Logger
-	store   *store.Store
-	engine  *pipeline.Engine
+	log   *slog.Logger
+	store *store.Store
+	// nats is the embedded server; nil when attached to nats_url.
+	nats    *embedded.Server
+	bus     *bus.Conn
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closers []func() error
@@ -79,19 +83,11 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
-	n.engine, err = pipeline.Start(ctx, pipeline.EngineConfig{
-		URL:          cfg.NATSURL,
-		StoreDir:     filepath.Join(cfg.ConfigDirectory, "jetstream"),
-		Listen:       cfg.NATSListen,
-		SyncAlways:   cfg.JetStreamSyncInterval() == 0,
-		SyncInterval: cfg.JetStreamSyncInterval(),
-		Logger:       log,
-	})
-	if err != nil {
+	if err := n.connectBus(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if cfg.Runs("notify") {
-		p := &notify.Publisher{Store: n.store, JS: n.engine.JS, Log: log.With("service", "notify")}
+		p := &notify.Publisher{Store: n.store, Sink: n.bus, Log: log.With("service", "notify")}
 		n.goRun("notify", func() error { return p.Run(ctx) })
 	}
 	if err := n.startStages(ctx, cfg); err != nil {
@@ -113,6 +109,31 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	n.goRun("prune", func() error { return n.pruneLoop(ctx, cfg.DuplicateExpire) })
 	log.Info("chapar ready", "configdirectory", cfg.ConfigDirectory, "lmtp", cfg.LMTPListen, "imap", cfg.IMAPListen)
 	return n, nil
+}
+
+// connectBus starts the embedded NATS server, unless nats_url names a
+// cluster, and connects to it.
+func (n *node) connectBus(ctx context.Context, cfg *config.Config) error {
+	bc := bus.Config{URL: cfg.NATSURL, Log: n.log}
+	if cfg.NATSURL == "" {
+		srv, err := embedded.Start(embedded.Config{
+			StoreDir:     filepath.Join(cfg.ConfigDirectory, "jetstream"),
+			Listen:       cfg.NATSListen,
+			SyncAlways:   cfg.JetStreamSyncInterval() == 0,
+			SyncInterval: cfg.JetStreamSyncInterval(),
+		})
+		if err != nil {
+			return err
+		}
+		n.nats = srv
+		bc.InProcess = srv
+	}
+	c, err := bus.Connect(ctx, bc)
+	if err != nil {
+		return err
+	}
+	n.bus = c
+	return nil
 }
 
 func (n *node) goRun(name string, fn func() error) {
@@ -154,7 +175,7 @@ func (n *node) startStages(ctx context.Context, cfg *config.Config) error {
 			workers = max(workers, nl.workers)
 		}
 		for part := range cfg.Partitions {
-			r := pipeline.NewRunner(n.engine, pipeline.RunnerConfig{Stage: name, Partition: part, Workers: workers, Then: then, Log: n.log}, ls.stage)
+			r := bus.NewRunner(n.bus, bus.RunnerConfig{Stage: name, Partition: part, Workers: workers, Then: then, Log: n.log}, ls.stage)
 			n.goRun(name, func() error { return r.Run(ctx) })
 		}
 	}
@@ -181,8 +202,7 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 func (n *node) startLMTP(cfg *config.Config) error {
 	srv := ingest.NewServer(ingest.Config{
 		Store:          n.store,
-		JS:             n.engine.JS,
-		Conn:           n.engine.Conn,
+		Submitter:      n.bus,
 		Hostname:       cfg.ServerName,
 		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
 		OutcomeWait:    cfg.LMTPOutcomeWait,
@@ -279,8 +299,11 @@ func (n *node) close() {
 	}
 	n.cancel()
 	n.wg.Wait()
-	if n.engine != nil {
-		n.engine.Close()
+	if n.bus != nil {
+		n.bus.Close()
+	}
+	if n.nats != nil {
+		n.nats.Close()
 	}
 	if n.store != nil {
 		n.store.Close()

@@ -1,15 +1,10 @@
 package pipeline
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "strings"
 
-	"github.com/nats-io/nats.go/jetstream"
-)
-
-// Every stream, subject, consumer and bucket chapar uses is named here; the
-// table in README.md ("The pipeline") mirrors this file.
+// Every stream, subject and consumer chapar uses is named here (the engine
+// that creates them is pipeline/bus); the table in README.md ("The
+// pipeline") mirrors this file.
 const (
 	// StreamJobs carries delivery jobs between stages. Work-queue retention:
 	// a job leaves the stream when the stage holding it acknowledges it.
@@ -36,19 +31,25 @@ const (
 	StageDeliver     = "deliver"
 )
 
-var stageOrder = []string{StagePlusAddress, StageDuplicate, StageDeliver}
+// stageOrder is a function rather than a package variable so that nothing
+// can reorder the pipeline at run time.
+func stageOrder() [3]string { return [3]string{StagePlusAddress, StageDuplicate, StageDeliver} }
 
 // FirstStage is where ingest publishes a new job.
-func FirstStage() string { return stageOrder[0] }
+func FirstStage() string { return stageOrder()[0] }
 
 // Stages lists the stages in pipeline order.
-func Stages() []string { return append([]string(nil), stageOrder...) }
+func Stages() []string {
+	order := stageOrder()
+	return order[:]
+}
 
 // NextStage returns the stage after s, or "" after the last.
 func NextStage(s string) string {
-	for i, name := range stageOrder {
-		if name == s && i+1 < len(stageOrder) {
-			return stageOrder[i+1]
+	order := stageOrder()
+	for i, name := range order {
+		if name == s && i+1 < len(order) {
+			return order[i+1]
 		}
 	}
 	return ""
@@ -69,6 +70,16 @@ func EventSubject(mailboxID, eventType string) string {
 	return SubjectEventPrefix + mailboxID + "." + eventType
 }
 
+// ParseEventSubject reverses EventSubject; ok is false for a subject that
+// is not an event's.
+func ParseEventSubject(subject string) (mailboxID, eventType string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, SubjectEventPrefix)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, ".")
+}
+
 // EventWildcard matches every event of a mailbox, for a subscriber that
 // follows one mailbox (an integrator, a test).
 func EventWildcard(mailboxID string) string {
@@ -77,50 +88,3 @@ func EventWildcard(mailboxID string) string {
 
 // OutcomeSubject is where the outcome of a job is reported.
 func OutcomeSubject(jobID string) string { return SubjectOutcomePrefix + jobID }
-
-// StreamConfig tunes the streams; zero values take the defaults.
-type StreamConfig struct {
-	Replicas          int           // 1 embedded; 3 on a cluster
-	DuplicateWindow   time.Duration // Nats-Msg-Id memory; default 10m
-	EventsMaxAge      time.Duration // default 7 days
-	DuplicateSuppress time.Duration // duplicate window; default 72h
-}
-
-// EnsureStreams creates or updates the streams and buckets.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig) error {
-	if sc.Replicas == 0 {
-		sc.Replicas = 1
-	}
-	if sc.DuplicateWindow == 0 {
-		sc.DuplicateWindow = 10 * time.Minute
-	}
-	if sc.EventsMaxAge == 0 {
-		sc.EventsMaxAge = 7 * 24 * time.Hour
-	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamJobs,
-		Description: "chapar delivery jobs between pipeline stages",
-		Subjects:    []string{SubjectStagePrefix + ">"},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    sc.Replicas,
-		Duplicates:  sc.DuplicateWindow,
-	})
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", StreamJobs, err)
-	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamEvents,
-		Description: "chapar mailbox change events (RFC 5423)",
-		Subjects:    []string{SubjectEventPrefix + ">"},
-		Retention:   jetstream.LimitsPolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    sc.Replicas,
-		MaxAge:      sc.EventsMaxAge,
-		Duplicates:  sc.DuplicateWindow,
-	})
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", StreamEvents, err)
-	}
-	return nil
-}

@@ -1,4 +1,4 @@
-package pipeline_test
+package bus_test
 
 import (
 	"bytes"
@@ -20,10 +20,10 @@ func (passStage) Process(context.Context, *pipeline.Job) error { return nil }
 // until that stage's consumer holds it. Allocations count the embedded
 // server too: it runs in the benchmark's process.
 func BenchmarkPipelineHop(b *testing.B) {
-	bus := startBus(b)
-	bus.run(pipeline.StagePlusAddress, "bench", passStage{})
+	tb := startBus(b)
+	tb.run(pipeline.StagePlusAddress, "bench", passStage{})
 
-	next, err := bus.engine.JS.CreateOrUpdateConsumer(bus.ctx, pipeline.StreamJobs, jetstream.ConsumerConfig{
+	next, err := tb.js.CreateOrUpdateConsumer(tb.ctx, pipeline.StreamJobs, jetstream.ConsumerConfig{
 		Durable:       pipeline.ConsumerName(pipeline.StageDuplicate, "bench"),
 		FilterSubject: pipeline.StageSubject(pipeline.StageDuplicate, "bench"),
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -58,7 +58,7 @@ func BenchmarkPipelineHop(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := bus.engine.JS.Publish(ctx, subject, data, jetstream.WithMsgID(job.ID)); err != nil {
+		if _, err := tb.js.Publish(ctx, subject, data, jetstream.WithMsgID(job.ID)); err != nil {
 			b.Fatal(err)
 		}
 		select {

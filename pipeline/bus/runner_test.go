@@ -1,4 +1,4 @@
-package pipeline_test
+package bus_test
 
 import (
 	"context"
@@ -10,43 +10,49 @@ import (
 	"time"
 
 	"chapar/pipeline"
+	"chapar/pipeline/bus"
+	"chapar/pipeline/bustest"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// bus is the real embedded JetStream with stage runners on it.
-type bus struct {
-	t      testing.TB
-	engine *pipeline.Engine
-	ctx    context.Context
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
+// testBus is the real embedded JetStream with stage runners on it.
+type testBus struct {
+	t    testing.TB
+	conn *bus.Conn
+	js   jetstream.JetStream
+	ctx  context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+	// offerTimeout is the runners' wait for a session to take an offered
+	// failure: short, since most tests take none, and so a retry is not
+	// held up by an offer nobody answers.
+	offerTimeout time.Duration
 }
 
 // startBus starts the embedded engine in a temporary directory; run adds
 // stages. Everything stops when the test ends.
-func startBus(tb testing.TB) *bus {
+func startBus(tb testing.TB) *testBus {
 	tb.Helper()
+	c := bustest.Start(tb, quiet())
 	ctx, stop := context.WithCancel(context.Background())
-	e, err := pipeline.Start(ctx, pipeline.EngineConfig{StoreDir: tb.TempDir(), Logger: quiet()})
-	if err != nil {
-		stop()
-		tb.Fatalf("start engine: %v", err)
-	}
-	b := &bus{t: tb, engine: e, ctx: ctx, stop: stop}
+	b := &testBus{t: tb, conn: c, js: c.JetStream(), ctx: ctx, stop: stop, offerTimeout: 50 * time.Millisecond}
 	tb.Cleanup(func() {
 		stop()
 		b.wg.Wait()
-		e.Close()
 	})
 	return b
 }
 
+// testRetryBackoff keeps retries fast; the runner's default unit is 1s.
+const testRetryBackoff = 5 * time.Millisecond
+
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func (b *bus) run(stage, partition string, s pipeline.Stage, then ...pipeline.Step) {
-	r := pipeline.NewRunner(b.engine, pipeline.RunnerConfig{Stage: stage, Partition: partition, Workers: 2, Then: then, Log: quiet()}, s)
+func (b *testBus) run(stage, partition string, s pipeline.Stage, then ...pipeline.Step) {
+	r := bus.NewRunner(b.conn, bus.RunnerConfig{Stage: stage, Partition: partition, Workers: 2, Then: then,
+		RetryBackoff: testRetryBackoff, OfferTimeout: b.offerTimeout, Log: quiet()}, s)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -58,21 +64,28 @@ func (b *bus) run(stage, partition string, s pipeline.Stage, then ...pipeline.St
 
 // submit publishes a job to the first stage, as ingest does, and returns a
 // subscription to its outcome.
-func (b *bus) submit(job *pipeline.Job) *nats.Subscription {
+func (b *testBus) submit(job *pipeline.Job) *nats.Subscription {
 	b.t.Helper()
-	sub, err := b.engine.Conn.SubscribeSync(pipeline.OutcomeSubject(job.ID))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() { sub.Unsubscribe() })
+	sub := b.watch(job)
 	data, err := job.Encode()
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	if _, err := b.engine.JS.Publish(b.ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
+	if _, err := b.js.Publish(b.ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
 		jetstream.WithMsgID(job.ID)); err != nil {
 		b.t.Fatalf("publish job: %v", err)
 	}
+	return sub
+}
+
+// watch subscribes to a job's outcome subject.
+func (b *testBus) watch(job *pipeline.Job) *nats.Subscription {
+	b.t.Helper()
+	sub, err := b.conn.NATS().SubscribeSync(pipeline.OutcomeSubject(job.ID))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { sub.Unsubscribe() })
 	return sub
 }
 
@@ -159,7 +172,7 @@ func newJob(partition string) *pipeline.Job {
 }
 
 // threeStages runs a counting stage under each stage name.
-func (b *bus) threeStages(partition string) (plus, dup, del *countingStage) {
+func (b *testBus) threeStages(partition string) (plus, dup, del *countingStage) {
 	plus = newCountingStage("plus", false)
 	dup = newCountingStage("dup", false)
 	del = newCountingStage("deliver", true)
@@ -239,6 +252,7 @@ func TestRunnerRedeliversAfterATransientError(t *testing.T) {
 // 451 and the MTA will try again, so the job must end here.
 func TestRunnerEndsAJobWhoseTemporaryFailureTheSessionTook(t *testing.T) {
 	b := startBus(t)
+	b.offerTimeout = time.Minute // the test takes the offer; it must not be withdrawn first
 	_, dup, del := b.threeStages("p1")
 	var failing string
 	dup.fail = func(job *pipeline.Job, _ int) error {
@@ -263,7 +277,7 @@ func TestRunnerEndsAJobWhoseTemporaryFailureTheSessionTook(t *testing.T) {
 			t.Errorf("offered result %d: %+v, want 451 4.3.0", i, r)
 		}
 	}
-	if err := m.Respond([]byte(pipeline.OutcomeTaken)); err != nil {
+	if err := m.Respond([]byte(bus.OutcomeTaken)); err != nil {
 		t.Fatal(err)
 	}
 	b.waitDrained(pipeline.StageDuplicate, "p1")
@@ -316,7 +330,7 @@ func TestRunnerTerminatesAJobOnAPermanentError(t *testing.T) {
 func TestRunnerDropsAnUndecodableJob(t *testing.T) {
 	b := startBus(t)
 	plus, _, _ := b.threeStages("p1")
-	if _, err := b.engine.JS.Publish(b.ctx, pipeline.StageSubject(pipeline.FirstStage(), "p1"), []byte("garbage without a header line")); err != nil {
+	if _, err := b.js.Publish(b.ctx, pipeline.StageSubject(pipeline.FirstStage(), "p1"), []byte("garbage without a header line")); err != nil {
 		t.Fatal(err)
 	}
 	good := newJob("p1")
@@ -332,11 +346,11 @@ func TestRunnerDropsAnUndecodableJob(t *testing.T) {
 
 // waitDrained waits until a stage's consumer holds nothing: nothing
 // pending, nothing unacknowledged.
-func (b *bus) waitDrained(stage, partition string) {
+func (b *testBus) waitDrained(stage, partition string) {
 	b.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		cons, err := b.engine.JS.Consumer(b.ctx, pipeline.StreamJobs, pipeline.ConsumerName(stage, partition))
+		cons, err := b.js.Consumer(b.ctx, pipeline.StreamJobs, pipeline.ConsumerName(stage, partition))
 		if err != nil {
 			b.t.Fatal(err)
 		}
@@ -381,7 +395,7 @@ func TestRunnerAppliesFusedStagesInOneHop(t *testing.T) {
 // A chain that skips a stage is refused: the skipped stage would never run.
 func TestRunnerRefusesAChainWithAGap(t *testing.T) {
 	b := startBus(t)
-	r := pipeline.NewRunner(b.engine, pipeline.RunnerConfig{Stage: pipeline.StagePlusAddress, Partition: "p1", Log: quiet(),
+	r := bus.NewRunner(b.conn, bus.RunnerConfig{Stage: pipeline.StagePlusAddress, Partition: "p1", Log: quiet(),
 		Then: []pipeline.Step{{Name: pipeline.StageDeliver, Stage: newCountingStage("deliver", true)}}}, newCountingStage("plus", false))
 	if err := r.Run(b.ctx); err == nil {
 		t.Fatal("Run accepted plusaddr followed directly by deliver")

@@ -1,0 +1,149 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"chapar/pipeline"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Both halves of the outcome hand-off live in this file: the runner's
+// report and offer of a temporary failure, and the submitter's ticket that
+// waits for them and takes an offer.
+//
+// The outcome travels on core NATS (pipeline.OutcomeSubject), not stored:
+// a lost outcome costs only the LMTP session's wait, the job being durable.
+// An offer is sent as a request; the session replies OutcomeTaken if it
+// will answer with the offered failures, and only then does the stage drop
+// the job.
+
+// OutcomeTaken is the LMTP session's reply to an offered outcome it will
+// pass on.
+const OutcomeTaken = "taken"
+
+// report publishes the job's outcome to whoever still waits on it.
+func (r *Runner) report(job *pipeline.Job) error {
+	data, err := json.Marshal(job.Outcome())
+	if err != nil {
+		return fmt.Errorf("outcome of job %s: %w", job.ID, err)
+	}
+	// Best effort: nobody may be waiting any more.
+	if err := r.nc.Publish(pipeline.OutcomeSubject(job.ID), data); err != nil {
+		r.cfg.Log.Debug("outcome not sent", "job", job.ID, "err", err)
+	}
+	return nil
+}
+
+// refuse settles the recipients still pending with a permanent failure and
+// reports the outcome, so that an LMTP session still waiting on the job
+// answers 5xx rather than 250 for mail that will never be delivered.
+func (r *Runner) refuse(job *pipeline.Job) {
+	for _, i := range job.Pending() {
+		job.Recipients[i].Done = true
+		job.Recipients[i].Result = pipeline.Result{Code: 554, Enhanced: "5.3.0", Text: "Delivery failed permanently"}
+	}
+	r.report(job)
+}
+
+// offerTempFail asks the LMTP session that may still be waiting on the job
+// to answer its pending recipients with a temporary failure (a full disk, an
+// unwritable partition) instead of queueing. Only if the session takes it —
+// it replies within OfferTimeout, before its own wait runs out — does the
+// job end here; otherwise the job stays queued and is retried, as its 250
+// promised.
+func (r *Runner) offerTempFail(job *pipeline.Job, cause error) bool {
+	o := job.Outcome()
+	for i, rc := range job.Recipients {
+		if !rc.Done {
+			o.Results[i] = pipeline.Result{Code: 451, Enhanced: "4.3.0", Text: "Temporary failure delivering the message, try again later"}
+		}
+	}
+	o.TempFail = true
+	data, err := json.Marshal(o)
+	if err != nil {
+		return false
+	}
+	reply, err := r.nc.Request(pipeline.OutcomeSubject(job.ID), data, r.cfg.OfferTimeout)
+	if err != nil || string(reply.Data) != OutcomeTaken {
+		return false
+	}
+	r.cfg.Log.Warn("job failed while its LMTP session waited; answered 4xx", "job", job.ID, "err", cause)
+	return true
+}
+
+// Submit implements pipeline.Submitter: it publishes the job to the first
+// stage with the job id as Nats-Msg-Id, so that a retried submit cannot
+// queue the job twice.
+func (c *Conn) Submit(ctx context.Context, job *pipeline.Job, watch bool) (pipeline.Ticket, error) {
+	t := &ticket{log: c.log, job: job.ID, rcpts: len(job.Recipients)}
+	if watch {
+		// Subscribe before publishing: the outcome may come back faster
+		// than the publish acknowledgement.
+		t.outcome = make(chan *nats.Msg, 1)
+		sub, err := c.nc.ChanSubscribe(pipeline.OutcomeSubject(job.ID), t.outcome)
+		if err != nil {
+			return nil, fmt.Errorf("watch the outcome of job %s: %w", job.ID, err)
+		}
+		t.sub = sub
+	}
+	data, err := job.Encode()
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	if _, err := c.js.Publish(ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
+		jetstream.WithMsgID(job.ID)); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("queue job %s: %w", job.ID, err)
+	}
+	return t, nil
+}
+
+// ticket is the submitter's half of the hand-off: it waits for the first
+// message on the job's outcome subject.
+type ticket struct {
+	log     *slog.Logger
+	job     string
+	rcpts   int
+	sub     *nats.Subscription // nil when not watching
+	outcome chan *nats.Msg
+}
+
+// Await implements pipeline.Ticket.
+func (t *ticket) Await(ctx context.Context) (pipeline.Outcome, bool) {
+	if t.sub == nil {
+		return pipeline.Outcome{}, false
+	}
+	select {
+	case m := <-t.outcome:
+		var o pipeline.Outcome
+		if err := json.Unmarshal(m.Data, &o); err != nil || len(o.Results) != t.rcpts {
+			t.log.Warn("unreadable outcome", "job", t.job, "err", err)
+			return pipeline.Outcome{}, false
+		}
+		if m.Reply != "" {
+			// A failure offered while we still wait: we answer it, so the
+			// stage may drop the job (see Runner.offerTempFail).
+			if err := m.Respond([]byte(OutcomeTaken)); err != nil {
+				t.log.Warn("could not take the failure; answering on the durable queue", "job", t.job, "err", err)
+				return pipeline.Outcome{}, false
+			}
+		}
+		return o, true
+	case <-ctx.Done():
+		return pipeline.Outcome{}, false
+	}
+}
+
+// Close implements pipeline.Ticket.
+func (t *ticket) Close() {
+	if t.sub != nil {
+		t.sub.Unsubscribe()
+		t.sub = nil
+	}
+}

@@ -1,0 +1,218 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"chapar/pipeline"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// RunnerConfig configures one stage's consumer.
+type RunnerConfig struct {
+	Stage     string
+	Partition string
+	// Workers process jobs concurrently; the deliver stage relies on this
+	// for group commit.
+	Workers int
+	// Then are the stages that follow Stage in pipeline order and run in
+	// this process too: the runner applies them to the job in the same hop
+	// (see Step). Empty: every job is handed on over JetStream.
+	Then []pipeline.Step
+	// RetryBackoff is the unit of the delay before a failed job comes
+	// again: attempt n waits RetryBackoff << min(n, 8). Default 1s.
+	RetryBackoff time.Duration
+	// OfferTimeout bounds how long a failing stage waits for the LMTP
+	// session to take the offer of a temporary failure. Default 2s.
+	OfferTimeout time.Duration
+	Log          *slog.Logger
+}
+
+// Defaults of RunnerConfig.
+const (
+	defaultRetryBackoff = time.Second
+	defaultOfferTimeout = 2 * time.Second
+)
+
+// Runner drives a Stage from its durable consumer.
+type Runner struct {
+	cfg   RunnerConfig
+	stage pipeline.Stage
+	js    jetstream.JetStream
+	nc    *nats.Conn
+}
+
+// NewRunner prepares a runner; Run starts it.
+func NewRunner(c *Conn, cfg RunnerConfig, stage pipeline.Stage) *Runner {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = defaultRetryBackoff
+	}
+	if cfg.OfferTimeout <= 0 {
+		cfg.OfferTimeout = defaultOfferTimeout
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	cfg.Log = cfg.Log.With("stage", cfg.Stage, "partition", cfg.Partition)
+	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc}
+}
+
+// Run consumes until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	prev := r.cfg.Stage
+	for _, step := range r.cfg.Then {
+		if step.Name != pipeline.NextStage(prev) {
+			return fmt.Errorf("runner %s: %s cannot follow %s in one hop", r.cfg.Stage, step.Name, prev)
+		}
+		prev = step.Name
+	}
+	cons, err := r.js.CreateOrUpdateConsumer(ctx, pipeline.StreamJobs, jetstream.ConsumerConfig{
+		Durable:       pipeline.ConsumerName(r.cfg.Stage, r.cfg.Partition),
+		FilterSubject: pipeline.StageSubject(r.cfg.Stage, r.cfg.Partition),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       time.Minute,
+		MaxAckPending: 4096,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before the consumer was bound: a shutdown, not a failure
+		}
+		return fmt.Errorf("consumer %s/%s: %w", r.cfg.Stage, r.cfg.Partition, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * r.cfg.Workers))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
+	}
+	go func() {
+		<-ctx.Done()
+		iter.Stop()
+	}()
+	var wg sync.WaitGroup
+	work := make(chan jetstream.Msg)
+	for i := 0; i < r.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range work {
+				r.handle(ctx, m)
+			}
+		}()
+	}
+	for {
+		m, err := iter.Next()
+		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
+			// The server's heartbeats were late (a stall under load, a
+			// brief disconnect). The iterator stays usable and pulls
+			// again on the next call; ending here would stop the stage
+			// for good.
+			r.cfg.Log.Warn("consumer missed heartbeats; pulling again", "err", err)
+			continue
+		}
+		if err != nil {
+			close(work)
+			wg.Wait()
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
+		}
+		work <- m
+	}
+}
+
+func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
+	job, err := pipeline.DecodeJob(m.Data())
+	if err != nil {
+		r.cfg.Log.Error("dropping undecodable job", "subject", m.Subject(), "err", err)
+		m.Term()
+		return
+	}
+	last, err := r.process(ctx, job)
+	if err != nil {
+		if pipeline.IsPermanent(err) {
+			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
+			r.refuse(job)
+			m.Term()
+			return
+		}
+		if r.offerTempFail(job, err) {
+			// The MTA was told 4xx for what is left and will try again:
+			// this job must not deliver it a second time.
+			m.Term()
+			return
+		}
+		r.retry(m, job, err)
+		return
+	}
+	if err := r.handOn(ctx, job, last); err != nil {
+		r.retry(m, job, err)
+		return
+	}
+	if err := m.Ack(); err != nil {
+		// The job comes again; every stage is idempotent.
+		r.cfg.Log.Warn("ack failed", "job", job.ID, "err", err)
+	}
+}
+
+// process applies the runner's stage and then its fused ones, stopping
+// early when no recipient is left pending, and returns the name of the last
+// stage applied.
+func (r *Runner) process(ctx context.Context, job *pipeline.Job) (string, error) {
+	if err := r.stage.Process(ctx, job); err != nil {
+		return r.cfg.Stage, err
+	}
+	last := r.cfg.Stage
+	for _, step := range r.cfg.Then {
+		if len(job.Pending()) == 0 {
+			break
+		}
+		if err := step.Stage.Process(ctx, job); err != nil {
+			return step.Name, fmt.Errorf("%s: %w", step.Name, err)
+		}
+		last = step.Name
+	}
+	return last, nil
+}
+
+// handOn publishes the job to the stage after last, or reports the outcome
+// after the final one or when no recipient is left pending.
+func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) error {
+	next := pipeline.NextStage(last)
+	if next == "" || len(job.Pending()) == 0 {
+		return r.report(job)
+	}
+	data, err := job.Encode()
+	if err != nil {
+		return err
+	}
+	// The message id makes a republish after a crash (effect committed,
+	// ack lost) a no-op within the stream's duplicate window.
+	_, err = r.js.Publish(ctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
+	if err != nil {
+		return fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
+	}
+	return nil
+}
+
+func (r *Runner) retry(m jetstream.Msg, job *pipeline.Job, err error) {
+	n := uint64(1)
+	if md, merr := m.Metadata(); merr == nil {
+		n = md.NumDelivered
+	}
+	delay := r.cfg.RetryBackoff << min(n, 8)
+	r.cfg.Log.Warn("job failed, will retry", "job", job.ID, "attempt", n, "in", delay, "err", err)
+	m.NakWithDelay(delay)
+}

@@ -1,0 +1,58 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"chapar/pipeline"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamConfig tunes the streams; zero values take the defaults.
+type StreamConfig struct {
+	Replicas          int           // 1 embedded; 3 on a cluster
+	DuplicateWindow   time.Duration // Nats-Msg-Id memory; default 10m
+	EventsMaxAge      time.Duration // default 7 days
+	DuplicateSuppress time.Duration // duplicate window; default 72h
+}
+
+// EnsureStreams creates or updates the streams.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig) error {
+	if sc.Replicas == 0 {
+		sc.Replicas = 1
+	}
+	if sc.DuplicateWindow == 0 {
+		sc.DuplicateWindow = 10 * time.Minute
+	}
+	if sc.EventsMaxAge == 0 {
+		sc.EventsMaxAge = 7 * 24 * time.Hour
+	}
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        pipeline.StreamJobs,
+		Description: "chapar delivery jobs between pipeline stages",
+		Subjects:    []string{pipeline.SubjectStagePrefix + ">"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    sc.Replicas,
+		Duplicates:  sc.DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", pipeline.StreamJobs, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        pipeline.StreamEvents,
+		Description: "chapar mailbox change events (RFC 5423)",
+		Subjects:    []string{pipeline.SubjectEventPrefix + ">"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    sc.Replicas,
+		MaxAge:      sc.EventsMaxAge,
+		Duplicates:  sc.DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", pipeline.StreamEvents, err)
+	}
+	return nil
+}

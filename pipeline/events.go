@@ -1,0 +1,34 @@
+package pipeline
+
+import "context"
+
+// EventMessage is one change event on its way to the events stream.
+type EventMessage struct {
+	// ID deduplicates a republished event (the outbox position).
+	ID        string
+	MailboxID string
+	Type      string // RFC 5423 event type: MessageNew, FlagsSet, ...
+	Data      []byte // the event in Cyrus's JSON shape
+}
+
+// EventSink publishes change events durably; notify drains the store's
+// outbox into it.
+type EventSink interface {
+	// PublishOrdered publishes msgs without waiting for each in turn and
+	// returns how many of the leading messages were acknowledged in an
+	// unbroken run: only those may leave the outbox, so that a retry never
+	// publishes a later event of a mailbox before an earlier one. err tells
+	// why the run stopped short.
+	PublishOrdered(ctx context.Context, msgs []EventMessage) (acked int, err error)
+}
+
+// EventFeed follows every change event as it is published: one
+// subscription for a whole process, fanned out by the caller (notify's
+// Hub), so that ten thousand idling IMAP sessions are not ten thousand
+// subscriptions.
+type EventFeed interface {
+	// Follow calls fn with the mailbox and event type of every event until
+	// stop is called. fn runs on one goroutine, in the order events arrive,
+	// and should return quickly: the next event waits for it.
+	Follow(fn func(mailboxID, eventType string)) (stop func() error, err error)
+}
