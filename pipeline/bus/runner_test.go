@@ -233,7 +233,7 @@ func TestRunnerRedeliversAfterATransientError(t *testing.T) {
 	plus, dup, del := b.threeStages("p1")
 	dup.fail = func(_ *pipeline.Job, attempt int) error {
 		if attempt == 1 {
-			return errors.New("KV briefly unavailable")
+			return errors.New("store briefly unavailable")
 		}
 		return nil
 	}

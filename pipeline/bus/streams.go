@@ -12,10 +12,9 @@ import (
 
 // StreamConfig tunes the streams; zero values take the defaults.
 type StreamConfig struct {
-	Replicas          int           // 1 embedded; 3 on a cluster
-	DuplicateWindow   time.Duration // Nats-Msg-Id memory; default 10m
-	EventsMaxAge      time.Duration // default 7 days
-	DuplicateSuppress time.Duration // duplicate window; default 72h
+	Replicas        int           // 1 embedded; 3 on a cluster
+	DuplicateWindow time.Duration // Nats-Msg-Id memory; default 10m
+	EventsMaxAge    time.Duration // default 7 days
 }
 
 // EnsureStreams creates or updates the streams.
