@@ -246,6 +246,20 @@ func (c *rawConn) exchange(line string, want ...string) []string {
 	return out
 }
 
+// expect reads the next len(want) lines, which must be want's (as in
+// exchange): the untagged responses of an IDLE, for one.
+func (c *rawConn) expect(want ...string) []string {
+	c.t.Helper()
+	got := make([]string, len(want))
+	for i := range got {
+		got[i] = c.line()
+	}
+	if !transcriptMatches(got, want) {
+		c.t.Errorf("got:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+	return got
+}
+
 // transcriptMatches compares response lines with the lines of exchange.
 func transcriptMatches(got, want []string) bool {
 	if len(got) != len(want) {
