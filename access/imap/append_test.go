@@ -47,31 +47,30 @@ func TestAppendLiterals(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.MaxMessageSize = 1000 })
 	c := env.rawLogin(t, "alice")
-	has(t, c.ok("a CAPABILITY"), "APPENDLIMIT=1000")
+	has(t, c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK CAPABILITY completed"), "APPENDLIMIT=1000")
 	msg := testMessage("x", "y")
 	// Non-synchronizing literal (RFC 7888): no "+".
-	out := c.cmd("b APPEND INBOX (\\Flagged) \"17-May-2020 08:30:00 +0200\" {" + itoa(len(msg)) + "+}\r\n" + msg)
-	has(t, out, "b OK [APPENDUID ")
+	c.exchange("b APPEND INBOX (\\Flagged) \"17-May-2020 08:30:00 +0200\" {"+itoa(len(msg))+"+}\r\n"+msg, "b OK [APPENDUID ...")
 	// Synchronizing literal: "+" first.
 	c.send("c APPEND INBOX {" + itoa(len(msg)) + "}\r\n")
 	if l := c.line(); !strings.HasPrefix(l, "+ ") {
 		t.Fatalf("continuation %q", l)
 	}
 	c.send(msg + "\r\n")
-	has(t, c.until("c"), "c OK [APPENDUID ")
+	c.expect("c OK [APPENDUID ...")
 	// Too big and synchronizing: refused before the data is sent.
-	has(t, c.expectTagged("d APPEND INBOX {5000}", "NO"), "[TOOBIG]")
+	c.exchange("d APPEND INBOX {5000}", "d NO [TOOBIG] ...")
 	// Too big and non-synchronizing: the data is skipped, not run.
 	big := strings.Repeat("x", 5000)
-	has(t, c.cmd("e APPEND INBOX {5000+}\r\n"+big), "e NO [TOOBIG]")
-	c.ok("f NOOP")
+	c.exchange("e APPEND INBOX {5000+}\r\n"+big, "e NO [TOOBIG] ...")
+	c.exchange("f NOOP", "f OK NOOP completed")
 	// MULTIAPPEND (RFC 3502), with a literal8 (RFC 3516).
-	out = c.cmd("g APPEND INBOX {" + itoa(len(msg)) + "+}\r\n" + msg + " (\\Seen) ~{" + itoa(len(msg)) + "+}\r\n" + msg + " UTF8 (~{" + itoa(len(msg)) + "+}\r\n" + msg + ")")
-	has(t, out, "g OK [APPENDUID ")
+	out := c.exchange("g APPEND INBOX {"+itoa(len(msg))+"+}\r\n"+msg+" (\\Seen) ~{"+itoa(len(msg))+"+}\r\n"+msg+" UTF8 (~{"+itoa(len(msg))+"+}\r\n"+msg+")",
+		"g OK [APPENDUID ...")
 	if !strings.Contains(out[len(out)-1], " 3:5]") {
 		t.Errorf("MULTIAPPEND uids: %q", out)
 	}
-	has(t, c.ok("h STATUS INBOX (MESSAGES)"), "MESSAGES 5")
+	c.exchange("h STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 5)", "h OK STATUS completed")
 	c.expectTagged("i APPEND INBOX (\\Recent) {1+}\r\nx", "BAD")
 	c.expectTagged(`j APPEND INBOX "bad date" {1+}`+"\r\nx", "BAD")
 	c.expectTagged("k APPEND INBOX {0+}\r\n", "BAD")
@@ -84,9 +83,8 @@ func TestAppendToSelectedAnnouncesExists(t *testing.T) {
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
 	msg := testMessage("x", "y")
-	out := c.cmd("a APPEND INBOX {" + itoa(len(msg)) + "+}\r\n" + msg)
-	has(t, out, "* 1 EXISTS", "* 1 RECENT", "a OK [APPENDUID")
-	has(t, c.ok("b FETCH 1 FLAGS"), `* 1 FETCH (FLAGS (\Recent))`)
+	c.exchange("a APPEND INBOX {"+itoa(len(msg))+"+}\r\n"+msg, "* 1 EXISTS", "* 1 RECENT", "a OK [APPENDUID ...")
+	c.exchange("b FETCH 1 FLAGS", `* 1 FETCH (FLAGS (\Recent))`, "b OK FETCH completed")
 }
 
 // A MULTIAPPEND is one store transaction: the messages share a modseq, and
@@ -106,13 +104,11 @@ func TestMultiAppendIsOneTransaction(t *testing.T) {
 	out := c.cmd(`x APPEND INBOX (\Seen) "17-May-2020 08:30:00 +0200" ` + lit(m1) + " " + lit(m2) + ` (\Flagged $X) ` + lit(m3))
 	mb, _ := env.store.GetMailbox(store.UserInbox("alice"))
 	has(t, out, "x OK [APPENDUID "+itoa(int(mb.UIDValidity))+" 1:3]")
-	// FLAGS first, for the new keyword; then one EXISTS.
-	has(t, []string{idler.line()}, "$X)")
-	if l := idler.line(); l != "* 3 EXISTS" {
-		t.Errorf("idler heard %q, want the three at once", l)
-	}
+	// FLAGS first, for the new keyword; then one EXISTS for the three
+	// (and RECENT: an IMAP4rev1 session).
+	idler.expect(`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $X)`, "* 3 EXISTS", "* 3 RECENT")
 	idler.send("DONE\r\n")
-	idler.until("b")
+	idler.expect("b OK IDLE completed")
 	var modseqs []uint64
 	for uid, want := range map[uint32][]string{1: {`\Seen`}, 2: nil, 3: {`\Flagged`, "$X"}} {
 		m, err := env.store.GetMessage(mb, uid)
@@ -131,9 +127,8 @@ func TestMultiAppendIsOneTransaction(t *testing.T) {
 		t.Errorf("modseqs %v: not one transaction", modseqs)
 	}
 	// One message too big: none of the command's messages is stored.
-	out = c.cmd("y APPEND INBOX " + lit(m1) + " " + lit(m2) + " {5000+}\r\n" + strings.Repeat("x", 5000))
-	has(t, out, "y NO [TOOBIG]")
-	has(t, c.ok("z STATUS INBOX (MESSAGES)"), "MESSAGES 3")
+	c.exchange("y APPEND INBOX "+lit(m1)+" "+lit(m2)+" {5000+}\r\n"+strings.Repeat("x", 5000), "y NO [TOOBIG] ...")
+	c.exchange("z STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 3)", "z OK STATUS completed")
 }
 
 // A MULTIAPPEND over the total bound is refused before its literal.

@@ -24,14 +24,15 @@ func TestCapabilityBeforeAndAfterLogin(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
-	out := c.ok("a CAPABILITY")
+	// The whole list, in its order: what clients have seen so far.
+	out := c.exchange("a CAPABILITY", "* CAPABILITY IMAP4rev1 IMAP4rev2 AUTH=PLAIN AUTH=LOGIN LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES STATUS=SIZE BINARY MULTIAPPEND UTF8=ACCEPT CONDSTORE", "a OK CAPABILITY completed")
 	has(t, out, "IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN", "IDLE", "UIDPLUS",
 		"MOVE", "ESEARCH", "SEARCHRES", "LIST-STATUS", "SPECIAL-USE", "BINARY", "MULTIAPPEND", "UTF8=ACCEPT", "STATUS=SIZE")
-	out = c.ok("b LOGIN alice pw")
+	out = c.exchange("b LOGIN alice pw", "b OK [CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES STATUS=SIZE BINARY MULTIAPPEND UTF8=ACCEPT CONDSTORE] ...")
 	if strings.Contains(strings.Join(out, " "), "AUTH=") {
 		t.Errorf("AUTH= after login: %q", out)
 	}
-	out = c.ok("c CAPABILITY")
+	out = c.exchange("c CAPABILITY", "* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES STATUS=SIZE BINARY MULTIAPPEND UTF8=ACCEPT CONDSTORE", "c OK CAPABILITY completed")
 	has(t, out, "IMAP4rev2", "NAMESPACE")
 }
 
@@ -39,11 +40,9 @@ func TestLogin(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
-	out := c.expectTagged("a LOGIN alice wrong", "NO")
-	has(t, out, "[AUTHENTICATIONFAILED]")
+	c.exchange("a LOGIN alice wrong", "a NO [AUTHENTICATIONFAILED] ...")
 	c.expectTagged("b LOGIN nobody pw", "NO")
-	out = c.expectTagged("c LOGIN alice pw", "OK")
-	has(t, out, "c OK [CAPABILITY IMAP4rev1")
+	c.exchange("c LOGIN alice pw", "c OK [CAPABILITY IMAP4rev1 ...")
 	c.expectTagged("d LOGIN alice pw", "BAD")
 	// A quoted password and a literal user name.
 	c2 := env.raw(t)
@@ -75,15 +74,13 @@ func TestPlaintextRefusedWithoutTLS(t *testing.T) {
 		c.TLSConfig = testTLSConfig(t)
 	})
 	c := env.raw(t)
-	out := c.ok("a CAPABILITY")
+	out := c.exchange("a CAPABILITY", "* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED ...", "a OK CAPABILITY completed")
 	has(t, out, "STARTTLS", "LOGINDISABLED")
 	if strings.Contains(out[0], "AUTH=PLAIN") {
 		t.Errorf("AUTH=PLAIN offered in the clear: %q", out[0])
 	}
-	out = c.expectTagged("b LOGIN alice pw", "NO")
-	has(t, out, "[PRIVACYREQUIRED]")
-	out = c.expectTagged("c AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw")), "NO")
-	has(t, out, "[PRIVACYREQUIRED]")
+	c.exchange("b LOGIN alice pw", "b NO [PRIVACYREQUIRED] ...")
+	c.exchange("c AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw")), "c NO [PRIVACYREQUIRED] ...")
 
 	// After STARTTLS the same login works.
 	cl, err := imapclient.DialStartTLS(env.addr, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
@@ -137,14 +134,13 @@ func TestAuthenticatePlain(t *testing.T) {
 		t.Fatalf("challenge %q", l)
 	}
 	c.send(base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong")) + "\r\n")
-	out := c.until("b")
-	has(t, out, "b NO [AUTHENTICATIONFAILED]")
+	c.expect("b NO [AUTHENTICATIONFAILED] ...")
 
 	// Cancelled.
 	c.send("c AUTHENTICATE PLAIN\r\n")
 	c.line()
 	c.send("*\r\n")
-	has(t, c.until("c"), "c BAD")
+	c.expect("c BAD ...")
 
 	// Through go-imap's client.
 	cl := env.anonClient(t, nil)
@@ -164,7 +160,7 @@ func TestAuthenticateLogin(t *testing.T) {
 	c.send(base64.StdEncoding.EncodeToString([]byte("alice")) + "\r\n")
 	c.line()
 	c.send(base64.StdEncoding.EncodeToString([]byte("pw")) + "\r\n")
-	has(t, c.until("a"), "a OK")
+	c.expect("a OK ...")
 }
 
 func TestAdminProxyAuthorization(t *testing.T) {
@@ -178,8 +174,7 @@ func TestAdminProxyAuthorization(t *testing.T) {
 	c.expectTagged("a AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("bob\x00alice\x00pw")), "NO")
 	// An administrator may.
 	c.expectTagged("b AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("bob\x00admin\x00pw")), "OK")
-	out := c.ok("c LIST \"\" INBOX")
-	has(t, out, `"/" INBOX`)
+	c.exchange(`c LIST "" INBOX`, `* LIST (\HasNoChildren) "/" INBOX`, "c OK LIST completed")
 }
 
 func TestConnectionsPerUserLimit(t *testing.T) {
@@ -188,7 +183,7 @@ func TestConnectionsPerUserLimit(t *testing.T) {
 	a := env.rawLogin(t, "alice")
 	env.rawLogin(t, "alice")
 	c := env.raw(t)
-	has(t, c.expectTagged("x LOGIN alice pw", "NO"), "[LIMIT]")
+	c.exchange("x LOGIN alice pw", "x NO [LIMIT] ...")
 	a.ok("z LOGOUT")
 	// The slot is freed when the session ends.
 	testkit.CheckFor(t, 5*time.Second, func() error {
@@ -232,9 +227,8 @@ func TestID(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	c := env.raw(t)
-	out := c.ok(`a ID ("name" "test" "version" "1")`)
-	has(t, out, `* ID ("name" "chapar"`)
-	c.ok("b ID NIL")
+	c.exchange(`a ID ("name" "test" "version" "1")`, `* ID ("name" "chapar" "vendor" "chapar")`, "a OK ID completed")
+	c.exchange("b ID NIL", `* ID ("name" "chapar" "vendor" "chapar")`, "b OK ID completed")
 }
 
 func TestServeUnixSocket(t *testing.T) {

@@ -8,13 +8,6 @@ import (
 // Commands valid in any state (RFC 9051 §6.1): CAPABILITY, NOOP, LOGOUT,
 // and ID (RFC 2971), which clients send before and after login.
 
-func init() {
-	register("CAPABILITY", anyState, noArgs, runCapability)
-	register("NOOP", anyState, noArgs, runNoop)
-	register("LOGOUT", anyState, noArgs, runLogout)
-	register("ID", anyState, parseID, runID)
-}
-
 // capabilities lists what this session may use now: the authentication
 // capabilities depend on TLS and state (RFC 9051 §6.2.1, §7.2.2).
 func (s *session) capabilities() []string {

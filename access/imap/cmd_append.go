@@ -14,10 +14,6 @@ import (
 // (RFC 4315 §3), BINARY literal8 (RFC 3516 §4.4), UTF8 data (RFC 6855 §4)
 // and APPENDLIMIT (RFC 7889).
 
-func init() {
-	register("APPEND", authStates, parseAppend, runAppend)
-}
-
 // appendMsg is one message of an APPEND. At most one message of a command
 // is held in memory; earlier ones of a MULTIAPPEND wait in an unlinked
 // temporary file.

@@ -14,12 +14,6 @@ import (
 // The not-authenticated state's commands: STARTTLS, LOGIN and
 // AUTHENTICATE (RFC 9051 §6.2; SASL-IR, RFC 4959).
 
-func init() {
-	register("STARTTLS", stateNotAuth, noArgs, runStartTLS)
-	register("LOGIN", stateNotAuth, parseLogin, runLogin)
-	register("AUTHENTICATE", stateNotAuth, parseAuthenticate, runAuthenticate)
-}
-
 func runStartTLS(s *session, c *command, _ struct{}) {
 	if s.secure {
 		xbad("STARTTLS: TLS is already active")

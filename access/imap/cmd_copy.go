@@ -9,13 +9,6 @@ import (
 // COPY, MOVE (RFC 6851) and their UID forms, answering COPYUID (RFC 4315
 // §3).
 
-func init() {
-	register("COPY", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, false, false) })
-	register("UID COPY", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, true, false) })
-	register("MOVE", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, false, true) })
-	register("UID MOVE", stateSelected, parseCopy, func(s *session, c *command, a copyArgs) { runCopy(s, c, a, true, true) })
-}
-
 type copyArgs struct {
 	set     numSet
 	mailbox string
@@ -49,8 +42,12 @@ func (s *session) targetMailbox(raw string) *store.Mailbox {
 	return mb
 }
 
-func runCopy(s *session, c *command, a copyArgs, uid, move bool) {
-	v := s.sel
+// runCopy serves COPY and UID COPY, runMove MOVE and UID MOVE.
+func runCopy(s *session, c *command, a copyArgs) { copyMessages(s, c, a, false) }
+func runMove(s *session, c *command, a copyArgs) { copyMessages(s, c, a, true) }
+
+func copyMessages(s *session, c *command, a copyArgs, move bool) {
+	v, uid := s.sel, c.uid
 	if move && v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}

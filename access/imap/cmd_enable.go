@@ -6,10 +6,6 @@ import "strings"
 // (RFC 6855 §3) and CONDSTORE (RFC 7162 §3.1); other names are ignored, as
 // the RFC asks.
 
-func init() {
-	register("ENABLE", stateAuth, parseEnable, runEnable)
-}
-
 func parseEnable(p *parser) []string {
 	var caps []string
 	for p.maybe(' ') {

@@ -3,12 +3,6 @@ package imap
 // EXPUNGE (RFC 9051 §6.4.3), UID EXPUNGE (RFC 4315 §2.1) and CHECK
 // (RFC 3501 §6.4.1, kept for IMAP4rev1 clients: a NOOP here).
 
-func init() {
-	register("EXPUNGE", stateSelected, noArgs, func(s *session, c *command, _ struct{}) { runExpunge(s, nil) })
-	register("UID EXPUNGE", stateSelected, parseUIDExpunge, func(s *session, c *command, set numSet) { runExpunge(s, &set) })
-	register("CHECK", stateSelected, noArgs, runNoop)
-}
-
 func parseUIDExpunge(p *parser) numSet {
 	p.sp()
 	set := p.numSet()
@@ -16,10 +10,14 @@ func parseUIDExpunge(p *parser) numSet {
 	return set
 }
 
-// runExpunge removes \Deleted messages (of set, if given). The EXPUNGE
+func runExpunge(s *session, c *command, _ struct{}) { expunge(s, nil) }
+
+func runUIDExpunge(s *session, c *command, set numSet) { expunge(s, &set) }
+
+// expunge removes \Deleted messages (of set, if given). The EXPUNGE
 // responses are sent by the session's sync when the command ends, together
 // with any other session's expunges.
-func runExpunge(s *session, set *numSet) {
+func expunge(s *session, set *numSet) {
 	v := s.sel
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")

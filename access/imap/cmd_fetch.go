@@ -12,11 +12,6 @@ import (
 // FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9), BINARY (RFC 3516), MODSEQ
 // and CHANGEDSINCE (RFC 7162 §3.1.4).
 
-func init() {
-	register("FETCH", stateSelected, parseFetch, func(s *session, c *command, a fetchArgs) { runFetch(s, a, false) }).holdExpunge = true
-	register("UID FETCH", stateSelected, parseFetch, func(s *session, c *command, a fetchArgs) { runFetch(s, a, true) })
-}
-
 // fetchChunk is how many index entries one store read brings in; the
 // read transaction is closed before any response is written, so a slow
 // client never holds the index open.
@@ -24,8 +19,9 @@ const fetchChunk = 256
 
 const internalDateLayout = "02-Jan-2006 15:04:05 -0700"
 
-func runFetch(s *session, a fetchArgs, uid bool) {
-	v := s.sel
+// runFetch serves FETCH and UID FETCH.
+func runFetch(s *session, c *command, a fetchArgs) {
+	v, uid := s.sel, c.uid
 	idx := v.selectSet(s, a.set, uid)
 	items := a.items
 	if uid && !hasKind(items, fetchUID) {

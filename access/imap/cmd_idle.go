@@ -12,10 +12,6 @@ import (
 // notify hub's wake-up for the selected mailbox, never a poll timer; and
 // the keepalive tick, so that NAT boxes and clients see a live connection.
 
-func init() {
-	register("IDLE", authStates, noArgs, runIdle)
-}
-
 type idleLine struct {
 	line []byte
 	err  error

@@ -11,11 +11,6 @@ import (
 // (RFC 5819), SPECIAL-USE (RFC 6154) and CHILDREN (RFC 3348); and LSUB
 // (RFC 3501 §6.3.9).
 
-func init() {
-	register("LIST", authStates, parseList, runList)
-	register("LSUB", authStates, parseLsub, runLsub)
-}
-
 type listArgs struct {
 	extended bool // selection or return options, or several patterns
 	ref      string

@@ -10,14 +10,6 @@ import (
 // CREATE, DELETE, RENAME (RFC 9051 §6.3.4-6; CREATE's USE parameter is
 // RFC 6154 §5.3), SUBSCRIBE and UNSUBSCRIBE (§6.3.7-8).
 
-func init() {
-	register("CREATE", authStates, parseCreate, runCreate)
-	register("DELETE", authStates, parseOneName, runDelete)
-	register("RENAME", authStates, parseRename, runRename)
-	register("SUBSCRIBE", authStates, parseOneName, runSubscribe)
-	register("UNSUBSCRIBE", authStates, parseOneName, runUnsubscribe)
-}
-
 func parseOneName(p *parser) string {
 	p.sp()
 	name := p.astring()

@@ -3,10 +3,6 @@ package imap
 // NAMESPACE (RFC 2342): personal, other users' and shared namespaces, as
 // Cyrus shows them for the configured altnamespace and separator.
 
-func init() {
-	register("NAMESPACE", authStates, noArgs, runNamespace)
-}
-
 func runNamespace(s *session, c *command, _ struct{}) {
 	ns := func(prefix string) []byte {
 		b := []byte(`((`)

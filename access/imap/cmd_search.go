@@ -14,13 +14,9 @@ import (
 // SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH (RFC 4731),
 // SEARCHRES (RFC 5182) and MODSEQ (RFC 7162 §3.1.5).
 
-func init() {
-	register("SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, false) }).holdExpunge = true
-	register("UID SEARCH", stateSelected, parseSearch, func(s *session, c *command, a searchArgs) { runSearch(s, c, a, true) })
-}
-
-func runSearch(s *session, c *command, a searchArgs, uid bool) {
-	v := s.sel
+// runSearch serves SEARCH and UID SEARCH.
+func runSearch(s *session, c *command, a searchArgs) {
+	v, uid := s.sel, c.uid
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()
 	if withModSeq {

@@ -5,16 +5,6 @@ import "strings"
 // SELECT, EXAMINE (RFC 9051 §6.3.2-3), CLOSE (§6.4.1) and UNSELECT
 // (RFC 3691): entering and leaving the selected state.
 
-func init() {
-	sel := register("SELECT", authStates, parseSelect, func(s *session, c *command, a selectArgs) { runSelect(s, c, a, false) })
-	ex := register("EXAMINE", authStates, parseSelect, func(s *session, c *command, a selectArgs) { runSelect(s, c, a, true) })
-	cl := register("CLOSE", stateSelected, noArgs, runClose)
-	un := register("UNSELECT", stateSelected, noArgs, runUnselect)
-	for _, h := range []*handler{sel, ex, cl, un} {
-		h.noSync = true
-	}
-}
-
 type selectArgs struct {
 	name      string
 	condstore bool
@@ -38,7 +28,10 @@ func parseSelect(p *parser) selectArgs {
 	return a
 }
 
-func runSelect(s *session, c *command, a selectArgs, readOnly bool) {
+func runSelect(s *session, c *command, a selectArgs)  { selectMailbox(s, c, a, false) }
+func runExamine(s *session, c *command, a selectArgs) { selectMailbox(s, c, a, true) }
+
+func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	// RFC 9051 §6.3.2: selecting deselects first, even if the new
 	// SELECT fails; [CLOSED] marks where the old mailbox's updates end.
 	if s.sel != nil {

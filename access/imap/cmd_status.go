@@ -11,10 +11,6 @@ import (
 // STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), DELETED (RFC 9051) and
 // HIGHESTMODSEQ (RFC 7162 §3.1.6).
 
-func init() {
-	register("STATUS", authStates, parseStatus, runStatus)
-}
-
 type statusArgs struct {
 	name  string
 	items []string

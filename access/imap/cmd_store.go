@@ -9,11 +9,6 @@ import (
 // STORE and UID STORE (RFC 9051 §6.4.6), with UNCHANGEDSINCE (RFC 7162
 // §3.1.3).
 
-func init() {
-	register("STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, c, a, false) }).holdExpunge = true
-	register("UID STORE", stateSelected, parseStore, func(s *session, c *command, a storeArgs) { runStore(s, c, a, true) })
-}
-
 type storeArgs struct {
 	set    numSet
 	op     store.FlagOp
@@ -69,8 +64,9 @@ func parseStore(p *parser) storeArgs {
 	return a
 }
 
-func runStore(s *session, c *command, a storeArgs, uid bool) {
-	v := s.sel
+// runStore serves STORE and UID STORE.
+func runStore(s *session, c *command, a storeArgs) {
+	v, uid := s.sel, c.uid
 	if a.conditional {
 		s.enableCondStore()
 	}

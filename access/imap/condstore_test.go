@@ -45,73 +45,58 @@ func TestCondStoreTranscript(t *testing.T) {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
 	}
 	c := env.rawLogin(t, "alice")
-	has(t, c.ok("a0 CAPABILITY"), " CONDSTORE")
+	has(t, c.exchange("a0 CAPABILITY", "* CAPABILITY ...", "a0 OK CAPABILITY completed"), " CONDSTORE")
 	out := c.ok("a SELECT INBOX")
 	h0 := modseqOf(t, out, "* OK [HIGHESTMODSEQ ")
 
 	// Not yet enabled: no MODSEQ in FETCH responses.
-	out = c.ok(`b STORE 1 +FLAGS (\Seen)`)
-	has(t, out, `* 1 FETCH (FLAGS (\Seen))`)
+	c.exchange(`b STORE 1 +FLAGS (\Seen)`, `* 1 FETCH (FLAGS (\Seen))`, "b OK STORE completed")
 
 	// FETCH MODSEQ enables CONDSTORE, and so HIGHESTMODSEQ is reported.
-	out = c.ok("c FETCH 1:* (MODSEQ)")
-	if !strings.HasPrefix(out[0], "* OK [HIGHESTMODSEQ ") {
-		t.Errorf("enabling in the selected state: %q", out)
-	}
+	out = c.exchange("c FETCH 1:* (MODSEQ)", "* OK [HIGHESTMODSEQ ...", "* 1 FETCH (MODSEQ (...", "* 2 FETCH (MODSEQ (...",
+		"* 3 FETCH (MODSEQ (...", "c OK FETCH completed")
 	m1 := modseqOf(t, out, "* 1 FETCH (MODSEQ (")
 	if m1 <= h0 || modseqOf(t, out, "* 2 FETCH") > h0 {
 		t.Errorf("modseqs %d (h0 %d):\n%s", m1, h0, strings.Join(out, "\n"))
 	}
 	// From now on flags come with UID and MODSEQ.
-	has(t, c.ok("d FETCH 1 FLAGS"), `* 1 FETCH (FLAGS (\Seen) UID 1 MODSEQ (`+u64(m1)+"))")
+	c.exchange("d FETCH 1 FLAGS", `* 1 FETCH (FLAGS (\Seen) UID 1 MODSEQ (`+u64(m1)+"))", "d OK FETCH completed")
 
 	// CHANGEDSINCE: only what changed, MODSEQ implied.
-	out = c.ok("e FETCH 1:* (FLAGS) (CHANGEDSINCE " + u64(h0) + ")")
-	if len(out) != 1 || out[0] != `* 1 FETCH (FLAGS (\Seen) MODSEQ (`+u64(m1)+") UID 1)" {
-		t.Errorf("CHANGEDSINCE %d: %q", h0, out)
-	}
-	if out := c.ok("f UID FETCH 1:* (FLAGS) (CHANGEDSINCE " + u64(m1) + ")"); len(out) != 0 {
-		t.Errorf("CHANGEDSINCE %d: %q", m1, out)
-	}
+	c.exchange("e FETCH 1:* (FLAGS) (CHANGEDSINCE "+u64(h0)+")", `* 1 FETCH (FLAGS (\Seen) MODSEQ (`+u64(m1)+") UID 1)", "e OK FETCH completed")
+	c.exchange("f UID FETCH 1:* (FLAGS) (CHANGEDSINCE "+u64(m1)+")", "f OK UID FETCH completed")
 
 	// UNCHANGEDSINCE: message 1 changed after h0, message 2 did not.
-	out = c.cmd(`g STORE 1:2 (UNCHANGEDSINCE ` + u64(h0) + `) +FLAGS (\Flagged)`)
-	has(t, out, "g OK [MODIFIED 1] ")
+	out = c.exchange(`g STORE 1:2 (UNCHANGEDSINCE `+u64(h0)+`) +FLAGS (\Flagged)`, `* 2 FETCH (UID 2 FLAGS (\Flagged) MODSEQ (...`, "g OK [MODIFIED 1] ...")
 	noLine(t, out, "* 1 FETCH")
 	m2 := modseqOf(t, out, `* 2 FETCH (UID 2 FLAGS (\Flagged) MODSEQ (`)
 	if m2 <= m1 {
 		t.Errorf("modseq of 2 is %d after %d", m2, m1)
 	}
 	// UNCHANGEDSINCE 0 fails for every message and changes nothing.
-	out = c.cmd(`h UID STORE 1,3 (UNCHANGEDSINCE 0) +FLAGS.SILENT (\Deleted)`)
-	if len(out) != 1 || !strings.HasPrefix(out[0], "h OK [MODIFIED 1,3] ") {
-		t.Errorf("UNCHANGEDSINCE 0: %q", out)
-	}
+	c.exchange(`h UID STORE 1,3 (UNCHANGEDSINCE 0) +FLAGS.SILENT (\Deleted)`, "h OK [MODIFIED 1,3] ...")
 	// .SILENT still reports the new modseq.
-	out = c.ok(`i UID STORE 3 (UNCHANGEDSINCE ` + u64(h0) + `) +FLAGS.SILENT (\Answered)`)
+	out = c.exchange(`i UID STORE 3 (UNCHANGEDSINCE `+u64(h0)+`) +FLAGS.SILENT (\Answered)`, "* 3 FETCH (UID 3 MODSEQ (...", "i OK UID STORE completed")
 	m3 := modseqOf(t, out, "* 3 FETCH (UID 3 MODSEQ (")
-	if m3 <= m2 || len(out) != 1 {
+	if m3 <= m2 || len(out) != 2 {
 		t.Errorf("silent conditional STORE: %q", out)
 	}
-	out = c.ok(`i2 STORE 2 -FLAGS.SILENT (\Flagged)`)
+	out = c.exchange(`i2 STORE 2 -FLAGS.SILENT (\Flagged)`, "* 2 FETCH (UID 2 MODSEQ (...", "i2 OK STORE completed")
 	m2b := modseqOf(t, out, "* 2 FETCH (UID 2 MODSEQ (")
 
 	// SEARCH MODSEQ, with the highest modseq found.
-	has(t, c.ok("j SEARCH MODSEQ "+u64(h0+1)), "* SEARCH 1 2 3 (MODSEQ "+u64(m2b)+")")
-	has(t, c.ok(`k SEARCH MODSEQ "/flags/\\answered" all `+u64(m3)), "* SEARCH 2 3 (MODSEQ "+u64(m2b)+")")
-	out = c.ok("l SEARCH MODSEQ " + u64(m2b+1))
-	if len(out) != 1 || out[0] != "* SEARCH" {
-		t.Errorf("SEARCH MODSEQ above all: %q", out)
-	}
-	has(t, c.ok("m UID SEARCH RETURN (COUNT) MODSEQ 1"), `* ESEARCH (TAG "m") UID COUNT 3 MODSEQ `+u64(m2b))
-	has(t, c.ok("m2 SEARCH RETURN (MIN) MODSEQ 1"), `* ESEARCH (TAG "m2") MIN 1 MODSEQ `+u64(m1))
-	has(t, c.ok("n STATUS INBOX (HIGHESTMODSEQ MESSAGES)"), "* STATUS INBOX (HIGHESTMODSEQ "+u64(m2b)+" MESSAGES 3)")
+	c.exchange("j SEARCH MODSEQ "+u64(h0+1), "* SEARCH 1 2 3 (MODSEQ "+u64(m2b)+")", "j OK SEARCH completed")
+	c.exchange(`k SEARCH MODSEQ "/flags/\\answered" all `+u64(m3), "* SEARCH 2 3 (MODSEQ "+u64(m2b)+")", "k OK SEARCH completed")
+	c.exchange("l SEARCH MODSEQ "+u64(m2b+1), "* SEARCH", "l OK SEARCH completed")
+	c.exchange("m UID SEARCH RETURN (COUNT) MODSEQ 1", `* ESEARCH (TAG "m") UID COUNT 3 MODSEQ `+u64(m2b), "m OK UID SEARCH completed")
+	c.exchange("m2 SEARCH RETURN (MIN) MODSEQ 1", `* ESEARCH (TAG "m2") MIN 1 MODSEQ `+u64(m1), "m2 OK SEARCH completed")
+	c.exchange("n STATUS INBOX (HIGHESTMODSEQ MESSAGES)", "* STATUS INBOX (HIGHESTMODSEQ "+u64(m2b)+" MESSAGES 3)", "n OK STATUS completed")
 
 	// Another session's change arrives with UID and MODSEQ.
 	other := env.rawLogin(t, "alice")
 	other.ok("o1 SELECT INBOX")
 	other.ok(`o2 STORE 2 +FLAGS.SILENT ($Work)`)
-	out = c.ok("p NOOP")
+	out = c.exchange("p NOOP", "* FLAGS (...", `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (...`, "p OK NOOP completed")
 	m2c := modseqOf(t, out, `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (`)
 	if m2c <= m2b {
 		t.Errorf("modseq %d after %d", m2c, m2b)
@@ -135,25 +120,20 @@ func TestCondStoreEnable(t *testing.T) {
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("m", "x"))
 	c := env.rawLogin(t, "alice")
-	has(t, c.ok("a ENABLE CONDSTORE"), "* ENABLED CONDSTORE")
-	if out := c.ok("b ENABLE CONDSTORE"); len(out) != 1 || out[0] != "* ENABLED" {
-		t.Errorf("second ENABLE: %q", out)
-	}
+	c.exchange("a ENABLE CONDSTORE", "* ENABLED CONDSTORE", "a OK ENABLE completed")
+	c.exchange("b ENABLE CONDSTORE", "* ENABLED", "b OK ENABLE completed")
 	out := c.ok("c EXAMINE INBOX")
 	h := modseqOf(t, out, "* OK [HIGHESTMODSEQ ")
-	has(t, c.ok("d FETCH 1 (FLAGS)"), "* 1 FETCH (FLAGS () UID 1 MODSEQ (")
+	c.exchange("d FETCH 1 (FLAGS)", "* 1 FETCH (FLAGS () UID 1 MODSEQ (...", "d OK FETCH completed")
 
 	d := env.rawLogin(t, "alice")
 	out = d.ok("e SELECT INBOX (CONDSTORE)")
 	if modseqOf(t, out, "* OK [HIGHESTMODSEQ ") != h {
 		t.Errorf("HIGHESTMODSEQ differs: %q", out)
 	}
-	out = d.ok("f FETCH 1 (UID FLAGS MODSEQ)")
-	if len(out) != 1 || !strings.HasPrefix(out[0], "* 1 FETCH (UID 1 FLAGS () MODSEQ (") {
-		t.Errorf("after SELECT (CONDSTORE): %q", out)
-	}
+	d.exchange("f FETCH 1 (UID FLAGS MODSEQ)", "* 1 FETCH (UID 1 FLAGS () MODSEQ (...", "f OK FETCH completed")
 	// Reading a message sets \Seen: that FETCH carries UID and MODSEQ.
-	out = d.ok("g FETCH 1 BODY[TEXT]")
+	out = d.exchange("g FETCH 1 BODY[TEXT]", "* 1 FETCH (BODY[TEXT] ...", "g OK FETCH completed")
 	if m := modseqOf(t, out, "* 1 FETCH (BODY[TEXT] "); m <= h {
 		t.Errorf("implicit \\Seen: modseq %d, HIGHESTMODSEQ was %d: %q", m, h, out)
 	}

@@ -20,6 +20,10 @@ const (
 type command struct {
 	tag  string
 	name string // upper case; "UID FETCH" for the UID forms
+	// uid: the command came with the UID prefix (RFC 9051 §6.4.9), so
+	// its numbers are UIDs; the UID forms share their run function with
+	// the plain ones.
+	uid bool
 	// code and text make the tagged OK: "tag OK [code] text".
 	code string
 	text string
@@ -27,50 +31,15 @@ type command struct {
 	answered bool
 }
 
-// handler is one entry of the command table: the states where the command
-// is valid, how its arguments are parsed, and what it does. parse reads
-// everything up to the end of the command (literals included) before run
-// starts, so that a malformed command changes nothing.
-type handler struct {
-	states connState
-	parse  func(p *parser) any
-	run    func(s *session, c *command, args any)
-	// holdExpunge: no EXPUNGE may be sent at the end of this command
-	// (RFC 9051 §7.5.1: FETCH, STORE and SEARCH by sequence number).
-	holdExpunge bool
-	// noSync: the command manages the selected mailbox itself (SELECT,
-	// CLOSE, ...), so no updates are sent when it ends.
-	noSync bool
-}
-
-var commands = map[string]*handler{}
-
-// register adds a command; its argument type A ties parse to run.
-func register[A any](name string, states connState, parse func(p *parser) A, run func(s *session, c *command, a A)) *handler {
-	h := &handler{
-		states: states,
-		parse:  func(p *parser) any { return parse(p) },
-		run:    func(s *session, c *command, a any) { run(s, c, a.(A)) },
-	}
-	commands[name] = h
-	return h
-}
-
-// noArgs is the parse function of a command without arguments.
-func noArgs(p *parser) struct{} {
-	p.end()
-	return struct{}{}
-}
-
-// readCommandName reads the command name after the tag, joining "UID" with
-// the command it prefixes.
-func readCommandName(p *parser) string {
-	name := strings.ToUpper(p.atom())
-	if name == "UID" {
+// readName reads the command name after the tag, joining "UID" with the
+// command it prefixes.
+func (c *command) readName(p *parser) {
+	c.name = strings.ToUpper(p.atom())
+	if c.name == "UID" {
 		p.sp()
-		name += " " + strings.ToUpper(p.atom())
+		c.name += " " + strings.ToUpper(p.atom())
+		c.uid = true
 	}
-	return name
 }
 
 // parseCommand parses a whole command without running it: the tag, the
@@ -79,7 +48,7 @@ func readCommandName(p *parser) string {
 func parseCommand(p *parser) (*command, any) {
 	c := &command{tag: p.tag()}
 	p.sp()
-	c.name = readCommandName(p)
+	c.readName(p)
 	h := commands[c.name]
 	if h == nil {
 		xbad("unknown command %s", c.name)

@@ -4,7 +4,7 @@
 // the notify hub rather than by polling.
 //
 // A command is read and parsed in full (parse), then executed (run); an
-// extension is a new entry in the command table (see dispatch.go) and a new
+// extension is a new line in the command table (commands.go) and a new
 // file, not a change to the engine. Protocol errors are typed panics
 // (errors.go) recovered at the command boundary, so that a handler reads as
 // the happy path and a bug in one command never takes the server down.

@@ -93,19 +93,15 @@ func TestFetchSetsSeen(t *testing.T) {
 	env.deliver(t, "alice", testMessage("a", "x"))
 	c := env.rawLogin(t, "alice")
 	c.ok("s EXAMINE INBOX")
-	out := c.ok("a FETCH 1 BODY[TEXT]")
-	if strings.Contains(strings.Join(out, ""), `\Seen`) {
-		t.Errorf("EXAMINE set \\Seen: %q", out)
-	}
+	c.exchange("a FETCH 1 BODY[TEXT]", "* 1 FETCH (BODY[TEXT] {3}\r\nx\r\n)", "a OK FETCH completed")
 	c.ok("s2 SELECT INBOX")
-	out = c.ok("b FETCH 1 RFC822.HEADER")
+	out := c.exchange("b FETCH 1 RFC822.HEADER", "* 1 FETCH (RFC822.HEADER {...", "b OK FETCH completed")
 	if strings.Contains(strings.Join(out, ""), `\Seen`) {
 		t.Errorf("RFC822.HEADER set \\Seen: %q", out)
 	}
-	out = c.ok("c FETCH 1 BODY[TEXT]")
+	out = c.exchange("c FETCH 1 BODY[TEXT]", "* 1 FETCH (...", "c OK FETCH completed")
 	has(t, out, `FLAGS (\Seen)`, "BODY[TEXT] {3}")
-	out = c.ok("d FETCH 1 (FLAGS)")
-	has(t, out, `* 1 FETCH (FLAGS (\Seen))`)
+	c.exchange("d FETCH 1 (FLAGS)", `* 1 FETCH (FLAGS (\Seen))`, "d OK FETCH completed")
 }
 
 func TestFetchMacrosAndErrors(t *testing.T) {
@@ -114,20 +110,18 @@ func TestFetchMacrosAndErrors(t *testing.T) {
 	env.deliver(t, "alice", testMessage("a", "x"))
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
-	has(t, c.ok("a FETCH 1 FAST"), "FLAGS ()", "INTERNALDATE", "RFC822.SIZE")
-	has(t, c.ok("b FETCH 1 ALL"), "ENVELOPE (")
-	has(t, c.ok("c FETCH 1 FULL"), "BODY (\"TEXT\" \"PLAIN\"")
-	has(t, c.ok("d UID FETCH 1:* FLAGS"), "* 1 FETCH (UID 1 FLAGS ())")
-	has(t, c.ok("e FETCH 1 RFC822.SIZE"), "RFC822.SIZE")
+	has(t, c.exchange("a FETCH 1 FAST", "* 1 FETCH (...", "a OK FETCH completed"), "FLAGS ()", "INTERNALDATE", "RFC822.SIZE")
+	has(t, c.exchange("b FETCH 1 ALL", "* 1 FETCH (...", "b OK FETCH completed"), "ENVELOPE (")
+	has(t, c.exchange("c FETCH 1 FULL", "* 1 FETCH (...", "c OK FETCH completed"), "BODY (\"TEXT\" \"PLAIN\"")
+	c.exchange("d UID FETCH 1:* FLAGS", "* 1 FETCH (UID 1 FLAGS ())", "d OK UID FETCH completed")
+	c.exchange("e FETCH 1 RFC822.SIZE", "* 1 FETCH (RFC822.SIZE ...", "e OK FETCH completed")
 	c.expectTagged("f FETCH 2 FLAGS", "BAD")
 	c.expectTagged("g FETCH 1 (FLAGS BOGUS)", "BAD")
 	c.expectTagged("h FETCH 1 BODY[HEADER.FIELDS]", "BAD")
 	c.expectTagged("i FETCH 1 BODY[1.MIME", "BAD")
 	c.expectTagged("j FETCH x FLAGS", "BAD")
-	if out := c.ok("k UID FETCH 99 FLAGS"); len(out) != 0 {
-		t.Errorf("UID FETCH of a missing UID: %q", out)
-	}
-	has(t, c.ok("l FETCH 1 (BODY.PEEK[1.MIME] BODY.PEEK[HEADER.FIELDS.NOT (Subject From)] BINARY.PEEK[1]<0.2>)"),
+	c.exchange("k UID FETCH 99 FLAGS", "k OK UID FETCH completed")
+	has(t, c.exchange("l FETCH 1 (BODY.PEEK[1.MIME] BODY.PEEK[HEADER.FIELDS.NOT (Subject From)] BINARY.PEEK[1]<0.2>)", "* 1 FETCH (...", "l OK FETCH completed"),
 		"BODY[HEADER.FIELDS.NOT (Subject From)]", "BINARY[1]<0> {2}")
-	has(t, c.ok("m FETCH 1 (RFC822 RFC822.TEXT)"), "RFC822 {", "RFC822.TEXT {3}")
+	has(t, c.exchange("m FETCH 1 (RFC822 RFC822.TEXT)", "* 1 FETCH (...", "m OK FETCH completed"), "RFC822 {", "RFC822.TEXT {3}")
 }

@@ -227,7 +227,55 @@ func (c *rawConn) until(tag string) []string {
 	}
 }
 
-// ok runs a command that must succeed and returns its untagged responses.
+// exchange runs a command and checks its whole answer, the tagged line
+// last: every line the server sent must be the one want names, in that
+// order, so that an unexpected untagged response fails the test. A want
+// ending in "..." matches any line starting with what precedes it
+// ("a1 OK ..."). It returns the lines read.
+func (c *rawConn) exchange(line string, want ...string) []string {
+	c.t.Helper()
+	out := c.cmd(line)
+	if !transcriptMatches(out, want) {
+		c.t.Errorf("%s:\ngot:\n\t%s\nwant:\n\t%s", line, strings.Join(out, "\n\t"), strings.Join(want, "\n\t"))
+	}
+	return out
+}
+
+// expect reads the next len(want) lines, which must be want's (as in
+// exchange): the untagged responses of an IDLE, for one.
+func (c *rawConn) expect(want ...string) []string {
+	c.t.Helper()
+	got := make([]string, len(want))
+	for i := range got {
+		got[i] = c.line()
+	}
+	if !transcriptMatches(got, want) {
+		c.t.Errorf("got:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+	return got
+}
+
+// transcriptMatches compares response lines with the lines of exchange.
+func transcriptMatches(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i, w := range want {
+		if prefix, ok := strings.CutSuffix(w, "..."); ok {
+			if !strings.HasPrefix(got[i], prefix) {
+				return false
+			}
+		} else if got[i] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// ok runs a command that must succeed and returns its untagged responses,
+// whatever they are: for commands whose answer a test does not assert
+// (setup, or an answer checked in parts), where exchange is for those
+// whose answer it does.
 func (c *rawConn) ok(line string) []string {
 	c.t.Helper()
 	out := c.cmd(line)

@@ -89,26 +89,23 @@ func TestNamespaceNonAlt(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, func(c *Config) { c.AltNamespace = false; c.UnixHierarchySep = false })
 	c := env.rawLogin(t, "alice")
-	out := c.ok("a NAMESPACE")
-	has(t, out, `* NAMESPACE (("INBOX." ".")) (("user." ".")) (("" "."))`)
+	c.exchange("a NAMESPACE", `* NAMESPACE (("INBOX." ".")) (("user." ".")) (("" "."))`, "a OK NAMESPACE completed")
 	c.ok("b CREATE INBOX.Work")
 	if _, err := env.store.GetMailbox("user.alice.Work"); err != nil {
 		t.Fatal(err)
 	}
-	out = c.ok(`c LIST "" "*"`)
-	has(t, out, `* LIST (\HasChildren) "." INBOX`, `"." INBOX.Work`)
+	c.exchange(`c LIST "" "*"`, `* LIST (\HasChildren) "." INBOX`, `* LIST (\HasNoChildren) "." INBOX.Work`, "c OK LIST completed")
 	// Top-level names are shared folders, not the user's.
-	has(t, c.expectTagged("d CREATE Work", "NO"), "NOPERM")
+	c.exchange("d CREATE Work", "d NO [NOPERM] ...")
 	// Another user's mailboxes are invisible.
-	has(t, c.expectTagged("e SELECT user.bob", "NO"), "NONEXISTENT")
+	c.exchange("e SELECT user.bob", "e NO [NONEXISTENT] ...")
 }
 
 func TestNamespaceAlt(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	c := env.rawLogin(t, "alice")
-	out := c.ok("a NAMESPACE")
-	has(t, out, `* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared Folders/" "/"))`)
+	c.exchange("a NAMESPACE", `* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared Folders/" "/"))`, "a OK NAMESPACE completed")
 }
 
 func TestRename(t *testing.T) {
@@ -154,30 +151,22 @@ func TestSubscribeLsubListExtended(t *testing.T) {
 	c.ok("c CREATE Sent (USE (\\Sent))")
 	c.ok("d SUBSCRIBE Lists/Go")
 	c.ok("e SUBSCRIBE Gone")
-	out := c.ok(`f LSUB "" "*"`)
-	has(t, out, `* LSUB () "/" Lists/Go`, `* LSUB () "/" Gone`)
-	out = c.ok(`g LSUB "" "%"`)
-	has(t, out, `* LSUB (\Noselect) "/" Lists`)
+	c.exchange(`f LSUB "" "*"`, `* LSUB () "/" Gone`, `* LSUB () "/" Lists/Go`, "f OK LSUB completed")
+	c.exchange(`g LSUB "" "%"`, `* LSUB () "/" Gone`, `* LSUB (\Noselect) "/" Lists`, "g OK LSUB completed")
 
-	out = c.ok(`h LIST (SUBSCRIBED) "" "*"`)
-	has(t, out, `\Subscribed) "/" Lists/Go`, `(\NonExistent \HasNoChildren \Subscribed) "/" Gone`)
-	out = c.ok(`i LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"`)
-	has(t, out, `"/" Lists ("CHILDINFO" ("SUBSCRIBED"))`)
-	out = c.ok(`j LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE)`)
-	if len(out) != 1 {
-		t.Errorf("special-use selection: %q", out)
-	}
-	has(t, out, `\Sent) "/" Sent`)
-	out = c.ok(`k LIST "" ("INBOX" "Lists/*") RETURN (CHILDREN STATUS (MESSAGES UNSEEN SIZE))`)
-	has(t, out, `* LIST (\HasNoChildren) "/" INBOX`, `* STATUS INBOX (MESSAGES 0 UNSEEN 0 SIZE 0)`, `"/" Lists/Go`)
-	out = c.ok(`l LIST "" ""`)
-	has(t, out, `* LIST (\Noselect) "/" ""`)
+	c.exchange(`h LIST (SUBSCRIBED) "" "*"`, `* LIST (\NonExistent \HasNoChildren \Subscribed) "/" Gone`,
+		`* LIST (\HasNoChildren \Subscribed) "/" Lists/Go`, "h OK LIST completed")
+	c.exchange(`i LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"`, `* LIST (\NonExistent \HasNoChildren \Subscribed) "/" Gone`,
+		`* LIST (\HasChildren) "/" Lists ("CHILDINFO" ("SUBSCRIBED"))`, "i OK LIST completed")
+	c.exchange(`j LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE)`, `* LIST (\HasNoChildren \Sent) "/" Sent`, "j OK LIST completed")
+	c.exchange(`k LIST "" ("INBOX" "Lists/*") RETURN (CHILDREN STATUS (MESSAGES UNSEEN SIZE))`,
+		`* LIST (\HasNoChildren) "/" INBOX`, `* STATUS INBOX (MESSAGES 0 UNSEEN 0 SIZE 0)`,
+		`* LIST (\HasNoChildren) "/" Lists/Go`, `* STATUS Lists/Go (MESSAGES 0 UNSEEN 0 SIZE 0)`, "k OK LIST completed")
+	c.exchange(`l LIST "" ""`, `* LIST (\Noselect) "/" ""`, "l OK LIST completed")
 	c.expectTagged(`m LIST (RECURSIVEMATCH) "" "*"`, "BAD")
 	c.ok("n UNSUBSCRIBE Gone")
-	out = c.ok(`o LSUB "" "*"`)
-	if strings.Contains(strings.Join(out, "\n"), "Gone") {
-		t.Errorf("unsubscribed still listed: %q", out)
-	}
+	// Gone is no longer listed.
+	c.exchange(`o LSUB "" "*"`, `* LSUB () "/" Lists/Go`, "o OK LSUB completed")
 	if mb, err := env.store.GetMailbox("user.alice.Sent"); err != nil || mb.SpecialUse != `\Sent` {
 		t.Errorf("special use stored: %v %v", mb, err)
 	}
@@ -204,8 +193,7 @@ func TestStatus(t *testing.T) {
 	}
 	rc := env.rawLogin(t, "alice")
 	rc.expectTagged("a STATUS INBOX (MESSAGES BOGUS)", "BAD")
-	out := rc.ok("b STATUS inbox (RECENT)")
-	has(t, out, "* STATUS INBOX (RECENT 0)")
+	rc.exchange("b STATUS inbox (RECENT)", "* STATUS INBOX (RECENT 0)", "b OK STATUS completed")
 }
 
 func TestModifiedUTF7Names(t *testing.T) {
@@ -217,10 +205,10 @@ func TestModifiedUTF7Names(t *testing.T) {
 	if _, err := env.store.GetMailbox("user.alice.Entwürfe"); err != nil {
 		t.Fatal(err)
 	}
-	has(t, c.ok(`b LIST "" Entw*`), `"/" Entw&APw-rfe`)
+	c.exchange(`b LIST "" Entw*`, `* LIST (\HasNoChildren) "/" Entw&APw-rfe`, "b OK LIST completed")
 	c.expectTagged("c CREATE Bad&Name", "BAD")
 	c.ok("d ENABLE UTF8=ACCEPT")
-	has(t, c.ok(`e LIST "" Entw*`), `"/" "Entwürfe"`)
+	c.exchange(`e LIST "" Entw*`, `* LIST (\HasNoChildren) "/" "Entwürfe"`, "e OK LIST completed")
 }
 
 // RENAME INBOX (RFC 9051 §6.3.6): the messages move to the new name, INBOX
@@ -240,28 +228,29 @@ func TestRenameInbox(t *testing.T) {
 	c.ok("b SUBSCRIBE Sub")
 	c.ok("b2 SUBSCRIBE INBOX")
 	c.ok("c RENAME INBOX Old/Mail")
-	has(t, c.ok("d STATUS INBOX (MESSAGES UIDVALIDITY UIDNEXT)"), "* STATUS INBOX (MESSAGES 0 UIDVALIDITY "+itoa(int(inbox.UIDValidity))+" UIDNEXT 4)")
-	has(t, c.ok("e STATUS Old/Mail (MESSAGES)"), "* STATUS Old/Mail (MESSAGES 3)")
-	has(t, c.ok("f STATUS Sub (MESSAGES)"), "* STATUS Sub (MESSAGES 0)")
-	out := c.ok(`g LIST "" "*"`)
-	has(t, out, `"/" INBOX`, `"/" Sub`, `"/" Old`, `"/" Old/Mail`)
+	c.exchange("d STATUS INBOX (MESSAGES UIDVALIDITY UIDNEXT)", "* STATUS INBOX (MESSAGES 0 UIDVALIDITY "+itoa(int(inbox.UIDValidity))+" UIDNEXT 4)", "d OK STATUS completed")
+	c.exchange("e STATUS Old/Mail (MESSAGES)", "* STATUS Old/Mail (MESSAGES 3)", "e OK STATUS completed")
+	c.exchange("f STATUS Sub (MESSAGES)", "* STATUS Sub (MESSAGES 0)", "f OK STATUS completed")
+	c.exchange(`g LIST "" "*"`, `* LIST (\HasNoChildren) "/" INBOX`, `* LIST (\HasChildren) "/" Old`,
+		`* LIST (\HasNoChildren) "/" Old/Mail`, `* LIST (\HasNoChildren) "/" Sub`, "g OK LIST completed")
 	subs, _ := env.store.Subscriptions("alice")
 	if strings.Join(subs, " ") != "user.alice user.alice.Sub" {
 		t.Errorf("subscriptions %v", subs)
 	}
 	has(t, c.ok("h SELECT Old/Mail"), "* 3 EXISTS")
-	has(t, c.ok(`i FETCH 1:3 BODY.PEEK[HEADER.FIELDS (Subject)]`), "Subject: m0", "Subject: m2")
+	has(t, c.exchange(`i FETCH 1:3 BODY.PEEK[HEADER.FIELDS (Subject)]`, "* 1 FETCH (...", "* 2 FETCH (...", "* 3 FETCH (...", "i OK FETCH completed"),
+		"Subject: m0", "Subject: m2")
 	// The session that had INBOX selected sees the messages leave.
-	has(t, sel.ok("s2 NOOP"), "* 3 EXPUNGE", "* 2 EXPUNGE", "* 1 EXPUNGE")
-	// New mail goes to the INBOX, which still works.
+	sel.exchange("s2 NOOP", "* 3 EXPUNGE", "* 2 EXPUNGE", "* 1 EXPUNGE", "s2 OK NOOP completed")
+	// New mail goes to the INBOX, which still works (RECENT: IMAP4rev1).
 	env.deliver(t, "alice", testMessage("after", "y"))
-	has(t, sel.ok("s3 NOOP"), "* 1 EXISTS")
+	sel.exchange("s3 NOOP", "* 1 EXISTS", "* 1 RECENT", "s3 OK NOOP completed")
 	// A name that exists already.
-	has(t, c.expectTagged("j RENAME INBOX Sub", "NO"), "[ALREADYEXISTS]")
-	has(t, c.expectTagged("k RENAME Sub INBOX", "NO"), "[ALREADYEXISTS]")
+	c.exchange("j RENAME INBOX Sub", "j NO [ALREADYEXISTS] ...")
+	c.exchange("k RENAME Sub INBOX", "k NO [ALREADYEXISTS] ...")
 	// Again, with the INBOX's new message.
 	c.ok("l RENAME INBOX Old2")
-	has(t, c.ok("m STATUS Old2 (MESSAGES)"), "MESSAGES 1")
+	c.exchange("m STATUS Old2 (MESSAGES)", "* STATUS Old2 (MESSAGES 1)", "m OK STATUS completed")
 }
 
 // With INBOX as the personal namespace's prefix, RENAME INBOX INBOX.Old
@@ -273,7 +262,8 @@ func TestRenameInboxBelowItself(t *testing.T) {
 	c := env.rawLogin(t, "alice")
 	c.ok("a CREATE INBOX.Kept")
 	c.ok("b RENAME INBOX INBOX.Old")
-	has(t, c.ok("c STATUS INBOX (MESSAGES)"), "MESSAGES 0")
-	has(t, c.ok("d STATUS INBOX.Old (MESSAGES)"), "MESSAGES 1")
-	has(t, c.ok(`e LIST "" "*"`), `"." INBOX.Kept`, `"." INBOX.Old`)
+	c.exchange("c STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 0)", "c OK STATUS completed")
+	c.exchange("d STATUS INBOX.Old (MESSAGES)", "* STATUS INBOX.Old (MESSAGES 1)", "d OK STATUS completed")
+	c.exchange(`e LIST "" "*"`, `* LIST (\HasChildren) "." INBOX`, `* LIST (\HasNoChildren) "." INBOX.Kept`,
+		`* LIST (\HasNoChildren) "." INBOX.Old`, "e OK LIST completed")
 }

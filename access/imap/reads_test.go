@@ -70,13 +70,13 @@ func TestHeaderItemsReadOnlyTheHeader(t *testing.T) {
 	}
 
 	// Non-peek BODY[HEADER] sets \Seen from the index alone.
-	has(t, c.ok("b FETCH 2 BODY[HEADER.FIELDS (Date)]"), `FLAGS (\Seen)`)
+	has(t, c.exchange("b FETCH 2 BODY[HEADER.FIELDS (Date)]", "* 2 FETCH (...", "b OK FETCH completed"), `FLAGS (\Seen)`)
 	for _, key := range []string{"FROM sender", "TO alice", "CC carol", "BCC nobody", "SUBJECT big",
 		"HEADER Message-ID multi", "SENTBEFORE 1-Jan-2030", "SENTON 3-Jan-2006", "SENTSINCE 1-Jan-2000",
 		"OR SUBJECT nothing FROM jörg"} {
 		c.ok("c SEARCH " + key)
 	}
-	has(t, c.ok("d SEARCH SUBJECT big"), "* SEARCH 1")
+	c.exchange("d SEARCH SUBJECT big", "* SEARCH 1", "d OK SEARCH completed")
 	if n := reads.whole.Load(); n != 0 {
 		t.Errorf("header searches read %d whole messages (%s)", n, reads)
 	}
@@ -94,7 +94,7 @@ func TestHeaderItemsReadOnlyTheHeader(t *testing.T) {
 	// A header key and a body key: the header key is tested first, and
 	// a message it rules out is never read whole.
 	n := reads.whole.Load()
-	has(t, c.ok("n SEARCH BODY zebra SUBJECT report"), "* SEARCH 2")
+	c.exchange("n SEARCH BODY zebra SUBJECT report", "* SEARCH 2", "n OK SEARCH completed")
 	if got := reads.whole.Load() - n; got != 1 {
 		t.Errorf("SEARCH BODY x SUBJECT y read %d whole messages, want 1", got)
 	}

@@ -70,10 +70,8 @@ func TestRefreshBigMailbox(t *testing.T) {
 		t.Fatalf("idler heard %q", l)
 	}
 	idler.send("DONE\r\n")
-	if out := idler.until("a2"); len(out) != 1 || !strings.HasPrefix(out[0], "a2 OK") {
-		t.Fatalf("after DONE: %q", out)
-	}
-	has(t, idler.ok("a3 FETCH 14999 (UID FLAGS)"), `* 14999 FETCH (UID 15000 FLAGS (\Flagged))`)
+	idler.expect("a2 OK IDLE completed")
+	idler.exchange("a3 FETCH 14999 (UID FLAGS)", `* 14999 FETCH (UID 15000 FLAGS (\Flagged))`, "a3 OK FETCH completed")
 	// The two SELECTs read the whole index; nothing after them did.
 	if n := reads.index.Load(); n != 2 {
 		t.Errorf("%d whole-index reads, want 2 (the SELECTs)", n)

@@ -16,7 +16,7 @@ func BenchmarkSearchBigMailbox(b *testing.B) {
 			b.Run(fmt.Sprintf("msgs=%d/%s", n, q), func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
-					runSearch(s, &command{tag: "a1", name: "SEARCH"}, a, false)
+					runSearch(s, &command{tag: "a1", name: "SEARCH"}, a)
 					s.out.flush()
 				}
 			})

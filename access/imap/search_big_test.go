@@ -27,9 +27,9 @@ func TestSearchAcrossChunksKeepsOrder(t *testing.T) {
 	}
 	// "bulk 3" begins the subjects of 3, 30-39, 300-399 and 3000-3999; the
 	// Message-ID field "bulk.99@" ends those of 99, 199, ... 3999.
-	has(t, c.ok(`b SEARCH OR SUBJECT "bulk 3" HEADER Message-ID "99@"`), "* SEARCH "+strings.Join(want, " "))
-	has(t, c.ok(`c UID SEARCH RETURN (COUNT MIN MAX) SUBJECT "bulk 3"`),
-		fmt.Sprintf(`* ESEARCH (TAG "c") UID COUNT %d MIN 3 MAX 3999`, 1+10+100+1000))
+	c.exchange(`b SEARCH OR SUBJECT "bulk 3" HEADER Message-ID "99@"`, "* SEARCH "+strings.Join(want, " "), "b OK SEARCH completed")
+	c.exchange(`c UID SEARCH RETURN (COUNT MIN MAX) SUBJECT "bulk 3"`,
+		fmt.Sprintf(`* ESEARCH (TAG "c") UID COUNT %d MIN 3 MAX 3999`, 1+10+100+1000), "c OK UID SEARCH completed")
 }
 
 // A message that cannot be read ends the search with NO [SERVERBUG], from
@@ -59,5 +59,5 @@ func TestSearchOfAnUnreadableMessageSaysNo(t *testing.T) {
 	if last := out[len(out)-1]; !strings.HasPrefix(last, "b NO [SERVERBUG]") {
 		t.Fatalf("search over cut segments ended %q, want b NO [SERVERBUG]", last)
 	}
-	has(t, c.ok("c SEARCH 1:3"), "* SEARCH 1 2 3")
+	c.exchange("c SEARCH 1:3", "* SEARCH 1 2 3", "c OK SEARCH completed")
 }

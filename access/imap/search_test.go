@@ -68,16 +68,14 @@ func TestSearchKeys(t *testing.T) {
 	n := 0
 	for crit, want := range cases {
 		n++
-		out := c.ok("t" + itoa(n) + " SEARCH " + crit)
-		if len(out) != 1 || out[0] != want {
-			t.Errorf("SEARCH %s: got %q, want %q", crit, out, want)
-		}
+		tag := "t" + itoa(n)
+		c.exchange(tag+" SEARCH "+crit, want, tag+" OK SEARCH completed")
 	}
-	has(t, c.ok("u UID SEARCH SEEN"), "* SEARCH 1")
-	has(t, c.expectTagged("v SEARCH CHARSET KOI8-R ALL", "NO"), "[BADCHARSET")
+	c.exchange("u UID SEARCH SEEN", "* SEARCH 1", "u OK UID SEARCH completed")
+	c.exchange("v SEARCH CHARSET KOI8-R ALL", "v NO [BADCHARSET ...")
 	c.expectTagged("w SEARCH BOGUS", "BAD")
 	c.expectTagged("x SEARCH SINCE yesterday", "BAD")
-	has(t, c.ok("y SEARCH 9"), "* SEARCH")
+	c.exchange("y SEARCH 9", "* SEARCH", "y OK SEARCH completed")
 	c.expectTagged("z SEARCH", "BAD")
 }
 
@@ -86,21 +84,19 @@ func itoa(n int) string { return string(appendUint(nil, uint32(n))) }
 func TestESearchAndSearchRes(t *testing.T) {
 	t.Parallel()
 	_, c := searchEnv(t)
-	has(t, c.ok("a SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN"), `* ESEARCH (TAG "a") MIN 2 MAX 3 COUNT 2 ALL 2:3`)
-	has(t, c.ok("b UID SEARCH RETURN () ALL"), `* ESEARCH (TAG "b") UID ALL 1:3`)
-	has(t, c.ok("c SEARCH RETURN (COUNT) KEYWORD nothing"), `* ESEARCH (TAG "c") COUNT 0`)
-	if out := c.ok("d SEARCH RETURN (SAVE) UNSEEN"); len(out) != 0 {
-		t.Errorf("SAVE alone answered %q", out)
-	}
-	has(t, c.ok("e FETCH $ (UID)"), "* 2 FETCH (UID 2)", "* 3 FETCH (UID 3)")
-	has(t, c.ok("f SEARCH $ DELETED"), "* SEARCH 3")
+	c.exchange("a SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN", `* ESEARCH (TAG "a") MIN 2 MAX 3 COUNT 2 ALL 2:3`, "a OK SEARCH completed")
+	c.exchange("b UID SEARCH RETURN () ALL", `* ESEARCH (TAG "b") UID ALL 1:3`, "b OK UID SEARCH completed")
+	c.exchange("c SEARCH RETURN (COUNT) KEYWORD nothing", `* ESEARCH (TAG "c") COUNT 0`, "c OK SEARCH completed")
+	c.exchange("d SEARCH RETURN (SAVE) UNSEEN", "d OK SEARCH completed")
+	c.exchange("e FETCH $ (UID)", "* 2 FETCH (UID 2)", "* 3 FETCH (UID 3)", "e OK FETCH completed")
+	c.exchange("f SEARCH $ DELETED", "* SEARCH 3", "f OK SEARCH completed")
 	c.ok("g SEARCH RETURN (SAVE MIN) UNSEEN")
-	has(t, c.ok("h UID FETCH $ FLAGS"), "* 2 FETCH (UID 2 FLAGS ())")
+	c.exchange("h UID FETCH $ FLAGS", "* 2 FETCH (UID 2 FLAGS ())", "h OK UID FETCH completed")
 	// IMAP4rev2 answers every SEARCH with ESEARCH.
 	c.ok("i UNSELECT")
 	c.ok("j ENABLE IMAP4rev2")
 	c.ok("k SELECT INBOX")
-	has(t, c.ok("l SEARCH SEEN"), `* ESEARCH (TAG "l") ALL 1`)
+	c.exchange("l SEARCH SEEN", `* ESEARCH (TAG "l") ALL 1`, "l OK SEARCH completed")
 }
 
 func TestSearchThroughClient(t *testing.T) {

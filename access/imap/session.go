@@ -165,7 +165,7 @@ func (s *session) execute() (keep bool) {
 	}()
 	c.tag = s.p.tag()
 	s.p.sp()
-	c.name = readCommandName(s.p)
+	c.readName(s.p)
 	h := commands[c.name]
 	if h == nil {
 		xbad("unknown command %s", c.name)
@@ -179,8 +179,8 @@ func (s *session) execute() (keep bool) {
 		s.finish(c)
 		return false
 	}
-	if s.sel != nil && !h.noSync {
-		s.sel.sync(s, !h.holdExpunge)
+	if s.sel != nil && h.flags&noSync == 0 {
+		s.sel.sync(s, h.flags&holdExpunge == 0)
 	}
 	s.finish(c)
 	return true
