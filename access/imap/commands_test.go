@@ -8,6 +8,7 @@ import (
 )
 
 func TestCommandTableEntriesAreComplete(t *testing.T) {
+	t.Parallel()
 	for name, h := range commands {
 		if h.parse == nil || h.run == nil {
 			t.Errorf("%s: parse or run missing", name)
@@ -24,6 +25,7 @@ func TestCommandTableEntriesAreComplete(t *testing.T) {
 // The states where RFC 9051 §6 (and the extension RFCs) make a command
 // valid.
 func TestCommandTableStates(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]connState{
 		"CAPABILITY": anyState, // §6.1
 		"NOOP":       anyState,
@@ -62,6 +64,7 @@ func TestCommandTableStates(t *testing.T) {
 
 // The flags that decide what a session sends when a command ends.
 func TestCommandTableFlags(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]commandFlag{
 		// RFC 9051 §7.5.1: no EXPUNGE during FETCH, STORE or SEARCH by
 		// sequence number; the UID forms may have them.
@@ -81,6 +84,7 @@ func TestCommandTableFlags(t *testing.T) {
 // Every command that an advertised capability brings is served. A
 // capability added to CAPABILITY must be named here, with its commands.
 func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
+	t.Parallel()
 	brings := map[string][]string{
 		"IMAP4rev1": {"CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN",
 			"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",

@@ -12,6 +12,7 @@ import (
 
 // What the sink publishes, in order, the feed follows, by mailbox and type.
 func TestEventSinkAndFeed(t *testing.T) {
+	t.Parallel()
 	c := bustest.Start(t, quiet())
 	type seen struct{ mailbox, kind string }
 	got := make(chan seen, 10)

@@ -28,6 +28,7 @@ func await(tb testing.TB, ticket pipeline.Ticket) (pipeline.Outcome, bool) {
 }
 
 func TestTicketReturnsTheOutcome(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	b.threeStages("p1")
 	job := newJob("p1")
@@ -45,6 +46,7 @@ func TestTicketReturnsTheOutcome(t *testing.T) {
 // The ticket takes an offered temporary failure itself and returns it; the
 // job then ends at the failing stage.
 func TestTicketTakesAnOfferedTemporaryFailure(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	b.offerTimeout = time.Minute
 	_, dup, del := b.threeStages("p1")
@@ -78,6 +80,7 @@ func TestTicketTakesAnOfferedTemporaryFailure(t *testing.T) {
 // A ticket that was not asked to watch reports nothing, at once; the job is
 // delivered all the same.
 func TestUnwatchedTicketReportsNothing(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	_, _, del := b.threeStages("p1")
 	job := newJob("p1")
@@ -102,6 +105,7 @@ func TestUnwatchedTicketReportsNothing(t *testing.T) {
 // nobody awaits any more is not taken, and the job is retried until it is
 // delivered, as the 250 on the durable queue promised.
 func TestTicketPastItsBoundLeavesTheJobQueued(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	_, dup, del := b.threeStages("p1")
 	release := make(chan struct{})

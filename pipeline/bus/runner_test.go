@@ -183,6 +183,7 @@ func (b *testBus) threeStages(partition string) (plus, dup, del *countingStage) 
 }
 
 func TestRunnerPassesAJobThroughEveryStage(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	plus, dup, del := b.threeStages("p1")
 
@@ -204,6 +205,7 @@ func TestRunnerPassesAJobThroughEveryStage(t *testing.T) {
 }
 
 func TestRunnerReportsEarlyWhenNoRecipientIsLeft(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	plus, dup, del := b.threeStages("p1")
 	// The duplicate stage settles everyone: deliver never sees the job.
@@ -229,6 +231,7 @@ func TestRunnerReportsEarlyWhenNoRecipientIsLeft(t *testing.T) {
 }
 
 func TestRunnerRedeliversAfterATransientError(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	plus, dup, del := b.threeStages("p1")
 	dup.fail = func(_ *pipeline.Job, attempt int) error {
@@ -251,6 +254,7 @@ func TestRunnerRedeliversAfterATransientError(t *testing.T) {
 // A session still waiting takes the offered temporary failure: it answers
 // 451 and the MTA will try again, so the job must end here.
 func TestRunnerEndsAJobWhoseTemporaryFailureTheSessionTook(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	b.offerTimeout = time.Minute // the test takes the offer; it must not be withdrawn first
 	_, dup, del := b.threeStages("p1")
@@ -290,6 +294,7 @@ func TestRunnerEndsAJobWhoseTemporaryFailureTheSessionTook(t *testing.T) {
 }
 
 func TestRunnerTerminatesAJobOnAPermanentError(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	_, dup, del := b.threeStages("p1")
 	var refused string
@@ -328,6 +333,7 @@ func TestRunnerTerminatesAJobOnAPermanentError(t *testing.T) {
 }
 
 func TestRunnerDropsAnUndecodableJob(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	plus, _, _ := b.threeStages("p1")
 	if _, err := b.js.Publish(b.ctx, pipeline.StageSubject(pipeline.FirstStage(), "p1"), []byte("garbage without a header line")); err != nil {
@@ -371,6 +377,7 @@ func (b *testBus) waitDrained(stage, partition string) {
 // A runner that fuses the stages after its own applies them in the same
 // hop: the job never reaches the later stages' queues.
 func TestRunnerAppliesFusedStagesInOneHop(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	plus := newCountingStage("plus", false)
 	dup := newCountingStage("dup", false)
@@ -394,6 +401,7 @@ func TestRunnerAppliesFusedStagesInOneHop(t *testing.T) {
 
 // A chain that skips a stage is refused: the skipped stage would never run.
 func TestRunnerRefusesAChainWithAGap(t *testing.T) {
+	t.Parallel()
 	b := startBus(t)
 	r := bus.NewRunner(b.conn, bus.RunnerConfig{Stage: pipeline.StagePlusAddress, Partition: "p1", Log: quiet(),
 		Then: []pipeline.Step{{Name: pipeline.StageDeliver, Stage: newCountingStage("deliver", true)}}}, newCountingStage("plus", false))
