@@ -37,9 +37,10 @@ func appendEnvelope(b []byte, raw []byte, p *message.Part, utf8ok bool) []byte {
 	return append(b, ')')
 }
 
-// appendAddressList writes an address list, or NIL for none. A list the
-// parser cannot take whole is parsed one comma-separated element at a time,
-// so that one bad address does not lose the others.
+// appendAddressList writes an address list, or NIL for none: the
+// addresses message.ParseAddressList finds, one bad address not losing the
+// others, display names decoded (and Q-encoded again for a client that has
+// not enabled UTF-8).
 func appendAddressList(b []byte, v string, utf8ok bool) []byte {
 	addrs := message.ParseAddressList(v)
 	if len(addrs) == 0 {
