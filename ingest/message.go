@@ -5,13 +5,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/textproto"
-	"strings"
 	"sync"
-)
 
-// maxHeaderLine is RFC 5322 §2.1.1's limit on a line, without its CRLF.
-const maxHeaderLine = 998
+	"chapar/message"
+)
 
 // readers keeps the 64 KiB line buffers between messages: allocating one per
 // DATA was a quarter of all allocation under load.
@@ -66,7 +63,7 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 			if inHeader {
 				if len(content) == 0 {
 					inHeader = false
-				} else if len(content) > maxHeaderLine {
+				} else if len(content) > message.MaxLineLength {
 					return nil, &contentError{"5.6.0", "header line longer than 998 octets"}
 				}
 			}
@@ -95,18 +92,6 @@ type contentError struct {
 
 func (e *contentError) Error() string { return e.text }
 
-// messageID returns the Message-ID header's value, or "".
-func messageID(msg []byte) string {
-	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = len(msg)
-	} else {
-		end += 2
-	}
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(msg[:end:end], "\r\n"...))))
-	h, err := tp.ReadMIMEHeader()
-	if err != nil && len(h) == 0 {
-		return ""
-	}
-	return strings.TrimSpace(h.Get("Message-Id"))
-}
+// messageID returns the Message-ID header's value, or "", for the job
+// (duplicate suppression keys on it), read as IMAP and Sieve read it.
+func messageID(msg []byte) string { return message.MessageID(msg) }

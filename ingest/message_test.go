@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"chapar/message"
 )
 
 func TestReadMessageLineEndings(t *testing.T) {
@@ -176,7 +178,7 @@ func hasLongHeaderLine(msg string) bool {
 		if line == "" {
 			return false
 		}
-		if len(line) > maxHeaderLine {
+		if len(line) > message.MaxLineLength {
 			return true
 		}
 	}

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
+
+	"chapar/message"
 )
 
 // NewMessage is a message about to enter a mailbox.
@@ -120,19 +121,11 @@ func (s *Store) Append(mailbox string, m NewMessage) (Delivered, error) {
 	return s.Deliver(Delivery{Mailbox: mailbox, Message: m, Service: "imapd"})
 }
 
-// headerSize finds the end of the header block: the first empty line
-// (RFC 5322 §2.1), or the whole message when there is none.
+// headerSize is the length of the header block, its empty line included
+// (RFC 5322 §2.1): what ReadHeader reads, and exactly the block IMAP's
+// parser takes for the header.
 func headerSize(msg []byte) int64 {
-	if len(msg) >= 2 && msg[0] == '\r' && msg[1] == '\n' {
-		return 2
-	}
-	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
-		return int64(i + 4)
-	}
-	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
-		return int64(i + 2)
-	}
-	return int64(len(msg))
+	return int64(message.HeaderSize(msg))
 }
 
 // AppendAll adds several messages to one mailbox in one transaction, so that

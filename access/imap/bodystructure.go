@@ -2,10 +2,11 @@ package imap
 
 import (
 	"bytes"
-	"mime"
 	"sort"
 	"strconv"
 	"strings"
+
+	"chapar/message"
 )
 
 // BODY and BODYSTRUCTURE (RFC 9051 §7.5.2 body): computed from the part
@@ -13,35 +14,35 @@ import (
 
 // appendBodyStructure writes the structure of p; ext adds the extension
 // data of BODYSTRUCTURE.
-func appendBodyStructure(b []byte, raw []byte, p *part, ext, utf8ok bool) []byte {
+func appendBodyStructure(b []byte, raw []byte, p *message.Part, ext, utf8ok bool) []byte {
 	b = append(b, '(')
-	if p.mediaType == "multipart" {
-		if len(p.children) == 0 {
+	if p.MediaType == "multipart" {
+		if len(p.Children) == 0 {
 			// A multipart needs one part at least (1*body): show the
 			// unparseable body as an empty text part.
 			b = append(b, `("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 0 0)`...)
 		}
-		for _, c := range p.children {
+		for _, c := range p.Children {
 			b = appendBodyStructure(b, raw, c, ext, utf8ok)
 		}
 		b = append(b, ' ')
-		b = appendString(b, strings.ToUpper(p.subType), utf8ok)
+		b = appendString(b, strings.ToUpper(p.SubType), utf8ok)
 		if ext {
 			b = append(b, ' ')
-			b = appendParams(b, p.params, utf8ok)
+			b = appendParams(b, p.Params, utf8ok)
 			b = appendExtTail(b, raw, p, utf8ok)
 		}
 		return append(b, ')')
 	}
-	body := raw[p.bodyStart:p.end]
-	b = appendString(b, strings.ToUpper(p.mediaType), utf8ok)
+	body := p.Body(raw)
+	b = appendString(b, strings.ToUpper(p.MediaType), utf8ok)
 	b = append(b, ' ')
-	b = appendString(b, strings.ToUpper(p.subType), utf8ok)
+	b = appendString(b, strings.ToUpper(p.SubType), utf8ok)
 	b = append(b, ' ')
-	b = appendParams(b, p.params, utf8ok)
-	id, _ := p.header(raw, "Content-ID")
-	desc, _ := p.header(raw, "Content-Description")
-	enc, _ := p.header(raw, "Content-Transfer-Encoding")
+	b = appendParams(b, p.Params, utf8ok)
+	id, _ := p.Header.Get(raw, "Content-ID")
+	desc, _ := p.Header.Get(raw, "Content-Description")
+	enc, _ := p.Header.Get(raw, "Content-Transfer-Encoding")
 	b = append(b, ' ')
 	b = appendNString(b, id, utf8ok)
 	b = append(b, ' ')
@@ -51,19 +52,19 @@ func appendBodyStructure(b []byte, raw []byte, p *part, ext, utf8ok bool) []byte
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	switch {
-	case p.isMessage():
+	case p.IsMessage():
 		b = append(b, ' ')
-		b = appendEnvelope(b, raw, p.inner, utf8ok)
+		b = appendEnvelope(b, raw, p.Enclosed, utf8ok)
 		b = append(b, ' ')
-		b = appendBodyStructure(b, raw, p.inner, ext, utf8ok)
+		b = appendBodyStructure(b, raw, p.Enclosed, ext, utf8ok)
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(countLines(body)), 10)
-	case p.mediaType == "text":
+	case p.MediaType == "text":
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(countLines(body)), 10)
 	}
 	if ext {
-		md5, _ := p.header(raw, "Content-MD5")
+		md5, _ := p.Header.Get(raw, "Content-MD5")
 		b = append(b, ' ')
 		b = appendNString(b, md5, utf8ok)
 		b = appendExtTail(b, raw, p, utf8ok)
@@ -110,24 +111,19 @@ func appendParams(b []byte, params map[string]string, utf8ok bool) []byte {
 }
 
 // appendExtTail writes disposition, language and location.
-func appendExtTail(b []byte, raw []byte, p *part, utf8ok bool) []byte {
+func appendExtTail(b []byte, raw []byte, p *message.Part, utf8ok bool) []byte {
 	b = append(b, ' ')
-	if v, ok := p.header(raw, "Content-Disposition"); ok {
-		disp, params, err := mime.ParseMediaType(v)
-		if disp != "" && (err == nil || err == mime.ErrInvalidMediaParameter) {
-			b = append(b, '(')
-			b = appendString(b, strings.ToUpper(disp), utf8ok)
-			b = append(b, ' ')
-			b = appendParams(b, params, utf8ok)
-			b = append(b, ')')
-		} else {
-			b = append(b, "NIL"...)
-		}
+	if disp, params, ok := p.Disposition(raw); ok {
+		b = append(b, '(')
+		b = appendString(b, strings.ToUpper(disp), utf8ok)
+		b = append(b, ' ')
+		b = appendParams(b, params, utf8ok)
+		b = append(b, ')')
 	} else {
 		b = append(b, "NIL"...)
 	}
 	b = append(b, ' ')
-	lang, _ := p.header(raw, "Content-Language")
+	lang, _ := p.Header.Get(raw, "Content-Language")
 	var langs []string
 	for _, l := range strings.Split(lang, ",") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -149,7 +145,7 @@ func appendExtTail(b []byte, raw []byte, p *part, utf8ok bool) []byte {
 		}
 		b = append(b, ')')
 	}
-	loc, _ := p.header(raw, "Content-Location")
+	loc, _ := p.Header.Get(raw, "Content-Location")
 	b = append(b, ' ')
 	return appendNString(b, loc, utf8ok)
 }

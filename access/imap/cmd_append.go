@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
+	"chapar/message"
 	"chapar/store"
 )
 
@@ -132,7 +132,7 @@ func runAppend(s *session, c *command, a appendArgs) {
 			s.log.Error("APPEND: spooled message unreadable", "err", err)
 			xno("SERVERBUG", "APPEND: message could not be spooled")
 		}
-		msgs[i] = store.NewMessage{Body: body, InternalDate: m.date, Flags: m.flags, MessageID: messageID(body)}
+		msgs[i] = store.NewMessage{Body: body, InternalDate: m.date, Flags: m.flags, MessageID: message.MessageID(body)}
 		m.data = nil
 	}
 	var done []store.Delivered
@@ -154,15 +154,4 @@ func runAppend(s *session, c *command, a appendArgs) {
 		uids[i] = d.UID
 	}
 	c.code = fmt.Sprintf("APPENDUID %d %s", done[0].UIDValidity, store.FormatUIDSet(uids))
-}
-
-// messageID reads the Message-ID for the store's event.
-func messageID(body []byte) string {
-	fields, _ := parseHeader(body, 0, len(body))
-	for _, f := range fields {
-		if strings.EqualFold(f.name, "Message-ID") {
-			return f.value(body)
-		}
-	}
-	return ""
 }

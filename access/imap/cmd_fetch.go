@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chapar/message"
 	"chapar/store"
 )
 
@@ -175,10 +176,10 @@ type fetchMsg struct {
 	m    *store.Message
 	hr   *store.HeaderReader // reads the header, and its neighbours' ahead; nil reads it alone
 	raw  []byte
-	root *part
+	root *message.Part
 	// hdr is the header block read alone; hroot holds its fields.
 	hdr   []byte
-	hroot *part
+	hroot *message.Part
 }
 
 // cacheKey names one of this message's cached response items; the UTF-8
@@ -193,14 +194,13 @@ func (f *fetchMsg) cacheKey(kind cacheKind, utf8ok bool) cacheKey {
 // header returns the message's header fields, as a part whose body is
 // empty: enough for ENVELOPE, BODY[HEADER], BODY[HEADER.FIELDS ...] and
 // the header search keys, never for anything below the header.
-func (f *fetchMsg) header() ([]byte, *part) {
+func (f *fetchMsg) header() ([]byte, *message.Part) {
 	if f.raw != nil {
 		return f.body()
 	}
 	hdr := f.headerBlock()
 	if f.hroot == nil {
-		fields, end := parseHeader(hdr, 0, len(hdr))
-		f.hroot = &part{bodyStart: end, end: len(hdr), fields: fields}
+		f.hroot = message.ParseHeader(hdr)
 	}
 	return hdr, f.hroot
 }
@@ -210,7 +210,7 @@ func (f *fetchMsg) header() ([]byte, *part) {
 func (f *fetchMsg) headerBlock() []byte {
 	if f.raw != nil {
 		raw, root := f.body()
-		return raw[:root.bodyStart]
+		return raw[:root.BodyStart]
 	}
 	if f.hdr == nil {
 		hdr, err := f.s.readHeader(f.s.sel.mb, f.m, f.hr)
@@ -229,7 +229,7 @@ func (sec section) headerOnly() bool {
 	return sec.path == nil && strings.HasPrefix(sec.text, "HEADER")
 }
 
-func (f *fetchMsg) body() ([]byte, *part) {
+func (f *fetchMsg) body() ([]byte, *message.Part) {
 	if f.raw == nil {
 		raw, err := f.s.readBody(f.s.sel.mb, f.m)
 		if err != nil {
@@ -239,7 +239,7 @@ func (f *fetchMsg) body() ([]byte, *part) {
 		f.raw = raw
 	}
 	if f.root == nil {
-		f.root = parseMessage(f.raw)
+		f.root = message.Parse(f.raw)
 	}
 	return f.raw, f.root
 }
@@ -305,7 +305,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 				continue
 			}
 			var raw []byte
-			var root *part
+			var root *message.Part
 			if it.sec.headerOnly() {
 				raw, root = f.header()
 			} else {

@@ -2,18 +2,18 @@ package imap
 
 import (
 	"mime"
-	"net/mail"
 	"strings"
-	"unicode/utf8"
+
+	"chapar/message"
 )
 
 // ENVELOPE (RFC 9051 §7.5.2): header values as they are in the message,
 // not decoded, so that a client decodes them as it would the header.
 
 // appendEnvelope writes the envelope of the entity p of raw.
-func appendEnvelope(b []byte, raw []byte, p *part, utf8ok bool) []byte {
+func appendEnvelope(b []byte, raw []byte, p *message.Part, utf8ok bool) []byte {
 	get := func(name string) string {
-		v, _ := p.header(raw, name)
+		v, _ := p.Header.Get(raw, name)
 		return v
 	}
 	b = append(b, '(')
@@ -37,11 +37,12 @@ func appendEnvelope(b []byte, raw []byte, p *part, utf8ok bool) []byte {
 	return append(b, ')')
 }
 
-// appendAddressList writes an address list, or NIL for none. A list the
-// parser cannot take whole is parsed one comma-separated element at a time,
-// so that one bad address does not lose the others.
+// appendAddressList writes an address list, or NIL for none: the
+// addresses message.ParseAddressList finds, one bad address not losing the
+// others, display names decoded (and Q-encoded again for a client that has
+// not enabled UTF-8).
 func appendAddressList(b []byte, v string, utf8ok bool) []byte {
-	addrs := parseAddresses(v)
+	addrs := message.ParseAddressList(v)
 	if len(addrs) == 0 {
 		return append(b, "NIL"...)
 	}
@@ -66,24 +67,6 @@ func appendAddressList(b []byte, v string, utf8ok bool) []byte {
 	return append(b, ')')
 }
 
-var addrParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
-
-func parseAddresses(v string) []*mail.Address {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	if list, err := addrParser.ParseList(v); err == nil {
-		return list
-	}
-	var out []*mail.Address
-	for _, el := range strings.Split(v, ",") {
-		if a, err := addrParser.Parse(el); err == nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -91,12 +74,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// validUTF8 guards strings decoded from 8-bit charsets.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }

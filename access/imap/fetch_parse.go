@@ -3,6 +3,8 @@ package imap
 import (
 	"strconv"
 	"strings"
+
+	"chapar/message"
 )
 
 // Parsing of FETCH attributes (RFC 9051 §6.4.5, BINARY: RFC 3516 §4.2).
@@ -186,7 +188,7 @@ func parseSectionPart(p *parser) []int {
 	var path []int
 	for {
 		path = append(path, int(p.nzNumber()))
-		if len(path) > maxPartDepth {
+		if len(path) > message.MaxDepth {
 			xbad("section part too deep")
 		}
 		r := p.rest()

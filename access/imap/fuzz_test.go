@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"chapar/message"
 	"chapar/store"
 )
 
@@ -147,7 +148,7 @@ func FuzzMessage(f *testing.F) {
 	f.Add([]byte(testMessage("x", "y")))
 	f.Add([]byte("Content-Type: message/rfc822\r\n\r\nContent-Type: multipart/digest; boundary=b\r\n\r\n--b\r\n\r\nSubject: d\r\n\r\nx\r\n--b--"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		root := parseMessage(raw)
+		root := message.Parse(raw)
 		appendBodyStructure(nil, raw, root, true, false)
 		appendEnvelope(nil, raw, root, false)
 		for _, sec := range []section{{}, {text: "HEADER"}, {text: "TEXT"}, {path: []int{1}}, {path: []int{1, 1}, text: "MIME"},

@@ -2,13 +2,12 @@ package imap
 
 import (
 	"cmp"
-	"io"
-	"mime"
 	"net/mail"
 	"slices"
 	"strings"
 	"time"
 
+	"chapar/message"
 	"chapar/store"
 )
 
@@ -109,7 +108,7 @@ func (k *searchKey) match(sm *searchMsg) bool {
 		return compareDay(day(m.InternalDate), k.date, k.op)
 	case "SENTBEFORE", "SENTON", "SENTSINCE":
 		raw, root := sm.fm.header()
-		v, _ := root.header(raw, "Date")
+		v, _ := root.Header.Get(raw, "Date")
 		t, err := mail.ParseDate(v)
 		if err != nil {
 			return false
@@ -191,25 +190,14 @@ func compareDay(d, key time.Time, op string) bool {
 // fold prepares text for case-insensitive substring search.
 func fold(s string) string { return strings.ToLower(s) }
 
-var wordDecoder = mime.WordDecoder{CharsetReader: charsetReader}
-
-// decodeHeader decodes RFC 2047 encoded words, keeping the raw text when
-// they cannot be decoded.
-func decodeHeader(v string) string {
-	if d, err := wordDecoder.DecodeHeader(v); err == nil {
-		return validUTF8(d)
-	}
-	return validUTF8(v)
-}
-
 // headerContains: some field called name contains s once decoded; an
 // empty s matches any message that has the field (RFC 9051 §6.4.4 HEADER).
 func (sm *searchMsg) headerContains(name, s string) bool {
 	hdr := sm.fm.headerBlock()
 	needle := fold(s)
 	found := false
-	eachFieldNamed(hdr, name, func(f field) bool {
-		found = strings.Contains(fold(decodeHeader(f.value(hdr))), needle)
+	message.EachField(hdr, name, func(f message.Field) bool {
+		found = strings.Contains(fold(message.DecodeHeader(f.Value(hdr))), needle)
 		return !found
 	})
 	return found
@@ -229,10 +217,10 @@ func (sm *searchMsg) headerText() string {
 	}
 	raw, root := sm.fm.body()
 	var b strings.Builder
-	for _, f := range root.fields {
-		b.WriteString(f.name)
+	for _, f := range root.Header {
+		b.WriteString(f.Name)
 		b.WriteString(": ")
-		b.WriteString(decodeHeader(f.value(raw)))
+		b.WriteString(message.DecodeHeader(f.Value(raw)))
 		b.WriteByte('\n')
 	}
 	sm.remember("header", fold(b.String()))
@@ -247,33 +235,23 @@ func (sm *searchMsg) bodyText() string {
 	}
 	raw, root := sm.fm.body()
 	var b strings.Builder
-	var walk func(p *part, top bool)
-	walk = func(p *part, top bool) {
+	var walk func(p *message.Part, top bool)
+	walk = func(p *message.Part, top bool) {
 		switch {
-		case len(p.children) > 0:
-			for _, c := range p.children {
+		case len(p.Children) > 0:
+			for _, c := range p.Children {
 				walk(c, false)
 			}
-		case p.isMessage():
+		case p.IsMessage():
 			if !top {
-				for _, f := range p.inner.fields {
-					b.WriteString(decodeHeader(f.value(raw)))
+				for _, f := range p.Enclosed.Header {
+					b.WriteString(message.DecodeHeader(f.Value(raw)))
 					b.WriteByte('\n')
 				}
 			}
-			walk(p.inner, false)
-		case p.mediaType == "text" || top:
-			enc, _ := p.header(raw, "Content-Transfer-Encoding")
-			data, err := decodeCTE(raw[p.bodyStart:p.end], enc)
-			if err != nil {
-				data = raw[p.bodyStart:p.end]
-			}
-			if r, err := charsetReader(p.params["charset"], strings.NewReader(string(data))); err == nil {
-				if d, err := io.ReadAll(r); err == nil {
-					data = d
-				}
-			}
-			b.WriteString(validUTF8(string(data)))
+			walk(p.Enclosed, false)
+		case p.MediaType == "text" || top:
+			b.WriteString(p.Text(raw))
 			b.WriteByte('\n')
 		}
 	}

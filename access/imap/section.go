@@ -2,55 +2,73 @@ package imap
 
 import (
 	"bytes"
-	"encoding/base64"
-	"errors"
-	"io"
-	"mime/quotedprintable"
-	"strings"
+
+	"chapar/message"
 )
 
 // sectionData returns the octets BODY[section] names (RFC 9051 §6.4.5),
 // or nil for a part the message does not have.
-func sectionData(raw []byte, root *part, sec section) []byte {
+func sectionData(raw []byte, root *message.Part, sec section) []byte {
 	node := root
 	if len(sec.path) > 0 {
-		if node = root.find(sec.path); node == nil {
+		if node = findPart(root, sec.path); node == nil {
 			return nil
 		}
 		switch sec.text {
 		case "":
-			return raw[node.bodyStart:node.end]
+			return raw[node.BodyStart:node.End]
 		case "MIME":
-			return raw[node.hdrStart:node.bodyStart]
+			return raw[node.HeaderStart:node.BodyStart]
 		}
 		// HEADER and TEXT of a part apply to a message/rfc822 part only.
-		if !node.isMessage() {
+		if !node.IsMessage() {
 			return nil
 		}
-		node = node.inner
+		node = node.Enclosed
 	}
 	switch sec.text {
 	case "":
-		return raw[node.hdrStart:node.end]
+		return raw[node.HeaderStart:node.End]
 	case "HEADER":
-		return raw[node.hdrStart:node.bodyStart]
+		return raw[node.HeaderStart:node.BodyStart]
 	case "TEXT":
-		return raw[node.bodyStart:node.end]
+		return raw[node.BodyStart:node.End]
 	case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
 		return headerFields(raw, node, sec.fields, sec.text == "HEADER.FIELDS.NOT")
 	}
 	return nil
 }
 
+// findPart resolves a section part number path (RFC 9051 §6.4.5): numbers
+// index the children of a multipart; a message/rfc822 part is entered on
+// the way; in a single-part entity only part 1 exists, the entity itself.
+func findPart(p *message.Part, path []int) *message.Part {
+	cur := p
+	for i, n := range path {
+		if i > 0 && cur.IsMessage() {
+			cur = cur.Enclosed
+		}
+		if cur.MediaType == "multipart" {
+			if n < 1 || n > len(cur.Children) {
+				return nil
+			}
+			cur = cur.Children[n-1]
+		} else if n != 1 {
+			return nil
+		}
+	}
+	return cur
+}
+
 // headerFields keeps (or, with not, drops) the named fields, in message
 // order, and ends with the empty line (RFC 9051 §6.4.5 HEADER.FIELDS).
-func headerFields(raw []byte, p *part, names []string, not bool) []byte {
+func headerFields(raw []byte, p *message.Part, names []string, not bool) []byte {
 	var out []byte
-	for _, f := range p.fields {
-		if f.name == "" || containsFold(names, f.name) == not {
+	for _, f := range p.Header {
+		if f.Name == "" || containsFold(names, f.Name) == not {
 			continue
 		}
-		out = append(out, raw[f.start:f.end]...)
+		out = append(out, f.Bytes(raw)...)
 		if !bytes.HasSuffix(out, []byte("\n")) {
 			out = append(out, "\r\n"...)
 		}
@@ -58,49 +76,20 @@ func headerFields(raw []byte, p *part, names []string, not bool) []byte {
 	return append(out, "\r\n"...)
 }
 
-// errUnknownCTE: BINARY of a part in an encoding we cannot decode
-// (RFC 3516 §4.3, response code UNKNOWN-CTE).
-var errUnknownCTE = errors.New("unknown content-transfer-encoding")
-
 // binaryData returns BINARY[path]: the part's body with its
-// Content-Transfer-Encoding removed (RFC 3516 §4.2). The whole message
-// and non-leaf parts are returned as they are.
-func binaryData(raw []byte, root *part, path []int) ([]byte, error) {
+// Content-Transfer-Encoding removed (RFC 3516 §4.2), or
+// message.ErrUnknownEncoding (answered UNKNOWN-CTE, §4.3). The whole
+// message and non-leaf parts are returned as they are.
+func binaryData(raw []byte, root *message.Part, path []int) ([]byte, error) {
 	if len(path) == 0 {
 		return raw, nil
 	}
-	node := root.find(path)
+	node := findPart(root, path)
 	if node == nil {
 		return nil, nil
 	}
-	body := raw[node.bodyStart:node.end]
-	if node.mediaType == "multipart" || node.isMessage() {
-		return body, nil
+	if node.MediaType == "multipart" || node.IsMessage() {
+		return node.Body(raw), nil
 	}
-	enc, _ := node.header(raw, "Content-Transfer-Encoding")
-	return decodeCTE(body, enc)
-}
-
-// decodeCTE removes a transfer encoding. Damaged base64 or
-// quoted-printable yields what decodes before the damage.
-func decodeCTE(body []byte, enc string) ([]byte, error) {
-	switch strings.ToLower(strings.TrimSpace(enc)) {
-	case "", "7bit", "8bit", "binary":
-		return body, nil
-	case "base64":
-		clean := make([]byte, 0, len(body))
-		for _, c := range body {
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				clean = append(clean, c)
-			}
-		}
-		clean = bytes.TrimRight(clean, "=")
-		out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-		n, _ := base64.RawStdEncoding.Decode(out, clean)
-		return out[:n], nil
-	case "quoted-printable":
-		out, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		return out, nil
-	}
-	return nil, errUnknownCTE
+	return node.Decoded(raw)
 }

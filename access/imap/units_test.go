@@ -135,36 +135,3 @@ func TestParserLiterals(t *testing.T) {
 		t.Errorf("%+v %+v conts %d", c, a, conts)
 	}
 }
-
-// eachFieldNamed finds a field as parseHeader does: any case, space before
-// the colon, continuation lines, and not a longer name that begins the same.
-func TestEachFieldNamed(t *testing.T) {
-	t.Parallel()
-	hdr := []byte("subject : first\r\n\tfolded\r\nSubjects: not this\r\nX-Subject: nor this\r\n" +
-		"SUBJECT: second\r\n\r\nSubject: in the body\r\n")
-	var got []string
-	eachFieldNamed(hdr, "Subject", func(f field) bool {
-		got = append(got, f.value(hdr))
-		return true
-	})
-	want := []string{"first\tfolded", "second"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("fields = %q, want %q", got, want)
-	}
-	// The same fields parseHeader finds.
-	fields, _ := parseHeader(hdr, 0, len(hdr))
-	var parsed []string
-	for _, f := range fields {
-		if strings.EqualFold(f.name, "Subject") {
-			parsed = append(parsed, f.value(hdr))
-		}
-	}
-	if strings.Join(parsed, "|") != strings.Join(want, "|") {
-		t.Errorf("parseHeader found %q", parsed)
-	}
-	n := 0
-	eachFieldNamed(hdr, "Subject", func(field) bool { n++; return false })
-	if n != 1 {
-		t.Errorf("fn returning false was called %d times, want 1", n)
-	}
-}
