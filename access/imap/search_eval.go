@@ -2,7 +2,6 @@ package imap
 
 import (
 	"cmp"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -109,7 +108,7 @@ func (k *searchKey) match(sm *searchMsg) bool {
 	case "SENTBEFORE", "SENTON", "SENTSINCE":
 		raw, root := sm.fm.header()
 		v, _ := root.Header.Get(raw, "Date")
-		t, err := mail.ParseDate(v)
+		t, err := message.ParseDate(v)
 		if err != nil {
 			return false
 		}
