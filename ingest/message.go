@@ -91,7 +91,3 @@ type contentError struct {
 }
 
 func (e *contentError) Error() string { return e.text }
-
-// messageID returns the Message-ID header's value, or "", for the job
-// (duplicate suppression keys on it), read as IMAP and Sieve read it.
-func messageID(msg []byte) string { return message.MessageID(msg) }

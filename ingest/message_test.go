@@ -121,25 +121,6 @@ func TestReadMessagePassesReadErrorsOn(t *testing.T) {
 	}
 }
 
-func TestMessageID(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ name, msg, want string }{
-		{"plain", "From: a@b\r\nMessage-ID: <abc@example.org>\r\nSubject: x\r\n\r\nbody\r\n", "<abc@example.org>"},
-		{"case of the name", "message-id:   <abc@example.org>  \r\n\r\n", "<abc@example.org>"},
-		{"folded", "Subject: x\r\nMessage-ID:\r\n <folded@example.org>\r\n\r\nbody\r\n", "<folded@example.org>"},
-		{"missing", "From: a@b\r\nSubject: x\r\n\r\nbody\r\n", ""},
-		{"only in the body", "Subject: x\r\n\r\nMessage-ID: <body@example.org>\r\n", ""},
-		{"no body", "Message-ID: <nobody@example.org>\r\n", "<nobody@example.org>"},
-		{"no header/body separator", "Message-ID: <x@y>", "<x@y>"},
-		{"empty", "", ""},
-		{"first of two", "Message-ID: <one@x>\r\nMessage-ID: <two@x>\r\n\r\n", "<one@x>"},
-	} {
-		if got := messageID([]byte(c.msg)); got != c.want {
-			t.Errorf("%s: messageID = %q, want %q", c.name, got, c.want)
-		}
-	}
-}
-
 // FuzzReadMessage: readMessage only ever adds or drops CRs, leaves no LF
 // without its CR, and refuses only what holds a NUL or an over-long
 // header line.

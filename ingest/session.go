@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chapar/message"
 	"chapar/pipeline"
 
 	"github.com/emersion/go-smtp"
@@ -78,7 +79,7 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		Received:  time.Now().UTC(),
 		MailFrom:  ss.from,
 		Partition: cfg.Store.DefaultPartition(),
-		MessageID: messageID(body),
+		MessageID: message.MessageID(body), // duplicate suppression keys on it
 		Body:      body,
 	}
 	for _, rc := range ss.rcpts {
