@@ -49,7 +49,10 @@ type segments struct {
 
 func openSegments(root string, noSync bool) (*segments, error) {
 	dir := filepath.Join(root, "bodies")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return nil, err
+	}
+	if err := tighten(dir, dirMode); err != nil {
 		return nil, err
 	}
 	s := &segments{dir: dir, noSync: noSync, dirty: map[uint32]*os.File{}, readers: map[uint32]*os.File{}}
@@ -60,6 +63,9 @@ func openSegments(root string, noSync bool) (*segments, error) {
 		return nil, err
 	}
 	for _, p := range ids {
+		if err := tighten(p, fileMode); err != nil {
+			return nil, err
+		}
 		var id uint32
 		if _, err := fmt.Sscanf(filepath.Base(p), "seg-%08d", &id); err == nil && id > s.curID {
 			s.curID = id
@@ -77,7 +83,7 @@ func openSegments(root string, noSync bool) (*segments, error) {
 func (s *segments) path(id uint32) string { return filepath.Join(s.dir, fmt.Sprintf("seg-%08d", id)) }
 
 func (s *segments) openCurrent() error {
-	f, err := os.OpenFile(s.path(s.curID), os.O_CREATE|os.O_RDWR, 0o640)
+	f, err := os.OpenFile(s.path(s.curID), os.O_CREATE|os.O_RDWR, fileMode)
 	if err != nil {
 		return err
 	}

@@ -92,8 +92,13 @@ func Open(opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "index"), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "index"), dirMode); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	for _, dir := range []string{opts.Dir, filepath.Join(opts.Dir, "index")} {
+		if err := tighten(dir, dirMode); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 	}
 	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal(),
 		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL), mboxes: newMailboxCache()}
@@ -133,7 +138,10 @@ func openBolt(path string, noSync bool) (*bolt.DB, error) {
 	// error (the server holds them) instead of hanging.
 	// NoFreelistSync: the freelist is rebuilt from the pages on open rather
 	// than written on every commit, one write less per group commit.
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, NoSync: noSync,
+	if err := tighten(path, fileMode); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bolt.Open(path, fileMode, &bolt.Options{Timeout: time.Second, NoSync: noSync,
 		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
