@@ -71,6 +71,15 @@ func (s *session) login(c *command, user, pass, authz string) {
 		if d := s.srv.cfg.FailedLoginDelay; d > 0 {
 			time.Sleep(d)
 		}
+		// Cyrus's maxlogintrys: past that many failures the connection is
+		// a guesser's; the failing command still gets its tagged NO
+		// (RFC 9051 §6.2.3), then BYE and the connection closes, so each
+		// further batch of guesses costs a new connection.
+		s.loginFailures++
+		if limit := s.srv.cfg.MaxLoginTries; limit > 0 && s.loginFailures >= limit {
+			s.log.Warn("too many login failures; disconnecting", "user", user, "failures", s.loginFailures)
+			s.byeAfter = "Too many login failures"
+		}
 		xno("AUTHENTICATIONFAILED", "invalid credentials")
 	}
 	identity := store.NormalizeUser(user)

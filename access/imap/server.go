@@ -34,6 +34,10 @@ type Config struct {
 	MaxConnsPerUser int
 	// FailedLoginDelay slows password guessing; 0 = 1s, negative = none.
 	FailedLoginDelay time.Duration
+	// MaxLoginTries is how many failed LOGIN or AUTHENTICATE commands one
+	// connection may make before it is answered BYE and closed (Cyrus's
+	// maxlogintrys); 0 = 3, Cyrus's default, negative = unlimited.
+	MaxLoginTries int
 	// IdleKeepalive is how often "* OK Still here" is sent during IDLE;
 	// 0 = 2 minutes.
 	IdleKeepalive time.Duration
@@ -79,6 +83,9 @@ func NewServer(cfg Config) *Server {
 	cfg.PreAuthTimeout = min(cfg.PreAuthTimeout, cfg.AutoLogout)
 	if cfg.MaxConnsPerUser == 0 {
 		cfg.MaxConnsPerUser = 100
+	}
+	if cfg.MaxLoginTries == 0 {
+		cfg.MaxLoginTries = 3
 	}
 	if cfg.FailedLoginDelay == 0 {
 		cfg.FailedLoginDelay = time.Second
