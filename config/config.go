@@ -80,9 +80,12 @@ type Config struct {
 	// 0 means unlimited; unset, chapar allows 100 (Cyrus: unlimited), so
 	// that one runaway client cannot take every file descriptor.
 	MaxLoginsPerUser int
-	PostUser         string // postuser
-	ServerName       string // servername
-	LogLevel         string // loglevel: debug, info, warn or error
+	// maxlogintrys: failed LOGIN/AUTHENTICATE commands one IMAP connection
+	// may make before BYE (Cyrus's default 3); 0 = unlimited.
+	MaxLoginTrys int
+	PostUser     string // postuser
+	ServerName   string // servername
+	LogLevel     string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -132,6 +135,7 @@ func Default() *Config {
 		LMTPDowncaseRcpt:      true,  // Cyrus's default
 		LMTPFuzzyMailboxMatch: false, // Cyrus's default
 		MaxLoginsPerUser:      100,
+		MaxLoginTrys:          3, // Cyrus's default
 		ServerName:            hostname(),
 		LogLevel:              "info",
 		lines:                 map[string]int{},

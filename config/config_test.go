@@ -59,6 +59,7 @@ func TestDefaults(t *testing.T) {
 		Timeout:              30 * time.Minute,
 		LMTPDowncaseRcpt:     true,
 		MaxLoginsPerUser:     100,
+		MaxLoginTrys:         3,
 		ServerName:           host,
 		LogLevel:             "info",
 		lines:                map[string]int{},
@@ -129,6 +130,7 @@ timeout: 45
 lmtp_downcase_rcpt: no
 lmtp_fuzzy_mailbox_match: yes
 maxlogins_per_user: 0
+maxlogintrys: 5
 postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
@@ -175,6 +177,7 @@ func TestEveryKey(t *testing.T) {
 		{"LMTPDowncaseRcpt", c.LMTPDowncaseRcpt, false},
 		{"LMTPFuzzyMailboxMatch", c.LMTPFuzzyMailboxMatch, true},
 		{"MaxLoginsPerUser", c.MaxLoginsPerUser, 0},
+		{"MaxLoginTrys", c.MaxLoginTrys, 5},
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},

@@ -76,6 +76,8 @@ var knownKeys = map[string]option{
 	"lmtp_fuzzy_mailbox_match": boolKey(func(c *Config) *bool { return &c.LMTPFuzzyMailboxMatch }),
 	// IMAP sessions per user; 0 = unlimited.
 	"maxlogins_per_user": intKey(func(c *Config) *int { return &c.MaxLoginsPerUser }, 0, 1<<30),
+	// Failed logins per IMAP connection before BYE; 0 = unlimited.
+	"maxlogintrys": intKey(func(c *Config) *int { return &c.MaxLoginTrys }, 0, 1<<30),
 	// User for shared-folder delivery.
 	"postuser": stringKey(func(c *Config) *string { return &c.PostUser }),
 	// Name in greetings and headers.

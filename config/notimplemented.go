@@ -23,7 +23,7 @@ const (
 	noAutocreate = `INBOXes are made only by "chapar user add"` // Cyrus's autocreate
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
 	atOnce       = "chapar deletes mailboxes and expunges messages at once"
-	ownAuth      = "IMAP login is fixed: AUTH=PLAIN and AUTH=LOGIN, failures slowed but not counted, no +mailbox suffix"
+	ownAuth      = "IMAP login is fixed: AUTH=PLAIN and AUTH=LOGIN, failures slowed, no +mailbox suffix"
 	ownTLS       = "chapar offers TLS 1.2 and later and no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
 	ownEvents    = "change events go to NATS (CHAPAR_EVENTS), every type, and wake IDLE from there"
@@ -53,7 +53,6 @@ var notImplementedKeys = map[string]notImplemented{
 	"deletedprefix":                {atOnce, nil},                   // prefix of delayed-delete mailboxes
 	"sasl_mech_list":               {ownAuth, nil},                  // SASL mechanisms offered
 	"sasl_minimum_layer":           {ownAuth, nil},                  // minimum SASL security layer
-	"maxlogintrys":                 {ownAuth, nil},                  // login failures before disconnect
 	"imapmagicplus":                {ownAuth, nil},                  // "+" in login names
 	"tls_client_ca_file":           {ownTLS, nil},                   // CA bundle for client certificates
 	"tls_versions":                 {ownTLS, nil},                   // TLS versions offered

@@ -34,6 +34,11 @@ type Options struct {
 	// bcrypt.MinCost, so that a test user costs microseconds, not a tenth
 	// of a second. Hashes already stored keep the cost they were made with.
 	PasswordCost int
+	// AuthConcurrency bounds the bcrypt comparisons Authenticate runs at
+	// once; 0 means GOMAXPROCS. Past it, logins queue for a slot, so that
+	// a storm of password guesses waits its turn instead of taking every
+	// core from delivery and from the sessions already logged in.
+	AuthConcurrency int
 }
 
 // Store is an open mail store. It is safe for concurrent use.
@@ -52,6 +57,10 @@ type Store struct {
 	acks   outboxAcks
 	auth   *authCache
 	mboxes *mailboxCache
+
+	// bcrypt is the work of password checks: the concurrency cap, the
+	// dummy hash unknown users are compared against (users.go).
+	bcrypt *bcryptGate
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.
@@ -101,7 +110,8 @@ func Open(opts Options) (*Store, error) {
 		}
 	}
 	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal(),
-		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL), mboxes: newMailboxCache()}
+		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL), mboxes: newMailboxCache(),
+		bcrypt: newBcryptGate(opts.AuthConcurrency, opts.PasswordCost)}
 	var err error
 	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
 	if err != nil {

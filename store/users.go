@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -116,16 +117,25 @@ func (s *Store) GetUser(name string) (*User, error) {
 
 // Authenticate checks a password against the built-in user store; a
 // password verified within the last hour is checked against the auth
-// cache instead of bcrypt.
+// cache instead of bcrypt. An unknown user is compared against a dummy
+// hash before ErrNoUser is returned, so that it costs what a wrong
+// password costs; every comparison waits for one of AuthConcurrency slots
+// (bcryptgate.go).
 func (s *Store) Authenticate(name, password string) (bool, error) {
 	u, err := s.GetUser(name)
-	if err != nil {
+	if errors.Is(err, ErrNoUser) {
+		if derr := s.bcrypt.compareUnknown(password); derr != nil {
+			return false, fmt.Errorf("authenticate %s: %w", name, derr)
+		}
 		return false, err
+	}
+	if err != nil {
+		return false, fmt.Errorf("authenticate %s: %w", name, err)
 	}
 	if s.auth.verified(u.Name, password, u.PasswordHash) {
 		return true, nil
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if !s.bcrypt.compare([]byte(u.PasswordHash), password) {
 		return false, nil
 	}
 	s.auth.remember(u.Name, password, u.PasswordHash)

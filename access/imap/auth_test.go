@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -286,4 +287,44 @@ func TestPreAuthTimeout(t *testing.T) {
 	if d := NewServer(Config{AllowPlaintext: true, Logger: testLogger(), AutoLogout: time.Second}).cfg.PreAuthTimeout; d != time.Second {
 		t.Errorf("PreAuthTimeout %v above AutoLogout", d)
 	}
+}
+
+// Cyrus's maxlogintrys (3 by default): the third failed LOGIN or
+// AUTHENTICATE on a connection is answered NO, then BYE, and the connection
+// closes; a fourth command gets no answer.
+func TestTooManyLoginFailures(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	c := env.raw(t)
+	c.exchange("a LOGIN alice wrong", "a NO [AUTHENTICATIONFAILED] invalid credentials")
+	// An unknown user and a failed AUTHENTICATE count as well.
+	c.exchange("b LOGIN nobody pw", "b NO [AUTHENTICATIONFAILED] invalid credentials")
+	c.send("c AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong")) + "\r\n")
+	c.expect("c NO [AUTHENTICATIONFAILED] invalid credentials", "* BYE Too many login failures")
+	// Whether the write still lands or not, nothing answers it.
+	c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	c.conn.Write([]byte("d LOGIN alice pw\r\n"))
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if l, err := c.r.ReadString('\n'); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after BYE: read %q, %v; want the connection closed", l, err)
+	}
+}
+
+// Failures below the limit leave the connection usable: the right password
+// still logs in. A negative MaxLoginTries counts nothing.
+func TestLoginAfterFailures(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	c := env.raw(t)
+	c.exchange("a LOGIN alice wrong", "a NO [AUTHENTICATIONFAILED] invalid credentials")
+	c.exchange("b LOGIN alice wrong", "b NO [AUTHENTICATIONFAILED] invalid credentials")
+	c.exchange("c LOGIN alice pw", "c OK [CAPABILITY IMAP4rev1 ...")
+	c.exchange("d NOOP", "d OK NOOP completed")
+
+	unlimited := newTestEnv(t, func(c *Config) { c.MaxLoginTries = -1 })
+	u := unlimited.raw(t)
+	for i := range 5 {
+		u.exchange(fmt.Sprintf("f%d LOGIN alice wrong", i), fmt.Sprintf("f%d NO [AUTHENTICATIONFAILED] invalid credentials", i))
+	}
+	u.exchange("g LOGIN alice pw", "g OK [CAPABILITY IMAP4rev1 ...")
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -67,13 +68,25 @@ func (s *session) login(c *command, user, pass, authz string) {
 		xno("UNAVAILABLE", "authentication is temporarily unavailable")
 	}
 	if !ok {
-		s.log.Info("login failed", "user", user)
-		if d := s.srv.cfg.FailedLoginDelay; d > 0 {
-			time.Sleep(d)
+		d := s.srv.throttle.failed(store.NormalizeUser(user), s.remoteHost(), time.Now())
+		s.log.Info("login failed", "user", user, "delay", d)
+		if h := s.srv.delayHook.Load(); h != nil {
+			(*h)(d)
+		}
+		time.Sleep(d)
+		// Cyrus's maxlogintrys: past that many failures the connection is
+		// a guesser's; the failing command still gets its tagged NO
+		// (RFC 9051 §6.2.3), then BYE and the connection closes, so each
+		// further batch of guesses costs a new connection.
+		s.loginFailures++
+		if limit := s.srv.cfg.MaxLoginTries; limit > 0 && s.loginFailures >= limit {
+			s.log.Warn("too many login failures; disconnecting", "user", user, "failures", s.loginFailures)
+			s.byeAfter = "Too many login failures"
 		}
 		xno("AUTHENTICATIONFAILED", "invalid credentials")
 	}
 	identity := store.NormalizeUser(user)
+	s.srv.throttle.succeeded(identity)
 	if authz != "" && store.NormalizeUser(authz) != identity {
 		if !s.srv.admins[identity] {
 			xno("AUTHORIZATIONFAILED", "%s may not act as %s", identity, authz)
@@ -92,6 +105,19 @@ func (s *session) login(c *command, user, pass, authz string) {
 	// RFC 9051 §6.2.3: the capabilities change with login, so say them.
 	c.code = "CAPABILITY " + strings.Join(s.capabilities(), " ")
 	c.text = "Logged in"
+}
+
+// remoteHost is the client's address without its port, the key of the
+// per-address login throttle.
+func (s *session) remoteHost() string {
+	a := s.raw.RemoteAddr()
+	if a == nil {
+		return "unknown"
+	}
+	if host, _, err := net.SplitHostPort(a.String()); err == nil {
+		return host
+	}
+	return a.String()
 }
 
 type authArgs struct {

@@ -32,8 +32,15 @@ type Config struct {
 	// MaxConnsPerUser bounds the sessions one user may have open at once
 	// (Cyrus's maxlogins_per_user); 0 = 100, negative = unlimited.
 	MaxConnsPerUser int
-	// FailedLoginDelay slows password guessing; 0 = 1s, negative = none.
+	// FailedLoginDelay slows password guessing: the base of the delay
+	// before a failed login's NO, which doubles with further failures of
+	// the same user or source address (throttle.go); 0 = 1s, negative =
+	// none.
 	FailedLoginDelay time.Duration
+	// MaxLoginTries is how many failed LOGIN or AUTHENTICATE commands one
+	// connection may make before it is answered BYE and closed (Cyrus's
+	// maxlogintrys); 0 = 3, Cyrus's default, negative = unlimited.
+	MaxLoginTries int
 	// IdleKeepalive is how often "* OK Still here" is sent during IDLE;
 	// 0 = 2 minutes.
 	IdleKeepalive time.Duration
@@ -63,6 +70,12 @@ type Server struct {
 	// readHook, set by tests, is told of every message or index read
 	// (see body.go).
 	readHook atomic.Pointer[func(readKind)]
+	// delayHook, set by tests, is told of every failed-login delay before
+	// it is slept, so that tests assert the delay chosen, not the time.
+	delayHook atomic.Pointer[func(time.Duration)]
+
+	// throttle chooses the delay of a failed login (throttle.go).
+	throttle *loginThrottle
 
 	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
 	responses *responseCache
@@ -79,6 +92,9 @@ func NewServer(cfg Config) *Server {
 	cfg.PreAuthTimeout = min(cfg.PreAuthTimeout, cfg.AutoLogout)
 	if cfg.MaxConnsPerUser == 0 {
 		cfg.MaxConnsPerUser = 100
+	}
+	if cfg.MaxLoginTries == 0 {
+		cfg.MaxLoginTries = 3
 	}
 	if cfg.FailedLoginDelay == 0 {
 		cfg.FailedLoginDelay = time.Second
@@ -104,6 +120,7 @@ func NewServer(cfg Config) *Server {
 		listeners: map[net.Listener]struct{}{},
 		sessions:  map[*session]struct{}{},
 		perUser:   map[string]int{},
+		throttle:  newLoginThrottle(cfg.FailedLoginDelay),
 	}
 	for _, a := range cfg.Admins {
 		s.admins[store.NormalizeUser(a)] = true

@@ -42,6 +42,12 @@ type session struct {
 	sel *mailboxView
 	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.
 	saved []uint32
+
+	// loginFailures counts the failed logins of this connection, against
+	// MaxLoginTries; byeAfter, once set, is the BYE that follows the
+	// current command's tagged answer and ends the session.
+	loginFailures int
+	byeAfter      string
 }
 
 func newSession(srv *Server, c net.Conn, secure bool) *session {
@@ -219,7 +225,11 @@ func (s *session) recovered(c *command, x any) bool {
 	case badError:
 		return s.answerError(c.tag, e)
 	case noError:
-		return s.answerError(c.tag, e)
+		keep := s.answerError(c.tag, e)
+		if s.byeAfter != "" {
+			return s.bye(s.byeAfter)
+		}
+		return keep
 	}
 	s.log.Error("imap: command panicked", "command", c.name, "panic", x, "stack", string(debug.Stack()))
 	return s.bye("Internal server error; please reconnect")

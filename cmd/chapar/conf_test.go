@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"chapar/internal/testkit"
 )
@@ -83,5 +87,39 @@ func TestRecipientOptionsReachTheStages(t *testing.T) {
 	}
 	if got := in.examine("user/alice/Work"); len(got.Messages) != 1 {
 		t.Errorf("Work (alice+work@, fuzzy match) holds %d messages, want 1", len(got.Messages))
+	}
+}
+
+// maxlogintrys reaches the IMAP server: set to 1, the first failed login
+// is followed by BYE (at the default, 3, it would not be).
+func TestMaxLoginTrysReachesIMAP(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, "maxlogintrys: 1")
+	in.start()
+	in.addUser("alice")
+	c, err := net.Dial("tcp", in.imapAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(c)
+	if g, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(g, "* OK ") {
+		t.Fatalf("greeting %q, %v", g, err)
+	}
+	if _, err := io.WriteString(c, "a LOGIN alice wrong\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		got = append(got, strings.TrimRight(l, "\r\n"))
+	}
+	want := []string{"a NO [AUTHENTICATIONFAILED] invalid credentials", "* BYE Too many login failures"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("failed login answered %q, want %q and the connection closed", got, want)
 	}
 }

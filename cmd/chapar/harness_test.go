@@ -57,6 +57,7 @@ type instance struct {
 	// goroutines (the crash test) read them.
 	mu   sync.Mutex
 	lmtp string // bound LMTP TCP address, set by start
+	imap string // bound IMAP TCP address, set by start
 }
 
 // newInstance writes an imapd.conf for a fresh data directory. extra lines
@@ -88,6 +89,13 @@ func (in *instance) lmtpAddr() string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.lmtp
+}
+
+// imapAddr is the IMAP TCP address of the running (or last) server.
+func (in *instance) imapAddr() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.imap
 }
 
 // start runs chapar serve and waits until it has logged its TCP listeners
@@ -131,6 +139,7 @@ func (in *instance) start() {
 		c.Close()
 		in.mu.Lock()
 		in.lmtp = addrs["lmtp"]
+		in.imap = addrs["imap"]
 		in.mu.Unlock()
 		return nil
 	})

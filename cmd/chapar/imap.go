@@ -44,7 +44,8 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		TLSConfig:        tlsConfig,
 		MaxMessageSize:   cfg.EffectiveMaxMessageSize(),
 		AutoLogout:       cfg.Timeout,
-		MaxConnsPerUser:  maxConns(cfg.MaxLoginsPerUser),
+		MaxConnsPerUser:  unlimitedIfZero(cfg.MaxLoginsPerUser),
+		MaxLoginTries:    unlimitedIfZero(cfg.MaxLoginTrys),
 		ServerName:       cfg.ServerName,
 		Logger:           n.log.With("service", "imap"),
 	})
@@ -57,9 +58,10 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	})
 }
 
-// maxConns maps Cyrus's maxlogins_per_user (0 = unlimited) onto the IMAP
-// server's limit (negative = unlimited).
-func maxConns(n int) int {
+// unlimitedIfZero maps a Cyrus limit where 0 means unlimited
+// (maxlogins_per_user, maxlogintrys) onto the IMAP server's, where 0 is
+// "the default" and negative means unlimited.
+func unlimitedIfZero(n int) int {
 	if n == 0 {
 		return -1
 	}
