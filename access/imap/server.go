@@ -2,7 +2,6 @@ package imap
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chapar/internal/acceptretry"
 	"chapar/notify"
 	"chapar/store"
 )
@@ -126,7 +126,11 @@ func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
 // they are secure from the start.
 func (s *Server) ServeTLS(l net.Listener) error { return s.serve(l, true) }
 
-func (s *Server) serve(l net.Listener, secure bool) error {
+func (s *Server) serve(inner net.Listener, secure bool) error {
+	// Accept retries what passes by waiting (out of descriptors, an
+	// aborted handshake): a loop that returned on them would stop the
+	// listener for good.
+	l := acceptretry.Wrap(inner, s.log, "imap")
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
@@ -140,22 +144,14 @@ func (s *Server) serve(l net.Listener, secure bool) error {
 		delete(s.listeners, l)
 		s.mu.Unlock()
 	}()
-	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
+			return fmt.Errorf("imap: accept: %w", err)
 		}
-		backoff = 0
 		sess := newSession(s, c, secure)
 		s.mu.Lock()
 		if s.closing.Load() {
