@@ -42,7 +42,17 @@ type Config struct {
 	// lets authenticated ones; 0 = 60 seconds, and never more than
 	// AutoLogout.
 	PreAuthTimeout time.Duration
+	// MaxCommandSize bounds one command's lines and string literals
+	// together, APPEND's messages excepted (imap_maxcommandsize);
+	// 0 = DefaultMaxCommandSize, negative = unlimited.
+	MaxCommandSize int64
 }
+
+// DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and
+// the 1 MiB of string literals a command may carry, with room to spare. A
+// command that legitimately needs more than a line or two (a SEARCH with
+// literal strings, a MULTIAPPEND's flags and dates) stays far below it.
+const DefaultMaxCommandSize = 8 << 20
 
 // Server accepts IMAP connections.
 type Server struct {
@@ -66,6 +76,9 @@ type Server struct {
 
 	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
 	responses *responseCache
+
+	// skipped counts the bytes of refused commands passed over unparsed.
+	skipped atomic.Int64
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -82,6 +95,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.FailedLoginDelay == 0 {
 		cfg.FailedLoginDelay = time.Second
+	}
+	if cfg.MaxCommandSize == 0 {
+		cfg.MaxCommandSize = DefaultMaxCommandSize
 	}
 	if cfg.IdleKeepalive <= 0 {
 		cfg.IdleKeepalive = 2 * time.Minute

@@ -45,6 +45,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		MaxMessageSize:   cfg.EffectiveMaxMessageSize(),
 		AutoLogout:       cfg.Timeout,
 		MaxConnsPerUser:  maxConns(cfg.MaxLoginsPerUser),
+		MaxCommandSize:   maxCommandSize(cfg.IMAPMaxCommandSize),
 		ServerName:       cfg.ServerName,
 		Logger:           n.log.With("service", "imap"),
 	})
@@ -55,6 +56,15 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
 		return srv.ServeTLS(tls.NewListener(l, tlsConfig))
 	})
+}
+
+// maxCommandSize maps imap_maxcommandsize (0 = unlimited) onto the IMAP
+// server's limit (negative = unlimited).
+func maxCommandSize(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // maxConns maps Cyrus's maxlogins_per_user (0 = unlimited) onto the IMAP
