@@ -83,9 +83,15 @@ type Config struct {
 	// maxlogintrys: failed LOGIN/AUTHENTICATE commands one IMAP connection
 	// may make before BYE (Cyrus's default 3); 0 = unlimited.
 	MaxLoginTrys int
-	PostUser     string // postuser
-	ServerName   string // servername
-	LogLevel     string // loglevel: debug, info, warn or error
+	// imap_maxcommandsize (chapar): the bytes of one IMAP command, its
+	// lines and string literals, APPEND's messages excepted (maxmessagesize
+	// bounds those); 0 = unlimited. Cyrus bounds each literal and quoted
+	// string (maxliteral, maxquoted); this bounds them and the lines
+	// together, which zero-length literals otherwise leave unbounded.
+	IMAPMaxCommandSize int64
+	PostUser           string // postuser
+	ServerName         string // servername
+	LogLevel           string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -136,6 +142,7 @@ func Default() *Config {
 		LMTPFuzzyMailboxMatch: false, // Cyrus's default
 		MaxLoginsPerUser:      100,
 		MaxLoginTrys:          3, // Cyrus's default
+		IMAPMaxCommandSize:    8 << 20,
 		ServerName:            hostname(),
 		LogLevel:              "info",
 		lines:                 map[string]int{},

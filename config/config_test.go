@@ -60,6 +60,7 @@ func TestDefaults(t *testing.T) {
 		LMTPDowncaseRcpt:     true,
 		MaxLoginsPerUser:     100,
 		MaxLoginTrys:         3,
+		IMAPMaxCommandSize:   8 << 20,
 		ServerName:           host,
 		LogLevel:             "info",
 		lines:                map[string]int{},
@@ -134,6 +135,7 @@ maxlogintrys: 5
 postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
+imap_maxcommandsize: 1M
 `
 
 func TestEveryKey(t *testing.T) {
@@ -181,6 +183,7 @@ func TestEveryKey(t *testing.T) {
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},
+		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -490,6 +493,7 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.DuplicateExpire = 0 }, "duplicate_expire: must be greater than zero"},
 		{func(c *Config) { c.MaxMessageSize = -1 }, "maxmessagesize: expected 0"},
 		{func(c *Config) { c.MaxMessageSize = MaxPipelineMessageSize + 1 }, "maxmessagesize: expected 0"},
+		{func(c *Config) { c.IMAPMaxCommandSize = 1 << 10 }, "imap_maxcommandsize: expected 0"},
 		{func(c *Config) { c.SASLPwcheckMethod = "" }, "sasl_pwcheck_method: expected"},
 		{func(c *Config) { c.IMAPListen = []string{"nohost"} }, "imap_listen: expected host:port"},
 		{func(c *Config) { c.AdminSocket = "" }, "admin_socket: must not be empty"},
@@ -530,5 +534,19 @@ func TestLoad(t *testing.T) {
 	}
 	if _, _, err := Load(filepath.Join(t.TempDir(), "missing.conf")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v", err)
+	}
+}
+
+func TestIMAPMaxCommandSize(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]int64{"imap_maxcommandsize: 16M\n": 16 << 20, "imap_maxcommandsize: 0\n": 0, "imap_maxcommandsize: 131072\n": 128 << 10} {
+		if c, _ := parse(t, text); c.IMAPMaxCommandSize != want {
+			t.Errorf("%q: %d, want %d", text, c.IMAPMaxCommandSize, want)
+		}
+	}
+	for _, text := range []string{"imap_maxcommandsize: 64K\n", "imap_maxcommandsize: lots\n"} {
+		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxcommandsize") {
+			t.Errorf("%q: %v", text, err)
+		}
 	}
 }

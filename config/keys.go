@@ -38,6 +38,8 @@ var knownKeys = map[string]option{
 	"duplicate_expire": durationKey(func(c *Config) *time.Duration { return &c.DuplicateExpire }, time.Second, 1),
 	// LMTP/APPEND size limit.
 	"maxmessagesize": {set: setMaxMessageSize},
+	// Chapar: bytes of one IMAP command, APPEND's messages excepted.
+	"imap_maxcommandsize": {set: setIMAPMaxCommandSize},
 	// Password check backend.
 	"sasl_pwcheck_method": {set: setSASLPwcheckMethod},
 	// Chapar: LMTP listeners.
@@ -214,6 +216,29 @@ func setMaxMessageSize(p *parser, v string) error {
 		return err
 	}
 	p.cfg.MaxMessageSize = n
+	return nil
+}
+
+func setIMAPMaxCommandSize(p *parser, v string) error {
+	n, err := parseByteSize(v, 1)
+	if err != nil {
+		return err
+	}
+	if err := checkIMAPMaxCommandSize(n); err != nil {
+		return err
+	}
+	p.cfg.IMAPMaxCommandSize = n
+	return nil
+}
+
+// MinIMAPCommandSize is the smallest imap_maxcommandsize but 0: a command
+// may always have one whole line (64 KiB) and a literal on it.
+const MinIMAPCommandSize = 128 << 10
+
+func checkIMAPMaxCommandSize(n int64) error {
+	if n != 0 && n < MinIMAPCommandSize {
+		return fmt.Errorf("expected 0 (unlimited) or a size of at least %d bytes, got %d", MinIMAPCommandSize, n)
+	}
 	return nil
 }
 

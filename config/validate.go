@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 		v.fail("duplicate_expire", fmt.Sprintf("must be greater than zero, got %s", c.DuplicateExpire))
 	}
 	v.check("maxmessagesize", checkMaxMessageSize(c.MaxMessageSize))
+	v.check("imap_maxcommandsize", checkIMAPMaxCommandSize(c.IMAPMaxCommandSize))
 	v.check("sasl_pwcheck_method", checkSASLPwcheckMethod(c.SASLPwcheckMethod))
 	v.listen("lmtp_listen", c.LMTPListen)
 	v.listen("imap_listen", c.IMAPListen)

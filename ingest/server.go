@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"chapar/internal/acceptretry"
 	"chapar/pipeline"
 	"chapar/store"
 
@@ -65,8 +66,15 @@ func NewServer(cfg Config) *Server {
 	return s
 }
 
-// Serve accepts LMTP connections on l until Close.
-func (s *Server) Serve(l net.Listener) error { return s.smtp.Serve(l) }
+// Serve accepts LMTP connections on l until Close. go-smtp v0.25.1's own
+// loop retries only errors whose net.Error.Temporary is true (EMFILE,
+// ENFILE, ECONNABORTED, ECONNRESET, EINTR, EAGAIN) and returns on the rest,
+// ENOBUFS and ENOMEM among them, logging every retry; the wrapped listener
+// retries all of them itself, logging once per streak, so go-smtp sees only
+// connections and the close.
+func (s *Server) Serve(l net.Listener) error {
+	return s.smtp.Serve(acceptretry.Wrap(l, s.cfg.Log, "lmtp"))
+}
 
 // Close stops accepting and closes open sessions.
 func (s *Server) Close() error { return s.smtp.Close() }

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"chapar/internal/acceptretry"
 )
 
 // Server answers admin requests on a Unix socket. The socket is created
@@ -43,15 +46,19 @@ func (s *Server) Listen(path string) (net.Listener, error) {
 	return l, nil
 }
 
-// Serve answers requests until the listener closes.
-func (s *Server) Serve(l net.Listener) error {
+// Serve answers requests until the listener closes. Accept errors that
+// pass by waiting (out of descriptors) are retried with backoff, so that
+// the socket an operator needs most when the server is starved keeps
+// answering once a descriptor frees.
+func (s *Server) Serve(inner net.Listener) error {
+	l := acceptretry.Wrap(inner, s.Log, "admin")
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			return err
+			return fmt.Errorf("admin: accept: %w", err)
 		}
 		go s.serveConn(c)
 	}

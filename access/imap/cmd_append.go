@@ -33,6 +33,7 @@ type appendArgs struct {
 const dateTimeLayout = "_2-Jan-2006 15:04:05 -0700"
 
 func parseAppend(p *parser) appendArgs {
+	p.tooBigNo = true
 	var a appendArgs
 	p.sp()
 	a.mailbox = p.astring()

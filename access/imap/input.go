@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync/atomic"
 )
 
 // input reads the client's byte stream: lines ending in CRLF (bare LF is
@@ -16,6 +17,9 @@ type input struct {
 	// cont sends "+ Ready" before a synchronizing literal is read
 	// (RFC 9051 §7.5); nil in the fuzz harness.
 	cont func() error
+	// skipped counts the bytes drain passes over without parsing them
+	// (the server's total, for tests and operators); nil = not counted.
+	skipped *atomic.Int64
 }
 
 var errLineTooLong = errors.New("line too long")

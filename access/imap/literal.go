@@ -59,6 +59,7 @@ func (p *parser) readLiteral(n int64, nonSync bool) []byte {
 	if err != nil {
 		panic(connError{err})
 	}
+	p.count(int64(len(p.line)) + 2)
 	return buf.Bytes()
 }
 
@@ -68,6 +69,7 @@ func (p *parser) literal() string {
 	if n > p.litMax || p.litRead+n > p.litTotal {
 		p.refuseLiteral("", "literal of %d bytes too large", n)
 	}
+	p.count(n)
 	p.litRead += n
 	return string(p.readLiteral(n, nonSync))
 }
@@ -94,6 +96,9 @@ func (p *parser) drain() {
 		p.line, p.tail, err = p.in.readLine(p.line)
 		if err != nil && err != errLineTooLong {
 			panic(connError{err})
+		}
+		if p.in.skipped != nil {
+			p.in.skipped.Add(n + int64(len(p.line)) + 2)
 		}
 	}
 }

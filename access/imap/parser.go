@@ -27,6 +27,18 @@ type parser struct {
 	// the store takes in memory at once; 0 = none.
 	multiAppendMax int64
 
+	// maxCommand bounds the bytes of one command: its lines (line ends
+	// included) and its string literals, APPEND's messages excepted
+	// (appendMax and multiAppendMax bound those); 0 = none. maxLine and
+	// litTotal alone do not bound a command, since zero-length literals
+	// ("{0+}") let it go on for any number of lines, each parsed into
+	// what the command keeps (search keys, flags, sequence sets).
+	maxCommand int64
+	cmdSize    int64
+	// tooBigNo: the command answers an over-long command with NO [TOOBIG]
+	// rather than BAD (APPEND, after RFC 7889 §3 and RFC 9051 §7.1).
+	tooBigNo bool
+
 	// cleanup runs when the command is done (APPEND's spool files).
 	cleanup []func()
 }
@@ -48,10 +60,27 @@ func newParser(in *input) *parser {
 // next reads the first line of a command. It returns io errors as they are,
 // so that the session can tell a closed connection from a protocol error.
 func (p *parser) next() error {
-	p.pos, p.tail, p.litRead = 0, nil, 0
+	p.pos, p.tail, p.litRead, p.cmdSize, p.tooBigNo = 0, nil, 0, 0, false
 	var err error
 	p.line, p.tail, err = p.in.readLine(p.line)
+	// Not checked against maxCommand here, outside the command's recover;
+	// a first line is at most maxLine, and the next line or literal checks.
+	p.cmdSize = int64(len(p.line)) + 2
 	return err
+}
+
+// count adds n bytes to the command's size and refuses the command once
+// it is over maxCommand. What is left of it is then skipped by drain
+// without being parsed or kept.
+func (p *parser) count(n int64) {
+	p.cmdSize += n
+	if p.maxCommand <= 0 || p.cmdSize <= p.maxCommand {
+		return
+	}
+	if p.tooBigNo {
+		xno("TOOBIG", "command exceeds the limit of %d bytes", p.maxCommand)
+	}
+	xbad("command exceeds the limit of %d bytes", p.maxCommand)
 }
 
 // done runs the command's cleanups and lets go of a big line buffer, so

@@ -2,7 +2,6 @@ package imap
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chapar/internal/acceptretry"
 	"chapar/notify"
 	"chapar/store"
 )
@@ -49,7 +49,17 @@ type Config struct {
 	// lets authenticated ones; 0 = 60 seconds, and never more than
 	// AutoLogout.
 	PreAuthTimeout time.Duration
+	// MaxCommandSize bounds one command's lines and string literals
+	// together, APPEND's messages excepted (imap_maxcommandsize);
+	// 0 = DefaultMaxCommandSize, negative = unlimited.
+	MaxCommandSize int64
 }
+
+// DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and
+// the 1 MiB of string literals a command may carry, with room to spare. A
+// command that legitimately needs more than a line or two (a SEARCH with
+// literal strings, a MULTIAPPEND's flags and dates) stays far below it.
+const DefaultMaxCommandSize = 8 << 20
 
 // Server accepts IMAP connections.
 type Server struct {
@@ -79,6 +89,9 @@ type Server struct {
 
 	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
 	responses *responseCache
+
+	// skipped counts the bytes of refused commands passed over unparsed.
+	skipped atomic.Int64
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -98,6 +111,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.FailedLoginDelay == 0 {
 		cfg.FailedLoginDelay = time.Second
+	}
+	if cfg.MaxCommandSize == 0 {
+		cfg.MaxCommandSize = DefaultMaxCommandSize
 	}
 	if cfg.IdleKeepalive <= 0 {
 		cfg.IdleKeepalive = 2 * time.Minute
@@ -143,7 +159,11 @@ func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
 // they are secure from the start.
 func (s *Server) ServeTLS(l net.Listener) error { return s.serve(l, true) }
 
-func (s *Server) serve(l net.Listener, secure bool) error {
+func (s *Server) serve(inner net.Listener, secure bool) error {
+	// Accept retries what passes by waiting (out of descriptors, an
+	// aborted handshake): a loop that returned on them would stop the
+	// listener for good.
+	l := acceptretry.Wrap(inner, s.log, "imap")
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
@@ -157,22 +177,14 @@ func (s *Server) serve(l net.Listener, secure bool) error {
 		delete(s.listeners, l)
 		s.mu.Unlock()
 	}()
-	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
+			return fmt.Errorf("imap: accept: %w", err)
 		}
-		backoff = 0
 		sess := newSession(s, c, secure)
 		s.mu.Lock()
 		if s.closing.Load() {

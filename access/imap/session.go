@@ -65,9 +65,10 @@ func newSession(srv *Server, c net.Conn, secure bool) *session {
 		log:    srv.log.With("session", id, "remote", remote),
 	}
 	s.out.conn = c
-	s.in = &input{r: bufio.NewReaderSize(c, 4<<10), maxLine: defaultMaxLine, cont: s.continueLiteral}
+	s.in = &input{r: bufio.NewReaderSize(c, 4<<10), maxLine: defaultMaxLine, cont: s.continueLiteral, skipped: &srv.skipped}
 	s.p = newParser(s.in)
 	s.p.appendMax = srv.cfg.MaxMessageSize
+	s.p.maxCommand = max(srv.cfg.MaxCommandSize, 0)
 	return s
 }
 

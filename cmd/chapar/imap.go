@@ -46,6 +46,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		AutoLogout:       cfg.Timeout,
 		MaxConnsPerUser:  unlimitedIfZero(cfg.MaxLoginsPerUser),
 		MaxLoginTries:    unlimitedIfZero(cfg.MaxLoginTrys),
+		MaxCommandSize:   maxCommandSize(cfg.IMAPMaxCommandSize),
 		ServerName:       cfg.ServerName,
 		Logger:           n.log.With("service", "imap"),
 	})
@@ -56,6 +57,15 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
 		return srv.ServeTLS(tls.NewListener(l, tlsConfig))
 	})
+}
+
+// maxCommandSize maps imap_maxcommandsize (0 = unlimited) onto the IMAP
+// server's limit (negative = unlimited).
+func maxCommandSize(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // unlimitedIfZero maps a Cyrus limit where 0 means unlimited
