@@ -68,13 +68,7 @@ func TestTicketTakesAnOfferedTemporaryFailure(t *testing.T) {
 			t.Errorf("result %d: %+v, want 451 4.3.0", i, r)
 		}
 	}
-	b.waitDrained(pipeline.StageDuplicate, "p1")
-	outcome(t, b.submit(newJob("p1")))
-	b.waitDrained(pipeline.StageDuplicate, "p1")
-	if dup.count(job.ID) != 1 || del.count(job.ID) != 0 {
-		t.Errorf("after the ticket took the failure: dup saw the job %d times, deliver %d; want 1 and 0",
-			dup.count(job.ID), del.count(job.ID))
-	}
+	b.checkDroppedAfterTaken(dup, del, job.ID, "the ticket")
 }
 
 // A ticket that was not asked to watch reports nothing, at once; the job is
