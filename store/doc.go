@@ -8,7 +8,7 @@
 //
 // # The API in parts
 //
-// Store's methods fall into six parts; each part's files are named for it.
+// Store's methods fall into seven parts; each part's files are named for it.
 //
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
@@ -24,6 +24,10 @@
 //     ReadBody, HeaderReader.
 //   - Users and authentication (users.go, authcache.go): AddUser,
 //     SetPassword, GetUser, Authenticate, ListUsers, DeleteUser.
+//   - Sieve scripts (sieve.go): PutSieveScript, SieveScript,
+//     ListSieveScripts, SetActiveSieveScript, ActiveSieveScript,
+//     DeleteSieveScript, RenameSieveScript; SieveMark and PruneSieveMarks
+//     for vacation and duplicate response tracking.
 //   - Outbox and events (outbox.go, event.go): OutboxReady, PendingEvents,
 //     AckEvents, FlushEventAcks.
 //   - Maintenance (maintenance.go): Check, PruneApplied, PruneDuplicates.
@@ -84,6 +88,11 @@
 //	subscriptions          created at the first SUBSCRIBE: one sub-bucket
 //	                       per normalised user name, whose keys are internal
 //	                       mailbox names (empty values)
+//	sieve                  created at the first script: one sub-bucket per
+//	                       normalised user name ("" for the global scripts)
+//	  scripts              script name → script text
+//	  "active"             the active script's name, absent when none
+//	  marks                vacation/duplicate tracking key → unix ns u64
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
 //	                       MailboxDelete, MailboxRename)
 //

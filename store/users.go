@@ -166,6 +166,9 @@ func (s *Store) DeleteUser(name string) error {
 		if b.Get([]byte(name)) == nil {
 			return ErrNoUser
 		}
+		if err := deleteSieveUser(tx, name); err != nil {
+			return err
+		}
 		return b.Delete([]byte(name))
 	})
 	if err != nil {
