@@ -17,6 +17,15 @@ const (
 	// SubjectEventPrefix + "<mailboxid>.<EventType>" is one change event.
 	SubjectEventPrefix = "chapar.event."
 
+	// StreamOutbound keeps mail chapar sends itself (Sieve redirect,
+	// vacation, MDN, notify) until the outbound worker has sent it.
+	// Work-queue retention, like StreamJobs.
+	StreamOutbound = "CHAPAR_OUTBOUND"
+	// SubjectOutbound is the outbound queue's one subject.
+	SubjectOutbound = "chapar.outbound"
+	// ConsumerOutbound is the outbound worker's durable consumer.
+	ConsumerOutbound = "chapar-outbound"
+
 	// SubjectOutcomePrefix + "<jobid>" is core NATS (not stored): the
 	// per-recipient outcome a stage reports to the LMTP session waiting for
 	// it. A lost outcome costs only the wait; the job is durable anyway.
