@@ -36,7 +36,7 @@ const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
 // default for "services" and the set that option may choose from. These are
 // not the pipeline's stages: the "filter" service runs the plusaddr and
 // duplicate stages, "deliver" the deliver stage.
-var allServices = []string{"lmtp", "imap", "filter", "deliver", "notify"}
+var allServices = []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"}
 
 // Config is the parsed configuration. Fields are plain values so other
 // packages and tests can build one by hand (start from Default).
@@ -89,9 +89,15 @@ type Config struct {
 	// string (maxliteral, maxquoted); this bounds them and the lines
 	// together, which zero-length literals otherwise leave unbounded.
 	IMAPMaxCommandSize int64
-	PostUser           string // postuser
-	ServerName         string // servername
-	LogLevel           string // loglevel: debug, info, warn or error
+	// sendmail: the sendmail-compatible program outbound mail goes
+	// through when smtp_relay is not set (Cyrus's option and default).
+	Sendmail string
+	// smtp_relay (chapar): host:port of an SMTP relay for outbound mail,
+	// used instead of the sendmail program when set.
+	SMTPRelay  string
+	PostUser   string // postuser
+	ServerName string // servername
+	LogLevel   string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -136,6 +142,7 @@ func Default() *Config {
 		JetStreamSync:         "1s",
 		FuseLocalStages:       true,
 		IndexShards:           1,
+		Sendmail:              "/usr/sbin/sendmail",
 		AllowPlaintext:        true,
 		Timeout:               30 * time.Minute,
 		LMTPDowncaseRcpt:      true,  // Cyrus's default

@@ -50,7 +50,7 @@ func TestDefaults(t *testing.T) {
 		LMTPListen:           []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
 		IMAPListen:           []string{"127.0.0.1:1143"},
 		AdminSocket:          "./chapar-data/socket/admin",
-		Services:             []string{"lmtp", "imap", "filter", "deliver", "notify"},
+		Services:             []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"},
 		LMTPOutcomeWait:      10 * time.Second,
 		JetStreamSync:        "1s",
 		FuseLocalStages:      true,
@@ -61,6 +61,7 @@ func TestDefaults(t *testing.T) {
 		MaxLoginsPerUser:     100,
 		MaxLoginTrys:         3,
 		IMAPMaxCommandSize:   8 << 20,
+		Sendmail:             "/usr/sbin/sendmail",
 		ServerName:           host,
 		LogLevel:             "info",
 		lines:                map[string]int{},
@@ -136,6 +137,8 @@ postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
 imap_maxcommandsize: 1M
+sendmail: /usr/lib/sendmail
+smtp_relay: relay.example.org:25
 `
 
 func TestEveryKey(t *testing.T) {
@@ -184,6 +187,8 @@ func TestEveryKey(t *testing.T) {
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
+		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},
+		{"SMTPRelay", c.SMTPRelay, "relay.example.org:25"},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -269,6 +274,7 @@ func TestBadValues(t *testing.T) {
 		{"imap_listen: host:imap", `imap_listen: expected host:port`},
 		{"imaps_listen: host:70000", `imaps_listen: expected host:port`},
 		{"nats_listen: /tmp/x", `nats_listen: expected host:port`},
+		{"smtp_relay: relay.example.org", `smtp_relay: expected host:port, got "relay.example.org"`},
 		{"configdirectory:", `configdirectory: expected a path`},
 		{"admin_socket:", `admin_socket: expected a path`},
 		{"partition-: /x", `imapd.conf:1: partition-: expected partition-NAME with a name`},

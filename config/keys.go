@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -54,6 +55,10 @@ var knownKeys = map[string]option{
 	"nats_url": stringKey(func(c *Config) *string { return &c.NATSURL }),
 	// Chapar: embedded server TCP address.
 	"nats_listen": {set: setNATSListen},
+	// Program for outbound mail.
+	"sendmail": stringKey(func(c *Config) *string { return &c.Sendmail }),
+	// Chapar: SMTP relay for outbound mail, instead of sendmail.
+	"smtp_relay": {set: setSMTPRelay},
 	// Chapar: services this process runs.
 	"services": {set: setServices},
 	// Chapar: LMTP wait for delivery outcome.
@@ -385,4 +390,16 @@ func checkLogLevel(v string) error {
 		return nil
 	}
 	return fmt.Errorf(`expected "debug", "info", "warn" or "error", got %s`, quote(v))
+}
+
+func setSMTPRelay(p *parser, v string) error {
+	if v == "" {
+		p.cfg.SMTPRelay = ""
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return fmt.Errorf("expected host:port, got %s", quote(v))
+	}
+	p.cfg.SMTPRelay = v
+	return nil
 }

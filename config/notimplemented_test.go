@@ -184,7 +184,7 @@ func TestServicesAlias(t *testing.T) {
 	// The set to choose from is what Default runs.
 	got := append([]string(nil), Default().Services...)
 	sort.Strings(got)
-	if want := []string{"deliver", "filter", "imap", "lmtp", "notify"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"deliver", "filter", "imap", "lmtp", "notify", "outbound"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default services %q", got)
 	}
 }

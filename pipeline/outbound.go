@@ -45,3 +45,10 @@ type Outbound interface {
 	// even if the process dies now.
 	Enqueue(ctx context.Context, m *OutboundMessage) error
 }
+
+// Sender sends one outbound message, through sendmail or an SMTP relay.
+// An error wrapped in Permanent means the message can never go (a 5xx
+// for every recipient); any other error is retried with backoff.
+type Sender interface {
+	Send(ctx context.Context, m *OutboundMessage) error
+}

@@ -93,6 +93,9 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err := n.startStages(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if cfg.Runs("outbound") {
+		n.startOutbound(ctx, cfg)
+	}
 	if cfg.Runs("lmtp") {
 		if err := n.startLMTP(cfg); err != nil {
 			return nil, err
@@ -288,6 +291,11 @@ func (n *node) pruneLoop(ctx context.Context, duplicateExpire time.Duration) err
 				n.log.Warn("pruning duplicate-suppression marks", "err", err)
 			} else if k > 0 {
 				n.log.Info("pruned duplicate-suppression marks", "count", k)
+			}
+			if k, err := n.store.PruneOutboundSent(time.Now().Add(-outboundMarkAge)); err != nil {
+				n.log.Warn("pruning outbound sent marks", "err", err)
+			} else if k > 0 {
+				n.log.Info("pruned outbound sent marks", "count", k)
 			}
 		}
 	}

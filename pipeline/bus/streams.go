@@ -53,5 +53,17 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", pipeline.StreamEvents, err)
 	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        pipeline.StreamOutbound,
+		Description: "mail chapar sends itself (Sieve redirect, vacation, MDN, notify) until sent",
+		Subjects:    []string{pipeline.SubjectOutbound},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    sc.Replicas,
+		Duplicates:  sc.DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", pipeline.StreamOutbound, err)
+	}
 	return nil
 }
