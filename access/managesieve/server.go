@@ -1,0 +1,143 @@
+package managesieve
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chapar/internal/acceptretry"
+	"chapar/store"
+)
+
+// Config configures the ManageSieve service.
+type Config struct {
+	Store *store.Store
+	// Authenticate checks a password; nil means Store.Authenticate.
+	Authenticate func(user, pass string) (bool, error)
+	// PlaintextOK says whether PLAIN and LOGIN may be used on a
+	// connection not (yet) under TLS: the same rule as IMAP's
+	// allowplaintext. nil allows them only under TLS.
+	PlaintextOK func(c net.Conn) bool
+	// TLSConfig enables STARTTLS; nil leaves it out.
+	TLSConfig *tls.Config
+	// Check compiles a script as the sieve stage will, returning an error
+	// that names the line ("line 3: ..."); PUTSCRIPT and CHECKSCRIPT
+	// refuse what it refuses.
+	Check func(user string, script []byte) error
+	// Extensions is the SIEVE capability: the extensions the sieve stage
+	// supports, in the order advertised. NotifyMethods is the NOTIFY one.
+	Extensions    []string
+	NotifyMethods []string
+	// MaxScriptSize bounds one script in bytes (sieve_maxscriptsize);
+	// MaxScripts the scripts of one user (sieve_maxscripts). 0: no bound.
+	MaxScriptSize int64
+	MaxScripts    int
+	// MaxLoginTries failed AUTHENTICATE commands end the connection.
+	MaxLoginTries int
+	// FailureDelay is waited after a failed authentication; default 1s
+	// (tests set less).
+	FailureDelay time.Duration
+	// Admins may act as other users (the authorization identity of PLAIN).
+	Admins []string
+	// Timeout ends an idle connection; default 30 minutes.
+	Timeout time.Duration
+	Log     *slog.Logger
+}
+
+// Server serves ManageSieve on any number of listeners.
+type Server struct {
+	cfg    Config
+	admins map[string]bool
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	closing   atomic.Bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+}
+
+// NewServer prepares a server; Serve runs it on a listener.
+func NewServer(cfg Config) *Server {
+	if cfg.Authenticate == nil && cfg.Store != nil {
+		cfg.Authenticate = cfg.Store.Authenticate
+	}
+	if cfg.PlaintextOK == nil {
+		cfg.PlaintextOK = func(net.Conn) bool { return false }
+	}
+	if cfg.FailureDelay == 0 {
+		cfg.FailureDelay = time.Second
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{},
+		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	for _, a := range cfg.Admins {
+		s.admins[store.NormalizeUser(a)] = true
+	}
+	return s
+}
+
+// Serve accepts connections on l until Close.
+func (s *Server) Serve(inner net.Listener) error {
+	l := acceptretry.Wrap(inner, s.log, "managesieve")
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return net.ErrClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return net.ErrClosed
+			}
+			return fmt.Errorf("managesieve: accept: %w", err)
+		}
+		s.mu.Lock()
+		if s.closing.Load() {
+			s.mu.Unlock()
+			c.Close()
+			return net.ErrClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			newSession(s, c).serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops the listeners and ends every session.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closing.Swap(true) {
+		s.mu.Unlock()
+		return nil
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
