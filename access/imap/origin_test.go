@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"chapar/internal/testkit"
 )
 
 // addrConn is a net.Conn with chosen addresses and nothing else, for
@@ -44,27 +46,6 @@ func TestConnOrigin(t *testing.T) {
 	}
 }
 
-// nonLoopbackIP is an address of this machine on a real interface, or ""
-// when it has none.
-func nonLoopbackIP(t *testing.T) string {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range ifs {
-		if i.Flags&net.FlagUp == 0 || i.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := i.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-				return n.IP.String()
-			}
-		}
-	}
-	return ""
-}
-
 // listenOn serves env's server on one more listener.
 func (e *testEnv) listenOn(t *testing.T, network, addr string) string {
 	t.Helper()
@@ -95,7 +76,7 @@ func TestLoopbackLoginWithoutTLS(t *testing.T) {
 // in the clear: a real socket, not a loopback one.
 func TestPlaintextRefusedOnNetworkAddress(t *testing.T) {
 	t.Parallel()
-	ip := nonLoopbackIP(t)
+	ip := testkit.NonLoopbackIPv4()
 	if ip == "" {
 		t.Skip("no non-loopback IPv4 address on this machine to listen on")
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"chapar/config"
+	"chapar/internal/testkit"
 )
 
 // socketTestGroup is a group the server may give its LMTP socket: "daemon"
@@ -176,4 +177,74 @@ func TestTLSCiphersHonoured(t *testing.T) {
 	if st, err := handshake(addr, &tls.Config{}); err != nil || st.Version != tls.VersionTLS13 {
 		t.Errorf("TLS 1.3 client: version %x, %v", st.Version, err)
 	}
+}
+
+// imapGreetingAndLogin dials an IMAP address and returns its greeting,
+// which lists the capabilities, and the answer to a LOGIN with the
+// password addUser gives.
+func imapGreetingAndLogin(t *testing.T, addr, user string) (greeting, login string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(c)
+	if greeting, err = r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "a LOGIN "+user+" secret\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if login, err = r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(greeting, "\r\n"), strings.TrimRight(login, "\r\n")
+}
+
+// The defaults reach the IMAP server: on the machine's network address a
+// password needs STARTTLS; with sasl_minimum_layer above 0, on loopback too.
+func TestPasswordsNeedTLSOffTheMachine(t *testing.T) {
+	t.Parallel()
+	t.Run("network address", func(t *testing.T) {
+		t.Parallel()
+		ip := testkit.NonLoopbackIPv4()
+		if ip == "" {
+			t.Skip("no non-loopback IPv4 address on this machine to listen on")
+		}
+		in := newInstance(t, "imap_listen: "+net.JoinHostPort(ip, "0"))
+		in.start()
+		in.addUser("alice")
+		greeting, login := imapGreetingAndLogin(t, in.imapAddr(), "alice")
+		if !strings.Contains(greeting, " STARTTLS ") || !strings.Contains(greeting, " LOGINDISABLED ") || strings.Contains(greeting, "AUTH=PLAIN") {
+			t.Errorf("greeting on %s: %q; want STARTTLS and LOGINDISABLED, no AUTH=PLAIN", in.imapAddr(), greeting)
+		}
+		if !strings.HasPrefix(login, "a NO [PRIVACYREQUIRED] ") {
+			t.Errorf("LOGIN in the clear on %s answered %q", in.imapAddr(), login)
+		}
+	})
+	t.Run("sasl_minimum_layer", func(t *testing.T) {
+		t.Parallel()
+		in := newInstance(t, "sasl_minimum_layer: 1", "allowplaintext: yes")
+		in.start()
+		in.addUser("alice")
+		greeting, login := imapGreetingAndLogin(t, in.imapAddr(), "alice")
+		if !strings.Contains(greeting, " LOGINDISABLED ") || !strings.HasPrefix(login, "a NO [PRIVACYREQUIRED] ") {
+			t.Errorf("loopback with sasl_minimum_layer: 1: greeting %q, LOGIN %q", greeting, login)
+		}
+	})
+	t.Run("loopback by default", func(t *testing.T) {
+		t.Parallel()
+		in := newInstance(t)
+		in.start()
+		in.addUser("alice")
+		greeting, login := imapGreetingAndLogin(t, in.imapAddr(), "alice")
+		if !strings.Contains(greeting, "AUTH=PLAIN") || strings.Contains(greeting, "LOGINDISABLED") {
+			t.Errorf("loopback greeting %q; want AUTH=PLAIN", greeting)
+		}
+		if !strings.HasPrefix(login, "a OK ") {
+			t.Errorf("LOGIN on loopback answered %q", login)
+		}
+	})
 }
