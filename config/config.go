@@ -13,6 +13,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"os"
 	"strconv"
 	"strings"
@@ -67,12 +68,29 @@ type Config struct {
 	// only for a 250 given on the queue alone (past lmtp_outcome_wait):
 	// "always" makes that case survive power loss too, at less than half
 	// the throughput (BENCHMARKS.md).
-	JetStreamSync         string
-	FuseLocalStages       bool          // fuse_local_stages (chapar)
-	IndexShards           int           // index_shards (chapar)
-	AllowPlaintext        bool          // allowplaintext
-	TLSServerCert         string        // tls_server_cert
-	TLSServerKey          string        // tls_server_key
+	JetStreamSync   string
+	FuseLocalStages bool // fuse_local_stages (chapar)
+	IndexShards     int  // index_shards (chapar)
+	// allowplaintext: passwords without TLS on every connection. Unset,
+	// only loopback and Unix-socket connections may send them in the
+	// clear (Cyrus's default is yes on every connection).
+	AllowPlaintext bool
+	TLSServerCert  string // tls_server_cert
+	TLSServerKey   string // tls_server_key
+	// tls_versions: the TLS versions offered, a range (Cyrus's default
+	// "tls1_2 tls1_3").
+	TLSMinVersion, TLSMaxVersion uint16
+	// tls_ciphers: the suites offered with TLS 1.2 and earlier, in order
+	// of preference; nil = Go's defaults. TLS 1.3's are not configurable.
+	TLSCipherSuites []uint16
+	// sasl_minimum_layer: Cyrus's minimum SASL security strength. chapar
+	// has no SASL security layer, so anything above 0 means "authenticate
+	// only over TLS or a Unix socket", loopback included.
+	SASLMinimumLayer int
+	// lmtp_socket_group (chapar): the group, by name or number, given
+	// the LMTP Unix sockets (mode 0660), so that the MTA's group (postfix,
+	// mail) can connect; empty = the process's group.
+	LMTPSocketGroup       string
 	Timeout               time.Duration // timeout: IMAP autologout
 	LMTPDowncaseRcpt      bool          // lmtp_downcase_rcpt: lowercase the local part of RCPT TO
 	LMTPFuzzyMailboxMatch bool          // lmtp_fuzzy_mailbox_match: plus-address folders matched loosely
@@ -143,7 +161,9 @@ func Default() *Config {
 		FuseLocalStages:       true,
 		IndexShards:           1,
 		Sendmail:              "/usr/sbin/sendmail",
-		AllowPlaintext:        true,
+		AllowPlaintext:        false,            // plaintext only on loopback and Unix sockets
+		TLSMinVersion:         tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
+		TLSMaxVersion:         tls.VersionTLS13,
 		Timeout:               30 * time.Minute,
 		LMTPDowncaseRcpt:      true,  // Cyrus's default
 		LMTPFuzzyMailboxMatch: false, // Cyrus's default

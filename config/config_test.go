@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"os"
 	"path/filepath"
@@ -55,7 +56,9 @@ func TestDefaults(t *testing.T) {
 		JetStreamSync:        "1s",
 		FuseLocalStages:      true,
 		IndexShards:          1,
-		AllowPlaintext:       true,
+		AllowPlaintext:       false,
+		TLSMinVersion:        tls.VersionTLS12,
+		TLSMaxVersion:        tls.VersionTLS13,
 		Timeout:              30 * time.Minute,
 		LMTPDowncaseRcpt:     true,
 		MaxLoginsPerUser:     100,
@@ -125,7 +128,7 @@ lmtp_outcome_wait: 0
 jetstream_sync: 2m
 fuse_local_stages: no
 index_shards: 16
-allowplaintext: 0
+allowplaintext: 1
 tls_server_cert: /etc/chapar/cert.pem
 tls_server_key: /etc/chapar/key.pem
 timeout: 45
@@ -139,6 +142,10 @@ loglevel: DEBUG
 imap_maxcommandsize: 1M
 sendmail: /usr/lib/sendmail
 smtp_relay: relay.example.org:25
+tls_versions: tls1_3
+tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_AES_128_GCM_SHA256
+sasl_minimum_layer: 128
+lmtp_socket_group: postfix
 `
 
 func TestEveryKey(t *testing.T) {
@@ -175,7 +182,12 @@ func TestEveryKey(t *testing.T) {
 		{"JetStreamSyncInterval", c.JetStreamSyncInterval(), 2 * time.Minute},
 		{"FuseLocalStages", c.FuseLocalStages, false},
 		{"IndexShards", c.IndexShards, 16},
-		{"AllowPlaintext", c.AllowPlaintext, false},
+		{"AllowPlaintext", c.AllowPlaintext, true},
+		{"TLSMinVersion", c.TLSMinVersion, uint16(tls.VersionTLS13)},
+		{"TLSMaxVersion", c.TLSMaxVersion, uint16(tls.VersionTLS13)},
+		{"TLSCipherSuites", c.TLSCipherSuites, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+		{"SASLMinimumLayer", c.SASLMinimumLayer, 128},
+		{"LMTPSocketGroup", c.LMTPSocketGroup, "postfix"},
 		{"TLSServerCert", c.TLSServerCert, "/etc/chapar/cert.pem"},
 		{"TLSServerKey", c.TLSServerKey, "/etc/chapar/key.pem"},
 		{"Timeout", c.Timeout, 45 * time.Minute},

@@ -16,7 +16,7 @@ func TestDeploymentExampleParsesCleanly(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
-	if cfg.ConfigDirectory != "/var/lib/chapar" || cfg.AllowPlaintext {
-		t.Errorf("configdirectory %q, allowplaintext %v: the example's values were not read", cfg.ConfigDirectory, cfg.AllowPlaintext)
+	if cfg.ConfigDirectory != "/var/lib/chapar" || cfg.LMTPSocketGroup != "mail" {
+		t.Errorf("configdirectory %q, lmtp_socket_group %q: the example's values were not read", cfg.ConfigDirectory, cfg.LMTPSocketGroup)
 	}
 }

@@ -75,6 +75,14 @@ var knownKeys = map[string]option{
 	"tls_server_cert": stringKey(func(c *Config) *string { return &c.TLSServerCert }),
 	// PEM private key.
 	"tls_server_key": stringKey(func(c *Config) *string { return &c.TLSServerKey }),
+	// TLS versions offered.
+	"tls_versions": {set: setTLSVersions},
+	// TLS 1.2 cipher suites offered.
+	"tls_ciphers": {set: setTLSCiphers},
+	// Above 0: authenticate only over TLS or a Unix socket.
+	"sasl_minimum_layer": intKey(func(c *Config) *int { return &c.SASLMinimumLayer }, 0, 1<<16),
+	// Chapar: group of the LMTP Unix sockets.
+	"lmtp_socket_group": {set: setLMTPSocketGroup},
 	// IMAP autologout.
 	"timeout": {set: setTimeout},
 	// Lowercase recipient local parts.
@@ -401,5 +409,31 @@ func setSMTPRelay(p *parser, v string) error {
 		return fmt.Errorf("expected host:port, got %s", quote(v))
 	}
 	p.cfg.SMTPRelay = v
+	return nil
+}
+
+func setLMTPSocketGroup(p *parser, v string) error {
+	if err := checkGroupName(v); err != nil {
+		return err
+	}
+	p.cfg.LMTPSocketGroup = v
+	return nil
+}
+
+// checkGroupName checks the syntax of a group name or number; whether the
+// group exists is the machine's business, checked when the socket is made.
+// Names follow POSIX's portable character set (letters, digits, ".", "_",
+// "-", not "-" first), with Samba's trailing "$" allowed.
+func checkGroupName(v string) error {
+	if v == "" {
+		return nil
+	}
+	for i, r := range v {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			r == '.' || r == '_' || r == '-' && i > 0 || r == '$' && i == len(v)-1 && i > 0
+		if !ok {
+			return fmt.Errorf("expected a group name or number, got %s", quote(v))
+		}
+	}
 	return nil
 }

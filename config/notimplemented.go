@@ -24,7 +24,7 @@ const (
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
 	atOnce       = "chapar deletes mailboxes and expunges messages at once"
 	ownAuth      = "IMAP login is fixed: AUTH=PLAIN and AUTH=LOGIN, failures slowed, no +mailbox suffix"
-	ownTLS       = "chapar offers TLS 1.2 and later and no client certificates"
+	ownTLS       = "chapar asks for no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
 	ownEvents    = "change events go to NATS (CHAPAR_EVENTS), every type, and wake IDLE from there"
 	ownLMTP      = "LMTP takes 8-bit header bytes as they are"
@@ -52,10 +52,8 @@ var notImplementedKeys = map[string]notImplemented{
 	"expunge_mode":                 {atOnce, nil},                   // immediate or delayed expunge
 	"deletedprefix":                {atOnce, nil},                   // prefix of delayed-delete mailboxes
 	"sasl_mech_list":               {ownAuth, nil},                  // SASL mechanisms offered
-	"sasl_minimum_layer":           {ownAuth, nil},                  // minimum SASL security layer
 	"imapmagicplus":                {ownAuth, nil},                  // "+" in login names
 	"tls_client_ca_file":           {ownTLS, nil},                   // CA bundle for client certificates
-	"tls_versions":                 {ownTLS, nil},                   // TLS versions offered
 	"imapidresponse":               {ownIMAP, nil},                  // send an ID response
 	"specialusealways":             {ownIMAP, nil},                  // always return special-use flags
 	"userprefix":                   {ownIMAP, nil},                  // alt-namespace prefix of other users

@@ -105,7 +105,7 @@ func TestNotImplementedReport(t *testing.T) {
 		"bogus: 1\n" + // 6
 		"sievedir: /srv/sieve\n" + // 7
 		"stages: imap\n" + // 8
-		"tls_versions: tls1_2 tls1_3\n" // 9
+		"tls_client_ca_file: /etc/ca.pem\n" // 9
 	_, w := parse(t, text)
 	var got []string
 	for _, x := range w {
@@ -113,7 +113,7 @@ func TestNotImplementedReport(t *testing.T) {
 			got = append(got, fmt.Sprintf("%d %s", x.Line, strings.Split(x.Msg, `"`)[1]))
 		}
 	}
-	want := []string{"2 sievedir", "3 quotawarn", "4 expunge_mode", "9 tls_versions"}
+	want := []string{"2 sievedir", "3 quotawarn", "4 expunge_mode", "9 tls_client_ca_file"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reported %q, want %q", got, want)
 	}

@@ -72,6 +72,11 @@ func (c *Config) Validate() error {
 	if (c.TLSServerCert == "") != (c.TLSServerKey == "") {
 		v.fail("tls_server_cert", "tls_server_cert and tls_server_key must be set together")
 	}
+	v.check("tls_versions", checkTLSVersionRange(c.TLSMinVersion, c.TLSMaxVersion))
+	if c.SASLMinimumLayer < 0 {
+		v.fail("sasl_minimum_layer", fmt.Sprintf("must not be negative, got %d", c.SASLMinimumLayer))
+	}
+	v.check("lmtp_socket_group", checkGroupName(c.LMTPSocketGroup))
 	if len(c.IMAPSListen) > 0 && c.TLSServerCert == "" {
 		v.fail("imaps_listen", "needs tls_server_cert and tls_server_key")
 	}

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"chapar/internal/acceptretry"
+	"chapar/internal/unixsocket"
 )
 
 // Server answers admin requests on a Unix socket. The socket is created
@@ -26,19 +25,9 @@ type Server struct {
 
 // Listen creates the socket, replacing a stale one.
 func (s *Server) Listen(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	if c, err := net.Dial("unix", path); err == nil {
-		c.Close()
-		return nil, errors.New("admin socket " + path + " is in use: is another chapar serve running?")
-	}
-	os.Remove(path)
-	old := umask(0o177)
-	l, err := net.Listen("unix", path)
-	umask(old)
+	l, err := unixsocket.Listen(path, unixsocket.Options{Mode: 0o600, GID: -1})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("admin socket: %w (is another chapar serve running?)", err)
 	}
 	s.mu.Lock()
 	s.l = l

@@ -74,6 +74,7 @@ func TestPlaintextRefusedWithoutTLS(t *testing.T) {
 		c.AllowPlaintext = false
 		c.TLSConfig = testTLSConfig(t)
 	})
+	env.treatAsRemote()
 	c := env.raw(t)
 	out := c.exchange("a CAPABILITY", "* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED ...", "a OK CAPABILITY completed")
 	has(t, out, "STARTTLS", "LOGINDISABLED")

@@ -54,7 +54,7 @@ func parseLogin(p *parser) loginArgs {
 
 func runLogin(s *session, c *command, a loginArgs) {
 	if !s.plaintextOK() {
-		xno("PRIVACYREQUIRED", "LOGIN: plaintext passwords are refused before STARTTLS")
+		xno("PRIVACYREQUIRED", "LOGIN: passwords are refused on this connection before STARTTLS")
 	}
 	s.login(c, a.user, a.pass, "")
 }
@@ -175,7 +175,7 @@ func runAuthenticate(s *session, c *command, a authArgs) {
 	switch a.mech {
 	case "PLAIN":
 		if !s.plaintextOK() {
-			xno("PRIVACYREQUIRED", "AUTHENTICATE PLAIN: plaintext passwords are refused before STARTTLS")
+			xno("PRIVACYREQUIRED", "AUTHENTICATE PLAIN: passwords are refused on this connection before STARTTLS")
 		}
 		resp := a.initial
 		if !a.hasIR {
@@ -189,7 +189,7 @@ func runAuthenticate(s *session, c *command, a authArgs) {
 		s.login(c, string(parts[1]), string(parts[2]), string(parts[0]))
 	case "LOGIN":
 		if !s.plaintextOK() {
-			xno("PRIVACYREQUIRED", "AUTHENTICATE LOGIN: plaintext passwords are refused before STARTTLS")
+			xno("PRIVACYREQUIRED", "AUTHENTICATE LOGIN: passwords are refused on this connection before STARTTLS")
 		}
 		user := a.initial
 		if !a.hasIR {

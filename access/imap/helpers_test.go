@@ -160,7 +160,20 @@ type rawConn struct {
 
 func (e *testEnv) raw(t testing.TB) *rawConn {
 	t.Helper()
-	c, err := net.Dial("tcp", e.addr)
+	return rawAt(t, "tcp", e.addr)
+}
+
+// treatAsRemote makes the server take its loopback test connections for
+// remote ones, where passwords need TLS (origin.go).
+func (e *testEnv) treatAsRemote() {
+	remote := func(net.Conn) origin { return originRemote }
+	e.srv.originHook.Store(&remote)
+}
+
+// rawAt dials an IMAP server at addr and reads its greeting.
+func rawAt(t testing.TB, network, addr string) *rawConn {
+	t.Helper()
+	c, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

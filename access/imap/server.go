@@ -22,12 +22,19 @@ type Config struct {
 	AltNamespace     bool        // personal folders as siblings of INBOX
 	Admins           []string
 	Authenticate     func(user, pass string) (bool, error) // nil = Store.Authenticate
-	AllowPlaintext   bool                                  // false: LOGIN / AUTHENTICATE PLAIN refused before TLS
+	AllowPlaintext   bool                                  // LOGIN / AUTHENTICATE PLAIN without TLS on any connection, not only local ones
 	TLSConfig        *tls.Config                           // enables STARTTLS; nil = no STARTTLS
 	MaxMessageSize   int64                                 // APPENDLIMIT; 0 = unlimited
 	AutoLogout       time.Duration                         // idle timeout, default 30m (RFC 9051 §5.4)
 	ServerName       string
 	Logger           *slog.Logger
+
+	// RequireTLSForAuth refuses authentication without TLS on every
+	// connection but Unix sockets, loopback included, whatever
+	// AllowPlaintext says (sasl_minimum_layer > 0: chapar has no SASL
+	// security layer, so TLS is the only layer it can offer). Without it,
+	// loopback and Unix-socket connections count as secure.
+	RequireTLSForAuth bool
 
 	// MaxConnsPerUser bounds the sessions one user may have open at once
 	// (Cyrus's maxlogins_per_user); 0 = 100, negative = unlimited.
@@ -83,6 +90,9 @@ type Server struct {
 	// delayHook, set by tests, is told of every failed-login delay before
 	// it is slept, so that tests assert the delay chosen, not the time.
 	delayHook atomic.Pointer[func(time.Duration)]
+	// originHook, set by tests, replaces connOrigin, so that a loopback
+	// test connection can stand for a remote one.
+	originHook atomic.Pointer[func(net.Conn) origin]
 
 	// throttle chooses the delay of a failed login (throttle.go).
 	throttle *loginThrottle
@@ -141,10 +151,18 @@ func NewServer(cfg Config) *Server {
 	for _, a := range cfg.Admins {
 		s.admins[store.NormalizeUser(a)] = true
 	}
-	if !cfg.AllowPlaintext && cfg.TLSConfig == nil {
-		s.log.Warn("imap: plaintext logins are refused and no TLS is configured: nobody can log in over a plain listener")
+	if (!cfg.AllowPlaintext || cfg.RequireTLSForAuth) && cfg.TLSConfig == nil {
+		s.log.Warn("imap: plaintext logins are refused and no TLS is configured: only local connections can log in over a plain listener")
 	}
 	return s
+}
+
+// originOf says where c comes from (origin.go).
+func (s *Server) originOf(c net.Conn) origin {
+	if h := s.originHook.Load(); h != nil {
+		return (*h)(c)
+	}
+	return connOrigin(c)
 }
 
 // ErrServerClosed is returned by Serve after Close; it is a net.ErrClosed,

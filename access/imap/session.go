@@ -23,6 +23,9 @@ type session struct {
 	raw    net.Conn
 	conn   net.Conn
 	secure bool
+	// origin decides, with secure, whether passwords may be sent
+	// (plaintextOK); it never changes over a connection's life.
+	origin origin
 	in     *input
 	p      *parser
 	out    output
@@ -61,6 +64,7 @@ func newSession(srv *Server, c net.Conn, secure bool) *session {
 		raw:    c,
 		conn:   c,
 		secure: secure,
+		origin: srv.originOf(c),
 		state:  stateNotAuth,
 		log:    srv.log.With("session", id, "remote", remote),
 	}

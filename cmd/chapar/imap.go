@@ -41,14 +41,19 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		Admins:           cfg.Admins,
 		Authenticate:     authenticate,
 		AllowPlaintext:   cfg.AllowPlaintext,
-		TLSConfig:        tlsConfig,
-		MaxMessageSize:   cfg.EffectiveMaxMessageSize(),
-		AutoLogout:       cfg.Timeout,
-		MaxConnsPerUser:  unlimitedIfZero(cfg.MaxLoginsPerUser),
-		MaxLoginTries:    unlimitedIfZero(cfg.MaxLoginTrys),
-		MaxCommandSize:   maxCommandSize(cfg.IMAPMaxCommandSize),
-		ServerName:       cfg.ServerName,
-		Logger:           n.log.With("service", "imap"),
+		// Cyrus's sasl_minimum_layer is the least SASL security strength
+		// a login must have; chapar's only layer is TLS, so any minimum
+		// at all asks for TLS (a Unix socket is reachable only through
+		// the file system and counts as one).
+		RequireTLSForAuth: cfg.SASLMinimumLayer > 0,
+		TLSConfig:         tlsConfig,
+		MaxMessageSize:    cfg.EffectiveMaxMessageSize(),
+		AutoLogout:        cfg.Timeout,
+		MaxConnsPerUser:   unlimitedIfZero(cfg.MaxLoginsPerUser),
+		MaxLoginTries:     unlimitedIfZero(cfg.MaxLoginTrys),
+		MaxCommandSize:    maxCommandSize(cfg.IMAPMaxCommandSize),
+		ServerName:        cfg.ServerName,
+		Logger:            n.log.With("service", "imap"),
 	})
 	n.closers = append(n.closers, srv.Close)
 	if err := n.listen("imap", cfg.IMAPListen, srv.Serve); err != nil {

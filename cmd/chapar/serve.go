@@ -19,6 +19,7 @@ import (
 	"chapar/deliver"
 	"chapar/filter"
 	"chapar/ingest"
+	"chapar/internal/unixsocket"
 	"chapar/notify"
 	"chapar/pipeline"
 	"chapar/pipeline/bus"
@@ -216,14 +217,24 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		Log:            n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
-	return n.listen("lmtp", cfg.LMTPListen, srv.Serve)
+	group, err := socketGroup(cfg.LMTPSocketGroup)
+	if err != nil {
+		return err
+	}
+	return n.listenSockets("lmtp", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, srv.Serve)
 }
 
 // listen opens every address (host:port, or an absolute Unix socket path)
-// and serves each on its own goroutine.
+// and serves each on its own goroutine. Unix sockets are 0660 in the
+// process's group.
 func (n *node) listen(service string, addrs []string, serveFn func(net.Listener) error) error {
+	return n.listenSockets(service, addrs, unixsocket.Options{Mode: 0o660, GID: os.Getgid()}, serveFn)
+}
+
+// listenSockets is listen with the mode and group of its Unix sockets.
+func (n *node) listenSockets(service string, addrs []string, sock unixsocket.Options, serveFn func(net.Listener) error) error {
 	for _, addr := range addrs {
-		l, err := listenAddr(addr)
+		l, err := listenAddr(addr, sock)
 		if err != nil {
 			return fmt.Errorf("%s listen %s: %w", service, addr, err)
 		}
@@ -242,17 +253,9 @@ func (n *node) listen(service string, addrs []string, serveFn func(net.Listener)
 	return nil
 }
 
-func listenAddr(addr string) (net.Listener, error) {
+func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 	if config.ListenNetwork(addr) == "unix" {
-		if err := os.MkdirAll(filepath.Dir(addr), 0o750); err != nil {
-			return nil, err
-		}
-		if c, err := net.Dial("unix", addr); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("%s is in use", addr)
-		}
-		os.Remove(addr)
-		return net.Listen("unix", addr)
+		return unixsocket.Listen(addr, sock)
 	}
 	return net.Listen("tcp", addr)
 }

@@ -40,7 +40,14 @@ func serverTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls_server_cert %s / tls_server_key %s: %w", certFile, keyFile, err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{
+		Certificates: []tls.Certificate{pair},
+		// tls_versions and tls_ciphers; Go offers every TLS 1.3 suite,
+		// so CipherSuites binds TLS 1.2 and earlier only.
+		MinVersion:   cfg.TLSMinVersion,
+		MaxVersion:   cfg.TLSMaxVersion,
+		CipherSuites: cfg.TLSCipherSuites,
+	}, nil
 }
 
 func writeSelfSigned(dir, certFile, keyFile, host string) error {

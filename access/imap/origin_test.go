@@ -1,0 +1,123 @@
+package imap
+
+import (
+	"encoding/base64"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"chapar/internal/testkit"
+)
+
+// addrConn is a net.Conn with chosen addresses and nothing else, for
+// connOrigin, which looks at nothing else.
+type addrConn struct {
+	net.Conn
+	local, remote net.Addr
+}
+
+func (c addrConn) LocalAddr() net.Addr  { return c.local }
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
+
+func TestConnOrigin(t *testing.T) {
+	t.Parallel()
+	tcp := func(ip string) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000} }
+	sock := &net.UnixAddr{Name: "/run/chapar/imap", Net: "unix"}
+	for _, tc := range []struct {
+		name          string
+		local, remote net.Addr
+		want          origin
+	}{
+		{"IPv4 loopback", tcp("127.0.0.1"), tcp("127.0.0.1"), originLoopback},
+		{"elsewhere in 127/8", tcp("127.0.0.1"), tcp("127.3.2.1"), originLoopback},
+		{"IPv6 loopback", tcp("::1"), tcp("::1"), originLoopback},
+		{"IPv4-mapped loopback", tcp("::ffff:127.0.0.1"), tcp("::ffff:127.0.0.1"), originLoopback},
+		{"neighbour", tcp("192.0.2.2"), tcp("192.0.2.9"), originRemote},
+		{"own address dialled", tcp("192.0.2.2"), tcp("192.0.2.2"), originRemote},
+		{"IPv6 global", tcp("2001:db8::1"), tcp("2001:db8::2"), originRemote},
+		{"Unix socket", sock, &net.UnixAddr{Net: "unix"}, originUnixSocket},
+		{"Unix socket, no peer address", sock, nil, originUnixSocket},
+		{"no addresses", nil, nil, originRemote},
+	} {
+		if got := connOrigin(addrConn{local: tc.local, remote: tc.remote}); got != tc.want {
+			t.Errorf("%s: connOrigin = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// listenOn serves env's server on one more listener.
+func (e *testEnv) listenOn(t *testing.T, network, addr string) string {
+	t.Helper()
+	l, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.srv.Serve(l)
+	return l.Addr().String()
+}
+
+// With the default allowplaintext: no, a loopback connection is secure
+// enough for a password, as in Dovecot: tools on the server itself keep
+// working without TLS.
+func TestLoopbackLoginWithoutTLS(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, func(c *Config) { c.AllowPlaintext = false })
+	c := env.raw(t)
+	out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK ...")
+	has(t, out, "AUTH=PLAIN", "AUTH=LOGIN")
+	if strings.Contains(out[0], "LOGINDISABLED") {
+		t.Errorf("LOGINDISABLED on loopback: %q", out[0])
+	}
+	c.expectTagged("b LOGIN alice pw", "OK")
+}
+
+// The same server on the machine's own network address refuses passwords
+// in the clear: a real socket, not a loopback one.
+func TestPlaintextRefusedOnNetworkAddress(t *testing.T) {
+	t.Parallel()
+	ip := testkit.NonLoopbackIPv4()
+	if ip == "" {
+		t.Skip("no non-loopback IPv4 address on this machine to listen on")
+	}
+	env := newTestEnv(t, func(c *Config) {
+		c.AllowPlaintext = false
+		c.TLSConfig = testTLSConfig(t)
+	})
+	addr := env.listenOn(t, "tcp", net.JoinHostPort(ip, "0"))
+	c := rawAt(t, "tcp", addr)
+	out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK ...")
+	has(t, out, "STARTTLS", "LOGINDISABLED")
+	if strings.Contains(out[0], "AUTH=") {
+		t.Errorf("AUTH= offered in the clear on %s: %q", addr, out[0])
+	}
+	c.exchange("b LOGIN alice pw", "b NO [PRIVACYREQUIRED] ...")
+	c.exchange("c AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw")), "c NO [PRIVACYREQUIRED] ...")
+
+	// allowplaintext: yes opens it again.
+	open := newTestEnv(t, func(c *Config) { c.AllowPlaintext = true })
+	c = rawAt(t, "tcp", open.listenOn(t, "tcp", net.JoinHostPort(ip, "0")))
+	c.expectTagged("d LOGIN alice pw", "OK")
+}
+
+// sasl_minimum_layer > 0: only TLS and Unix sockets may carry a password,
+// loopback and allowplaintext notwithstanding.
+func TestRequireTLSForAuth(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, func(c *Config) {
+		c.AllowPlaintext = true
+		c.RequireTLSForAuth = true
+		c.TLSConfig = testTLSConfig(t)
+	})
+	c := env.raw(t)
+	out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK ...")
+	has(t, out, "STARTTLS", "LOGINDISABLED")
+	c.exchange("b LOGIN alice pw", "b NO [PRIVACYREQUIRED] ...")
+	c.exchange("c AUTHENTICATE LOGIN", "c NO [PRIVACYREQUIRED] ...")
+
+	sock := env.listenOn(t, "unix", filepath.Join(t.TempDir(), "imap"))
+	c = rawAt(t, "unix", sock)
+	out = c.exchange("d CAPABILITY", "* CAPABILITY ...", "d OK ...")
+	has(t, out, "AUTH=PLAIN")
+	c.expectTagged("e LOGIN alice pw", "OK")
+}
