@@ -89,9 +89,13 @@ type Config struct {
 	// string (maxliteral, maxquoted); this bounds them and the lines
 	// together, which zero-length literals otherwise leave unbounded.
 	IMAPMaxCommandSize int64
-	PostUser           string // postuser
-	ServerName         string // servername
-	LogLevel           string // loglevel: debug, info, warn or error
+	// imap_maxbodysearches (chapar): how many message bodies SEARCH BODY
+	// and TEXT read at once, server-wide; past it a search waits for a
+	// slot. Default 8; 0 = unlimited.
+	IMAPMaxBodySearches int
+	PostUser            string // postuser
+	ServerName          string // servername
+	LogLevel            string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -143,6 +147,7 @@ func Default() *Config {
 		MaxLoginsPerUser:      100,
 		MaxLoginTrys:          3, // Cyrus's default
 		IMAPMaxCommandSize:    8 << 20,
+		IMAPMaxBodySearches:   8,
 		ServerName:            hostname(),
 		LogLevel:              "info",
 		lines:                 map[string]int{},

@@ -61,6 +61,7 @@ func TestDefaults(t *testing.T) {
 		MaxLoginsPerUser:     100,
 		MaxLoginTrys:         3,
 		IMAPMaxCommandSize:   8 << 20,
+		IMAPMaxBodySearches:  8,
 		ServerName:           host,
 		LogLevel:             "info",
 		lines:                map[string]int{},
@@ -136,6 +137,7 @@ postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
 imap_maxcommandsize: 1M
+imap_maxbodysearches: 3
 `
 
 func TestEveryKey(t *testing.T) {
@@ -184,6 +186,7 @@ func TestEveryKey(t *testing.T) {
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
+		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -546,6 +549,23 @@ func TestIMAPMaxCommandSize(t *testing.T) {
 	}
 	for _, text := range []string{"imap_maxcommandsize: 64K\n", "imap_maxcommandsize: lots\n"} {
 		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxcommandsize") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+}
+
+func TestIMAPMaxBodySearches(t *testing.T) {
+	t.Parallel()
+	if c, _ := parse(t, ""); c.IMAPMaxBodySearches != 8 {
+		t.Errorf("default imap_maxbodysearches %d, want 8", c.IMAPMaxBodySearches)
+	}
+	for text, want := range map[string]int{"imap_maxbodysearches: 2\n": 2, "imap_maxbodysearches: 0\n": 0} {
+		if c, _ := parse(t, text); c.IMAPMaxBodySearches != want {
+			t.Errorf("%q: %d, want %d", text, c.IMAPMaxBodySearches, want)
+		}
+	}
+	for _, text := range []string{"imap_maxbodysearches: -1\n", "imap_maxbodysearches: many\n"} {
+		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxbodysearches") {
 			t.Errorf("%q: %v", text, err)
 		}
 	}

@@ -17,6 +17,7 @@ type base64Reader struct {
 	in   []byte // read, cleaned of white space: whole quanta go out
 	pads int    // '=' read and held: trailing ones are dropped
 	raw  []byte
+	buf  []byte // out's storage
 	out  []byte
 	done bool
 }
@@ -50,9 +51,11 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 		if end {
 			whole = len(b.in) // the last, short quantum too
 		}
-		out := make([]byte, base64.RawStdEncoding.DecodedLen(whole))
-		got, derr := base64.RawStdEncoding.Decode(out, b.in[:whole])
-		b.out = out[:got]
+		if need := base64.RawStdEncoding.DecodedLen(whole); cap(b.buf) < need {
+			b.buf = make([]byte, need)
+		}
+		got, derr := base64.RawStdEncoding.Decode(b.buf[:cap(b.buf)], b.in[:whole])
+		b.out = b.buf[:got]
 		b.in = append(b.in[:0], b.in[whole:]...)
 		b.done = end || derr != nil
 	}
@@ -66,6 +69,7 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 type validUTF8Reader struct {
 	r    io.Reader
 	buf  []byte
+	text []byte // out's storage
 	out  []byte
 	held int // bytes at buf's start carried from the last read
 	done bool
@@ -98,7 +102,8 @@ func (v *validUTF8Reader) Read(p []byte) (int, error) {
 				}
 			}
 		}
-		v.out = appendValidUTF8(v.out[:0], text[:len(text)-v.held])
+		v.text = appendValidUTF8(v.text[:0], text[:len(text)-v.held])
+		v.out = v.text
 		copy(v.buf, text[len(text)-v.held:])
 	}
 	n := copy(p, v.out)
@@ -109,6 +114,9 @@ func (v *validUTF8Reader) Read(p []byte) (int, error) {
 // appendValidUTF8 appends b with each run of invalid bytes replaced by
 // one U+FFFD, as strings.ToValidUTF8 does.
 func appendValidUTF8(dst, b []byte) []byte {
+	if utf8.Valid(b) {
+		return append(dst, b...) // nearly always, and much faster to know
+	}
 	bad := false
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)

@@ -247,7 +247,27 @@ type partBodyReader struct {
 	eol     []byte // the last line's end, held until a line follows it
 }
 
+// Read hands out as many lines as fit in p: a decoder reading 4 KiB at a
+// time then makes one call per 4 KiB, not one per line.
 func (b *partBodyReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(b.pending) == 0 && !b.fill() {
+			break
+		}
+		k := copy(p[n:], b.pending)
+		b.pending = b.pending[k:]
+		n += k
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// fill reads the next line into pending, holding back its line end until
+// it is known that no delimiter follows; false at the part's end.
+func (b *partBodyReader) fill() bool {
 	for len(b.pending) == 0 {
 		piece, ok := b.w.next()
 		if !ok {
@@ -258,7 +278,7 @@ func (b *partBodyReader) Read(p []byte) (int, error) {
 				b.eol = b.eol[:0]
 				continue
 			}
-			return 0, io.EOF
+			return false
 		}
 		b.buf = append(b.buf[:0], b.eol...)
 		b.eol = b.eol[:0]
@@ -273,7 +293,5 @@ func (b *partBodyReader) Read(p []byte) (int, error) {
 		b.buf = append(b.buf, piece...)
 		b.pending = b.buf
 	}
-	n := copy(p, b.pending)
-	b.pending = b.pending[n:]
-	return n, nil
+	return true
 }
