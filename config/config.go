@@ -112,10 +112,14 @@ type Config struct {
 	Sendmail string
 	// smtp_relay (chapar): host:port of an SMTP relay for outbound mail,
 	// used instead of the sendmail program when set.
-	SMTPRelay  string
-	PostUser   string // postuser
-	ServerName string // servername
-	LogLevel   string // loglevel: debug, info, warn or error
+	SMTPRelay string
+	// imap_maxbodysearches (chapar): how many message bodies SEARCH BODY
+	// and TEXT read at once, server-wide; past it a search waits for a
+	// slot. Default 8; 0 = unlimited.
+	IMAPMaxBodySearches int
+	PostUser            string // postuser
+	ServerName          string // servername
+	LogLevel            string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -170,6 +174,7 @@ func Default() *Config {
 		MaxLoginsPerUser:      100,
 		MaxLoginTrys:          3, // Cyrus's default
 		IMAPMaxCommandSize:    8 << 20,
+		IMAPMaxBodySearches:   8,
 		ServerName:            hostname(),
 		LogLevel:              "info",
 		lines:                 map[string]int{},

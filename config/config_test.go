@@ -65,6 +65,7 @@ func TestDefaults(t *testing.T) {
 		MaxLoginTrys:         3,
 		IMAPMaxCommandSize:   8 << 20,
 		Sendmail:             "/usr/sbin/sendmail",
+		IMAPMaxBodySearches:  8,
 		ServerName:           host,
 		LogLevel:             "info",
 		lines:                map[string]int{},
@@ -146,6 +147,7 @@ tls_versions: tls1_3
 tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_AES_128_GCM_SHA256
 sasl_minimum_layer: 128
 lmtp_socket_group: postfix
+imap_maxbodysearches: 3
 `
 
 func TestEveryKey(t *testing.T) {
@@ -201,6 +203,7 @@ func TestEveryKey(t *testing.T) {
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
 		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},
 		{"SMTPRelay", c.SMTPRelay, "relay.example.org:25"},
+		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -564,6 +567,23 @@ func TestIMAPMaxCommandSize(t *testing.T) {
 	}
 	for _, text := range []string{"imap_maxcommandsize: 64K\n", "imap_maxcommandsize: lots\n"} {
 		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxcommandsize") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+}
+
+func TestIMAPMaxBodySearches(t *testing.T) {
+	t.Parallel()
+	if c, _ := parse(t, ""); c.IMAPMaxBodySearches != 8 {
+		t.Errorf("default imap_maxbodysearches %d, want 8", c.IMAPMaxBodySearches)
+	}
+	for text, want := range map[string]int{"imap_maxbodysearches: 2\n": 2, "imap_maxbodysearches: 0\n": 0} {
+		if c, _ := parse(t, text); c.IMAPMaxBodySearches != want {
+			t.Errorf("%q: %d, want %d", text, c.IMAPMaxBodySearches, want)
+		}
+	}
+	for _, text := range []string{"imap_maxbodysearches: -1\n", "imap_maxbodysearches: many\n"} {
+		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxbodysearches") {
 			t.Errorf("%q: %v", text, err)
 		}
 	}

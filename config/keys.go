@@ -41,6 +41,8 @@ var knownKeys = map[string]option{
 	"maxmessagesize": {set: setMaxMessageSize},
 	// Chapar: bytes of one IMAP command, APPEND's messages excepted.
 	"imap_maxcommandsize": {set: setIMAPMaxCommandSize},
+	// Chapar: message bodies SEARCH BODY/TEXT read at once; 0 = unlimited.
+	"imap_maxbodysearches": intKey(func(c *Config) *int { return &c.IMAPMaxBodySearches }, 0, 1<<20),
 	// Password check backend.
 	"sasl_pwcheck_method": {set: setSASLPwcheckMethod},
 	// Chapar: LMTP listeners.

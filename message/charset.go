@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -18,17 +17,40 @@ func CharsetReader(charset string, r io.Reader) (io.Reader, error) {
 	case "", "utf-8", "utf8", "us-ascii", "ascii":
 		return r, nil
 	case "iso-8859-1", "latin1", "iso_8859-1", "windows-1252", "cp1252":
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return nil, fmt.Errorf("read %s text: %w", charset, err)
-		}
-		return bytes.NewReader(latin1ToUTF8(b)), nil
+		return &latin1Reader{r: r}, nil
 	}
 	return nil, fmt.Errorf("charset %s not supported", charset)
 }
 
-func latin1ToUTF8(b []byte) []byte {
-	out := make([]byte, 0, len(b)+len(b)/8)
+// latin1Reader converts as it reads: a byte is a rune of the same number,
+// so no state crosses reads and a 50 MB part needs no 50 MB buffer.
+type latin1Reader struct {
+	r   io.Reader
+	in  []byte
+	buf []byte // out's storage
+	out []byte
+	err error
+}
+
+func (l *latin1Reader) Read(p []byte) (int, error) {
+	for len(l.out) == 0 {
+		if l.err != nil {
+			return 0, l.err
+		}
+		if l.in == nil {
+			l.in = make([]byte, 4096)
+		}
+		n, err := l.r.Read(l.in)
+		l.buf = latin1ToUTF8(l.buf[:0], l.in[:n])
+		l.out = l.buf
+		l.err = err
+	}
+	n := copy(p, l.out)
+	l.out = l.out[n:]
+	return n, nil
+}
+
+func latin1ToUTF8(out, b []byte) []byte {
 	for _, c := range b {
 		out = utf8.AppendRune(out, rune(c))
 	}

@@ -53,19 +53,7 @@ func parseEntity(raw []byte, start, end int, parentType string, depth int, count
 	p := &Part{HeaderStart: start}
 	p.Header, p.BodyStart = parseFields(raw, start, end)
 	p.End = end
-	// RFC 2045 §5.2 and RFC 2046 §5.1.5: the defaults without a usable
-	// Content-Type.
-	p.MediaType, p.SubType, p.Params = "text", "plain", map[string]string{"charset": "us-ascii"}
-	if parentType == "multipart/digest" {
-		p.MediaType, p.SubType, p.Params = "message", "rfc822", map[string]string{}
-	}
-	if v, ok := p.Header.Get(raw, "Content-Type"); ok {
-		if mt, params, err := mime.ParseMediaType(v); mt != "" && (err == nil || err == mime.ErrInvalidMediaParameter) {
-			if t, sub, ok := strings.Cut(mt, "/"); ok && t != "" && sub != "" {
-				p.MediaType, p.SubType, p.Params = t, sub, params
-			}
-		}
-	}
+	p.setType(raw, parentType)
 	if depth >= MaxDepth || *count >= maxParts {
 		return p
 	}
@@ -83,6 +71,24 @@ func parseEntity(raw []byte, start, end int, parentType string, depth int, count
 		p.Enclosed = parseEntity(raw, p.BodyStart, end, "", depth+1, count)
 	}
 	return p
+}
+
+// setType sets the media type and parameters from the Content-Type field
+// (whose value lies in raw), or their defaults.
+func (p *Part) setType(raw []byte, parentType string) {
+	// RFC 2045 §5.2 and RFC 2046 §5.1.5: the defaults without a usable
+	// Content-Type.
+	p.MediaType, p.SubType, p.Params = "text", "plain", map[string]string{"charset": "us-ascii"}
+	if parentType == "multipart/digest" {
+		p.MediaType, p.SubType, p.Params = "message", "rfc822", map[string]string{}
+	}
+	if v, ok := p.Header.Get(raw, "Content-Type"); ok {
+		if mt, params, err := mime.ParseMediaType(v); mt != "" && (err == nil || err == mime.ErrInvalidMediaParameter) {
+			if t, sub, ok := strings.Cut(mt, "/"); ok && t != "" && sub != "" {
+				p.MediaType, p.SubType, p.Params = t, sub, params
+			}
+		}
+	}
 }
 
 // IsMessage reports a message/rfc822 (or message/global) part, whose body

@@ -30,7 +30,8 @@
 //     for vacation and duplicate response tracking.
 //   - Outbox and events (outbox.go, event.go): OutboxReady, PendingEvents,
 //     AckEvents, FlushEventAcks.
-//   - Maintenance (maintenance.go): Check, PruneApplied, PruneDuplicates.
+//   - Maintenance (maintenance.go, repair.go, recount.go): Check, Repair,
+//     PruneApplied, PruneDuplicates.
 //
 // Open and Close (store.go) open and close the whole.
 //

@@ -1,6 +1,9 @@
 package store
 
-// For the tests of package store_test: the bcrypt work Authenticate does.
+import bolt "go.etcd.io/bbolt"
+
+// For the tests of package store_test: the bcrypt work Authenticate does,
+// and the broken states the repair tests start from.
 
 // BcryptCompares is how many password comparisons s has run.
 func (s *Store) BcryptCompares() uint64 { return s.bcrypt.compares.Load() }
@@ -8,3 +11,55 @@ func (s *Store) BcryptCompares() uint64 { return s.bcrypt.compares.Load() }
 // SetBcryptHook makes f run inside a concurrency slot before every
 // comparison.
 func (s *Store) SetBcryptHook(f func()) { s.bcrypt.hook.Store(&f) }
+
+// The states a crash or a bug leaves, fabricated for the repair tests.
+
+// AddOrphanIndex creates, in shard 0, an index no mailbox names, holding
+// messages copied from mb's records: a DELETE cut between its two steps.
+func (s *Store) AddOrphanIndex(mb *Mailbox) (string, error) {
+	id := newUniqueID()
+	err := s.shards[0].commit.do(func(tx *bolt.Tx) error {
+		if err := createIndex(tx, id, 1); err != nil {
+			return err
+		}
+		src := mailboxBucket(tx, mb.UniqueID)
+		if src == nil {
+			return nil
+		}
+		dst := mailboxBucket(tx, id).Bucket(bucketMessages)
+		return src.Bucket(bucketMessages).ForEach(func(k, v []byte) error { return dst.Put(k, v) })
+	})
+	return id, err
+}
+
+// DropIndex removes a listed mailbox's index, as a lost shard would.
+func (s *Store) DropIndex(mb *Mailbox) error {
+	return s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
+	})
+}
+
+// SetState overwrites a mailbox's counters with what f makes of them.
+func (s *Store) SetState(mb *Mailbox, f func(*MailboxState)) error {
+	return s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		st, err := readState(b)
+		if err != nil {
+			return err
+		}
+		f(st)
+		return writeState(b, st)
+	})
+}
+
+// DropModSeqIndex empties a mailbox's modseq index.
+func (s *Store) DropModSeqIndex(mb *Mailbox) error {
+	return s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if err := b.DeleteBucket(bucketByModSeq); err != nil {
+			return err
+		}
+		_, err := b.CreateBucket(bucketByModSeq)
+		return err
+	})
+}

@@ -95,8 +95,8 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		mb.ACL = map[string]string{owner: ownerRights}
 	}
 	// The index bucket first, then the list entry: a crash in between leaves
-	// an orphan index that nobody sees (the check reports it), never a listed
-	// mailbox without an index.
+	// an orphan index that nobody sees (check reports it, check --repair
+	// removes it: repair.go), never a listed mailbox without an index.
 	var uidValidity uint32
 	err := s.meta.Update(func(tx *bolt.Tx) error {
 		var err error
@@ -109,20 +109,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 	mb.UIDValidity = uidValidity
 	sh := s.shards[mb.Shard]
 	err = sh.commit.do(func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bucketIndexes).CreateBucket([]byte(mb.UniqueID))
-		if err != nil {
-			return err
-		}
-		if _, err := b.CreateBucket(bucketMessages); err != nil {
-			return err
-		}
-		if _, err := b.CreateBucket(bucketExpunged); err != nil {
-			return err
-		}
-		if _, err := b.CreateBucket(bucketByModSeq); err != nil {
-			return err
-		}
-		return writeState(b, &MailboxState{UIDValidity: uidValidity, UIDNext: 1, HighestModSeq: 1})
+		return createIndex(tx, mb.UniqueID, uidValidity)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create %s: index: %w", name, err)
@@ -139,6 +126,12 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
+		// Not a crash: take the index back rather than leave an orphan.
+		if derr := sh.commit.do(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
+		}); derr != nil {
+			s.log.Warn("create mailbox: orphan index left behind", "mailbox", name, "err", derr)
+		}
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
 	s.outbox.notify()

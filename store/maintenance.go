@@ -18,7 +18,7 @@ import (
 // counters match its messages, UIDs lie below UIDNEXT, modseqs do not exceed
 // HIGHESTMODSEQ, and every body an index names is on its partition. Indexes
 // no mailbox names (left by a crash during create or delete) are reported
-// as orphans; they hold no visible mail.
+// as orphans; they hold no visible mail, and Repair removes them.
 func (s *Store) Check() ([]string, error) {
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }

@@ -52,6 +52,8 @@ func (c *Commands) Run(req Request) (any, error) {
 			problems = []string{}
 		}
 		return problems, err
+	case CmdRepair:
+		return c.repair()
 	}
 	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
 }
@@ -133,4 +135,22 @@ func (c *Commands) examine(name string) (*Examination, error) {
 		})
 	}
 	return ex, nil
+}
+
+// repair fixes what it can, then checks again: the report's problems are
+// what is left.
+func (c *Commands) repair() (*RepairReport, error) {
+	done, err := c.Store.Repair()
+	r := &RepairReport{Repaired: done, Problems: []string{}}
+	if r.Repaired == nil {
+		r.Repaired = []string{}
+	}
+	if err != nil {
+		return r, err
+	}
+	problems, err := c.Store.Check()
+	if problems != nil {
+		r.Problems = problems
+	}
+	return r, err
 }

@@ -1,6 +1,6 @@
 // Package admin is chapar's administration service: a Unix socket under
 // configdirectory on which the admin commands (chapar user, mailbox,
-// mboxlist, mbexamine, check) reach the running server, since the server
+// mboxlist, mbexamine, check, check --repair) reach the running server, since the server
 // holds the store's files locked. One JSON request per line, one JSON
 // response per line.
 package admin
@@ -31,7 +31,15 @@ const (
 	CmdMboxlist      = "mboxlist"       // none → []MboxlistEntry
 	CmdMbexamine     = "mbexamine"      // MailboxArgs → Examination
 	CmdCheck         = "check"          // none → []string problems
+	CmdRepair        = "check.repair"   // none → RepairReport
 )
+
+// RepairReport is what check --repair did, and what Check still finds
+// afterwards (what no repair can fix without losing or inventing mail).
+type RepairReport struct {
+	Repaired []string `json:"repaired"`
+	Problems []string `json:"problems"`
+}
 
 // UserArgs names a user, with a password for user.add.
 type UserArgs struct {

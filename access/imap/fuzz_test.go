@@ -90,7 +90,7 @@ func FuzzParseCommand(f *testing.F) {
 // fuzzSession is a session with a selected mailbox of messages in memory,
 // enough to evaluate search keys without a store.
 func fuzzSession() (*session, []*searchMsg) {
-	s := &session{saved: []uint32{2}}
+	s := &session{srv: &Server{}, saved: []uint32{2}}
 	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.fuzz"}, recentFrom: 3}
 	bodies := []string{testMessage("one", "alpha"), multipartMessage, "Subject: broken\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"}
 	var sms []*searchMsg

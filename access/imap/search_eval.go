@@ -11,8 +11,9 @@ import (
 )
 
 // Evaluation of SEARCH criteria against one message. Index-only keys are
-// answered from the index entry; the body is read, once, only when a key
-// needs it, and AND lists test cheap keys first.
+// answered from the index entry; the header is read, once, only when a key
+// needs it; BODY and TEXT stream the message (bodysearch.go); AND lists
+// test cheap keys first.
 
 type searchMsg struct {
 	s    *session
@@ -20,6 +21,8 @@ type searchMsg struct {
 	m    *store.Message
 	fm   fetchMsg
 	text map[string]string // lower-cased searchable texts, by kind
+	// found remembers body searches done, by needle.
+	found map[string]bool
 }
 
 // Costs of evaluating a key: from the index entry alone, from the header
@@ -118,9 +121,9 @@ func (k *searchKey) match(sm *searchMsg) bool {
 	case "HEADER":
 		return sm.headerContains(k.field, k.str)
 	case "BODY":
-		return strings.Contains(sm.bodyText(), fold(k.str))
+		return sm.bodyContains(k.str)
 	case "TEXT":
-		return strings.Contains(sm.headerText(), fold(k.str)) || strings.Contains(sm.bodyText(), fold(k.str))
+		return strings.Contains(sm.headerText(), fold(k.str)) || sm.bodyContains(k.str)
 	}
 	return false
 }
@@ -214,7 +217,7 @@ func (sm *searchMsg) headerText() string {
 	if t, ok := sm.text["header"]; ok {
 		return t
 	}
-	raw, root := sm.fm.body()
+	raw, root := sm.fm.header()
 	var b strings.Builder
 	for _, f := range root.Header {
 		b.WriteString(f.Name)
@@ -224,37 +227,4 @@ func (sm *searchMsg) headerText() string {
 	}
 	sm.remember("header", fold(b.String()))
 	return sm.text["header"]
-}
-
-// bodyText is the message's text parts, transfer encoding and charset
-// removed, lower-cased; attachments that are not text are not searched.
-func (sm *searchMsg) bodyText() string {
-	if t, ok := sm.text["body"]; ok {
-		return t
-	}
-	raw, root := sm.fm.body()
-	var b strings.Builder
-	var walk func(p *message.Part, top bool)
-	walk = func(p *message.Part, top bool) {
-		switch {
-		case len(p.Children) > 0:
-			for _, c := range p.Children {
-				walk(c, false)
-			}
-		case p.IsMessage():
-			if !top {
-				for _, f := range p.Enclosed.Header {
-					b.WriteString(message.DecodeHeader(f.Value(raw)))
-					b.WriteByte('\n')
-				}
-			}
-			walk(p.Enclosed, false)
-		case p.MediaType == "text" || top:
-			b.WriteString(p.Text(raw))
-			b.WriteByte('\n')
-		}
-	}
-	walk(root, true)
-	sm.remember("body", fold(b.String()))
-	return sm.text["body"]
 }

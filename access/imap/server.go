@@ -60,6 +60,10 @@ type Config struct {
 	// together, APPEND's messages excepted (imap_maxcommandsize);
 	// 0 = DefaultMaxCommandSize, negative = unlimited.
 	MaxCommandSize int64
+	// MaxBodySearches bounds the message bodies SEARCH BODY and TEXT read
+	// at once across the server (imap_maxbodysearches); past it a search
+	// waits for a slot. 0 = DefaultMaxBodySearches, negative = unlimited.
+	MaxBodySearches int
 }
 
 // DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and
@@ -102,6 +106,9 @@ type Server struct {
 
 	// skipped counts the bytes of refused commands passed over unparsed.
 	skipped atomic.Int64
+
+	// bodySearches bounds the bodies searched at once (bodysearch.go).
+	bodySearches *bodySearchGate
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -125,6 +132,9 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxCommandSize == 0 {
 		cfg.MaxCommandSize = DefaultMaxCommandSize
 	}
+	if cfg.MaxBodySearches == 0 {
+		cfg.MaxBodySearches = DefaultMaxBodySearches
+	}
 	if cfg.IdleKeepalive <= 0 {
 		cfg.IdleKeepalive = 2 * time.Minute
 	}
@@ -147,6 +157,8 @@ func NewServer(cfg Config) *Server {
 		sessions:  map[*session]struct{}{},
 		perUser:   map[string]int{},
 		throttle:  newLoginThrottle(cfg.FailedLoginDelay),
+
+		bodySearches: newBodySearchGate(cfg.MaxBodySearches),
 	}
 	for _, a := range cfg.Admins {
 		s.admins[store.NormalizeUser(a)] = true

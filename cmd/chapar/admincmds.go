@@ -23,6 +23,7 @@ func adminMain(group string, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	partition := fs.String("partition", "", "partition for mailbox create")
+	repair := fs.Bool("repair", false, "check: fix what can be fixed (orphan indexes, counters), then check again")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -39,7 +40,10 @@ func adminMain(group string, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := buildRequest(group, words, *pwStdin, *partition)
+	if *repair && group != "check" {
+		return fmt.Errorf("%s: --repair is a flag of chapar check", group)
+	}
+	req, err := buildRequest(group, words, *pwStdin, *partition, *repair)
 	if err != nil {
 		return err
 	}
@@ -57,7 +61,7 @@ func adminMain(group string, args []string) error {
 	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
 }
 
-func buildRequest(group string, words []string, pwStdin bool, partition string) (admin.Request, error) {
+func buildRequest(group string, words []string, pwStdin bool, partition string, repair bool) (admin.Request, error) {
 	need := func(n int, use string) error {
 		if len(words) != n {
 			return fmt.Errorf("usage: chapar %s", use)
@@ -130,6 +134,9 @@ func buildRequest(group string, words []string, pwStdin bool, partition string) 
 		cmd, args = admin.CmdMbexamine, admin.MailboxArgs{Name: words[0]}
 	case "check":
 		cmd = admin.CmdCheck
+		if repair {
+			cmd = admin.CmdRepair
+		}
 	}
 	req := admin.Request{Cmd: cmd}
 	if args != nil {
@@ -191,6 +198,21 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 			}
 			fmt.Fprintln(w, "store is consistent")
 		}
+	case admin.CmdRepair:
+		var r admin.RepairReport
+		if err := admin.Decode(resp, &r); err != nil {
+			return err
+		}
+		for _, l := range r.Repaired {
+			fmt.Fprintln(w, "repaired:", l)
+		}
+		for _, l := range r.Problems {
+			fmt.Fprintln(w, l)
+		}
+		if len(r.Problems) > 0 {
+			return fmt.Errorf("check --repair: %d problem(s) left that no repair can fix", len(r.Problems))
+		}
+		fmt.Fprintf(w, "store is consistent (%d repair(s))\n", len(r.Repaired))
 	case admin.CmdMboxlist:
 		var list []admin.MboxlistEntry
 		if err := admin.Decode(resp, &list); err != nil {

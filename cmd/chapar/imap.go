@@ -52,6 +52,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		MaxConnsPerUser:   unlimitedIfZero(cfg.MaxLoginsPerUser),
 		MaxLoginTries:     unlimitedIfZero(cfg.MaxLoginTrys),
 		MaxCommandSize:    maxCommandSize(cfg.IMAPMaxCommandSize),
+		MaxBodySearches:   unlimitedIfZero(cfg.IMAPMaxBodySearches),
 		ServerName:        cfg.ServerName,
 		Logger:            n.log.With("service", "imap"),
 	})

@@ -19,7 +19,8 @@ commands:
   mailbox rename NAME NEWNAME    names as cyradm takes them (user/alice/Work)
   mboxlist [--json]              the mailbox list, like ctl_mboxlist -d
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
-  check                          verify the store's consistency
+  check [--repair]               verify the store's consistency; --repair fixes
+                                 orphan indexes and counters
 `
 
 func main() {
