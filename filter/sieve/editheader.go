@@ -86,7 +86,7 @@ func (l *loader) deleteheader(c parser.Cmd) (command, error) {
 		return nil, errAt(c.Position, "deleteheader takes a field name and optional value patterns")
 	}
 	cmd := &deleteheaderCmd{}
-	if cmd.index, err = l.index(a); err != nil {
+	if cmd.index, err = l.indexOf(a, false); err != nil {
 		return nil, err
 	}
 	if cmd.name, err = l.str1(a.rest[0]); err != nil {

@@ -190,7 +190,11 @@ type indexSpec struct {
 
 var indexTags = map[string]argKind{"index": argNumber, "last": argNone}
 
-func (l *loader) index(a *args) (indexSpec, error) {
+func (l *loader) index(a *args) (indexSpec, error) { return l.indexOf(a, true) }
+
+// indexOf reads :index and :last; needExt is false for deleteheader, whose
+// :index is editheader's own (RFC 5293 §5).
+func (l *loader) indexOf(a *args, needExt bool) (indexSpec, error) {
 	n, ok := a.num("index")
 	if !ok {
 		if a.has("last") {
@@ -198,8 +202,10 @@ func (l *loader) index(a *args) (indexSpec, error) {
 		}
 		return indexSpec{}, nil
 	}
-	if err := l.need(a.pos, ":index", "index"); err != nil {
-		return indexSpec{}, err
+	if needExt {
+		if err := l.need(a.pos, ":index", "index"); err != nil {
+			return indexSpec{}, err
+		}
 	}
 	if n < 1 {
 		return indexSpec{}, errAt(a.pos, "%s: :index counts from 1", a.what)
