@@ -130,7 +130,7 @@ func compileWith(src []byte, opts CompileOptions, cache *includeCache) (*Script,
 	toks, err := lexer.Lex(cr, &lexer.Options{MaxTokens: maxTokens})
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, &Error{Line: lineAt(src, len(src)), Msg: "unexpected end of script (unterminated string or comment?)"}
+			return nil, &Error{Line: lastLine(src), Msg: "unexpected end of script (unterminated string or comment?)"}
 		}
 		return nil, &Error{Line: lineAt(src, cr.off), Msg: err.Error()}
 	}
@@ -141,7 +141,7 @@ func compileWith(src []byte, opts CompileOptions, cache *includeCache) (*Script,
 	}
 	cmds, err := parser.Parse(lexer.NewStream(toks), &parser.Options{MaxBlockNesting: opts.MaxNesting, MaxTestNesting: opts.MaxNesting})
 	if err != nil {
-		return nil, parseError(err, lineAt(src, len(src)))
+		return nil, parseError(err, lastLine(src))
 	}
 	s := &Script{opts: opts, enabled: enabledSet(opts.Extensions), requires: map[string]bool{}, includes: cache}
 	l := &loader{s: s}
@@ -178,6 +178,12 @@ func lineAt(src []byte, off int) int {
 		off = len(src)
 	}
 	return 1 + bytes.Count(src[:off], []byte{'\n'})
+}
+
+// lastLine is the line of the script's last non-blank character, where an
+// error found at its end (a missing brace) is reported.
+func lastLine(src []byte) int {
+	return lineAt(src, len(bytes.TrimRight(src, " \t\r\n")))
 }
 
 // parseError turns go-sieve's "line:col: text" into an *Error; an error

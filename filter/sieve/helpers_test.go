@@ -79,7 +79,7 @@ func compileT(t testing.TB, src string) *Script {
 	t.Helper()
 	s, err := Compile([]byte(src), CompileOptions{})
 	if err != nil {
-		t.Fatalf("compile %q: %v", src, err)
+		t.Fatalf("compile (%d bytes): %v", len(src), err)
 	}
 	return s
 }
