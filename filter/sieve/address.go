@@ -109,25 +109,43 @@ func (t *addressTest) eval(r *run) (bool, error) {
 			}
 			continue
 		}
-		fields := r.hdr.values(name)
-		fields = t.index.pick(fields)
-		for _, f := range fields {
-			for _, addr := range r.addresses(f) {
-				if v, ok := addressPartOf(addr, t.part); ok {
-					vals = append(vals, v)
-				}
+		var addrs []string
+		if t.index.n == 0 {
+			addrs = r.fieldAddresses(name)
+		} else {
+			for _, f := range t.index.pick(r.hdr.values(name)) {
+				addrs = append(addrs, r.addresses(f)...)
+			}
+		}
+		for _, addr := range addrs {
+			if v, ok := addressPartOf(addr, t.part); ok {
+				vals = append(vals, v)
 			}
 		}
 	}
 	return r.matchValues(t.m, vals)
 }
 
+// fieldAddresses returns the addresses of every field called name, lower
+// case, from the run's cache.
+func (r *run) fieldAddresses(name string) []string {
+	for _, c := range r.hdr.addrs {
+		if c.name == name {
+			return c.addrs
+		}
+	}
+	var addrs []string
+	r.hdr.each(name, func(v string) { addrs = append(addrs, r.addresses(v)...) })
+	r.hdr.addrs = append(r.hdr.addrs, fieldAddresses{name: name, addrs: addrs})
+	return addrs
+}
+
 // addresses returns the addr-specs of a field value; a value that holds
 // none is compared whole, as RFC 5228 §5.1 lets an implementation do with
 // what it cannot parse.
 func (r *run) addresses(v string) []string {
-	if simple := strings.TrimSpace(v); isBareAddress(simple) {
-		return []string{simple} // the common case, without net/mail
+	if out, ok := simpleAddresses(v); ok {
+		return out // the common case, without net/mail
 	}
 	list := message.ParseAddressList(v)
 	if len(list) == 0 {
@@ -141,6 +159,29 @@ func (r *run) addresses(v string) []string {
 		out[i] = a.Address
 	}
 	return out
+}
+
+// simpleAddresses reads the common forms — "a@b", "Name <a@b>", and
+// lists of them — without net/mail; ok is false for anything else
+// (quotes, comments, groups, encoded words), which takes the full parser.
+func simpleAddresses(v string) (out []string, ok bool) {
+	if strings.ContainsAny(v, "\"():;\\=") {
+		return nil, false
+	}
+	for el := range strings.SplitSeq(v, ",") {
+		el = strings.TrimSpace(el)
+		if lt := strings.IndexByte(el, '<'); lt >= 0 {
+			if !strings.HasSuffix(el, ">") || strings.ContainsAny(el[:lt], "<>@") {
+				return nil, false
+			}
+			el = el[lt+1 : len(el)-1]
+		}
+		if !isBareAddress(el) {
+			return nil, false
+		}
+		out = append(out, el)
+	}
+	return out, true
 }
 
 // isBareAddress: local@domain with nothing a parser would need to look at.

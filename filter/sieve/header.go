@@ -17,6 +17,15 @@ type headerView struct {
 	fields []editField // set once edited
 	edit   bool
 	crlf   bool
+	// addrs caches the addresses of a field name, all its occurrences, as
+	// address tests ask for the same From and To again and again; an edit
+	// empties it.
+	addrs []fieldAddresses
+}
+
+type fieldAddresses struct {
+	name  string
+	addrs []string
 }
 
 // editField is one header field of the edited copy: its name and the whole
@@ -72,6 +81,7 @@ func decodeValue(v string) string {
 
 // startEdit copies the fields out of the message on the first edit.
 func (h *headerView) startEdit() {
+	h.addrs = h.addrs[:0]
 	if h.edit {
 		return
 	}

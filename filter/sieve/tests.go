@@ -3,7 +3,6 @@ package sieve
 import (
 	"strings"
 
-	"github.com/foxcpp/go-sieve/lexer"
 	"github.com/foxcpp/go-sieve/parser"
 )
 
@@ -395,10 +394,4 @@ func (r *run) environment(name string) (string, bool) {
 		return "during", true
 	}
 	return r.host.Environment(name)
-}
-
-// posOf is the position of an argument, for errors.
-func posOf(a parser.Arg) lexer.Position {
-	line, col := a.LineCol()
-	return lexer.Position{Line: line, Col: col}
 }
