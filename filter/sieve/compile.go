@@ -126,9 +126,13 @@ func compileWith(src []byte, opts CompileOptions, cache *includeCache) (*Script,
 	if len(src) > opts.MaxScriptSize {
 		return nil, &Error{Line: 1, Msg: fmt.Sprintf("script is %d bytes, more than the limit of %d", len(src), opts.MaxScriptSize)}
 	}
-	cr := &byteReader{src: src}
-	toks, err := lexer.Lex(cr, &lexer.Options{MaxTokens: maxTokens})
+	toks, err := lexer.Lex(bytes.NewReader(src), &lexer.Options{MaxTokens: maxTokens})
 	if err != nil {
+		// Lex again a byte at a time, only to learn where it failed.
+		cr := &byteReader{src: src}
+		if _, again := lexer.Lex(cr, &lexer.Options{MaxTokens: maxTokens}); again != nil {
+			err = again
+		}
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, &Error{Line: lastLine(src), Msg: "unexpected end of script (unterminated string or comment?)"}
 		}

@@ -33,11 +33,19 @@ var allExtensions = []Extension{
 }
 
 // baseCapabilities may be required by every script and cannot be switched
-// off: RFC 5228 §2.7.3 makes i;octet and i;ascii-casemap mandatory.
+// off: RFC 5228 §2.7.3 makes i;octet and i;ascii-casemap mandatory, and
+// Cyrus keeps encoded-character and i;ascii-numeric always on
+// (extension_isactive in sieve/interp.c).
 var baseCapabilities = map[string]bool{
 	"comparator-i;octet":         true,
 	"comparator-i;ascii-casemap": true,
+	"comparator-i;ascii-numeric": true,
+	"encoded-character":          true,
 }
+
+// cyrusNames maps the names Cyrus's sieve_extensions takes where they
+// differ from the require strings.
+var cyrusNames = map[string]string{"notify": "enotify", "vacation_seconds": "vacation-seconds"}
 
 // NotifyMethods are the enotify URI schemes chapar delivers (RFC 5435
 // §2.1); ManageSieve advertises them as the NOTIFY capability.
@@ -62,8 +70,9 @@ func Capabilities(enabled []Extension) []string {
 	return out
 }
 
-// enabledSet turns a list of names into a set of implemented ones; nil is
-// all of them. "vacation-seconds" needs "vacation", as Cyrus ties them.
+// enabledSet turns a list of names (require strings, or Cyrus's
+// sieve_extensions names) into a set of implemented ones; nil is all of
+// them. As in Cyrus, "vacation-seconds" brings "vacation" with it.
 func enabledSet(enabled []Extension) map[string]bool {
 	on := make(map[string]bool, len(allExtensions)+len(baseCapabilities))
 	for k := range baseCapabilities {
@@ -81,12 +90,15 @@ func enabledSet(enabled []Extension) map[string]bool {
 	}
 	for _, e := range enabled {
 		e = strings.ToLower(strings.TrimSpace(e))
+		if c, ok := cyrusNames[e]; ok {
+			e = c
+		}
 		if known[e] {
 			on[e] = true
 		}
 	}
-	if !on["vacation"] {
-		delete(on, "vacation-seconds")
+	if on["vacation-seconds"] {
+		on["vacation"] = true
 	}
 	return on
 }

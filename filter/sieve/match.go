@@ -118,7 +118,7 @@ func (r *run) matchValues(m *matcher, values []string) (bool, error) {
 	}
 	for _, v := range values {
 		for i, k := range m.keys {
-			if err := r.step(); err != nil {
+			if err := r.stepN(m.cost(v, k)); err != nil {
 				return false, err
 			}
 			ok, err := r.matchOne(m, i, v, k)
@@ -179,6 +179,21 @@ func (r *run) matchOne(m *matcher, i int, v string, k str) (bool, error) {
 	}
 	r.matchVars = groups
 	return true, nil
+}
+
+// cost is how many steps one comparison counts: substring search is
+// linear in the value, a pattern match up to value × pattern, so that a
+// long pattern over a large body is cut off like a long script.
+func (m *matcher) cost(v string, k str) int {
+	n := 1 + len(v)/1024
+	if m.typ == matchMatches || m.typ == matchRegex {
+		klen := len(k.lit)
+		for _, p := range k.parts {
+			klen += len(p.text) + 16
+		}
+		n += len(v) * klen / 1024
+	}
+	return n
 }
 
 // relate applies a relational operator to a comparison result.
@@ -264,10 +279,15 @@ func asciiEqualFold(a, b string) bool {
 	return true
 }
 
-// asciiContainsFold is i;ascii-casemap substring, without allocating.
+// asciiContainsFold is i;ascii-casemap substring: a short value is
+// scanned without allocating; a long one is folded and searched with
+// strings.Index, which stays linear whatever the key.
 func asciiContainsFold(s, sub string) bool {
 	if sub == "" {
 		return true
+	}
+	if len(s) > 256 {
+		return strings.Contains(asciiLower(s), asciiLower(sub))
 	}
 	first := asciiLowerByte(sub[0])
 	for i := 0; i+len(sub) <= len(s); i++ {

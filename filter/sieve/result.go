@@ -24,7 +24,8 @@ type FileInto struct {
 	Copy    bool
 }
 
-// Discard drops the message silently (RFC 5228 §4.4).
+// Discard drops the message silently (RFC 5228 §4.4). It only cancels the
+// implicit keep: beside a keep, fileinto or redirect it does nothing.
 type Discard struct{}
 
 // Redirect sends the message on to Address unchanged (RFC 5228 §4.2).

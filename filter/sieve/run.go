@@ -125,12 +125,15 @@ func (s *Script) Run(ctx context.Context, msg []byte, env Envelope, host Host) (
 
 // step counts one unit of work and cuts off a script that takes too many,
 // or whose caller gave up.
-func (r *run) step() error {
-	r.steps++
+func (r *run) step() error { return r.stepN(1) }
+
+func (r *run) stepN(n int) error {
+	before := r.steps
+	r.steps += n
 	if r.steps > r.root.opts.MaxSteps {
 		return runErrorf("script ran past %d steps", r.root.opts.MaxSteps)
 	}
-	if r.steps&1023 == 0 {
+	if r.steps>>10 != before>>10 {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}

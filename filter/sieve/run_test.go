@@ -76,3 +76,23 @@ func TestRunCancelled(t *testing.T) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
+
+// A long pattern over a large body counts by its size, so that it is cut
+// off like a long script instead of running for seconds.
+func TestPatternCost(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("all work and no play makes jack a dull boy\r\n", 5000)
+	msg := "From: a@b.c\r\nSubject: x\r\n\r\n" + body
+	pattern := strings.Repeat("*a?", 1000) + "z"
+	s := compileT(t, `require "body"; if body :matches "`+pattern+`" { discard; }`)
+	_, err := s.Run(context.Background(), []byte(msg), testEnvelope, newHost())
+	var re *RunError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "steps") {
+		t.Fatalf("got %v, want the step limit", err)
+	}
+	small := compileT(t, `require "body"; if body :contains "JACK A DULL" { discard; }`)
+	res, err := small.Run(context.Background(), []byte(msg), testEnvelope, newHost())
+	if err != nil || describe(res) != "discard" {
+		t.Fatalf("a substring over the same body: %v %s", err, describe(res))
+	}
+}
