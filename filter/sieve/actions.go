@@ -80,6 +80,17 @@ func (r *run) add(a Action, cancelsKeep bool) error {
 	return nil
 }
 
+// intoInbox: keep, or fileinto INBOX, which deliver to the same place.
+func intoInbox(a Action) bool {
+	switch x := a.(type) {
+	case Keep:
+		return true
+	case FileInto:
+		return strings.EqualFold(x.Mailbox, "INBOX")
+	}
+	return false
+}
+
 func conflictsWithReject(a Action) bool {
 	switch a.(type) {
 	case Keep, FileInto, Redirect, Vacation:
@@ -89,10 +100,10 @@ func conflictsWithReject(a Action) bool {
 }
 
 func sameAction(a, b Action) bool {
+	if intoInbox(a) && intoInbox(b) {
+		return true
+	}
 	switch x := a.(type) {
-	case Keep:
-		_, ok := b.(Keep)
-		return ok
 	case FileInto:
 		y, ok := b.(FileInto)
 		return ok && x.Mailbox == y.Mailbox

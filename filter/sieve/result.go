@@ -44,7 +44,8 @@ type Reject struct {
 // Vacation is an auto-reply to send (RFC 5230), already past the rules of
 // §4.5 and the once-per-Period check (see the package doc). To is the
 // envelope sender it goes to; From and Subject are resolved (§4.6, §5.2);
-// MIME says Reason is a MIME entity with its own header (§5.8).
+// MIME says Reason is a MIME entity with its own header (§5.8). Subject
+// is UTF-8 text: the sender encodes it (RFC 2047).
 type Vacation struct {
 	To, From, Subject, Reason string
 	MIME                      bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +118,9 @@ func (s *Script) Run(ctx context.Context, msg []byte, env Envelope, host Host) (
 	res := &Result{Actions: r.actions, Header: r.hdr.edited()}
 	// RFC 5228 §2.10.2: the implicit keep stands unless an action
 	// cancelled it; RFC 5232 §3 gives it the current flags.
-	if !r.keepCancelled {
+	// RFC 5228 §2.10.3: not a second copy in INBOX when a fileinto :copy
+	// already put one there.
+	if !r.keepCancelled && !slices.ContainsFunc(r.actions, intoInbox) {
 		res.Actions = append(res.Actions, Keep{Flags: cloneFlags(r.flags), Implicit: true})
 	}
 	return res, nil

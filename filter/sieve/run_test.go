@@ -96,3 +96,27 @@ func TestPatternCost(t *testing.T) {
 		t.Fatalf("a substring over the same body: %v %s", err, describe(res))
 	}
 }
+
+// One compiled script serves concurrent deliveries (run with -race).
+func TestConcurrentRuns(t *testing.T) {
+	t.Parallel()
+	h := newHost()
+	h.scripts["global:g"] = `require ["fileinto","variables","include"]; global "box"; set "box" "Work";`
+	s := compileT(t, `require ["fileinto","variables","include","regex"]; global "box"; include :global "g"; if header :regex "subject" "^(Q[a-z]+)" { fileinto "${box}.${1}"; }`)
+	done := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			res, err := s.Run(context.Background(), []byte(testMessage), testEnvelope, h)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- describe(res)
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if got := <-done; got != "fileinto:Work.Quarterly" {
+			t.Errorf("run %d: %s", i, got)
+		}
+	}
+}
