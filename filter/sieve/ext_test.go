@@ -65,6 +65,7 @@ func TestRelational(t *testing.T) {
 		{"value gt numeric", `require ["relational","comparator-i;ascii-numeric"]; if header :value "gt" :comparator "i;ascii-numeric" "X-Spam-Score" "10" { discard; }`, "", nil, "discard"},
 		{"value lt numeric", `require ["relational","comparator-i;ascii-numeric"]; if header :value "lt" :comparator "i;ascii-numeric" "X-Spam-Score" "5" { discard; }`, "", nil, "implicit"},
 		{"count", `require ["relational","comparator-i;ascii-numeric"]; if address :count "eq" :comparator "i;ascii-numeric" ["to","cc"] "3" { discard; }`, "", nil, "discard"},
+		{"value casemap orders upper case", `require ["relational","variables"]; if string :value "lt" "_" "a" { discard; }`, "", nil, "implicit"},
 		{"value casemap", `require "relational"; if header :value "ge" "subject" "Q" { discard; }`, "", nil, "discard"},
 		{"numeric infinity", `require ["relational","comparator-i;ascii-numeric","variables"]; if string :value "gt" :comparator "i;ascii-numeric" "abc" "99999999999999999999" { discard; }`, "", nil, "discard"},
 	})

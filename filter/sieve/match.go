@@ -156,7 +156,8 @@ func (r *run) matchOne(m *matcher, i int, v string, k str) (bool, error) {
 		case cmpOctet:
 			c = strings.Compare(v, key)
 		default:
-			c = strings.Compare(asciiLower(v), asciiLower(key))
+			// RFC 4790 §9.2: i;ascii-casemap orders the upper-cased strings.
+			c = strings.Compare(asciiUpper(v), asciiUpper(key))
 		}
 		return relate(c, m.rel), nil
 	}
@@ -264,6 +265,16 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // asciiEqualFold is i;ascii-casemap equality: only ASCII letters fold.
