@@ -34,6 +34,10 @@
 //     POSIX: no backreferences, no lookaround; they run in linear time.
 //     ${0}..${9} are the whole match and its groups.
 //
+// Actions are deduplicated as RFC 5228 §2.10.3 asks: the same fileinto or
+// redirect once, keep and fileinto "INBOX" as one delivery. StoreHost is
+// the Host over chapar's store for one user.
+//
 // A run-time error (a limit passed, an incompatible reject, an include
 // that fails) is returned with a Result whose only action is the implicit
 // keep: the caller delivers to INBOX and logs the error (RFC 5228 §2.10.6).
