@@ -36,6 +36,8 @@ func TestCompileErrorLines(t *testing.T) {
 		{"bad notify method", "require \"enotify\";\nnotify \"xmpp:a@b\";", CompileOptions{}, 2, "unsupported method"},
 		{"bad zone", "require \"date\";\nif date :zone \"CET\" \"date\" \"year\" \"2026\" { keep; }", CompileOptions{}, 2, "bad :zone"},
 		{"bad encoded character", "require \"encoded-character\";\nkeep;\nredirect \"${unicode:D800}@b.c\";", CompileOptions{}, 3, "out of the Unicode range"},
+		{"number too large", "keep;\nif size :over 99999999999G { keep; }", CompileOptions{}, 2, "number too large"},
+		{"number past int", "keep;\nif size :over 99999999999999999999999 { keep; }", CompileOptions{}, 2, "out of range"},
 		{"too big", "keep;" + strings.Repeat(" ", 100), CompileOptions{MaxScriptSize: 50}, 1, "more than the limit"},
 		{"nested too deep", strings.Repeat("if true {\n", 5) + strings.Repeat("}\n", 5), CompileOptions{MaxNesting: 3}, 4, "nesting"},
 		{"tests nested too deep", "if " + strings.Repeat("not ", 6) + "true { keep; }", CompileOptions{MaxNesting: 3}, 1, "nesting"},
