@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"chapar/pipeline"
 
@@ -72,7 +73,10 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 			log.Warn("nats reported an error", "err", err)
 		})}
 	if cfg.InProcess != nil {
-		url = cfg.InProcess.ClientURL()
+		// The pipe never leaves the process: no TLS on it even when the
+		// server's listener requires it (nats-server allows that for
+		// in-process clients), so never a tls:// URL.
+		url = inProcessURL(cfg.InProcess.ClientURL())
 		opts = append(opts, nats.InProcessServer(cfg.InProcess), nats.UserInfo(cfg.InProcess.Credentials()))
 	} else {
 		auth, err := clientAuth(cfg)
@@ -133,4 +137,11 @@ func clientAuth(cfg Config) ([]nats.Option, error) {
 		opts = append(opts, nats.RootCAs(cfg.TLSCA))
 	}
 	return opts, nil
+}
+
+func inProcessURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "tls://"); ok {
+		return "nats://" + rest
+	}
+	return u
 }
