@@ -109,6 +109,15 @@ func (s *Server) Credentials() (user, password string) {
 	return internalUser, s.internalPassword
 }
 
+// ListenAddr is the address of the TCP listener (nats_listen), with the
+// port the kernel chose for port 0; "" without one.
+func (s *Server) ListenAddr() string {
+	if a := s.srv.Addr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
+
 // ClientURL is the server's client address.
 func (s *Server) ClientURL() string { return s.srv.ClientURL() }
 
