@@ -67,12 +67,12 @@ type Config struct {
 	NATSTLSKey   string // nats_tls_key (chapar)
 	// A worker's credentials for nats_url: a user and password, or an
 	// nkey seed file; and the CA bundle that verifies the server.
-	NATSUser         string // nats_user (chapar)
-	NATSPassword     string // nats_password (chapar)
-	NATSNkeySeedFile string // nats_nkey_seed_file (chapar)
-	NATSTLSCA        string // nats_tls_ca (chapar)
-	Services             []string          // services (chapar; alias "stages")
-	LMTPOutcomeWait      time.Duration     // lmtp_outcome_wait (chapar)
+	NATSUser         string        // nats_user (chapar)
+	NATSPassword     string        // nats_password (chapar)
+	NATSNkeySeedFile string        // nats_nkey_seed_file (chapar)
+	NATSTLSCA        string        // nats_tls_ca (chapar)
+	Services         []string      // services (chapar; alias "stages")
+	LMTPOutcomeWait  time.Duration // lmtp_outcome_wait (chapar)
 	// jetstream_sync (chapar): "always" or a duration (default 1s). Under
 	// normal load LMTP answers 250 only after deliver has committed and
 	// fsynced the message in the store, so JetStream's own fsync matters
