@@ -59,20 +59,8 @@ type Config struct {
 	AdminSocket          string            // admin_socket (chapar)
 	NATSURL              string            // nats_url (chapar); empty = embedded server
 	NATSListen           string            // nats_listen (chapar); embedded server's TCP address, empty = none
-	// The NATS edge (README "NATS edge"). On the embedded server's
-	// listener: who may connect (nats_auth_file, required with
-	// nats_listen) and its TLS certificate (required beyond loopback).
-	NATSAuthFile string // nats_auth_file (chapar)
-	NATSTLSCert  string // nats_tls_cert (chapar)
-	NATSTLSKey   string // nats_tls_key (chapar)
-	// A worker's credentials for nats_url: a user and password, or an
-	// nkey seed file; and the CA bundle that verifies the server.
-	NATSUser         string        // nats_user (chapar)
-	NATSPassword     string        // nats_password (chapar)
-	NATSNkeySeedFile string        // nats_nkey_seed_file (chapar)
-	NATSTLSCA        string        // nats_tls_ca (chapar)
-	Services         []string      // services (chapar; alias "stages")
-	LMTPOutcomeWait  time.Duration // lmtp_outcome_wait (chapar)
+	Services             []string          // services (chapar; alias "stages")
+	LMTPOutcomeWait      time.Duration     // lmtp_outcome_wait (chapar)
 	// jetstream_sync (chapar): "always" or a duration (default 1s). Under
 	// normal load LMTP answers 250 only after deliver has committed and
 	// fsynced the message in the store, so JetStream's own fsync matters
@@ -104,6 +92,19 @@ type Config struct {
 	PostUser           string // postuser
 	ServerName         string // servername
 	LogLevel           string // loglevel: debug, info, warn or error
+
+	// The NATS edge (README "NATS edge"). On the embedded server's
+	// listener: who may connect (nats_auth_file, required with
+	// nats_listen) and its TLS certificate (required beyond loopback).
+	NATSAuthFile string // nats_auth_file (chapar)
+	NATSTLSCert  string // nats_tls_cert (chapar)
+	NATSTLSKey   string // nats_tls_key (chapar)
+	// A worker's credentials for nats_url: a user and password, or an
+	// nkey seed file; and the CA bundle that verifies the server.
+	NATSUser         string // nats_user (chapar)
+	NATSPassword     string // nats_password (chapar)
+	NATSNkeySeedFile string // nats_nkey_seed_file (chapar)
+	NATSTLSCA        string // nats_tls_ca (chapar)
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
