@@ -20,6 +20,8 @@ commands:
   mboxlist [--json]              the mailbox list, like ctl_mboxlist -d
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check                          verify the store's consistency
+  nats-user add NAME --role worker|integrator --password-stdin
+                                 add a NATS identity to nats_auth_file (bcrypt)
 `
 
 func main() {
@@ -33,6 +35,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "user", "mailbox", "mboxlist", "mbexamine", "check":
 		err = adminMain(os.Args[1], os.Args[2:])
+	case "nats-user":
+		err = natsUserMain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

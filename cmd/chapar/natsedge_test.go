@@ -23,10 +23,14 @@ import (
 func TestNATSEdgeLocksTheListener(t *testing.T) {
 	t.Parallel()
 	authFile := filepath.Join(t.TempDir(), "nats-auth")
-	if err := os.WriteFile(authFile, []byte("user w worker wpass\nuser crm integrator ipass\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	in := newInstance(t, "nats_listen: 127.0.0.1:0", "nats_auth_file: "+authFile)
+	in.mustChapar("wpass\n", "nats-user", "add", "w", "--role", "worker", "--password-stdin")
+	if _, err := in.chapar("x\n", "nats-user", "add", "w", "--role", "integrator", "--password-stdin"); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Errorf("nats-user add of a listed name: %v, want refused", err)
+	}
+	if b, err := os.ReadFile(authFile); err != nil || !strings.Contains(string(b), "user w worker $2") || strings.Contains(string(b), "wpass") {
+		t.Errorf("auth file after nats-user add: %q (%v), want a bcrypt hash and no password", b, err)
+	}
 	in.start()
 	defer in.stop()
 	in.addUser("alice")

@@ -3,12 +3,14 @@ package embedded
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/nats-io/nkeys"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Identity is one NATS client the embedded server lets in, from
@@ -121,4 +123,42 @@ func parseIdentity(f []string) (Identity, error) {
 		return Identity{Nkey: f[1], Role: role}, nil
 	}
 	return Identity{}, fmt.Errorf("unknown kind %q, expected \"user\" or \"nkey\"", f[0])
+}
+
+// AddUser appends a "user" line to the auth file at path, creating it
+// (mode 0600) if need be, with the password stored as a bcrypt hash so the
+// file does not hold it. The file as it would become is parsed first, so a
+// name listed already, a bad role or a file that no longer parses is an
+// error and nothing is written.
+func AddUser(path, name string, role Role, password string) error {
+	if name == "" || strings.ContainsAny(name, " \t\r\n#") {
+		return fmt.Errorf("nats user %q: a name is one word", name)
+	}
+	if password == "" {
+		return fmt.Errorf("nats user %s: empty password", name)
+	}
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("nats_auth_file: %w", err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("nats user %s: %w", name, err)
+	}
+	line := fmt.Sprintf("user %s %s %s\n", name, role, hash)
+	if len(old) > 0 && old[len(old)-1] != '\n' {
+		line = "\n" + line // the last line had no end
+	}
+	if _, err := ParseAuthFile(append(old, line...)); err != nil {
+		return fmt.Errorf("nats_auth_file %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("nats_auth_file: %w", err)
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return fmt.Errorf("nats_auth_file %s: %w", path, err)
+	}
+	return f.Close()
 }

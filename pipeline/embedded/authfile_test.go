@@ -1,10 +1,14 @@
 package embedded_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"chapar/pipeline/embedded"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 const testNkey = "UBA2EHDNHYW4TXRZY64XRI7LV6C23UULRPJRX6XDGR6QK2J7UREPVPFE"
@@ -68,4 +72,38 @@ func FuzzParseAuthFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAddUserAppendsABcryptHash(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "nats-auth")
+	// A hand-written file whose last line has no end.
+	if err := os.WriteFile(path, []byte("nkey "+testNkey+" worker"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := embedded.AddUser(path, "crm", embedded.RoleIntegrator, "s3cret"); err != nil {
+		t.Fatalf("AddUser: %v", err)
+	}
+	ids, err := embedded.LoadAuthFile(path)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("LoadAuthFile: %+v, %v; want the nkey and crm", ids, err)
+	}
+	if crm := ids[1]; crm.User != "crm" || crm.Role != embedded.RoleIntegrator || bcrypt.CompareHashAndPassword([]byte(crm.Password), []byte("s3cret")) != nil {
+		t.Errorf("added identity %+v, want crm, integrator, a bcrypt hash of the password", crm)
+	}
+	for _, tc := range []struct {
+		name, role, password, want string
+	}{
+		{"crm", "worker", "x", "listed twice"},
+		{"ops", "admin", "x", `unknown role "admin"`},
+		{"two words", "worker", "x", "one word"},
+		{"ops", "worker", "", "empty password"},
+	} {
+		if err := embedded.AddUser(path, tc.name, embedded.Role(tc.role), tc.password); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("AddUser(%q, %q): %v, want %q", tc.name, tc.role, err, tc.want)
+		}
+	}
+	if ids, _ := embedded.LoadAuthFile(path); len(ids) != 2 {
+		t.Errorf("a refused AddUser changed the file: %+v", ids)
+	}
 }
