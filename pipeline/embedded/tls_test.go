@@ -1,6 +1,7 @@
 package embedded_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"chapar/internal/testkit"
+	"chapar/pipeline/bus"
 	"chapar/pipeline/embedded"
 
 	"github.com/nats-io/nats.go"
@@ -65,6 +68,16 @@ func TestTLSListenerServesOnlyTrustingClients(t *testing.T) {
 		t.Errorf("the connection is not TLS: %v", err)
 	}
 	nc.Close()
+
+	// A worker's bus.Connect with nats_tls_ca.
+	w, err := bus.Connect(context.Background(), bus.Config{URL: e.url, User: "stage-worker", Password: workerPassword, TLSCA: caFile, Log: testkit.Quiet()})
+	if err != nil {
+		t.Fatalf("worker over TLS: %v", err)
+	}
+	if _, err := w.NATS().TLSConnectionState(); err != nil {
+		t.Errorf("the worker's connection is not TLS: %v", err)
+	}
+	w.Close()
 
 	// Without the CA the certificate cannot be verified.
 	if nc, err := nats.Connect(e.url, nats.UserInfo("events", integratorPassword), nats.NoReconnect()); err == nil {
