@@ -18,6 +18,10 @@ import (
 // recipient was accepted for (INBOX or a folder under it, as plus-addressing
 // and Sieve fileinto choose), or, for a recipient with no user (ingest's
 // postuser path, resolve.go), a shared mailbox.
+//
+// TODO(acl): with ACLs (issue 11) Sieve's fileinto may reach a mailbox
+// the user does not own but may post to (RFC 4314 'p'), as in Cyrus; the
+// rule then becomes "the user holds p on the target".
 func targetAllowed(r *pipeline.Recipient) bool {
 	owner := store.Owner(r.Mailbox)
 	if r.User == "" {
