@@ -121,6 +121,19 @@ type Config struct {
 	ServerName          string // servername
 	LogLevel            string // loglevel: debug, info, warn or error
 
+	// The NATS edge (README "NATS edge"). On the embedded server's
+	// listener: who may connect (nats_auth_file, required with
+	// nats_listen) and its TLS certificate (required beyond loopback).
+	NATSAuthFile string // nats_auth_file (chapar)
+	NATSTLSCert  string // nats_tls_cert (chapar)
+	NATSTLSKey   string // nats_tls_key (chapar)
+	// A worker's credentials for nats_url: a user and password, or an
+	// nkey seed file; and the CA bundle that verifies the server.
+	NATSUser         string // nats_user (chapar)
+	NATSPassword     string // nats_password (chapar)
+	NATSNkeySeedFile string // nats_nkey_seed_file (chapar)
+	NATSTLSCA        string // nats_tls_ca (chapar)
+
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
 	file  string

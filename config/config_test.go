@@ -148,7 +148,17 @@ tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
 sasl_minimum_layer: 128
 lmtp_socket_group: postfix
 imap_maxbodysearches: 3
+nats_user: stage-worker
+nats_password: carries-jobs
+nats_tls_ca: /etc/chapar/nats-ca.pem
 `
+
+// embeddedOnly are the options of the embedded server's listener, which
+// everyKey leaves out because they conflict with its nats_url in Validate;
+// sampleValues gives them values.
+var embeddedOnly = map[string]bool{
+	"nats_listen": true, "nats_auth_file": true, "nats_tls_cert": true, "nats_tls_key": true, "nats_nkey_seed_file": true,
+}
 
 func TestEveryKey(t *testing.T) {
 	c, w := parse(t, everyKey+"nats_listen:\n")
@@ -204,6 +214,9 @@ func TestEveryKey(t *testing.T) {
 		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},
 		{"SMTPRelay", c.SMTPRelay, "relay.example.org:25"},
 		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
+		{"NATSUser", c.NATSUser, "stage-worker"},
+		{"NATSPassword", c.NATSPassword, "carries-jobs"},
+		{"NATSTLSCA", c.NATSTLSCA, "/etc/chapar/nats-ca.pem"},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -223,7 +236,7 @@ func TestEveryKey(t *testing.T) {
 	}
 	// Every key with a Config field appears in the file above.
 	for k := range knownKeys {
-		if k != "nats_listen" && !strings.Contains(everyKey, "\n"+k+":") {
+		if !embeddedOnly[k] && !strings.Contains(everyKey, "\n"+k+":") {
 			t.Errorf("everyKey does not set %q", k)
 		}
 	}
@@ -502,6 +515,35 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate = %v; want %q", err, want)
 		}
 	}
+	// The NATS edge: a listener needs an auth file, and TLS beyond loopback.
+	for _, tc := range []struct{ file, want string }{
+		{"nats_listen: 127.0.0.1:4222\n", "imapd.conf:1: nats_listen: nats_listen needs nats_auth_file"},
+		{"nats_auth_file: /a\nnats_listen: 0.0.0.0:4222\n", `imapd.conf:2: nats_listen: "0.0.0.0:4222" is beyond loopback and needs nats_tls_cert and nats_tls_key`},
+		{"nats_auth_file: /a\nnats_listen: :4222\n", "needs nats_tls_cert and nats_tls_key"},
+		{"nats_auth_file: /a\nnats_listen: [::]:4222\nnats_tls_cert: c.pem\n", "nats_tls_cert and nats_tls_key must be set together"},
+		{"nats_auth_file: /a\n", "imapd.conf:1: nats_auth_file: only applies with nats_listen"},
+		{"nats_tls_key: k.pem\nnats_tls_cert: c.pem\n", "nats_tls_cert: only applies with nats_listen"},
+		{"nats_user: w\n", "imapd.conf:1: nats_user: only applies with nats_url"},
+		{"nats_tls_ca: ca.pem\n", "nats_tls_ca: only applies with nats_url"},
+		{"nats_url: nats://h:4222\nnats_user: w\nnats_nkey_seed_file: w.nk\n", "imapd.conf:3: nats_nkey_seed_file: give nats_user and nats_password or nats_nkey_seed_file, not both"},
+	} {
+		c, _ := parse(t, tc.file)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: Validate = %v; want %q", tc.file, err, tc.want)
+		}
+	}
+	for _, file := range []string{
+		"nats_auth_file: /a\nnats_listen: 127.0.0.1:4222\n",
+		"nats_auth_file: /a\nnats_listen: localhost:4222\n",
+		"nats_auth_file: /a\nnats_listen: [::1]:4222\n",
+		"nats_auth_file: /a\nnats_listen: 0.0.0.0:4222\nnats_tls_cert: c.pem\nnats_tls_key: k.pem\n",
+		"nats_url: tls://h:4222\nnats_nkey_seed_file: w.nk\nnats_tls_ca: ca.pem\n",
+	} {
+		c, _ := parse(t, file)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%q: Validate = %v", file, err)
+		}
+	}
 	// Fields set by code are checked too, without a position.
 	for _, tc := range []struct {
 		mut  func(*Config)
@@ -519,6 +561,7 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.IMAPListen = []string{"nohost"} }, "imap_listen: expected host:port"},
 		{func(c *Config) { c.AdminSocket = "" }, "admin_socket: must not be empty"},
 		{func(c *Config) { c.NATSListen = "x" }, "nats_listen: expected host:port"},
+		{func(c *Config) { c.NATSListen = "127.0.0.1:0" }, "nats_listen: nats_listen needs nats_auth_file"},
 		{func(c *Config) { c.Services = []string{"IMAP"} }, `services: unknown service "IMAP"`},
 		{func(c *Config) { c.LMTPOutcomeWait = -1 }, "lmtp_outcome_wait: must not be negative"},
 		{func(c *Config) { c.JetStreamSync = "" }, "jetstream_sync: expected"},

@@ -61,6 +61,20 @@ var knownKeys = map[string]option{
 	"sendmail": stringKey(func(c *Config) *string { return &c.Sendmail }),
 	// Chapar: SMTP relay for outbound mail, instead of sendmail.
 	"smtp_relay": {set: setSMTPRelay},
+	// Chapar: identities the NATS listener lets in.
+	"nats_auth_file": stringKey(func(c *Config) *string { return &c.NATSAuthFile }),
+	// Chapar: the NATS listener's certificate.
+	"nats_tls_cert": stringKey(func(c *Config) *string { return &c.NATSTLSCert }),
+	// Chapar: the NATS listener's key.
+	"nats_tls_key": stringKey(func(c *Config) *string { return &c.NATSTLSKey }),
+	// Chapar: user for nats_url.
+	"nats_user": stringKey(func(c *Config) *string { return &c.NATSUser }),
+	// Chapar: password for nats_url.
+	"nats_password": stringKey(func(c *Config) *string { return &c.NATSPassword }),
+	// Chapar: nkey seed for nats_url.
+	"nats_nkey_seed_file": stringKey(func(c *Config) *string { return &c.NATSNkeySeedFile }),
+	// Chapar: CA bundle verifying nats_url.
+	"nats_tls_ca": stringKey(func(c *Config) *string { return &c.NATSTLSCA }),
 	// Chapar: services this process runs.
 	"services": {set: setServices},
 	// Chapar: LMTP wait for delivery outcome.

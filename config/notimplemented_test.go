@@ -18,11 +18,15 @@ func settings(c *Config) Config {
 }
 
 // sampleValues gives every option of knownKeys a valid value that differs
-// from its default: everyKey's, and an address for nats_listen, which
-// everyKey leaves out because it conflicts with nats_url in Validate.
+// from its default: everyKey's, and those of embeddedOnly, which everyKey
+// leaves out.
 func sampleValues(t *testing.T) map[string]string {
 	t.Helper()
-	samples := map[string]string{"nats_listen": "127.0.0.1:4222"}
+	samples := map[string]string{
+		"nats_listen": "127.0.0.1:4222", "nats_auth_file": "/etc/chapar/nats-auth",
+		"nats_tls_cert": "/etc/chapar/nats.pem", "nats_tls_key": "/etc/chapar/nats.key",
+		"nats_nkey_seed_file": "/etc/chapar/worker.nk",
+	}
 	for _, line := range strings.Split(everyKey, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok || strings.HasPrefix(k, "#") || strings.HasPrefix(k, "partition-") {

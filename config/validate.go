@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 )
@@ -57,6 +58,7 @@ func (c *Config) Validate() error {
 			v.fail("nats_listen", "only applies to the embedded NATS server, but nats_url names an external one")
 		}
 	}
+	v.natsEdge()
 	for _, s := range c.Services {
 		v.check("services", checkService(s))
 	}
@@ -117,4 +119,60 @@ func (v *validator) listen(key string, addrs []string) {
 	for _, a := range addrs {
 		v.check(key, checkListen(a))
 	}
+}
+
+// natsEdge checks the NATS edge (issue 9): a listener nobody may reach
+// anonymously, and beyond loopback only over TLS; client credentials only
+// where there is a server to present them to.
+func (v *validator) natsEdge() {
+	c := v.c
+	if (c.NATSTLSCert == "") != (c.NATSTLSKey == "") {
+		v.fail("nats_tls_cert", "nats_tls_cert and nats_tls_key must be set together")
+	}
+	if c.NATSListen != "" && c.NATSURL == "" {
+		if c.NATSAuthFile == "" {
+			v.fail("nats_listen", "nats_listen needs nats_auth_file: the listener lets in only the identities it lists")
+		}
+		if host, _, err := net.SplitHostPort(c.NATSListen); err == nil && !isLoopback(host) && c.NATSTLSCert == "" {
+			v.fail("nats_listen", fmt.Sprintf("%s is beyond loopback and needs nats_tls_cert and nats_tls_key", quote(c.NATSListen)))
+		}
+	}
+	server := []struct {
+		key string
+		set bool
+	}{
+		{"nats_auth_file", c.NATSAuthFile != ""},
+		{"nats_tls_cert", c.NATSTLSCert != "" || c.NATSTLSKey != ""},
+	}
+	for _, k := range server {
+		if k.set && c.NATSListen == "" {
+			v.fail(k.key, "only applies with nats_listen")
+		}
+	}
+	for _, k := range []struct {
+		key string
+		set bool
+	}{
+		{"nats_user", c.NATSUser != ""},
+		{"nats_password", c.NATSPassword != ""},
+		{"nats_nkey_seed_file", c.NATSNkeySeedFile != ""},
+		{"nats_tls_ca", c.NATSTLSCA != ""},
+	} {
+		if k.set && c.NATSURL == "" {
+			v.fail(k.key, "only applies with nats_url")
+		}
+	}
+	if c.NATSUser != "" && c.NATSNkeySeedFile != "" {
+		v.fail("nats_nkey_seed_file", "give nats_user and nats_password or nats_nkey_seed_file, not both")
+	}
+}
+
+// isLoopback reports whether a listen host reaches only this machine; an
+// empty host, like 0.0.0.0, listens everywhere.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

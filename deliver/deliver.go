@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"chapar/pipeline"
 	"chapar/store"
@@ -16,8 +18,14 @@ import (
 // are harmless: every (job, recipient) is a store idempotency key. A
 // recipient the duplicate stage gave a DupKey is marked in the same
 // transaction as its delivery.
+//
+// A recipient whose mailbox is not its user's (see targetAllowed) fails
+// permanently with 550 5.7.1 and is logged: only a forged or corrupted job
+// can ask for that.
 type Writer struct {
 	Store *store.Store
+	// Log receives refused jobs; nil means slog.Default().
+	Log *slog.Logger
 }
 
 // Process implements pipeline.Stage.
@@ -26,6 +34,13 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 	var body *store.PlacedBody
 	for _, i := range job.Pending() {
 		r := &job.Recipients[i]
+		if !targetAllowed(r) {
+			w.log().Warn("job refused: target mailbox is not the recipient's",
+				"job", job.ID, "rcpt", r.Address, "user", r.User, "mailbox", r.Mailbox)
+			r.Done = true
+			r.Result = pipeline.Result{Code: 550, Enhanced: "5.7.1", Text: "Target mailbox not permitted for this recipient"}
+			continue
+		}
 		d, err := w.deliverOne(job, i, r.Mailbox, body)
 		if errors.Is(err, store.ErrNoMailbox) && r.Mailbox != store.UserInbox(r.User) && r.User != "" {
 			// The folder went away after it was chosen: INBOX, as Cyrus.
@@ -58,9 +73,16 @@ func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string, body *stor
 		Mailbox:        mailbox,
 		Message: store.NewMessage{
 			Body:         job.Body,
-			InternalDate: job.Received,
+			InternalDate: internalDate(job, time.Now()),
 			MessageID:    job.MessageID,
 		},
 		Service: "lmtpd",
 	})
+}
+
+func (w *Writer) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.Default()
 }

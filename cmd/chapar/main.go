@@ -21,6 +21,8 @@ commands:
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters
+  nats-user add NAME --role worker|integrator --password-stdin
+                                 add a NATS identity to nats_auth_file (bcrypt)
 `
 
 func main() {
@@ -34,6 +36,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "user", "mailbox", "mboxlist", "mbexamine", "check":
 		err = adminMain(os.Args[1], os.Args[2:])
+	case "nats-user":
+		err = natsUserMain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -119,18 +119,28 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 // cluster, and connects to it.
 func (n *node) connectBus(ctx context.Context, cfg *config.Config) error {
 	bc := bus.Config{URL: cfg.NATSURL, Log: n.log}
+	workerAuth(&bc, cfg)
 	if cfg.NATSURL == "" {
+		ids, tlsConfig, err := embeddedEdge(cfg)
+		if err != nil {
+			return err
+		}
 		srv, err := embedded.Start(embedded.Config{
 			StoreDir:     filepath.Join(cfg.ConfigDirectory, "jetstream"),
 			Listen:       cfg.NATSListen,
 			SyncAlways:   cfg.JetStreamSyncInterval() == 0,
 			SyncInterval: cfg.JetStreamSyncInterval(),
+			Identities:   ids,
+			TLS:          tlsConfig,
 		})
 		if err != nil {
 			return err
 		}
 		n.nats = srv
 		bc.InProcess = srv
+		if a := srv.ListenAddr(); a != "" {
+			n.log.Info("listening", "service", "nats", "addr", a, "tls", tlsConfig != nil, "identities", len(ids))
+		}
 	}
 	c, err := bus.Connect(ctx, bc)
 	if err != nil {
@@ -198,7 +208,7 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: dup}
 	}
 	if cfg.Runs("deliver") {
-		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store}}
+		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Log: n.log.With("stage", pipeline.StageDeliver)}}
 	}
 	return local
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"chapar/pipeline"
 
@@ -20,10 +21,12 @@ import (
 )
 
 // InProcess is a NATS server running in this process (pipeline/embedded's
-// Server), reached without a TCP listener.
+// Server), reached without a TCP listener as chapar's own all-powerful
+// identity.
 type InProcess interface {
 	InProcessConn() (net.Conn, error)
 	ClientURL() string
+	Credentials() (user, password string)
 }
 
 // Config says where the bus is.
@@ -32,6 +35,12 @@ type Config struct {
 	URL string
 	// InProcess is the embedded server to connect to.
 	InProcess InProcess
+	// Credentials for URL (nats_user and nats_password, or
+	// nats_nkey_seed_file), and the CA bundle that verifies its TLS
+	// certificate (nats_tls_ca); ignored with InProcess.
+	User, Password string
+	NkeySeedFile   string
+	TLSCA          string
 	// Streams tunes the streams Connect makes sure of.
 	Streams StreamConfig
 	Log     *slog.Logger
@@ -58,10 +67,23 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		log = slog.Default()
 	}
 	url := cfg.URL
-	opts := []nats.Option{nats.Name("chapar"), nats.MaxReconnects(-1), nats.ReconnectBufSize(-1)}
+	opts := []nats.Option{nats.Name("chapar"), nats.MaxReconnects(-1), nats.ReconnectBufSize(-1),
+		// A denied subject (nats_auth_file) is reported only this way.
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn("nats reported an error", "err", err)
+		})}
 	if cfg.InProcess != nil {
-		url = cfg.InProcess.ClientURL()
-		opts = append(opts, nats.InProcessServer(cfg.InProcess))
+		// The pipe never leaves the process: no TLS on it even when the
+		// server's listener requires it (nats-server allows that for
+		// in-process clients), so never a tls:// URL.
+		url = inProcessURL(cfg.InProcess.ClientURL())
+		opts = append(opts, nats.InProcessServer(cfg.InProcess), nats.UserInfo(cfg.InProcess.Credentials()))
+	} else {
+		auth, err := clientAuth(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, auth...)
 	}
 	if url == "" {
 		return nil, errors.New("bus: neither a NATS URL nor an embedded server")
@@ -94,4 +116,32 @@ func (c *Conn) JetStream() jetstream.JetStream { return c.js }
 func (c *Conn) Close() {
 	c.nc.Drain()
 	c.nc.Close()
+}
+
+// clientAuth turns the credentials for an external server into options.
+func clientAuth(cfg Config) ([]nats.Option, error) {
+	var opts []nats.Option
+	switch {
+	case cfg.NkeySeedFile != "" && cfg.User != "":
+		return nil, errors.New("bus: both a user and an nkey seed; give one")
+	case cfg.NkeySeedFile != "":
+		o, err := nats.NkeyOptionFromSeed(cfg.NkeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("nats_nkey_seed_file: %w", err)
+		}
+		opts = append(opts, o)
+	case cfg.User != "":
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLSCA))
+	}
+	return opts, nil
+}
+
+func inProcessURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "tls://"); ok {
+		return "nats://" + rest
+	}
+	return u
 }

@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"chapar/pipeline"
@@ -17,7 +18,10 @@ type StreamConfig struct {
 	EventsMaxAge    time.Duration // default 7 days
 }
 
-// EnsureStreams creates or updates the streams.
+// EnsureStreams creates the streams, or updates those whose settings
+// differ. A stream that already matches is left alone, so a worker, which
+// may read a stream's settings but not change them (the worker role of
+// nats_auth_file), connects to a bus another process set up.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig) error {
 	if sc.Replicas == 0 {
 		sc.Replicas = 1
@@ -28,7 +32,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	if sc.EventsMaxAge == 0 {
 		sc.EventsMaxAge = 7 * 24 * time.Hour
 	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	err := ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        pipeline.StreamJobs,
 		Description: "chapar delivery jobs between pipeline stages",
 		Subjects:    []string{pipeline.SubjectStagePrefix + ">"},
@@ -40,7 +44,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", pipeline.StreamJobs, err)
 	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        pipeline.StreamEvents,
 		Description: "chapar mailbox change events (RFC 5423)",
 		Subjects:    []string{pipeline.SubjectEventPrefix + ">"},
@@ -66,4 +70,24 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 		return fmt.Errorf("stream %s: %w", pipeline.StreamOutbound, err)
 	}
 	return nil
+}
+
+func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
+	if s, err := js.Stream(ctx, want.Name); err == nil && sameStream(s.CachedInfo().Config, want) {
+		return nil
+	}
+	_, err := js.CreateOrUpdateStream(ctx, want)
+	return err
+}
+
+// sameStream compares the settings EnsureStreams sets; the server fills in
+// the rest.
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return have.Description == want.Description &&
+		slices.Equal(have.Subjects, want.Subjects) &&
+		have.Retention == want.Retention &&
+		have.Storage == want.Storage &&
+		have.Replicas == want.Replicas &&
+		have.Duplicates == want.Duplicates &&
+		have.MaxAge == want.MaxAge
 }

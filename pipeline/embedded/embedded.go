@@ -5,6 +5,9 @@
 package embedded
 
 import (
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -26,6 +29,13 @@ type Config struct {
 	// MaxPayload bounds one NATS message, and so one job (the message body
 	// travels inside the job); 0 means DefaultMaxPayload.
 	MaxPayload int32
+	// Identities are the clients the listener lets in (nats_auth_file);
+	// Listen needs at least one.
+	Identities []Identity
+	// TLS, when set, is required of every client on the listener
+	// (nats_tls_cert, nats_tls_key); Listen needs it unless it is a
+	// loopback address.
+	TLS *tls.Config
 }
 
 // DefaultMaxPayload is the largest NATS message the embedded server accepts.
@@ -37,6 +47,10 @@ const readyTimeout = 30 * time.Second
 // Server is a running embedded NATS server.
 type Server struct {
 	srv *server.Server
+	// internalPassword is chapar's own identity (internalUser), made at
+	// start and held only here, so that an auth file can never lock
+	// chapar out of its own bus.
+	internalPassword string
 }
 
 // Start starts the server and waits until it accepts connections.
@@ -61,8 +75,18 @@ func Start(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nats_listen: %w", err)
 		}
+		if err := checkEdge(cfg, host); err != nil {
+			return nil, err
+		}
+		if port == 0 {
+			// nats-server reads 0 as its default 4222; chapar, like
+			// net.Listen, as "any free port".
+			port = server.RANDOM_PORT
+		}
 		opts.Host, opts.Port = host, port
 	}
+	internalPassword := rand.Text()
+	authorize(opts, cfg, internalPassword)
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
@@ -72,12 +96,27 @@ func Start(cfg Config) (*Server, error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats: not ready after %s", readyTimeout)
 	}
-	return &Server{srv: srv}, nil
+	return &Server{srv: srv, internalPassword: internalPassword}, nil
 }
 
 // InProcessConn opens a connection that never leaves the process; with
 // ClientURL it lets pipeline/bus connect without a TCP listener.
 func (s *Server) InProcessConn() (net.Conn, error) { return s.srv.InProcessConn() }
+
+// Credentials is chapar's own identity on the server, with every
+// permission; pipeline/bus presents it on the in-process connection.
+func (s *Server) Credentials() (user, password string) {
+	return internalUser, s.internalPassword
+}
+
+// ListenAddr is the address of the TCP listener (nats_listen), with the
+// port the kernel chose for port 0; "" without one.
+func (s *Server) ListenAddr() string {
+	if a := s.srv.Addr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
 
 // ClientURL is the server's client address.
 func (s *Server) ClientURL() string { return s.srv.ClientURL() }
@@ -86,4 +125,48 @@ func (s *Server) ClientURL() string { return s.srv.ClientURL() }
 func (s *Server) Close() {
 	s.srv.Shutdown()
 	s.srv.WaitForShutdown()
+}
+
+// checkEdge refuses a listener that would let anyone in (issue 9: an
+// anonymous client read every job, forged one and deleted CHAPAR_JOBS), or
+// that would carry passwords and whole messages in clear beyond this
+// machine.
+func checkEdge(cfg Config, host string) error {
+	if len(cfg.Identities) == 0 {
+		return errors.New("nats_listen needs nats_auth_file")
+	}
+	if cfg.TLS == nil && !IsLoopback(host) {
+		return fmt.Errorf("nats_listen on %s, beyond loopback, needs nats_tls_cert and nats_tls_key", cfg.Listen)
+	}
+	return nil
+}
+
+// IsLoopback reports whether a listen host reaches only this machine. An
+// empty host, like 0.0.0.0, listens everywhere.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authorize turns on nats-server's authorization: chapar's own identity,
+// with every permission (nil Permissions), and those of the auth file.
+// With any user configured, nats-server refuses anonymous clients, the
+// in-process ones included.
+func authorize(opts *server.Options, cfg Config, internalPassword string) {
+	opts.Users = []*server.User{{Username: internalUser, Password: internalPassword}}
+	for _, id := range cfg.Identities {
+		if id.Nkey != "" {
+			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: id.Nkey, Permissions: id.Role.permissions()})
+			continue
+		}
+		opts.Users = append(opts.Users, &server.User{Username: id.User, Password: id.Password, Permissions: id.Role.permissions()})
+	}
+	if cfg.TLS != nil {
+		opts.TLSConfig = cfg.TLS
+		opts.TLS = true
+		opts.TLSTimeout = 2 // seconds, nats-server's default
+	}
 }
