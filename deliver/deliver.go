@@ -63,6 +63,8 @@ func (w *Writer) Applied(ctx context.Context, job *pipeline.Job) (bool, error) {
 	return false, nil
 }
 
+var _ pipeline.ReplayChecker = (*Writer)(nil)
+
 // deliveryKey is the store's idempotency key of one recipient of a job.
 func deliveryKey(job *pipeline.Job, i int) string { return job.ID + "/" + strconv.Itoa(i) }
 

@@ -57,3 +57,12 @@ type ReplayChecker interface {
 	// already, for any of its recipients.
 	Applied(ctx context.Context, job *Job) (bool, error)
 }
+
+// BodyBlind is a stage that never reads Job.Body (plus-addressing and
+// duplicate suppression decide on the envelope and the Message-ID). A
+// runner whose stages are all body-blind hands on a job whose body
+// travelled out of band without fetching it, so that running stages apart
+// does not move a large message once per stage.
+type BodyBlind interface {
+	IgnoresBody()
+}

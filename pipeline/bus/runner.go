@@ -143,7 +143,7 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		m.Term()
 		return
 	}
-	if job.BodyRef != "" {
+	if job.BodyRef != "" && r.needsBody() {
 		if err := r.fetchBody(ctx, job); err != nil {
 			if errors.Is(err, errBodyGone) {
 				r.bodyGone(ctx, m, job, err)

@@ -18,6 +18,28 @@ import (
 // well under a second here.
 const bodyTimeout = 2 * time.Minute
 
+// needsBody says whether a stage of the runner's chain reads the body: one
+// that is not pipeline.BodyBlind. A runner of body-blind stages alone
+// hands a job on with its BodyRef and leaves the fetch (and telling a
+// missing body from a replay) to the runner that needs the body.
+func (r *Runner) needsBody() bool {
+	for _, s := range r.chain() {
+		if _, blind := s.(pipeline.BodyBlind); !blind {
+			return true
+		}
+	}
+	return false
+}
+
+// chain lists the runner's stage and the ones fused after it.
+func (r *Runner) chain() []pipeline.Stage {
+	stages := []pipeline.Stage{r.stage}
+	for _, step := range r.cfg.Then {
+		stages = append(stages, step.Stage)
+	}
+	return stages
+}
+
 // fetchBody fills in the body of a job that travelled without it.
 func (r *Runner) fetchBody(ctx context.Context, job *pipeline.Job) error {
 	ctx, cancel := context.WithTimeout(ctx, bodyTimeout)
@@ -97,11 +119,7 @@ func (r *Runner) bodyGone(ctx context.Context, m jetstream.Msg, job *pipeline.Jo
 
 // applied asks the runner's stages that can tell whether they applied job.
 func (r *Runner) applied(ctx context.Context, job *pipeline.Job) (bool, error) {
-	stages := []pipeline.Stage{r.stage}
-	for _, step := range r.cfg.Then {
-		stages = append(stages, step.Stage)
-	}
-	for _, s := range stages {
+	for _, s := range r.chain() {
 		rc, ok := s.(pipeline.ReplayChecker)
 		if !ok {
 			continue
