@@ -234,3 +234,32 @@ func TestReplayOfAnAppliedJobWithoutItsBodyIsAcknowledged(t *testing.T) {
 			plus.count(job.ID), del.count(job.ID), del.timesAsked(job.ID))
 	}
 }
+
+// A job that ends in a temporary failure its session took loses its body
+// too: the MTA sends the message again, under a new job.
+func TestTakenTemporaryFailureDeletesTheBody(t *testing.T) {
+	t.Parallel()
+	b := startBusInline(t, 1<<10)
+	b.offerTimeout = time.Minute // the ticket takes the offer; it must not be withdrawn first
+	job := bigJob("p1", 8<<10)
+	ticket := b.submitWatched(job)
+	del := newBodyStage("deliver", true)
+	del.fail = func(*pipeline.Job, int) error { return errors.New("partition full") }
+	b.run(pipeline.StagePlusAddress, "p1", blindStage{newBodyStage("plus", false)},
+		pipeline.Step{Name: pipeline.StageDuplicate, Stage: blindStage{newBodyStage("dup", false)}},
+		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
+	o, ok := await(t, ticket)
+	if !ok || !o.TempFail || o.Results[0].Code != 451 {
+		t.Fatalf("outcome %+v (%v), want the offered 451 taken", o, ok)
+	}
+	b.waitDrained(pipeline.StagePlusAddress, "p1")
+	testkit.CheckFor(t, time.Minute, func() error {
+		if _, err := b.bodies().GetInfo(b.ctx, job.ID); !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return errors.New("the body of the job that ended in 451 is still in the bucket")
+		}
+		return nil
+	})
+	if n := del.count(job.ID); n != 1 {
+		t.Errorf("deliver ran the job %d times, want once", n)
+	}
+}
