@@ -11,14 +11,18 @@ import (
 	"chapar/internal/testkit"
 )
 
-// largeMail is a message of exactly size bytes: a header, then 76-column
+// largeMail is a message of exactly size bytes: a header (without
+// Message-ID when messageID is empty), then 76-column
 // lines as base64 makes them, one in every thousand starting with a dot
 // (which the client stuffs and the server must unstuff).
 func largeMail(size int, messageID string) string {
 	var b strings.Builder
 	b.Grow(size)
 	b.WriteString("From: sender@example.org\r\nTo: alice@example.com\r\nSubject: large\r\n")
-	b.WriteString("Message-ID: " + messageID + "\r\n\r\n")
+	if messageID != "" {
+		b.WriteString("Message-ID: " + messageID + "\r\n")
+	}
+	b.WriteString("\r\n")
 	line := strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 2)[:76]
 	for n := 0; b.Len()+2*(len(line)+2) <= size; n++ {
 		if n%1000 == 999 {
