@@ -25,11 +25,14 @@ import (
 // the working directory, never here.
 const DefaultConfigDirectory = "./chapar-data"
 
-// MaxPipelineMessageSize is the largest message chapar accepts. Every message
-// crosses the pipeline as one NATS message, and the embedded server's
-// max_payload cannot exceed its max_pending, which defaults to 64 MiB; 64 KiB
-// is kept back for NATS headers and the delivery envelope that travel with
-// the body.
+// MaxPipelineMessageSize is the largest message chapar accepts, over LMTP
+// (SIZE) and IMAP (APPENDLIMIT). A message too large to travel inside its
+// job (over 32 MiB less 64 KiB on the embedded server, over the cluster's
+// max_payload less 64 KiB on nats_url) crosses the pipeline through the
+// CHAPAR_BODIES object store, so NATS no longer bounds it; but LMTP ingest,
+// the delivering stage and IMAP each hold a message whole in memory, and
+// this bound keeps one delivery's share of memory what it was when every
+// message travelled as one 64 MiB NATS message.
 const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
 
 // allServices lists every service a chapar process can run, the way
@@ -228,9 +231,9 @@ func hostname() string {
 }
 
 // EffectiveMaxMessageSize is the size limit to enforce. Cyrus reads 0 as
-// "unlimited", but chapar cannot carry a message larger than one NATS
-// payload (see MaxPipelineMessageSize), so 0 (and, defensively, anything
-// larger, which Validate rejects) means that bound.
+// "unlimited", but chapar holds a message whole in memory (see
+// MaxPipelineMessageSize), so 0 (and, defensively, anything larger, which
+// Validate rejects) means that bound.
 func (c *Config) EffectiveMaxMessageSize() int64 {
 	if c.MaxMessageSize <= 0 || c.MaxMessageSize > MaxPipelineMessageSize {
 		return MaxPipelineMessageSize

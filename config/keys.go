@@ -273,7 +273,7 @@ func checkIMAPMaxCommandSize(n int64) error {
 
 func checkMaxMessageSize(n int64) error {
 	if n < 0 || n > MaxPipelineMessageSize {
-		return fmt.Errorf("expected 0 (largest possible) or a size up to %d bytes, the largest message the NATS pipeline can carry, got %d", MaxPipelineMessageSize, n)
+		return fmt.Errorf("expected 0 (largest possible) or a size up to %d bytes, the largest message chapar carries, got %d", MaxPipelineMessageSize, n)
 	}
 	return nil
 }

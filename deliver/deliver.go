@@ -64,12 +64,31 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 	return nil
 }
 
+// Applied implements pipeline.ReplayChecker: a job is a replay when any of
+// its recipients has an applied-delivery record. Every recipient of a job
+// is settled in one Process before its out-of-band body is deleted, so
+// one record is as good as all.
+func (w *Writer) Applied(ctx context.Context, job *pipeline.Job) (bool, error) {
+	for i := range job.Recipients {
+		ok, err := w.Store.Applied(deliveryKey(job, i))
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+var _ pipeline.ReplayChecker = (*Writer)(nil)
+
+// deliveryKey is the store's idempotency key of one recipient of a job.
+func deliveryKey(job *pipeline.Job, i int) string { return job.ID + "/" + strconv.Itoa(i) }
+
 func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string, body *store.PlacedBody) (store.Delivered, error) {
 	return w.Store.Deliver(store.Delivery{
 		Body:           body,
 		DuplicateKey:   job.Recipients[i].DupKey,
 		DuplicateOwner: job.ID,
-		Key:            job.ID + "/" + strconv.Itoa(i),
+		Key:            deliveryKey(job, i),
 		Mailbox:        mailbox,
 		Message: store.NewMessage{
 			Body:         job.Body,

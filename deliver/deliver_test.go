@@ -144,3 +144,28 @@ func TestWriterMarksDuplicatesForTheNextJob(t *testing.T) {
 		t.Errorf("the same Message-ID again: %+v, INBOX holds %d; want suppressed, 1", second.Recipients[0], exists(t, s, "user.alice"))
 	}
 }
+
+// Applied recognises a job the writer delivered, whichever mailbox (and
+// so index shard) it went to, and no other: the runner's test of a replay
+// whose out-of-band body is already deleted.
+func TestWriterRecognisesAJobItApplied(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, Shards: 4})
+	testkit.CreateMailboxes(t, s, "user.alice", "user.alice.Work", "user.bob")
+	w := &deliver.Writer{Store: s}
+	j := job(to("bob", "user.bob"), to("alice", "user.alice.Work"))
+	other := job(to("alice", "user.alice"))
+	ctx := context.Background()
+	if applied, err := w.Applied(ctx, j); applied || err != nil {
+		t.Fatalf("Applied before delivery = %v, %v; want false", applied, err)
+	}
+	if err := w.Process(ctx, j); err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	if applied, err := w.Applied(ctx, j); !applied || err != nil {
+		t.Errorf("Applied after delivery = %v, %v; want true", applied, err)
+	}
+	if applied, err := w.Applied(ctx, other); applied || err != nil {
+		t.Errorf("Applied of a job never delivered = %v, %v; want false", applied, err)
+	}
+}

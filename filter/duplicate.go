@@ -41,6 +41,12 @@ func DupKey(messageID, mailbox string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// IgnoresBody implements pipeline.BodyBlind: the decision rests on the
+// envelope and the Message-ID alone.
+func (*Duplicate) IgnoresBody() {}
+
+var _ pipeline.BodyBlind = (*Duplicate)(nil)
+
 // Process implements pipeline.Stage.
 func (d *Duplicate) Process(ctx context.Context, job *pipeline.Job) error {
 	if d.Store == nil || job.MessageID == "" {

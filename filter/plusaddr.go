@@ -24,6 +24,12 @@ type PlusAddress struct {
 	FuzzyMatch bool
 }
 
+// IgnoresBody implements pipeline.BodyBlind: the decision rests on the
+// envelope alone.
+func (*PlusAddress) IgnoresBody() {}
+
+var _ pipeline.BodyBlind = (*PlusAddress)(nil)
+
 // Process implements pipeline.Stage.
 func (p *PlusAddress) Process(ctx context.Context, job *pipeline.Job) error {
 	for _, i := range job.Pending() {

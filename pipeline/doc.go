@@ -1,8 +1,10 @@
 // Package pipeline is the vocabulary of chapar's delivery pipeline: the job
 // that travels between stages (Job, Recipient, Result, Outcome), what a
-// stage is (Stage, Step, Permanent), the names of every stream, subject and
-// consumer, and the small interfaces through which ingest and notify use the
-// message bus (Submitter and Ticket; EventFeed and EventSink).
+// stage is (Stage, Step, Permanent, and the optional BodyBlind and
+// ReplayChecker through which the runner treats out-of-band bodies), the
+// names of every stream, bucket, subject and consumer, and the small
+// interfaces through which ingest and notify use the message bus
+// (Submitter and Ticket; EventFeed and EventSink).
 //
 // It imports no NATS package, so a stage, the store's readers and the IMAP
 // server can speak of jobs without linking the message bus. The engine that

@@ -17,7 +17,12 @@ type Job struct {
 	Partition  string      `json:"partition"`
 	MessageID  string      `json:"message_id,omitempty"`
 	Recipients []Recipient `json:"rcpts"`
-	// Body travels after the JSON line of the encoded job.
+	// BodyRef names the object in the bodies bucket (BucketBodies) that
+	// holds the message when it is too large to travel inside the job; it
+	// is empty for the common case, where the body travels inline.
+	BodyRef string `json:"body_ref,omitempty"`
+	// Body travels after the JSON line of the encoded job, unless BodyRef
+	// is set: then the runner fetches it before the stages see the job.
 	Body []byte `json:"-"`
 }
 
@@ -54,16 +59,21 @@ type Outcome struct {
 	TempFail bool `json:"tempfail,omitempty"`
 }
 
-// Encode frames a job as one JSON line followed by the message.
+// Encode frames a job as one JSON line followed by the message. A job whose
+// body lies in the bodies bucket (BodyRef) is the JSON line alone.
 func (j *Job) Encode() ([]byte, error) {
 	meta, err := json.Marshal(j)
 	if err != nil {
 		return nil, fmt.Errorf("encode job %s: %w", j.ID, err)
 	}
-	out := make([]byte, 0, len(meta)+1+len(j.Body))
+	body := j.Body
+	if j.BodyRef != "" {
+		body = nil
+	}
+	out := make([]byte, 0, len(meta)+1+len(body))
 	out = append(out, meta...)
 	out = append(out, '\n')
-	return append(out, j.Body...), nil
+	return append(out, body...), nil
 }
 
 // ErrBadJob marks a job that cannot be decoded; retrying will not help.
@@ -81,6 +91,12 @@ func DecodeJob(data []byte) (*Job, error) {
 	}
 	if j.ID == "" {
 		return nil, fmt.Errorf("%w: no id", ErrBadJob)
+	}
+	if j.BodyRef != "" {
+		if len(data) > i+1 {
+			return nil, fmt.Errorf("%w: a body both inline and in object %s", ErrBadJob, j.BodyRef)
+		}
+		return j, nil
 	}
 	j.Body = data[i+1:]
 	return j, nil

@@ -56,6 +56,32 @@ func TestJobEncodeDecodeRoundTrip(t *testing.T) {
 	}
 }
 
+// A job whose body lies in the bodies bucket is its JSON line alone: the
+// body it may still hold in memory (the runner fetched it) stays out.
+func TestJobWithBodyRefTravelsWithoutItsBody(t *testing.T) {
+	job := sampleJob("a body far too large to travel inline")
+	job.BodyRef = job.ID
+	data, err := job.Encode()
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	if bytes.Contains(data, job.Body) || data[len(data)-1] != '\n' {
+		t.Fatalf("encoded job %q carries its body or more than its header line", data)
+	}
+	got, err := pipeline.DecodeJob(data)
+	if err != nil {
+		t.Fatalf("DecodeJob: %v", err)
+	}
+	if got.BodyRef != job.ID || got.Body != nil {
+		t.Errorf("decoded BodyRef %q, body %q; want %q and no body", got.BodyRef, got.Body, job.ID)
+	}
+	// Both at once is no job any stage wrote.
+	both := append(data, "stray body"...)
+	if _, err := pipeline.DecodeJob(both); !errors.Is(err, pipeline.ErrBadJob) {
+		t.Errorf("a job with a BodyRef and an inline body decoded (%v); want ErrBadJob", err)
+	}
+}
+
 func TestDecodeJobRefusesMalformedJobs(t *testing.T) {
 	for _, data := range []string{
 		"",
@@ -111,6 +137,7 @@ func FuzzDecodeJob(f *testing.F) {
 	data, _ := sampleJob("Subject: x\r\n\r\nbody\r\n").Encode()
 	f.Add(data)
 	f.Add([]byte("{\"id\":\"a\"}\n"))
+	f.Add([]byte("{\"id\":\"a\",\"body_ref\":\"a\"}\n"))
 	f.Add([]byte("{\"id\":\"a\",\"rcpts\":[{\"address\":\"x\"}]}\n\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		job, err := pipeline.DecodeJob(data)

@@ -26,6 +26,12 @@ const (
 	// ConsumerOutbound is the outbound worker's durable consumer.
 	ConsumerOutbound = "chapar-outbound"
 
+	// BucketBodies is the JetStream object store holding the bodies of
+	// jobs too large to travel inside the job (Job.BodyRef; object name =
+	// job id). The runner that ends a job deletes its object; the bucket's
+	// max age sweeps what a crash left behind.
+	BucketBodies = "CHAPAR_BODIES"
+
 	// SubjectOutcomePrefix + "<jobid>" is core NATS (not stored): the
 	// per-recipient outcome a stage reports to the LMTP session waiting for
 	// it. A lost outcome costs only the wait; the job is durable anyway.

@@ -44,3 +44,25 @@ func IsPermanent(err error) bool {
 type permanentError struct{ error }
 
 func (e permanentError) Unwrap() error { return e.error }
+
+// ReplayChecker is a stage that can recognise a job it has already applied
+// (deliver, from its applied-delivery records). The runner asks it when the
+// body of a job that travelled out of band (Job.BodyRef) is gone: the body
+// is deleted only once the job's last stage has committed, so if that
+// stage applied the job, this is a replay (an acknowledgement lost after
+// the deletion) and is acknowledged; if not, the body was lost and the job
+// fails for good.
+type ReplayChecker interface {
+	// Applied reports whether the stage committed its effect for job
+	// already, for any of its recipients.
+	Applied(ctx context.Context, job *Job) (bool, error)
+}
+
+// BodyBlind is a stage that never reads Job.Body (plus-addressing and
+// duplicate suppression decide on the envelope and the Message-ID). A
+// runner whose stages are all body-blind hands on a job whose body
+// travelled out of band without fetching it, so that running stages apart
+// does not move a large message once per stage.
+type BodyBlind interface {
+	IgnoresBody()
+}

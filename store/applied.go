@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,4 +36,25 @@ func recordApplied(tx *bolt.Tx, key string, uid uint32) error {
 	v := binary.BigEndian.AppendUint64(make([]byte, 0, 12), uint64(time.Now().Unix()))
 	v = binary.BigEndian.AppendUint32(v, uid)
 	return tx.Bucket(bucketApplied).Put([]byte(key), v)
+}
+
+// Applied reports whether a delivery with key was applied (and its record
+// not yet pruned). The record lies in the shard of the mailbox it went to,
+// which a caller asking after the fact may not know (INBOX or a folder, a
+// user's or a shared one), so every shard is asked; there are few.
+func (s *Store) Applied(key string) (bool, error) {
+	for _, sh := range s.shards {
+		var found bool
+		err := sh.db.View(func(tx *bolt.Tx) error {
+			_, found = appliedUID(tx, key)
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("applied %s: %w", key, err)
+		}
+		if found {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -19,7 +19,8 @@
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
 //     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince; and
-//     DuplicateMark (duplicates.go).
+//     DuplicateMark (duplicates.go); Applied (applied.go), whether a
+//     delivery key was applied.
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
 //     ReadBody, HeaderReader.
 //   - Users and authentication (users.go, authcache.go): AddUser,

@@ -43,7 +43,12 @@ type Config struct {
 	TLSCA          string
 	// Streams tunes the streams Connect makes sure of.
 	Streams StreamConfig
-	Log     *slog.Logger
+	// InlineMax is the largest body that travels inside its job; a larger
+	// one goes through pipeline.BucketBodies (see bodies.go). 0 means
+	// min(server max payload, 32 MiB) - 64 KiB; tests set it small to send
+	// small bodies out of band.
+	InlineMax int
+	Log       *slog.Logger
 }
 
 // Conn is a connection to the bus, with every stream in place.
@@ -51,6 +56,10 @@ type Conn struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	log *slog.Logger
+	// bodies holds the bodies too large to travel inline, larger than
+	// inlineMax.
+	bodies    jetstream.ObjectStore
+	inlineMax int
 }
 
 // A Conn is what ingest and notify are given.
@@ -101,6 +110,15 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 	if err := EnsureStreams(ctx, c.js, cfg.Streams); err != nil {
 		c.Close()
 		return nil, err
+	}
+	c.bodies, err = c.js.ObjectStore(ctx, pipeline.BucketBodies)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("object store %s: %w", pipeline.BucketBodies, err)
+	}
+	c.inlineMax = cfg.InlineMax
+	if c.inlineMax <= 0 {
+		c.inlineMax = inlineLimit(nc.MaxPayload())
 	}
 	return c, nil
 }

@@ -78,7 +78,8 @@ func (r *Runner) offerTempFail(job *pipeline.Job, cause error) bool {
 
 // Submit implements pipeline.Submitter: it publishes the job to the first
 // stage with the job id as Nats-Msg-Id, so that a retried submit cannot
-// queue the job twice.
+// queue the job twice. A body too large to travel inline is put into
+// pipeline.BucketBodies first (bodies.go).
 func (c *Conn) Submit(ctx context.Context, job *pipeline.Job, watch bool) (pipeline.Ticket, error) {
 	t := &ticket{log: c.log, job: job.ID, rcpts: len(job.Recipients)}
 	if watch {
@@ -91,14 +92,19 @@ func (c *Conn) Submit(ctx context.Context, job *pipeline.Job, watch bool) (pipel
 		}
 		t.sub = sub
 	}
-	data, err := job.Encode()
+	data, ref, err := c.encodeForQueue(ctx, job)
 	if err != nil {
 		t.Close()
-		return nil, err
+		return nil, fmt.Errorf("queue job %s: %w", job.ID, err)
 	}
 	if _, err := c.js.Publish(ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
 		jetstream.WithMsgID(job.ID)); err != nil {
 		t.Close()
+		if ref != "" {
+			// The MTA will send the message again under a new job id;
+			// this body would only wait for the bucket's max age.
+			c.dropBodyAfterFailure(ref)
+		}
 		return nil, fmt.Errorf("queue job %s: %w", job.ID, err)
 	}
 	return t, nil

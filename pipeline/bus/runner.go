@@ -46,6 +46,9 @@ type Runner struct {
 	stage pipeline.Stage
 	js    jetstream.JetStream
 	nc    *nats.Conn
+	// bodies holds the bodies of jobs that travel without theirs
+	// (bodies.go).
+	bodies jetstream.ObjectStore
 }
 
 // NewRunner prepares a runner; Run starts it.
@@ -63,7 +66,7 @@ func NewRunner(c *Conn, cfg RunnerConfig, stage pipeline.Stage) *Runner {
 		cfg.Log = slog.Default()
 	}
 	cfg.Log = cfg.Log.With("stage", cfg.Stage, "partition", cfg.Partition)
-	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc}
+	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc, bodies: c.bodies}
 }
 
 // Run consumes until ctx ends.
@@ -140,31 +143,44 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		m.Term()
 		return
 	}
+	if job.BodyRef != "" && r.needsBody() {
+		if err := r.fetchBody(ctx, job); err != nil {
+			if errors.Is(err, errBodyGone) {
+				r.bodyGone(ctx, m, job, err)
+				return
+			}
+			r.retry(m, job, err)
+			return
+		}
+	}
 	last, err := r.process(ctx, job)
 	if err != nil {
 		if pipeline.IsPermanent(err) {
 			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
 			r.refuse(job)
-			m.Term()
+			r.end(ctx, m, job, false)
 			return
 		}
 		if r.offerTempFail(job, err) {
 			// The MTA was told 4xx for what is left and will try again:
 			// this job must not deliver it a second time.
-			m.Term()
+			r.end(ctx, m, job, false)
 			return
 		}
 		r.retry(m, job, err)
 		return
 	}
-	if err := r.handOn(ctx, job, last); err != nil {
+	ended, err := r.handOn(ctx, job, last)
+	if err != nil {
 		r.retry(m, job, err)
 		return
 	}
-	if err := m.Ack(); err != nil {
-		// The job comes again; every stage is idempotent.
-		r.cfg.Log.Warn("ack failed", "job", job.ID, "err", err)
+	if ended {
+		r.end(ctx, m, job, true)
+		return
 	}
+	// Handed on: the body, if out of band, stays for the next stage.
+	r.settle(m, job, true)
 }
 
 // process applies the runner's stage and then its fused ones, stopping
@@ -188,23 +204,24 @@ func (r *Runner) process(ctx context.Context, job *pipeline.Job) (string, error)
 }
 
 // handOn publishes the job to the stage after last, or reports the outcome
-// after the final one or when no recipient is left pending.
-func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) error {
+// after the final one or when no recipient is left pending; ended says the
+// job ends here.
+func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) (ended bool, err error) {
 	next := pipeline.NextStage(last)
 	if next == "" || len(job.Pending()) == 0 {
-		return r.report(job)
+		return true, r.report(job)
 	}
 	data, err := job.Encode()
 	if err != nil {
-		return err
+		return false, err
 	}
 	// The message id makes a republish after a crash (effect committed,
 	// ack lost) a no-op within the stream's duplicate window.
 	_, err = r.js.Publish(ctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
 	if err != nil {
-		return fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
+		return false, fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
 	}
-	return nil
+	return false, nil
 }
 
 func (r *Runner) retry(m jetstream.Msg, job *pipeline.Job, err error) {

@@ -37,7 +37,13 @@ type testBus struct {
 // stages. Everything stops when the test ends.
 func startBus(tb testing.TB) *testBus {
 	tb.Helper()
-	c := bustest.Start(tb, quiet())
+	return startBusInline(tb, 0)
+}
+
+// startBusInline is startBus with the bus's InlineMax set (0: the default).
+func startBusInline(tb testing.TB, inlineMax int) *testBus {
+	tb.Helper()
+	c := bustest.StartWith(tb, quiet(), func(cfg *bus.Config) { cfg.InlineMax = inlineMax })
 	ctx, stop := context.WithCancel(context.Background())
 	b := &testBus{t: tb, conn: c, js: c.JetStream(), ctx: ctx, stop: stop, offerTimeout: 50 * time.Millisecond}
 	tb.Cleanup(func() {

@@ -16,12 +16,18 @@ type StreamConfig struct {
 	Replicas        int           // 1 embedded; 3 on a cluster
 	DuplicateWindow time.Duration // Nats-Msg-Id memory; default 10m
 	EventsMaxAge    time.Duration // default 7 days
+	// BodiesMaxAge is how long an out-of-band body may stay in
+	// pipeline.BucketBodies: a safety net for bodies a crash left behind
+	// (the runner deletes each when its job ends). Default 7 days, longer
+	// than any job waits in the queue.
+	BodiesMaxAge time.Duration
 }
 
-// EnsureStreams creates the streams, or updates those whose settings
-// differ. A stream that already matches is left alone, so a worker, which
-// may read a stream's settings but not change them (the worker role of
-// nats_auth_file), connects to a bus another process set up.
+// EnsureStreams creates the streams and the bodies bucket, or updates
+// those whose settings differ. A stream that already matches is left
+// alone, so a worker, which may read a stream's settings but not change
+// them (the worker role of nats_auth_file), connects to a bus another
+// process set up.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig) error {
 	if sc.Replicas == 0 {
 		sc.Replicas = 1
@@ -31,6 +37,9 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	}
 	if sc.EventsMaxAge == 0 {
 		sc.EventsMaxAge = 7 * 24 * time.Hour
+	}
+	if sc.BodiesMaxAge == 0 {
+		sc.BodiesMaxAge = 7 * 24 * time.Hour
 	}
 	err := ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        pipeline.StreamJobs,
@@ -57,7 +66,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", pipeline.StreamEvents, err)
 	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        pipeline.StreamOutbound,
 		Description: "mail chapar sends itself (Sieve redirect, vacation, MDN, notify) until sent",
 		Subjects:    []string{pipeline.SubjectOutbound},
@@ -68,6 +77,20 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, sc StreamConfig)
 	})
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", pipeline.StreamOutbound, err)
+	}
+	if _, err := js.ObjectStore(ctx, pipeline.BucketBodies); err == nil {
+		// Made by whoever set up the bus; a worker may not change it.
+		return nil
+	}
+	_, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      pipeline.BucketBodies,
+		Description: "chapar message bodies too large to travel inside a job",
+		TTL:         sc.BodiesMaxAge,
+		Storage:     jetstream.FileStorage,
+		Replicas:    sc.Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("object store %s: %w", pipeline.BucketBodies, err)
 	}
 	return nil
 }

@@ -17,6 +17,13 @@ import (
 // discards the bus's messages.
 func Start(tb testing.TB, log *slog.Logger) *bus.Conn {
 	tb.Helper()
+	return StartWith(tb, log, nil)
+}
+
+// StartWith is Start with the bus's configuration adjusted by configure
+// (nil: none), e.g. a small InlineMax to send small bodies out of band.
+func StartWith(tb testing.TB, log *slog.Logger, configure func(*bus.Config)) *bus.Conn {
+	tb.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -24,7 +31,11 @@ func Start(tb testing.TB, log *slog.Logger) *bus.Conn {
 	if err != nil {
 		tb.Fatalf("start embedded nats: %v", err)
 	}
-	c, err := bus.Connect(context.Background(), bus.Config{InProcess: srv, Log: log})
+	cfg := bus.Config{InProcess: srv, Log: log}
+	if configure != nil {
+		configure(&cfg)
+	}
+	c, err := bus.Connect(context.Background(), cfg)
 	if err != nil {
 		srv.Close()
 		tb.Fatalf("connect to the bus: %v", err)

@@ -26,8 +26,10 @@ type Config struct {
 	// it; otherwise it syncs every SyncInterval.
 	SyncAlways   bool
 	SyncInterval time.Duration
-	// MaxPayload bounds one NATS message, and so one job (the message body
-	// travels inside the job); 0 means DefaultMaxPayload.
+	// MaxPayload bounds one NATS message; 0 means DefaultMaxPayload. A
+	// job whose body would not fit (with 64 KiB to spare) sends its body
+	// through the CHAPAR_BODIES object store instead (pipeline/bus), so
+	// this bounds only what travels inline.
 	MaxPayload int32
 	// Identities are the clients the listener lets in (nats_auth_file);
 	// Listen needs at least one.
@@ -38,7 +40,10 @@ type Config struct {
 	TLS *tls.Config
 }
 
-// DefaultMaxPayload is the largest NATS message the embedded server accepts.
+// DefaultMaxPayload is the largest NATS message the embedded server
+// accepts. Jobs stay under 32 MiB anyway, the largest record JetStream's
+// file store takes; the bus reads this bound from the server and keeps
+// under the smaller of the two.
 const DefaultMaxPayload = 64 << 20
 
 // readyTimeout bounds the wait for a starting server.

@@ -30,8 +30,8 @@ func parseRole(s string) (Role, error) {
 	return "", fmt.Errorf("unknown role %q, expected %q or %q", s, RoleWorker, RoleIntegrator)
 }
 
-// bodiesBucket is the object store large bodies will travel through.
-const bodiesBucket = "CHAPAR_BODIES"
+// bodiesBucket is the object store large bodies travel through.
+const bodiesBucket = pipeline.BucketBodies
 
 // permissions lists, per role, the subjects an identity may publish and
 // subscribe to; everything else is denied by nats-server. The JetStream API
@@ -52,13 +52,23 @@ func (r Role) permissions() *server.Permissions {
 				"$JS.API.CONSUMER.INFO.>",
 				"$JS.API.CONSUMER.CREATE." + jobs + ".>",
 				"$JS.API.CONSUMER.DURABLE.CREATE." + jobs + ".>",
+				// Outbound mail: the sieve stage queues it, the outbound
+				// worker consumes it.
+				pipeline.SubjectOutbound,
+				"$JS.API.CONSUMER.CREATE." + pipeline.StreamOutbound + ".>",
+				"$JS.API.CONSUMER.DURABLE.CREATE." + pipeline.StreamOutbound + ".>",
 				"$JS.API.CONSUMER.MSG.NEXT.>",
 				"$JS.ACK.>",
 				"$JS.FC.>",
 				"$O." + bodiesBucket + ".>",
 				"$JS.API.STREAM.MSG.GET.OBJ_" + bodiesBucket,
 				"$JS.API.DIRECT.GET.OBJ_" + bodiesBucket + ".>",
+				// Reading an object is an ordered consumer made and removed
+				// per read; deleting one purges its chunks' subject.
+				"$JS.API.CONSUMER.CREATE.OBJ_" + bodiesBucket,
 				"$JS.API.CONSUMER.CREATE.OBJ_" + bodiesBucket + ".>",
+				"$JS.API.CONSUMER.DELETE.OBJ_" + bodiesBucket + ".>",
+				"$JS.API.STREAM.PURGE.OBJ_" + bodiesBucket,
 			}},
 			Subscribe: &server.SubjectPermission{Allow: []string{
 				pipeline.SubjectStagePrefix + ">",
