@@ -121,6 +121,7 @@ func (n *node) connectBus(ctx context.Context, cfg *config.Config) error {
 			Listen:       cfg.NATSListen,
 			SyncAlways:   cfg.JetStreamSyncInterval() == 0,
 			SyncInterval: cfg.JetStreamSyncInterval(),
+			Log:          n.log,
 		})
 		if err != nil {
 			return err

@@ -42,6 +42,9 @@ type Conn struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	log *slog.Logger
+	// avail is the in-process server's view of JetStream; nil for an
+	// external cluster, whose state the publish errors tell.
+	avail Availability
 }
 
 // A Conn is what ingest and notify are given.
@@ -71,6 +74,9 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect nats %s: %w", url, err)
 	}
 	c := &Conn{nc: nc, log: log}
+	if a, ok := cfg.InProcess.(Availability); ok {
+		c.avail = a
+	}
 	c.js, err = jetstream.New(nc)
 	if err != nil {
 		c.Close()

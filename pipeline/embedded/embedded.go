@@ -5,8 +5,11 @@
 package embedded
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -26,6 +29,16 @@ type Config struct {
 	// MaxPayload bounds one NATS message, and so one job (the message body
 	// travels inside the job); 0 means DefaultMaxPayload.
 	MaxPayload int32
+	// Log receives the server's own log lines and the supervisor's
+	// (supervise.go); nil means slog.Default().
+	Log *slog.Logger
+	// PollInterval is how often the supervisor checks that JetStream is
+	// enabled; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+	// ResumeFreeSpace is the free space (bytes) StoreDir must have before
+	// a JetStream disabled for lack of space is re-enabled; 0 means
+	// DefaultResumeFreeSpace.
+	ResumeFreeSpace int64
 }
 
 // DefaultMaxPayload is the largest NATS message the embedded server accepts.
@@ -36,13 +49,33 @@ const readyTimeout = 30 * time.Second
 
 // Server is a running embedded NATS server.
 type Server struct {
-	srv *server.Server
+	srv  *server.Server
+	opts *server.Options
+	cfg  Config
+	log  *slog.Logger
+
+	// mu guards the JetStream context (supervise.go).
+	mu       sync.Mutex
+	jsCtx    context.Context
+	jsCancel context.CancelFunc
+
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // Start starts the server and waits until it accepts connections.
 func Start(cfg Config) (*Server, error) {
 	if cfg.MaxPayload == 0 {
 		cfg.MaxPayload = DefaultMaxPayload
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.ResumeFreeSpace <= 0 {
+		cfg.ResumeFreeSpace = DefaultResumeFreeSpace
 	}
 	opts := &server.Options{
 		ServerName:         "chapar",
@@ -53,7 +86,6 @@ func Start(cfg Config) (*Server, error) {
 		SyncAlways:         cfg.SyncAlways,
 		SyncInterval:       cfg.SyncInterval,
 		NoSigs:             true,
-		NoLog:              true,
 		JetStreamMaxMemory: 256 << 20,
 	}
 	if cfg.Listen != "" {
@@ -67,12 +99,17 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
+	s := &Server{srv: srv, opts: opts, cfg: cfg, log: cfg.Log.With("component", "nats"),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.jsCtx, s.jsCancel = context.WithCancel(context.Background())
+	attach(srv, cfg.Log, s.lost)
 	srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats: not ready after %s", readyTimeout)
 	}
-	return &Server{srv: srv}, nil
+	go s.supervise(cfg.PollInterval)
+	return s, nil
 }
 
 // InProcessConn opens a connection that never leaves the process; with
@@ -84,6 +121,9 @@ func (s *Server) ClientURL() string { return s.srv.ClientURL() }
 
 // Close stops the server and waits until it has stopped.
 func (s *Server) Close() {
+	close(s.stop)
+	<-s.stopped
 	s.srv.Shutdown()
 	s.srv.WaitForShutdown()
+	s.jsCancel()
 }
