@@ -89,9 +89,20 @@ type Config struct {
 	// string (maxliteral, maxquoted); this bounds them and the lines
 	// together, which zero-length literals otherwise leave unbounded.
 	IMAPMaxCommandSize int64
-	PostUser           string // postuser
-	ServerName         string // servername
-	LogLevel           string // loglevel: debug, info, warn or error
+	// imap_maxconnections, imap_maxconnections_per_ip,
+	// lmtp_maxconnections, lmtp_maxconnections_per_ip (chapar): the client
+	// connections a service holds at once, over all its listeners and per
+	// remote IP address (loopback and Unix-socket clients count in the
+	// total only); 0 = unlimited. Cyrus's master bounds each service with
+	// maxchild in cyrus.conf; these leave file descriptors for the admin
+	// socket, which is never capped.
+	IMAPMaxConnections      int
+	IMAPMaxConnectionsPerIP int
+	LMTPMaxConnections      int
+	LMTPMaxConnectionsPerIP int
+	PostUser                string // postuser
+	ServerName              string // servername
+	LogLevel                string // loglevel: debug, info, warn or error
 
 	// file and lines remember where each key was set, so that Validate can
 	// point at the offending line instead of only naming the option.
@@ -122,30 +133,33 @@ func position(file string, line int) string {
 // Default returns a configuration with every default applied.
 func Default() *Config {
 	c := &Config{
-		ConfigDirectory:       DefaultConfigDirectory,
-		DefaultPartition:      "default",
-		VirtDomains:           "off",
-		UnixHierarchySep:      true, // Cyrus 3 default
-		AltNamespace:          true, // Cyrus 3 default
-		DuplicateSuppression:  true,
-		DuplicateExpire:       72 * time.Hour,
-		SASLPwcheckMethod:     "chapar",
-		IMAPListen:            []string{"127.0.0.1:1143"},
-		Services:              append([]string(nil), allServices...),
-		LMTPOutcomeWait:       10 * time.Second,
-		JetStreamSync:         "1s",
-		FuseLocalStages:       true,
-		IndexShards:           1,
-		AllowPlaintext:        true,
-		Timeout:               30 * time.Minute,
-		LMTPDowncaseRcpt:      true,  // Cyrus's default
-		LMTPFuzzyMailboxMatch: false, // Cyrus's default
-		MaxLoginsPerUser:      100,
-		MaxLoginTrys:          3, // Cyrus's default
-		IMAPMaxCommandSize:    8 << 20,
-		ServerName:            hostname(),
-		LogLevel:              "info",
-		lines:                 map[string]int{},
+		ConfigDirectory:         DefaultConfigDirectory,
+		DefaultPartition:        "default",
+		VirtDomains:             "off",
+		UnixHierarchySep:        true, // Cyrus 3 default
+		AltNamespace:            true, // Cyrus 3 default
+		DuplicateSuppression:    true,
+		DuplicateExpire:         72 * time.Hour,
+		SASLPwcheckMethod:       "chapar",
+		IMAPListen:              []string{"127.0.0.1:1143"},
+		Services:                append([]string(nil), allServices...),
+		LMTPOutcomeWait:         10 * time.Second,
+		JetStreamSync:           "1s",
+		FuseLocalStages:         true,
+		IndexShards:             1,
+		AllowPlaintext:          true,
+		Timeout:                 30 * time.Minute,
+		LMTPDowncaseRcpt:        true,  // Cyrus's default
+		LMTPFuzzyMailboxMatch:   false, // Cyrus's default
+		MaxLoginsPerUser:        100,
+		MaxLoginTrys:            3, // Cyrus's default
+		IMAPMaxCommandSize:      8 << 20,
+		IMAPMaxConnections:      1000,
+		IMAPMaxConnectionsPerIP: 100,
+		LMTPMaxConnections:      200,
+		ServerName:              hostname(),
+		LogLevel:                "info",
+		lines:                   map[string]int{},
 	}
 	c.derive(true, true, true)
 	return c

@@ -38,32 +38,35 @@ func TestDefaults(t *testing.T) {
 		host = "localhost"
 	}
 	want := &Config{
-		ConfigDirectory:      "./chapar-data",
-		Partitions:           map[string]string{"default": "./chapar-data/spool"},
-		DefaultPartition:     "default",
-		VirtDomains:          "off",
-		UnixHierarchySep:     true,
-		AltNamespace:         true,
-		DuplicateSuppression: true,
-		DuplicateExpire:      72 * time.Hour,
-		SASLPwcheckMethod:    "chapar",
-		LMTPListen:           []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
-		IMAPListen:           []string{"127.0.0.1:1143"},
-		AdminSocket:          "./chapar-data/socket/admin",
-		Services:             []string{"lmtp", "imap", "filter", "deliver", "notify"},
-		LMTPOutcomeWait:      10 * time.Second,
-		JetStreamSync:        "1s",
-		FuseLocalStages:      true,
-		IndexShards:          1,
-		AllowPlaintext:       true,
-		Timeout:              30 * time.Minute,
-		LMTPDowncaseRcpt:     true,
-		MaxLoginsPerUser:     100,
-		MaxLoginTrys:         3,
-		IMAPMaxCommandSize:   8 << 20,
-		ServerName:           host,
-		LogLevel:             "info",
-		lines:                map[string]int{},
+		ConfigDirectory:         "./chapar-data",
+		Partitions:              map[string]string{"default": "./chapar-data/spool"},
+		DefaultPartition:        "default",
+		VirtDomains:             "off",
+		UnixHierarchySep:        true,
+		AltNamespace:            true,
+		DuplicateSuppression:    true,
+		DuplicateExpire:         72 * time.Hour,
+		SASLPwcheckMethod:       "chapar",
+		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
+		IMAPListen:              []string{"127.0.0.1:1143"},
+		AdminSocket:             "./chapar-data/socket/admin",
+		Services:                []string{"lmtp", "imap", "filter", "deliver", "notify"},
+		LMTPOutcomeWait:         10 * time.Second,
+		JetStreamSync:           "1s",
+		FuseLocalStages:         true,
+		IndexShards:             1,
+		AllowPlaintext:          true,
+		Timeout:                 30 * time.Minute,
+		LMTPDowncaseRcpt:        true,
+		MaxLoginsPerUser:        100,
+		MaxLoginTrys:            3,
+		IMAPMaxCommandSize:      8 << 20,
+		IMAPMaxConnections:      1000,
+		IMAPMaxConnectionsPerIP: 100,
+		LMTPMaxConnections:      200,
+		ServerName:              host,
+		LogLevel:                "info",
+		lines:                   map[string]int{},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)
@@ -136,6 +139,10 @@ postuser: bb
 servername: mail.example.org
 loglevel: DEBUG
 imap_maxcommandsize: 1M
+imap_maxconnections: 50
+imap_maxconnections_per_ip: 0
+lmtp_maxconnections: 7
+lmtp_maxconnections_per_ip: 3
 `
 
 func TestEveryKey(t *testing.T) {
@@ -184,6 +191,10 @@ func TestEveryKey(t *testing.T) {
 		{"ServerName", c.ServerName, "mail.example.org"},
 		{"LogLevel", c.LogLevel, "debug"},
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
+		{"IMAPMaxConnections", c.IMAPMaxConnections, 50},
+		{"IMAPMaxConnectionsPerIP", c.IMAPMaxConnectionsPerIP, 0},
+		{"LMTPMaxConnections", c.LMTPMaxConnections, 7},
+		{"LMTPMaxConnectionsPerIP", c.LMTPMaxConnectionsPerIP, 3},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},

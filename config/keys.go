@@ -40,6 +40,14 @@ var knownKeys = map[string]option{
 	"maxmessagesize": {set: setMaxMessageSize},
 	// Chapar: bytes of one IMAP command, APPEND's messages excepted.
 	"imap_maxcommandsize": {set: setIMAPMaxCommandSize},
+	// Chapar: IMAP connections held at once; 0 = unlimited.
+	"imap_maxconnections": intKey(func(c *Config) *int { return &c.IMAPMaxConnections }, 0, 1<<30),
+	// Chapar: IMAP connections from one remote IP; 0 = unlimited.
+	"imap_maxconnections_per_ip": intKey(func(c *Config) *int { return &c.IMAPMaxConnectionsPerIP }, 0, 1<<30),
+	// Chapar: LMTP connections held at once; 0 = unlimited.
+	"lmtp_maxconnections": intKey(func(c *Config) *int { return &c.LMTPMaxConnections }, 0, 1<<30),
+	// Chapar: LMTP connections from one remote IP; 0 = unlimited.
+	"lmtp_maxconnections_per_ip": intKey(func(c *Config) *int { return &c.LMTPMaxConnectionsPerIP }, 0, 1<<30),
 	// Password check backend.
 	"sasl_pwcheck_method": {set: setSASLPwcheckMethod},
 	// Chapar: LMTP listeners.

@@ -19,6 +19,7 @@ import (
 	"chapar/deliver"
 	"chapar/filter"
 	"chapar/ingest"
+	"chapar/internal/conncap"
 	"chapar/notify"
 	"chapar/pipeline"
 	"chapar/pipeline/bus"
@@ -214,7 +215,13 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		Log:            n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
-	return n.listen("lmtp", cfg.LMTPListen, srv.Serve)
+	caps := conncap.NewLimiter("lmtp", conncap.Limits{Max: cfg.LMTPMaxConnections, PerIP: cfg.LMTPMaxConnectionsPerIP}, n.log)
+	return n.listen("lmtp", cfg.LMTPListen, func(l net.Listener) error {
+		// RFC 5321 §3.8, §4.2.3: 421 closes the channel; 4.3.2 "system
+		// not accepting network messages" (RFC 3463 §3.4) asks the MTA to
+		// try again later.
+		return srv.Serve(caps.Wrap(l, "421 4.3.2 Too many connections, try later\r\n"))
+	})
 }
 
 // listen opens every address (host:port, or an absolute Unix socket path)
