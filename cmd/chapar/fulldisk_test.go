@@ -152,6 +152,18 @@ func TestFullJetStreamRecovers(t *testing.T) {
 	if !strings.Contains(in.log(), "JetStream is disabled") {
 		t.Fatalf("the supervisor did not log JetStream going down\nlog:\n%s", in.log())
 	}
+	// A flag change while JetStream is down: its change event cannot be
+	// stored, and must not wedge the event publisher for good.
+	imap := dialIMAP(t, in.imapAddr())
+	imap.cmd("a", "LOGIN fay secret", "a OK")
+	imap.cmd("b", "SELECT INBOX", "b OK")
+	imap.cmd("c", `STORE 1 +FLAGS (\Seen)`, "c OK")
+	// A second session waits in IDLE for what comes after the episode.
+	idler := dialIMAP(t, in.imapAddr())
+	idler.cmd("a", "LOGIN fay secret", "a OK")
+	idler.cmd("b", "SELECT INBOX", "b OK")
+	idler.send("c IDLE\r\n")
+	idler.expect("+")
 
 	os.Remove(filler)
 	testkit.CheckFor(t, 20*time.Second, func() error {
@@ -164,6 +176,8 @@ func TestFullJetStreamRecovers(t *testing.T) {
 	if !strings.Contains(in.log(), "JetStream re-enabled") {
 		t.Fatalf("the supervisor did not log JetStream coming back\nlog:\n%s", in.log())
 	}
+	// Change events flow again: IDLE hears of the new message.
+	idler.expect("* 2 EXISTS")
 	testkit.CheckFor(t, 10*time.Second, func() error {
 		var ids []string
 		for _, m := range in.examine("user/fay").Messages {
