@@ -236,7 +236,12 @@ func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) err
 	}
 	// The message id makes a republish after a crash (effect committed,
 	// ack lost) a no-op within the stream's duplicate window.
-	_, err = r.js.Publish(ctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
+	// Bound to the JetStream context: a stream that lost its store drops
+	// the publish unanswered, and the job should go back for a retry at
+	// once rather than after the publish timeout.
+	pctx, stop := publishCtx(ctx, r.conn.jetStream())
+	defer stop()
+	_, err = r.js.Publish(pctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
 	if err != nil {
 		return fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
 	}

@@ -54,10 +54,14 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 
-	// mu guards the JetStream context (supervise.go).
-	mu       sync.Mutex
-	jsCtx    context.Context
-	jsCancel context.CancelFunc
+	// mu guards the JetStream context and the restart schedule
+	// (supervise.go).
+	mu          sync.Mutex
+	jsCtx       context.Context
+	jsCancel    context.CancelFunc
+	restartedAt time.Time     // of the last restart
+	backoff     time.Duration // the wait before the next restart
+	nextTry     time.Time
 
 	stop    chan struct{}
 	stopped chan struct{}

@@ -58,8 +58,33 @@ func (s *Server) lost(reason string) {
 		return
 	}
 	s.jsCancel()
+	// Lost again soon after a restart: the cause has not gone (space freed
+	// only a little, or a failing disk). Wait longer before each further
+	// restart, so that the log and the clients see a steady outage rather
+	// than a flapping one.
+	now := time.Now()
+	if !s.restartedAt.IsZero() && now.Sub(s.restartedAt) < flapWindow {
+		s.backoff = min(max(2*s.backoff, s.cfg.PollInterval), maxBackoff)
+	} else {
+		s.backoff = 0
+	}
+	s.nextTry = now.Add(s.backoff)
 	s.log.Error("JetStream is disabled; LMTP answers 452 4.3.1 until it is back",
-		"reason", reason, "storedir", s.cfg.StoreDir, "free", freeSpace(s.cfg.StoreDir))
+		"reason", reason, "storedir", s.cfg.StoreDir, "free", freeSpace(s.cfg.StoreDir), "retry_in", s.backoff)
+}
+
+// A loss within flapWindow of a restart doubles the wait before the next
+// restart, up to maxBackoff.
+const (
+	flapWindow = time.Minute
+	maxBackoff = time.Minute
+)
+
+// due reports whether a restart may be tried now.
+func (s *Server) due() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !time.Now().Before(s.nextTry)
 }
 
 // back starts a fresh JetStream context.
@@ -70,6 +95,7 @@ func (s *Server) back(free int64) {
 		return
 	}
 	s.jsCtx, s.jsCancel = context.WithCancel(context.Background())
+	s.restartedAt = time.Now()
 	s.log.Info("JetStream re-enabled; accepting mail again", "free", free)
 }
 
@@ -96,6 +122,9 @@ func (s *Server) supervise(poll time.Duration) {
 // JetStream still running with a stream's sticky write error is shut down
 // first, as only a fresh start clears it.
 func (s *Server) restart() {
+	if !s.due() {
+		return
+	}
 	free := freeSpace(s.cfg.StoreDir)
 	if free >= 0 && free < s.cfg.ResumeFreeSpace {
 		return

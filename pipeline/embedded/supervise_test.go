@@ -122,3 +122,23 @@ func TestFreeSpaceOfAMissingDirectoryIsUnknown(t *testing.T) {
 		t.Fatalf("freeSpace of a temporary directory = %d, want > 0", got)
 	}
 }
+
+// Lost again soon after a restart, the supervisor waits before the next
+// one (a poll interval, doubling), and still brings JetStream back.
+func TestALossSoonAfterARestartBacksOff(t *testing.T) {
+	t.Parallel()
+	s, buf := startLogged(t, slog.LevelInfo)
+	back := func() error {
+		if s.JetStreamContext().Err() != nil || !s.srv.JetStreamEnabled() {
+			return errors.New("JetStream not back yet")
+		}
+		return nil
+	}
+	s.lost("test: first")
+	testkit.CheckFor(t, 10*time.Second, back)
+	s.lost("test: again")
+	if !strings.Contains(buf.String(), "reason=\"test: again\"") || !strings.Contains(buf.String(), "retry_in=50ms") {
+		t.Fatalf("the second loss does not back off by a poll interval:\n%s", buf.String())
+	}
+	testkit.CheckFor(t, 10*time.Second, back)
+}
