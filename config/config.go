@@ -120,9 +120,20 @@ type Config struct {
 	// and TEXT read at once, server-wide; past it a search waits for a
 	// slot. Default 8; 0 = unlimited.
 	IMAPMaxBodySearches int
-	PostUser            string // postuser
-	ServerName          string // servername
-	LogLevel            string // loglevel: debug, info, warn or error
+	// imap_maxconnections, imap_maxconnections_per_ip,
+	// lmtp_maxconnections, lmtp_maxconnections_per_ip (chapar): the client
+	// connections a service holds at once, over all its listeners and per
+	// remote IP address (loopback and Unix-socket clients count in the
+	// total only); 0 = unlimited. Cyrus's master bounds each service with
+	// maxchild in cyrus.conf; these leave file descriptors for the admin
+	// socket, which is never capped.
+	IMAPMaxConnections      int
+	IMAPMaxConnectionsPerIP int
+	LMTPMaxConnections      int
+	LMTPMaxConnectionsPerIP int
+	PostUser                string // postuser
+	ServerName              string // servername
+	LogLevel                string // loglevel: debug, info, warn or error
 
 	// The NATS edge (README "NATS edge"). On the embedded server's
 	// listener: who may connect (nats_auth_file, required with
@@ -166,34 +177,37 @@ func position(file string, line int) string {
 // Default returns a configuration with every default applied.
 func Default() *Config {
 	c := &Config{
-		ConfigDirectory:       DefaultConfigDirectory,
-		DefaultPartition:      "default",
-		VirtDomains:           "off",
-		UnixHierarchySep:      true, // Cyrus 3 default
-		AltNamespace:          true, // Cyrus 3 default
-		DuplicateSuppression:  true,
-		DuplicateExpire:       72 * time.Hour,
-		SASLPwcheckMethod:     "chapar",
-		IMAPListen:            []string{"127.0.0.1:1143"},
-		Services:              append([]string(nil), allServices...),
-		LMTPOutcomeWait:       10 * time.Second,
-		JetStreamSync:         "1s",
-		FuseLocalStages:       true,
-		IndexShards:           1,
-		Sendmail:              "/usr/sbin/sendmail",
-		AllowPlaintext:        false,            // plaintext only on loopback and Unix sockets
-		TLSMinVersion:         tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
-		TLSMaxVersion:         tls.VersionTLS13,
-		Timeout:               30 * time.Minute,
-		LMTPDowncaseRcpt:      true,  // Cyrus's default
-		LMTPFuzzyMailboxMatch: false, // Cyrus's default
-		MaxLoginsPerUser:      100,
-		MaxLoginTrys:          3, // Cyrus's default
-		IMAPMaxCommandSize:    8 << 20,
-		IMAPMaxBodySearches:   8,
-		ServerName:            hostname(),
-		LogLevel:              "info",
-		lines:                 map[string]int{},
+		ConfigDirectory:         DefaultConfigDirectory,
+		DefaultPartition:        "default",
+		VirtDomains:             "off",
+		UnixHierarchySep:        true, // Cyrus 3 default
+		AltNamespace:            true, // Cyrus 3 default
+		DuplicateSuppression:    true,
+		DuplicateExpire:         72 * time.Hour,
+		SASLPwcheckMethod:       "chapar",
+		IMAPListen:              []string{"127.0.0.1:1143"},
+		Services:                append([]string(nil), allServices...),
+		LMTPOutcomeWait:         10 * time.Second,
+		JetStreamSync:           "1s",
+		FuseLocalStages:         true,
+		IndexShards:             1,
+		Sendmail:                "/usr/sbin/sendmail",
+		AllowPlaintext:          false,            // plaintext only on loopback and Unix sockets
+		TLSMinVersion:           tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
+		TLSMaxVersion:           tls.VersionTLS13,
+		Timeout:                 30 * time.Minute,
+		LMTPDowncaseRcpt:        true,  // Cyrus's default
+		LMTPFuzzyMailboxMatch:   false, // Cyrus's default
+		MaxLoginsPerUser:        100,
+		MaxLoginTrys:            3, // Cyrus's default
+		IMAPMaxCommandSize:      8 << 20,
+		IMAPMaxBodySearches:     8,
+		IMAPMaxConnections:      1000,
+		IMAPMaxConnectionsPerIP: 100,
+		LMTPMaxConnections:      200,
+		ServerName:              hostname(),
+		LogLevel:                "info",
+		lines:                   map[string]int{},
 	}
 	c.derive(true, true, true)
 	return c

@@ -39,36 +39,39 @@ func TestDefaults(t *testing.T) {
 		host = "localhost"
 	}
 	want := &Config{
-		ConfigDirectory:      "./chapar-data",
-		Partitions:           map[string]string{"default": "./chapar-data/spool"},
-		DefaultPartition:     "default",
-		VirtDomains:          "off",
-		UnixHierarchySep:     true,
-		AltNamespace:         true,
-		DuplicateSuppression: true,
-		DuplicateExpire:      72 * time.Hour,
-		SASLPwcheckMethod:    "chapar",
-		LMTPListen:           []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
-		IMAPListen:           []string{"127.0.0.1:1143"},
-		AdminSocket:          "./chapar-data/socket/admin",
-		Services:             []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"},
-		LMTPOutcomeWait:      10 * time.Second,
-		JetStreamSync:        "1s",
-		FuseLocalStages:      true,
-		IndexShards:          1,
-		AllowPlaintext:       false,
-		TLSMinVersion:        tls.VersionTLS12,
-		TLSMaxVersion:        tls.VersionTLS13,
-		Timeout:              30 * time.Minute,
-		LMTPDowncaseRcpt:     true,
-		MaxLoginsPerUser:     100,
-		MaxLoginTrys:         3,
-		IMAPMaxCommandSize:   8 << 20,
-		Sendmail:             "/usr/sbin/sendmail",
-		IMAPMaxBodySearches:  8,
-		ServerName:           host,
-		LogLevel:             "info",
-		lines:                map[string]int{},
+		ConfigDirectory:         "./chapar-data",
+		Partitions:              map[string]string{"default": "./chapar-data/spool"},
+		DefaultPartition:        "default",
+		VirtDomains:             "off",
+		UnixHierarchySep:        true,
+		AltNamespace:            true,
+		DuplicateSuppression:    true,
+		DuplicateExpire:         72 * time.Hour,
+		SASLPwcheckMethod:       "chapar",
+		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
+		IMAPListen:              []string{"127.0.0.1:1143"},
+		AdminSocket:             "./chapar-data/socket/admin",
+		Services:                []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"},
+		LMTPOutcomeWait:         10 * time.Second,
+		JetStreamSync:           "1s",
+		FuseLocalStages:         true,
+		IndexShards:             1,
+		AllowPlaintext:          false,
+		TLSMinVersion:           tls.VersionTLS12,
+		TLSMaxVersion:           tls.VersionTLS13,
+		Timeout:                 30 * time.Minute,
+		LMTPDowncaseRcpt:        true,
+		MaxLoginsPerUser:        100,
+		MaxLoginTrys:            3,
+		IMAPMaxCommandSize:      8 << 20,
+		Sendmail:                "/usr/sbin/sendmail",
+		IMAPMaxBodySearches:     8,
+		IMAPMaxConnections:      1000,
+		IMAPMaxConnectionsPerIP: 100,
+		LMTPMaxConnections:      200,
+		ServerName:              host,
+		LogLevel:                "info",
+		lines:                   map[string]int{},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)
@@ -151,6 +154,10 @@ imap_maxbodysearches: 3
 nats_user: stage-worker
 nats_password: carries-jobs
 nats_tls_ca: /etc/chapar/nats-ca.pem
+imap_maxconnections: 50
+imap_maxconnections_per_ip: 0
+lmtp_maxconnections: 7
+lmtp_maxconnections_per_ip: 3
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -217,6 +224,10 @@ func TestEveryKey(t *testing.T) {
 		{"NATSUser", c.NATSUser, "stage-worker"},
 		{"NATSPassword", c.NATSPassword, "carries-jobs"},
 		{"NATSTLSCA", c.NATSTLSCA, "/etc/chapar/nats-ca.pem"},
+		{"IMAPMaxConnections", c.IMAPMaxConnections, 50},
+		{"IMAPMaxConnectionsPerIP", c.IMAPMaxConnectionsPerIP, 0},
+		{"LMTPMaxConnections", c.LMTPMaxConnections, 7},
+		{"LMTPMaxConnectionsPerIP", c.LMTPMaxConnectionsPerIP, 3},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},

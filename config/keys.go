@@ -43,6 +43,14 @@ var knownKeys = map[string]option{
 	"imap_maxcommandsize": {set: setIMAPMaxCommandSize},
 	// Chapar: message bodies SEARCH BODY/TEXT read at once; 0 = unlimited.
 	"imap_maxbodysearches": intKey(func(c *Config) *int { return &c.IMAPMaxBodySearches }, 0, 1<<20),
+	// Chapar: IMAP connections held at once; 0 = unlimited.
+	"imap_maxconnections": intKey(func(c *Config) *int { return &c.IMAPMaxConnections }, 0, 1<<30),
+	// Chapar: IMAP connections from one remote IP; 0 = unlimited.
+	"imap_maxconnections_per_ip": intKey(func(c *Config) *int { return &c.IMAPMaxConnectionsPerIP }, 0, 1<<30),
+	// Chapar: LMTP connections held at once; 0 = unlimited.
+	"lmtp_maxconnections": intKey(func(c *Config) *int { return &c.LMTPMaxConnections }, 0, 1<<30),
+	// Chapar: LMTP connections from one remote IP; 0 = unlimited.
+	"lmtp_maxconnections_per_ip": intKey(func(c *Config) *int { return &c.LMTPMaxConnectionsPerIP }, 0, 1<<30),
 	// Password check backend.
 	"sasl_pwcheck_method": {set: setSASLPwcheckMethod},
 	// Chapar: LMTP listeners.

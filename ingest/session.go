@@ -90,6 +90,13 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	ticket, err := cfg.Submitter.Submit(ctx, job, cfg.OutcomeWait > 0)
 	if err != nil {
 		cfg.Log.Warn("job not queued", "job", job.ID, "err", err)
+		if pipeline.NoSpace(err) {
+			// RFC 3463 §3.4 X.3.1 "mail system full": the MTA keeps the
+			// message and retries; the supervisor brings JetStream back
+			// once space is freed.
+			r := pipeline.NoSpaceResult
+			return &smtp.SMTPError{Code: r.Code, EnhancedCode: enhanced(r.Enhanced), Message: r.Text}
+		}
 		return tempFail("Could not queue message, try again later")
 	}
 	defer ticket.Close()

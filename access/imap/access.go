@@ -104,6 +104,11 @@ func (s *session) storeError(op string, err error) {
 		xno("CANNOT", "%sinvalid mailbox name", prefix)
 	case errors.Is(err, store.ErrNoMessage):
 		xno("EXPUNGEISSUED", "%smessage was expunged", prefix)
+	case store.NoSpace(err):
+		// RFC 5530 §3 OVERQUOTA, in Dovecot's words for a full disk: the
+		// client may retry later, and this is no bug to report.
+		s.log.Warn("store: out of disk space", "op", op, "err", err)
+		xno("OVERQUOTA", "Not enough disk space")
 	}
 	s.log.Error("store", "op", op, "err", err)
 	xno("SERVERBUG", "%sinternal error", prefix)

@@ -102,14 +102,24 @@ func (p *parser) messageLiteral(before []*appendMsg) []byte {
 func (p *parser) spill(m *appendMsg) {
 	f, err := os.CreateTemp("", "chapar-append-*")
 	if err != nil {
-		xno("SERVERBUG", "cannot spool message: %v", err)
+		spoolFailed(err)
 	}
 	os.Remove(f.Name())
 	p.cleanup = append(p.cleanup, func() { f.Close() })
 	if _, err := f.Write(m.data); err != nil {
-		xno("SERVERBUG", "cannot spool message: %v", err)
+		spoolFailed(err)
 	}
 	m.spool, m.data = f, nil
+}
+
+// spoolFailed refuses an APPEND whose temporary file could not be written:
+// [OVERQUOTA] when the temporary directory is full (RFC 5530 §3; the
+// client may retry once space is freed), [SERVERBUG] otherwise.
+func spoolFailed(err error) {
+	if store.NoSpace(err) {
+		xno("OVERQUOTA", "Not enough disk space")
+	}
+	xno("SERVERBUG", "cannot spool message: %v", err)
 }
 
 func (m *appendMsg) body() ([]byte, error) {

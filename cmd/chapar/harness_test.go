@@ -98,8 +98,8 @@ func (in *instance) imapAddr() string {
 	return in.imap
 }
 
-// start runs chapar serve and waits until it has logged its TCP listeners
-// and LMTP and the admin socket answer.
+// start runs chapar serve and waits until it has logged its LMTP and IMAP
+// TCP listeners and LMTP and the admin socket answer.
 func (in *instance) start() {
 	in.t.Helper()
 	logPath := filepath.Join(in.dir, "serve.log")
@@ -127,6 +127,11 @@ func (in *instance) start() {
 		}
 		if addrs["lmtp"] == "" {
 			return errors.New("no LMTP TCP listener logged yet")
+		}
+		// IMAP starts after LMTP: wait for it too, or a test that dials
+		// it at once finds no address.
+		if addrs["imap"] == "" {
+			return errors.New("no IMAP TCP listener logged yet")
 		}
 		c, err := net.Dial("tcp", addrs["lmtp"])
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"chapar/access/imap"
 	"chapar/config"
+	"chapar/internal/conncap"
 	"chapar/notify"
 )
 
@@ -57,11 +58,20 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		Logger:            n.log.With("service", "imap"),
 	})
 	n.closers = append(n.closers, srv.Close)
-	if err := n.listen("imap", cfg.IMAPListen, srv.Serve); err != nil {
+	// One count for imap and imaps together. RFC 9051 §7.1.5 allows BYE as
+	// the greeting of a server that will not serve the connection; RFC
+	// 5530 §3 UNAVAILABLE says the cause is temporary.
+	caps := conncap.NewLimiter("imap", conncap.Limits{Max: cfg.IMAPMaxConnections, PerIP: cfg.IMAPMaxConnectionsPerIP}, n.log)
+	const refusal = "* BYE [UNAVAILABLE] Too many connections\r\n"
+	if err := n.listen("imap", cfg.IMAPListen, func(l net.Listener) error {
+		return srv.Serve(caps.Wrap(l, refusal))
+	}); err != nil {
 		return err
 	}
 	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
-		return srv.ServeTLS(tls.NewListener(l, tlsConfig))
+		// Outside TLS, so that a refused imaps client reads its BYE
+		// inside the handshake it expects.
+		return srv.ServeTLS(caps.Wrap(tls.NewListener(l, tlsConfig), refusal))
 	})
 }
 

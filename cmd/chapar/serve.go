@@ -19,6 +19,7 @@ import (
 	"chapar/deliver"
 	"chapar/filter"
 	"chapar/ingest"
+	"chapar/internal/conncap"
 	"chapar/internal/unixsocket"
 	"chapar/notify"
 	"chapar/pipeline"
@@ -132,6 +133,7 @@ func (n *node) connectBus(ctx context.Context, cfg *config.Config) error {
 			SyncInterval: cfg.JetStreamSyncInterval(),
 			Identities:   ids,
 			TLS:          tlsConfig,
+			Log:          n.log,
 		})
 		if err != nil {
 			return err
@@ -231,7 +233,13 @@ func (n *node) startLMTP(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	return n.listenSockets("lmtp", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, srv.Serve)
+	caps := conncap.NewLimiter("lmtp", conncap.Limits{Max: cfg.LMTPMaxConnections, PerIP: cfg.LMTPMaxConnectionsPerIP}, n.log)
+	return n.listenSockets("lmtp", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, func(l net.Listener) error {
+		// RFC 5321 §3.8, §4.2.3: 421 closes the channel; 4.3.2 "system
+		// not accepting network messages" (RFC 3463 §3.4) asks the MTA to
+		// try again later.
+		return srv.Serve(caps.Wrap(l, "421 4.3.2 Too many connections, try later\r\n"))
+	})
 }
 
 // listen opens every address (host:port, or an absolute Unix socket path)

@@ -60,6 +60,9 @@ type Conn struct {
 	// inlineMax.
 	bodies    jetstream.ObjectStore
 	inlineMax int
+	// avail is the in-process server's view of JetStream; nil for an
+	// external cluster, whose state the publish errors tell.
+	avail Availability
 }
 
 // A Conn is what ingest and notify are given.
@@ -102,6 +105,9 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect nats %s: %w", url, err)
 	}
 	c := &Conn{nc: nc, log: log}
+	if a, ok := cfg.InProcess.(Availability); ok {
+		c.avail = a
+	}
 	c.js, err = jetstream.New(nc)
 	if err != nil {
 		c.Close()

@@ -34,7 +34,20 @@ func (c *Conn) Follow(fn func(mailboxID, eventType string)) (func() error, error
 // PublishOrdered implements pipeline.EventSink on the events stream. Every
 // message is published before any acknowledgement is awaited, so a batch
 // costs one round trip, not one per event.
+//
+// An acknowledgement the server will never send (a stream that lost its
+// store drops the publish unanswered, and nats.go sets no timeout on an
+// async publish) must not wedge the publisher: the wait also ends when the
+// embedded server's JetStream context does, and the events are published
+// again once it is back.
 func (c *Conn) PublishOrdered(ctx context.Context, msgs []pipeline.EventMessage) (int, error) {
+	var lost <-chan struct{}
+	if js := c.jetStream(); js != nil {
+		if js.Err() != nil {
+			return 0, fmt.Errorf("publish events: jetstream has lost its store: %w", pipeline.ErrNoSpace)
+		}
+		lost = js.Done()
+	}
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	var err error
 	for _, m := range msgs {
@@ -56,6 +69,8 @@ func (c *Conn) PublishOrdered(ctx context.Context, msgs []pipeline.EventMessage)
 			err = fmt.Errorf("event %s not acknowledged: %w", msgs[i].ID, ferr)
 		case <-ctx.Done():
 			return 0, ctx.Err()
+		case <-lost:
+			return acked, fmt.Errorf("event %s not acknowledged: jetstream has lost its store: %w", msgs[i].ID, pipeline.ErrNoSpace)
 		}
 	}
 	return acked, err

@@ -58,9 +58,13 @@ func (r *Runner) refuse(job *pipeline.Job) {
 // promised.
 func (r *Runner) offerTempFail(job *pipeline.Job, cause error) bool {
 	o := job.Outcome()
+	res := pipeline.Result{Code: 451, Enhanced: "4.3.0", Text: "Temporary failure delivering the message, try again later"}
+	if pipeline.NoSpace(cause) {
+		res = pipeline.NoSpaceResult
+	}
 	for i, rc := range job.Recipients {
 		if !rc.Done {
-			o.Results[i] = pipeline.Result{Code: 451, Enhanced: "4.3.0", Text: "Temporary failure delivering the message, try again later"}
+			o.Results[i] = res
 		}
 	}
 	o.TempFail = true
@@ -92,12 +96,19 @@ func (c *Conn) Submit(ctx context.Context, job *pipeline.Job, watch bool) (pipel
 		}
 		t.sub = sub
 	}
+	js := c.jetStream()
+	if js != nil && js.Err() != nil {
+		t.Close()
+		return nil, fmt.Errorf("queue job %s: jetstream has lost its store: %w", job.ID, pipeline.ErrNoSpace)
+	}
 	data, ref, err := c.encodeForQueue(ctx, job)
 	if err != nil {
 		t.Close()
-		return nil, fmt.Errorf("queue job %s: %w", job.ID, err)
+		return nil, fmt.Errorf("queue job %s: %w", job.ID, classifyPublish(err, js))
 	}
-	if _, err := c.js.Publish(ctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
+	pctx, stop := publishCtx(ctx, js)
+	defer stop()
+	if _, err := c.js.Publish(pctx, pipeline.StageSubject(pipeline.FirstStage(), job.Partition), data,
 		jetstream.WithMsgID(job.ID)); err != nil {
 		t.Close()
 		if ref != "" {
@@ -105,7 +116,7 @@ func (c *Conn) Submit(ctx context.Context, job *pipeline.Job, watch bool) (pipel
 			// this body would only wait for the bucket's max age.
 			c.dropBodyAfterFailure(ref)
 		}
-		return nil, fmt.Errorf("queue job %s: %w", job.ID, err)
+		return nil, fmt.Errorf("queue job %s: %w", job.ID, classifyPublish(err, js))
 	}
 	return t, nil
 }

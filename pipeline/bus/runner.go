@@ -49,6 +49,7 @@ type Runner struct {
 	// bodies holds the bodies of jobs that travel without theirs
 	// (bodies.go).
 	bodies jetstream.ObjectStore
+	conn   *Conn
 }
 
 // NewRunner prepares a runner; Run starts it.
@@ -66,10 +67,17 @@ func NewRunner(c *Conn, cfg RunnerConfig, stage pipeline.Stage) *Runner {
 		cfg.Log = slog.Default()
 	}
 	cfg.Log = cfg.Log.With("stage", cfg.Stage, "partition", cfg.Partition)
-	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc, bodies: c.bodies}
+	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc, bodies: c.bodies, conn: c}
 }
 
-// Run consumes until ctx ends.
+// rebindPoll is how often a runner whose JetStream was lost looks whether
+// it is back.
+const rebindPoll = 250 * time.Millisecond
+
+// Run consumes until ctx ends. When the embedded server's JetStream is lost
+// (its store full) and comes back, the pull this runner had outstanding
+// went with it: Run binds the consumer again rather than wait out the old
+// pull's expiry.
 func (r *Runner) Run(ctx context.Context) error {
 	prev := r.cfg.Stage
 	for _, step := range r.cfg.Then {
@@ -78,7 +86,35 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		prev = step.Name
 	}
-	cons, err := r.js.CreateOrUpdateConsumer(ctx, pipeline.StreamJobs, jetstream.ConsumerConfig{
+	for {
+		js := r.conn.jetStream()
+		if js != nil && js.Err() != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(rebindPoll):
+			}
+			continue
+		}
+		err := r.consume(ctx, js)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if js == nil || js.Err() == nil {
+			return err
+		}
+		r.cfg.Log.Warn("JetStream lost; the consumer binds again once it is back", "err", err)
+	}
+}
+
+// consume binds the durable consumer and hands its messages to the workers
+// until ctx ends or js (the JetStream context, nil for an external cluster)
+// does. Jobs are processed under ctx alone: one in the middle of a stage
+// finishes, and its ack fails harmlessly if JetStream is gone.
+func (r *Runner) consume(ctx, js context.Context) error {
+	bound, stop := publishCtx(ctx, js)
+	defer stop()
+	cons, err := r.js.CreateOrUpdateConsumer(bound, pipeline.StreamJobs, jetstream.ConsumerConfig{
 		Durable:       pipeline.ConsumerName(r.cfg.Stage, r.cfg.Partition),
 		FilterSubject: pipeline.StageSubject(r.cfg.Stage, r.cfg.Partition),
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -87,20 +123,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		MaxDeliver:    -1,
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped before the consumer was bound: a shutdown, not a failure
+		if bound.Err() != nil {
+			return nil // stopped before the consumer was bound: a shutdown or a lost JetStream, not a failure
 		}
 		return fmt.Errorf("consumer %s/%s: %w", r.cfg.Stage, r.cfg.Partition, err)
 	}
 	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * r.cfg.Workers))
 	if err != nil {
-		if ctx.Err() != nil {
+		if bound.Err() != nil {
 			return nil
 		}
 		return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
 	}
 	go func() {
-		<-ctx.Done()
+		<-bound.Done()
 		iter.Stop()
 	}()
 	var wg sync.WaitGroup
@@ -116,7 +152,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	for {
 		m, err := iter.Next()
-		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
+		if errors.Is(err, jetstream.ErrNoHeartbeat) && bound.Err() == nil {
 			// The server's heartbeats were late (a stall under load, a
 			// brief disconnect). The iterator stays usable and pulls
 			// again on the next call; ending here would stop the stage
@@ -127,7 +163,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil {
 			close(work)
 			wg.Wait()
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			if bound.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return nil
 			}
 			return fmt.Errorf("consume %s: %w", r.cfg.Stage, err)
@@ -217,7 +253,12 @@ func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) (en
 	}
 	// The message id makes a republish after a crash (effect committed,
 	// ack lost) a no-op within the stream's duplicate window.
-	_, err = r.js.Publish(ctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
+	// Bound to the JetStream context: a stream that lost its store drops
+	// the publish unanswered, and the job should go back for a retry at
+	// once rather than after the publish timeout.
+	pctx, stop := publishCtx(ctx, r.conn.jetStream())
+	defer stop()
+	_, err = r.js.Publish(pctx, pipeline.StageSubject(next, job.Partition), data, jetstream.WithMsgID(job.ID+"."+next))
 	if err != nil {
 		return false, fmt.Errorf("hand job %s to %s: %w", job.ID, next, err)
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -287,6 +289,39 @@ func TestRunnerEndsAJobWhoseTemporaryFailureTheSessionTook(t *testing.T) {
 	for i, r := range o.Results {
 		if r.Code != 451 || r.Enhanced != "4.3.0" {
 			t.Errorf("offered result %d: %+v, want 451 4.3.0", i, r)
+		}
+	}
+	if err := m.Respond([]byte(bus.OutcomeTaken)); err != nil {
+		t.Fatal(err)
+	}
+	b.checkDroppedAfterTaken(dup, del, job.ID, "the session")
+}
+
+// A stage failing because the disk is full offers 452 4.3.1, "insufficient
+// system storage", rather than the generic 451.
+func TestRunnerOffers452WhenTheDiskIsFull(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	b.offerTimeout = time.Minute
+	_, dup, del := b.threeStages("p1")
+	var failing string
+	dup.fail = func(job *pipeline.Job, _ int) error {
+		if job.ID == failing {
+			return fmt.Errorf("put body: write seg-1: %w", &os.PathError{Op: "write", Path: "seg-1", Err: syscall.ENOSPC})
+		}
+		return nil
+	}
+	job := newJob("p1")
+	failing = job.ID
+	sub := b.submit(job)
+	m, err := sub.NextMsg(time.Minute)
+	if err != nil {
+		t.Fatalf("no offer: %v", err)
+	}
+	o := decodeOutcome(t, m)
+	for i, r := range o.Results {
+		if r.Code != 452 || r.Enhanced != "4.3.1" {
+			t.Errorf("offered result %d: %+v, want 452 4.3.1", i, r)
 		}
 	}
 	if err := m.Respond([]byte(bus.OutcomeTaken)); err != nil {

@@ -14,7 +14,7 @@ import (
 
 // Start starts the embedded server in tb.TempDir() and connects to it; both
 // stop when the test ends, after the cleanups registered later. A nil log
-// discards the bus's messages.
+// discards the bus's messages and the embedded server's.
 func Start(tb testing.TB, log *slog.Logger) *bus.Conn {
 	tb.Helper()
 	return StartWith(tb, log, nil)
@@ -27,7 +27,7 @@ func StartWith(tb testing.TB, log *slog.Logger, configure func(*bus.Config)) *bu
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv, err := embedded.Start(embedded.Config{StoreDir: tb.TempDir()})
+	srv, err := embedded.Start(embedded.Config{StoreDir: tb.TempDir(), Log: log})
 	if err != nil {
 		tb.Fatalf("start embedded nats: %v", err)
 	}

@@ -5,11 +5,14 @@
 package embedded
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -38,6 +41,16 @@ type Config struct {
 	// (nats_tls_cert, nats_tls_key); Listen needs it unless it is a
 	// loopback address.
 	TLS *tls.Config
+	// Log receives the server's own log lines and the supervisor's
+	// (supervise.go); nil means slog.Default().
+	Log *slog.Logger
+	// PollInterval is how often the supervisor checks that JetStream is
+	// enabled; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+	// ResumeFreeSpace is the free space (bytes) StoreDir must have before
+	// a JetStream disabled for lack of space is re-enabled; 0 means
+	// DefaultResumeFreeSpace.
+	ResumeFreeSpace int64
 }
 
 // DefaultMaxPayload is the largest NATS message the embedded server
@@ -56,12 +69,36 @@ type Server struct {
 	// start and held only here, so that an auth file can never lock
 	// chapar out of its own bus.
 	internalPassword string
+	opts             *server.Options
+	cfg              Config
+	log              *slog.Logger
+
+	// mu guards the JetStream context and the restart schedule
+	// (supervise.go).
+	mu          sync.Mutex
+	jsCtx       context.Context
+	jsCancel    context.CancelFunc
+	restartedAt time.Time     // of the last restart
+	backoff     time.Duration // the wait before the next restart
+	nextTry     time.Time
+
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // Start starts the server and waits until it accepts connections.
 func Start(cfg Config) (*Server, error) {
 	if cfg.MaxPayload == 0 {
 		cfg.MaxPayload = DefaultMaxPayload
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.ResumeFreeSpace <= 0 {
+		cfg.ResumeFreeSpace = DefaultResumeFreeSpace
 	}
 	opts := &server.Options{
 		ServerName:         "chapar",
@@ -72,7 +109,6 @@ func Start(cfg Config) (*Server, error) {
 		SyncAlways:         cfg.SyncAlways,
 		SyncInterval:       cfg.SyncInterval,
 		NoSigs:             true,
-		NoLog:              true,
 		JetStreamMaxMemory: 256 << 20,
 	}
 	if cfg.Listen != "" {
@@ -96,12 +132,17 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
+	s := &Server{srv: srv, internalPassword: internalPassword, opts: opts, cfg: cfg, log: cfg.Log.With("component", "nats"),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.jsCtx, s.jsCancel = context.WithCancel(context.Background())
+	attach(srv, cfg.Log, s.lost)
 	srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats: not ready after %s", readyTimeout)
 	}
-	return &Server{srv: srv, internalPassword: internalPassword}, nil
+	go s.supervise(cfg.PollInterval)
+	return s, nil
 }
 
 // InProcessConn opens a connection that never leaves the process; with
@@ -128,8 +169,11 @@ func (s *Server) ClientURL() string { return s.srv.ClientURL() }
 
 // Close stops the server and waits until it has stopped.
 func (s *Server) Close() {
+	close(s.stop)
+	<-s.stopped
 	s.srv.Shutdown()
 	s.srv.WaitForShutdown()
+	s.jsCancel()
 }
 
 // checkEdge refuses a listener that would let anyone in (issue 9: an
