@@ -44,7 +44,7 @@ func (s *session) cmdStartTLS(args []token) error {
 	s.rd.r.Reset(tc)
 	// RFC 5804 §2.2: after TLS the server says its capabilities again.
 	s.writeCapabilities()
-	s.ok("", "TLS negotiation successful")
+	s.ok("", "Capabilities")
 	return nil
 }
 

@@ -71,11 +71,11 @@ func TestSieveshellPutsActivatesAndLists(t *testing.T) {
 	}
 	addr, st := testServer(t, nil)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "vacation.sieve"), []byte(clientScript), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "vacation.script"), []byte(clientScript), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--user=bob", "--authname=bob", "--password=secret",
-		"--exec=put vacation.sieve\nactivate vacation\nlist\n", addr)
+		"--exec=put vacation.script vacation\nactivate vacation\nlist\n", addr)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

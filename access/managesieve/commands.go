@@ -103,7 +103,7 @@ func (s *session) cmdCapability(args []token) error {
 		return err
 	}
 	s.writeCapabilities()
-	s.ok("", "Capability completed")
+	s.ok("", "Capabilities")
 	return nil
 }
 

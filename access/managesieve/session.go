@@ -121,8 +121,11 @@ func (s *session) line(text string) {
 }
 
 // ok, no and bye send a response (RFC 5804 §1.3): the word, an optional
-// response code in parentheses, and a human-readable text.
-func (s *session) ok(code, text string)  { s.respond("OK", code, text) }
+// response code in parentheses, and a human-readable text. OK goes without
+// its text: Cyrus's client library (sieveshell, cyradm) takes an OK only
+// when its line ends there or after a response code, as Cyrus's server
+// sends it, though the RFC allows a text.
+func (s *session) ok(code, _ string)     { s.respond("OK", code, "") }
 func (s *session) no(code, text string)  { s.respond("NO", code, text) }
 func (s *session) bye(code, text string) { s.respond("BYE", code, text); s.done = true }
 
