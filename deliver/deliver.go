@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"chapar/message"
 	"chapar/pipeline"
 	"chapar/store"
 )
@@ -34,17 +35,20 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 	var body *store.PlacedBody
 	for _, i := range job.Pending() {
 		r := &job.Recipients[i]
-		if !targetAllowed(r) {
-			w.log().Warn("job refused: target mailbox is not the recipient's",
-				"job", job.ID, "rcpt", r.Address, "user", r.User, "mailbox", r.Mailbox)
-			r.Done = true
-			r.Result = pipeline.Result{Code: 550, Enhanced: "5.7.1", Text: "Target mailbox not permitted for this recipient"}
+		if r.Sieved {
+			if err := w.deliverSieved(job, i, &body); err != nil {
+				return err
+			}
 			continue
 		}
-		d, err := w.deliverOne(job, i, r.Mailbox, body)
+		if !targetAllowed(r, r.Mailbox) {
+			w.refuse(job, r, r.Mailbox)
+			continue
+		}
+		d, err := w.deliverOne(job, i, 0, pipeline.Target{Mailbox: r.Mailbox}, body)
 		if errors.Is(err, store.ErrNoMailbox) && r.Mailbox != store.UserInbox(r.User) && r.User != "" {
 			// The folder went away after it was chosen: INBOX, as Cyrus.
-			d, err = w.deliverOne(job, i, store.UserInbox(r.User), body)
+			d, err = w.deliverOne(job, i, 0, pipeline.Target{Mailbox: store.UserInbox(r.User)}, body)
 		}
 		switch {
 		case errors.Is(err, store.ErrNoMailbox):
@@ -59,7 +63,76 @@ func (w *Writer) Process(ctx context.Context, job *pipeline.Job) error {
 		}
 		r.Done = true
 		r.Mailbox = d.Mailbox.Name
-		r.Result = pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok"}
+		r.Result = delivered
+	}
+	return nil
+}
+
+// delivered is the answer for a recipient whose message is in the store.
+var delivered = pipeline.Result{Code: 250, Enhanced: "2.1.5", Text: "Ok"}
+
+func (w *Writer) refuse(job *pipeline.Job, r *pipeline.Recipient, mailbox string) {
+	w.log().Warn("job refused: target mailbox is not the recipient's",
+		"job", job.ID, "rcpt", r.Address, "user", r.User, "mailbox", mailbox)
+	r.Done = true
+	r.Result = pipeline.Result{Code: 550, Enhanced: "5.7.1", Text: "Target mailbox not permitted for this recipient"}
+}
+
+// deliverSieved files a recipient's message where its Sieve script said:
+// each target in turn (a fileinto that names a missing mailbox without
+// :create lands in INBOX, as Cyrus does), none at all for a discard,
+// redirect or reject. A recipient that already carries a result (a Sieve
+// reject's 550) keeps it.
+func (w *Writer) deliverSieved(job *pipeline.Job, i int, shared **store.PlacedBody) error {
+	r := &job.Recipients[i]
+	for _, t := range r.Targets {
+		if !targetAllowed(r, t.Mailbox) {
+			w.refuse(job, r, t.Mailbox)
+			return nil
+		}
+	}
+	body := *shared
+	if r.Header != nil {
+		body = nil // an edited header makes a message of its own
+	}
+	for k, t := range r.Targets {
+		d, err := w.deliverOne(job, i, k, t, body)
+		if errors.Is(err, store.ErrNoMailbox) && t.Create {
+			if _, cerr := w.Store.CreateMailbox(t.Mailbox, store.CreateOptions{}); cerr != nil && !errors.Is(cerr, store.ErrMailboxExists) {
+				w.log().Warn("fileinto :create failed; filing into INBOX", "job", job.ID, "mailbox", t.Mailbox, "err", cerr)
+			} else {
+				d, err = w.deliverOne(job, i, k, t, body)
+			}
+		}
+		if errors.Is(err, store.ErrNoMailbox) && t.Mailbox != store.UserInbox(r.User) && r.User != "" {
+			t.Mailbox = store.UserInbox(r.User)
+			d, err = w.deliverOne(job, i, k, t, body)
+		}
+		switch {
+		case errors.Is(err, store.ErrNoMailbox):
+			r.Done = true
+			r.Result = pipeline.Result{Code: 550, Enhanced: "5.1.1", Text: "Mailbox unknown"}
+			return nil
+		case err != nil:
+			return fmt.Errorf("deliver job %s to %s: %w", job.ID, t.Mailbox, err)
+		}
+		if r.Header == nil && d.Body != nil {
+			body, *shared = d.Body, d.Body
+		}
+		if k == 0 {
+			r.Mailbox = d.Mailbox.Name
+		}
+	}
+	if len(r.Targets) == 0 && r.DupKey != "" {
+		// Filed nowhere: the mark still says this message was handled, so
+		// a copy sent again neither lands nor runs the script again.
+		if err := w.Store.MarkDuplicate(r.Mailbox, r.DupKey, job.ID); err != nil && !errors.Is(err, store.ErrNoMailbox) {
+			return fmt.Errorf("deliver job %s: %w", job.ID, err)
+		}
+	}
+	r.Done = true
+	if r.Result.Code == 0 {
+		r.Result = delivered
 	}
 	return nil
 }
@@ -83,20 +156,46 @@ var _ pipeline.ReplayChecker = (*Writer)(nil)
 // deliveryKey is the store's idempotency key of one recipient of a job.
 func deliveryKey(job *pipeline.Job, i int) string { return job.ID + "/" + strconv.Itoa(i) }
 
-func (w *Writer) deliverOne(job *pipeline.Job, i int, mailbox string, body *store.PlacedBody) (store.Delivered, error) {
-	return w.Store.Deliver(store.Delivery{
+// targetKey is the idempotency key of a recipient's k-th Sieve target; the
+// first keeps deliveryKey's form, which Applied looks for.
+func targetKey(job *pipeline.Job, i, k int) string {
+	if k == 0 {
+		return deliveryKey(job, i)
+	}
+	return deliveryKey(job, i) + "/" + strconv.Itoa(k)
+}
+
+func (w *Writer) deliverOne(job *pipeline.Job, i, k int, t pipeline.Target, body *store.PlacedBody) (store.Delivered, error) {
+	r := &job.Recipients[i]
+	msg := job.Body
+	if r.Header != nil {
+		msg = withHeader(r.Header, job.Body)
+	}
+	d := store.Delivery{
 		Body:           body,
-		DuplicateKey:   job.Recipients[i].DupKey,
 		DuplicateOwner: job.ID,
-		Key:            deliveryKey(job, i),
-		Mailbox:        mailbox,
+		Key:            targetKey(job, i, k),
+		Mailbox:        t.Mailbox,
 		Message: store.NewMessage{
-			Body:         job.Body,
+			Body:         msg,
+			Flags:        t.Flags,
 			InternalDate: internalDate(job, time.Now()),
 			MessageID:    job.MessageID,
 		},
 		Service: "lmtpd",
-	})
+	}
+	if k == 0 {
+		// One mark per recipient: its first delivery carries it.
+		d.DuplicateKey = r.DupKey
+	}
+	return w.Store.Deliver(d)
+}
+
+// withHeader puts an edited header block in front of the message's body.
+func withHeader(header, msg []byte) []byte {
+	body := msg[message.HeaderSize(msg):]
+	out := make([]byte, 0, len(header)+len(body))
+	return append(append(out, header...), body...)
 }
 
 func (w *Writer) log() *slog.Logger {

@@ -13,7 +13,7 @@ import (
 // trusting the fields: the NATS edge (nats_auth_file) keeps strangers off
 // the bus, this keeps one recipient's job out of another user's mailbox.
 
-// targetAllowed reports whether a recipient's mailbox is one ingest and the
+// targetAllowed reports whether mailbox is one ingest and the
 // filter stages could have chosen for it: a mailbox of the user the
 // recipient was accepted for (INBOX or a folder under it, as plus-addressing
 // and Sieve fileinto choose), or, for a recipient with no user (ingest's
@@ -22,8 +22,8 @@ import (
 // TODO(acl): with ACLs (issue 11) Sieve's fileinto may reach a mailbox
 // the user does not own but may post to (RFC 4314 'p'), as in Cyrus; the
 // rule then becomes "the user holds p on the target".
-func targetAllowed(r *pipeline.Recipient) bool {
-	owner := store.Owner(r.Mailbox)
+func targetAllowed(r *pipeline.Recipient, mailbox string) bool {
+	owner := store.Owner(mailbox)
 	if r.User == "" {
 		return owner == ""
 	}

@@ -40,6 +40,38 @@ type Recipient struct {
 	Result Result `json:"result,omitempty"`
 	// DupKey, set by duplicate suppression, is marked once delivered.
 	DupKey string `json:"dup_key,omitempty"`
+	// Sieved is set once the sieve stage has run the user's script:
+	// Targets then says where the message goes, and an empty list means
+	// nowhere (the script discarded, redirected or rejected it).
+	Sieved  bool     `json:"sieved,omitempty"`
+	Targets []Target `json:"targets,omitempty"`
+	// Header, when set, replaces the message's header block in this
+	// recipient's deliveries (Sieve editheader, RFC 5293).
+	Header []byte `json:"header,omitempty"`
+	// MDN is the notice of a Sieve reject (RFC 5429 §2.1), sent only when
+	// no LMTP session took the 550 this recipient was answered.
+	MDN *OutboundMessage `json:"mdn,omitempty"`
+}
+
+// Target is one mailbox a recipient's message is filed into, as the sieve
+// stage decided (keep, fileinto).
+type Target struct {
+	Mailbox string   `json:"mailbox"` // internal name
+	Flags   []string `json:"flags,omitempty"`
+	// Create asks deliver to create a missing mailbox (RFC 5490 :create)
+	// rather than fall back to INBOX.
+	Create bool `json:"create,omitempty"`
+}
+
+// MDNs lists the rejection notices of the job's recipients.
+func (j *Job) MDNs() []*OutboundMessage {
+	var out []*OutboundMessage
+	for _, r := range j.Recipients {
+		if r.MDN != nil {
+			out = append(out, r.MDN)
+		}
+	}
+	return out
 }
 
 // Result is the reply a recipient gets (RFC 2033 per-recipient status).

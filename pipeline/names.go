@@ -43,12 +43,19 @@ const (
 const (
 	StagePlusAddress = "plusaddr"
 	StageDuplicate   = "duplicate"
+	StageSieve       = "sieve"
 	StageDeliver     = "deliver"
 )
 
 // stageOrder is a function rather than a package variable so that nothing
 // can reorder the pipeline at run time.
-func stageOrder() [3]string { return [3]string{StagePlusAddress, StageDuplicate, StageDeliver} }
+//
+// Duplicate suppression comes before Sieve so that a message delivered
+// before never runs the script again: a second vacation reply or redirect
+// for a copy the MTA sent twice is what suppression exists to prevent.
+func stageOrder() [4]string {
+	return [4]string{StagePlusAddress, StageDuplicate, StageSieve, StageDeliver}
+}
 
 // FirstStage is where ingest publishes a new job.
 func FirstStage() string { return stageOrder()[0] }

@@ -26,8 +26,10 @@ type OutboundMessage struct {
 	To []string `json:"to"`
 	// Created is when the stage queued it.
 	Created time.Time `json:"created"`
-	// Body is the whole message, header and body, CRLF line ends.
-	Body []byte `json:"-"`
+	// Body is the whole message, header and body, CRLF line ends. On
+	// CHAPAR_OUTBOUND it travels as the NATS message's data, not in the
+	// JSON envelope; inside a job (Recipient.MDN) it is part of the JSON.
+	Body []byte `json:"body,omitempty"`
 }
 
 // The kinds of outbound message.

@@ -45,3 +45,21 @@ func (s *Store) DuplicateMark(mailbox, key string) (owner string, at time.Time, 
 	}
 	return owner, at, found, nil
 }
+
+// MarkDuplicate records a duplicate-suppression mark with no delivery
+// beside it: for a message whose Sieve script filed it nowhere (discard,
+// redirect, reject), so that a copy sent again is suppressed as well and
+// does not run the script a second time.
+func (s *Store) MarkDuplicate(mailbox, key, owner string) error {
+	mb, err := s.GetMailbox(mailbox)
+	if err != nil {
+		return fmt.Errorf("duplicate mark: %w", err)
+	}
+	err = s.shards[mb.Shard].db.Update(func(tx *bolt.Tx) error {
+		return putDuplicateMark(tx, key, owner)
+	})
+	if err != nil {
+		return fmt.Errorf("duplicate mark in %s: %w", mailbox, err)
+	}
+	return nil
+}

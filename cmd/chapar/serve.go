@@ -208,6 +208,7 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 			dup.Store = n.store
 		}
 		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: dup}
+		local[pipeline.StageSieve] = localStage{workers: 4, stage: n.sieveStage(cfg)}
 	}
 	if cfg.Runs("deliver") {
 		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Log: n.log.With("stage", pipeline.StageDeliver)}}

@@ -123,6 +123,7 @@ func TestSubmitSendsALargeBodyOutOfBand(t *testing.T) {
 	plus, dup, del := blindStage{newBodyStage("plus", false)}, newBodyStage("dup", false), newBodyStage("deliver", true)
 	b.run(pipeline.StagePlusAddress, "p1", plus)
 	b.run(pipeline.StageDuplicate, "p1", dup)
+	b.run(pipeline.StageSieve, "p1", newBodyStage("sieve", false))
 	b.run(pipeline.StageDeliver, "p1", del)
 	o, ok := await(t, ticket)
 	if !ok || o.Results[0].Code != 250 || o.Results[1].Code != 250 {
@@ -182,6 +183,7 @@ func TestJobWithAMissingBodyFailsPermanently(t *testing.T) {
 	plus := newBodyStage("plus", false)
 	b.run(pipeline.StagePlusAddress, "p1", plus,
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: newBodyStage("dup", false)},
+		pipeline.Step{Name: pipeline.StageSieve, Stage: newBodyStage("sieve", false)},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	o, ok := await(t, ticket)
 	if !ok {
@@ -217,6 +219,7 @@ func TestReplayOfAnAppliedJobWithoutItsBodyIsAcknowledged(t *testing.T) {
 	del.applied[job.ID] = true
 	b.run(pipeline.StagePlusAddress, "p1", plus,
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: newBodyStage("dup", false)},
+		pipeline.Step{Name: pipeline.StageSieve, Stage: newBodyStage("sieve", false)},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	b.waitDrained(pipeline.StagePlusAddress, "p1")
 
@@ -247,6 +250,7 @@ func TestTakenTemporaryFailureDeletesTheBody(t *testing.T) {
 	del.fail = func(*pipeline.Job, int) error { return errors.New("partition full") }
 	b.run(pipeline.StagePlusAddress, "p1", blindStage{newBodyStage("plus", false)},
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: blindStage{newBodyStage("dup", false)}},
+		pipeline.Step{Name: pipeline.StageSieve, Stage: blindStage{newBodyStage("sieve", false)}},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	o, ok := await(t, ticket)
 	if !ok || !o.TempFail || o.Results[0].Code != 451 {

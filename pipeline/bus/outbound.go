@@ -30,7 +30,9 @@ func (c *Conn) Enqueue(ctx context.Context, m *pipeline.OutboundMessage) error {
 	if m.ID == "" || len(m.To) == 0 {
 		return pipeline.Permanent(fmt.Errorf("outbound message without id or recipients"))
 	}
-	meta, err := json.Marshal(m)
+	env := *m
+	env.Body = nil // travels as the data
+	meta, err := json.Marshal(&env)
 	if err != nil {
 		return fmt.Errorf("outbound %s: %w", m.ID, err)
 	}

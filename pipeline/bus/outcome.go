@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"chapar/pipeline"
 
@@ -32,9 +33,35 @@ func (r *Runner) report(job *pipeline.Job) error {
 	if err != nil {
 		return fmt.Errorf("outcome of job %s: %w", job.ID, err)
 	}
+	if mdns := job.MDNs(); len(mdns) > 0 {
+		return r.reportRejection(job, data, mdns)
+	}
 	// Best effort: nobody may be waiting any more.
 	if err := r.nc.Publish(pipeline.OutcomeSubject(job.ID), data); err != nil {
 		r.cfg.Log.Debug("outcome not sent", "job", job.ID, "err", err)
+	}
+	return nil
+}
+
+// reportRejection hands on the outcome of a job a Sieve script rejected
+// for some recipient. The 550 reaches the sender only through an LMTP
+// session that still waits, so the outcome goes as a request: if the
+// session takes it the MTA bounces the message, else the rejection notices
+// go out as mail (RFC 5429 §2.1: reject at the protocol level if possible,
+// else by MDN). A failure to queue them retries the job, whose stages are
+// all idempotent.
+func (r *Runner) reportRejection(job *pipeline.Job, outcome []byte, mdns []*pipeline.OutboundMessage) error {
+	reply, err := r.nc.Request(pipeline.OutcomeSubject(job.ID), outcome, r.cfg.OfferTimeout)
+	if err == nil && string(reply.Data) == OutcomeTaken {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, m := range mdns {
+		m.Created = time.Now()
+		if err := r.conn.Enqueue(ctx, m); err != nil {
+			return fmt.Errorf("job %s: rejection notice: %w", job.ID, err)
+		}
 	}
 	return nil
 }
