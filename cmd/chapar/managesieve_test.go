@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -181,4 +182,41 @@ func (s *sieveConn) do(cmd string) string {
 	out := s.untilDone()
 	lines := strings.Split(strings.TrimRight(out, "\r\n"), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// sasl_minimum_layer above 0 asks for TLS on loopback too, in ManageSieve
+// as in IMAP: no SASL mechanism before STARTTLS, AUTHENTICATE refused with
+// ENCRYPT-NEEDED, and after STARTTLS (the binary's self-signed pair) the
+// same password logs in.
+func TestManageSieveMinimumLayerNeedsTLS(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, "sasl_minimum_layer: 1")
+	in.start()
+	in.addUser("alice")
+	c := dialSieve(t, in.sieveAddr())
+	greeting := c.untilDone()
+	if !strings.Contains(greeting, "\"SASL\" \"\"") || !strings.Contains(greeting, "\"STARTTLS\"") {
+		t.Errorf("greeting before TLS: %q, want no SASL mechanism and STARTTLS", greeting)
+	}
+	if !strings.Contains(greeting, `"NOTIFY" "mailto"`) || !strings.Contains(greeting, `"MAXSCRIPTSIZE" "32768"`) {
+		t.Errorf("greeting: %q, want NOTIFY mailto and the default 32K limit", greeting)
+	}
+	auth := `AUTHENTICATE "PLAIN" "` + base64.StdEncoding.EncodeToString([]byte("\x00alice\x00secret")) + `"`
+	if got := c.do(auth); !strings.HasPrefix(got, "NO (ENCRYPT-NEEDED)") {
+		t.Errorf("AUTHENTICATE without TLS = %q, want NO (ENCRYPT-NEEDED)", got)
+	}
+	if got := c.do("STARTTLS"); !strings.HasPrefix(got, "OK") {
+		t.Fatalf("STARTTLS = %q", got)
+	}
+	tc := tls.Client(c.c, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("TLS handshake: %v", err)
+	}
+	c.c, c.r = tc, bufio.NewReader(tc)
+	if caps := c.untilDone(); !strings.Contains(caps, `"SASL" "PLAIN LOGIN"`) {
+		t.Errorf("capabilities under TLS: %q", caps)
+	}
+	if got := c.do(auth); !strings.HasPrefix(got, "OK") {
+		t.Errorf("AUTHENTICATE under TLS = %q", got)
+	}
 }
