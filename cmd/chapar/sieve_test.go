@@ -138,7 +138,9 @@ func TestSieveRedirectsSurviveSIGKILL(t *testing.T) {
 		}
 		return seen
 	}
-	testkit.CheckFor(t, 30*time.Second, func() error {
+	// Each waits out the backoff its failed attempts earned (at most 16 s
+	// with a 1 s first step over the time the relay was down).
+	testkit.CheckFor(t, 60*time.Second, func() error {
 		if got := len(count()); got != n {
 			return fmt.Errorf("%d of %d redirects arrived", got, n)
 		}
