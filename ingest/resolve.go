@@ -13,6 +13,10 @@ import (
 // resolve maps an RCPT TO address onto an account and its INBOX (or, for
 // the postuser, a shared folder), refusing unknown ones with 550 5.1.1.
 func (s *Server) resolve(to string) (pipeline.Recipient, error) {
+	// A bare local part came qualified by qualifyingConn; it is a user of
+	// the defaultdomain (or, without virtdomains, just the user), as
+	// Cyrus's lmtpd takes it.
+	to = strings.TrimSuffix(to, "@"+unqualifiedDomain)
 	addr, err := ParseAddress(to)
 	if err != nil {
 		return pipeline.Recipient{}, &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax: " + err.Error()}

@@ -73,7 +73,19 @@ func NewServer(cfg Config) *Server {
 // retries all of them itself, logging once per streak, so go-smtp sees only
 // connections and the close.
 func (s *Server) Serve(l net.Listener) error {
-	return s.smtp.Serve(acceptretry.Wrap(l, s.cfg.Log, "lmtp"))
+	return s.smtp.Serve(qualifyingListener{acceptretry.Wrap(l, s.cfg.Log, "lmtp")})
+}
+
+// qualifyingListener hands go-smtp connections that qualify bare
+// recipients (see qualifyingConn).
+type qualifyingListener struct{ net.Listener }
+
+func (l qualifyingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newQualifyingConn(c), nil
 }
 
 // Close stops accepting and closes open sessions.
