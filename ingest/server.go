@@ -94,7 +94,7 @@ func (s *Server) Close() error { return s.smtp.Close() }
 type backend struct{ s *Server }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{s: b.s, remote: c.Conn().RemoteAddr().String()}, nil
+	return &session{s: b.s, conn: c, remote: c.Conn().RemoteAddr().String()}, nil
 }
 
 type slogAdapter struct{ log *slog.Logger }
