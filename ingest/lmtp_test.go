@@ -215,7 +215,7 @@ func TestLHLOAdvertisesTheExtensions(t *testing.T) {
 	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
-	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"} {
+	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"} {
 		if ok, _ := c.Extension(ext); !ok {
 			t.Errorf("LHLO does not advertise %s", ext)
 		}

@@ -55,6 +55,10 @@ func NewServer(cfg Config) *Server {
 	srv.Domain = cfg.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
 	srv.MaxRecipients = 1000
+	// RFC 6531: the store keeps header bytes as they came (no munging
+	// of 8-bit characters to 'X', unlike Cyrus's munge8bit) and IMAP
+	// serves them unchanged, so UTF-8 headers and addresses are taken.
+	srv.EnableSMTPUTF8 = true
 	// go-smtp applies this to the lines inside DATA as well as to commands.
 	// Body lines past RFC 5322's 998 octets are common (HTML, unfolded
 	// base64) and Cyrus takes them; 4000 refused such mail.

@@ -260,6 +260,12 @@ func (in *instance) examine(mailbox string) admin.Examination {
 // "secret"), for tests that compare the bytes a client gets.
 func (in *instance) fetchBody(user, mailbox string, uid imap.UID) []byte {
 	in.t.Helper()
+	return in.fetchSection(user, mailbox, uid, &imap.FetchItemBodySection{Peek: true})
+}
+
+// fetchSection reads one body section of a message over IMAP as user.
+func (in *instance) fetchSection(user, mailbox string, uid imap.UID, section *imap.FetchItemBodySection) []byte {
+	in.t.Helper()
 	c, err := imapclient.DialInsecure(in.imapAddr(), nil)
 	if err != nil {
 		in.t.Fatalf("dial IMAP: %v", err)
@@ -271,10 +277,9 @@ func (in *instance) fetchBody(user, mailbox string, uid imap.UID) []byte {
 	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		in.t.Fatalf("EXAMINE %s: %v", mailbox, err)
 	}
-	section := &imap.FetchItemBodySection{Peek: true}
 	msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 	if err != nil || len(msgs) != 1 {
-		in.t.Fatalf("UID FETCH %d BODY.PEEK[]: %v (%d messages)", uid, err, len(msgs))
+		in.t.Fatalf("UID FETCH %d BODY.PEEK[%s]: %v (%d messages)", uid, section.Specifier, err, len(msgs))
 	}
 	return msgs[0].FindBodySection(section)
 }
