@@ -47,16 +47,11 @@ func (s *Server) resolve(to string) (pipeline.Recipient, error) {
 	return r, nil
 }
 
-// account applies virtdomains: off ignores the domain, userid and on keep
-// it unless it is the defaultdomain (Cyrus's rules).
+// account applies the one user-name rule (store.UserRule): a bare local
+// part or the defaultdomain is the unqualified user; another domain is a
+// virtual domain's user under virtdomains, and ignored without.
 func (s *Server) account(a Address) string {
-	if s.cfg.VirtDomains == "off" || s.cfg.VirtDomains == "" || a.Domain == "" {
-		return a.Local
-	}
-	if strings.EqualFold(a.Domain, s.cfg.DefaultDomain) {
-		return a.Local
-	}
-	return a.Local + "@" + a.Domain
+	return s.cfg.Users.Join(a.Local, a.Domain)
 }
 
 func unknownRecipient() error {

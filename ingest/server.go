@@ -27,9 +27,9 @@ type Config struct {
 	// OutcomeWait is how long DATA waits for the pipeline's per-recipient
 	// outcome before answering on the durable queue alone.
 	OutcomeWait time.Duration
-	// VirtDomains is Cyrus's virtdomains: "off", "userid" or "on".
-	VirtDomains   string
-	DefaultDomain string
+	// Users is virtdomains/defaultdomain: which account a recipient's
+	// local part and domain name, by the rule LOGIN uses too.
+	Users store.UserRule
 	// PostUser is Cyrus's postuser: "postuser+folder" posts to the shared
 	// folder "folder".
 	PostUser string

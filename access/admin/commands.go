@@ -14,6 +14,9 @@ import (
 type Commands struct {
 	Store *store.Store
 	Namer store.Namer
+	// Users is virtdomains/defaultdomain: "chapar user add
+	// alice@defaultdomain" adds alice, as LOGIN and LMTP take her.
+	Users store.UserRule
 }
 
 // Run executes one request.
@@ -24,7 +27,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.AddUser(a.Name, a.Password)
+		return nil, c.Store.AddUser(c.Users.Canonical(a.Name), a.Password)
 	case CmdUserList:
 		users, err := c.Store.ListUsers()
 		names := make([]string, 0, len(users))
@@ -37,7 +40,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.DeleteUser(a.Name)
+		return nil, c.Store.DeleteUser(c.Users.Canonical(a.Name))
 	case CmdMailboxCreate, CmdMailboxDelete, CmdMailboxRename, CmdMbexamine:
 		var a MailboxArgs
 		if err := decode(req, &a); err != nil {

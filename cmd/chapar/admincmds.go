@@ -53,7 +53,7 @@ func adminMain(group string, args []string) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}}, func() { st.Close() }, nil
+		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}, Users: userRule(cfg)}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err

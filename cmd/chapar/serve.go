@@ -223,8 +223,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		Hostname:       cfg.ServerName,
 		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
 		OutcomeWait:    cfg.LMTPOutcomeWait,
-		VirtDomains:    cfg.VirtDomains,
-		DefaultDomain:  cfg.DefaultDomain,
+		Users:          userRule(cfg),
 		PostUser:       cfg.PostUser,
 		DowncaseRcpt:   cfg.LMTPDowncaseRcpt,
 		Log:            n.log.With("service", "lmtp"),
@@ -281,7 +280,7 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
-		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}},
+		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}, Users: userRule(cfg)},
 		Log:      n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
