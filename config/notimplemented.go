@@ -43,6 +43,8 @@ const (
 	ownDBs       = "chapar's databases are its own (bbolt; README \"Files on disk\")"
 	alwaysSIS    = "chapar always stores a message delivered to many mailboxes once"
 	ownIDLE      = "IDLE is woken by change events, never by polling"
+	ownChain     = "the certificate chain goes in tls_server_cert's file; Go chooses the cipher suite"
+	samePlain    = "ManageSieve follows allowplaintext, as IMAP does"
 )
 
 // notImplementedKeys is every option chapar accepts without acting on it,
@@ -105,6 +107,11 @@ var notImplementedKeys = map[string]notImplemented{
 	"autocreate_users":            {noAutocreate, nil},       // who gets an autocreated INBOX
 	"autocreate_subscribe_folder": {noAutocreate, nil},       // folders subscribed at autocreate
 	"autocreate_sieve_folders":    {noAutocreate, nil},       // folders made for Sieve at autocreate
+	"tls_server_ca_file":          {ownChain, nil},           // intermediate certificates
+	"tls_prefer_server_ciphers":   {ownChain, boolCheck},     // server's cipher order
+	"sieve_allowplaintext":        {samePlain, boolCheck},    // plaintext ManageSieve logins
+	"poptimeout":                  {noPOP, nil},              // POP3 idle timeout, minutes
+	"popexpiretime":               {noPOP, nil},              // POP3 EXPIRE capability, days
 }
 
 // notImplementedWarning is the start-up line for an option of
