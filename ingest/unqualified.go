@@ -88,7 +88,9 @@ func (q *qualifyingConn) Read(p []byte) (int, error) {
 	line = q.command(line)
 	n := copy(p, line)
 	if n < len(line) {
+		// The error, if any, comes again with the next read.
 		q.pending = append(q.pending[:0], line[n:]...)
+		return n, nil
 	}
 	return n, err
 }
