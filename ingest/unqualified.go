@@ -29,12 +29,15 @@ type qualifyingConn struct {
 	afterDATA bool   // the last command line was DATA
 	inData    bool
 	lineStart bool // in data mode, the next byte starts a line
+	midLine   bool // in command mode, the rest of an over-long line comes next
 	bdatLeft  int64
 	last354   atomic.Bool // the server's latest reply was 354
 }
 
 func newQualifyingConn(c net.Conn) *qualifyingConn {
-	return &qualifyingConn{Conn: c, br: bufio.NewReaderSize(c, 64<<10)}
+	// Commands are short (RFC 5321 §4.5.3.1.4: 512 octets); a longer
+	// line, only ever message content, passes through in pieces.
+	return &qualifyingConn{Conn: c, br: bufio.NewReaderSize(c, 8<<10)}
 }
 
 func (q *qualifyingConn) Write(p []byte) (int, error) {
@@ -69,23 +72,23 @@ func (q *qualifyingConn) Read(p []byte) (int, error) {
 		q.afterDATA = false
 		q.inData, q.lineStart = q.last354.Load(), true
 	}
+	if q.inData {
+		return q.readData(p)
+	}
 	line, err := q.br.ReadSlice('\n')
 	if len(line) == 0 {
 		return 0, err
 	}
-	if err == bufio.ErrBufferFull {
-		err = nil
-		if !q.inData {
-			// Longer than any command: go-smtp refuses it whole.
-			n := copy(p, line)
-			q.pending = append(q.pending[:0], line[n:]...)
-			return n, nil
-		}
+	switch {
+	case err == bufio.ErrBufferFull:
+		// Longer than any command: go-smtp refuses it whole, and its
+		// tail is no command either.
+		err, q.midLine = nil, true
+	case q.midLine:
+		q.midLine = false
+	default:
+		line = q.command(line)
 	}
-	if q.inData {
-		return q.readData(p, line, err)
-	}
-	line = q.command(line)
 	n := copy(p, line)
 	if n < len(line) {
 		// The error, if any, comes again with the next read.
@@ -95,32 +98,56 @@ func (q *qualifyingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readData hands on message lines, as many as fit and are already
-// buffered, up to and including the terminating ".".
-func (q *qualifyingConn) readData(p, line []byte, err error) (int, error) {
-	n := 0
-	for {
-		if q.lineStart && (string(line) == ".\r\n" || string(line) == ".\n") {
-			q.inData = false
-		}
-		q.lineStart = line[len(line)-1] == '\n'
-		c := copy(p[n:], line)
-		n += c
-		if c < len(line) {
-			q.pending = append(q.pending[:0], line[c:]...)
-			return n, nil
-		}
-		if err != nil || !q.inData || n == len(p) || q.br.Buffered() == 0 {
-			return n, err
-		}
-		line, err = q.br.ReadSlice('\n')
+// readData hands on message content in blocks of what is buffered, up to
+// and including the terminating "." line (RFC 5321 §4.5.2), never past it.
+// A block ends at a line end unless one line fills it, and a line that
+// starts with "." is read whole first, so no terminator is ever split.
+func (q *qualifyingConn) readData(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	first, err := q.br.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	if q.lineStart && first[0] == '.' {
+		line, err := q.br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			err = nil
 		}
-		if len(line) == 0 {
-			return n, err
+		if string(line) == ".\r\n" || string(line) == ".\n" {
+			q.inData = false
+		}
+		q.lineStart = len(line) > 0 && line[len(line)-1] == '\n'
+		n := copy(p, line)
+		if n < len(line) {
+			q.pending = append(q.pending[:0], line[n:]...)
+			return n, nil
+		}
+		return n, err
+	}
+	buf, _ := q.br.Peek(min(q.br.Buffered(), len(p)))
+	end := len(buf)
+	if i := dataEnd(buf); i >= 0 {
+		end, q.inData = i, false
+	} else if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+		end = i + 1
+	}
+	n := copy(p, buf[:end])
+	q.br.Discard(n)
+	q.lineStart = p[n-1] == '\n'
+	return n, nil
+}
+
+// dataEnd is where the terminating "." line inside buf ends, or -1.
+func dataEnd(buf []byte) int {
+	end := -1
+	for _, term := range []string{"\n.\r\n", "\n.\n"} {
+		if i := bytes.Index(buf, []byte(term)); i >= 0 && (end < 0 || i+len(term) < end) {
+			end = i + len(term)
 		}
 	}
+	return end
 }
 
 // command looks at one command line: it qualifies a bare RCPT TO path
