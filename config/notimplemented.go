@@ -32,6 +32,23 @@ const (
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
 	ownEvents    = "change events go to NATS (CHAPAR_EVENTS), every type, and wake IDLE from there"
 	ownLMTP      = "LMTP takes 8-bit header bytes as they are"
+
+	// Reasons for the options Debian's default imapd.conf and other
+	// common Cyrus setups set (config/testdata/debian-imapd.conf).
+	noProcFiles  = "chapar keeps no per-process state files"
+	noNews       = "chapar has no NNTP or news spool"
+	noAnonymous  = "chapar never allows anonymous login"
+	ownModes     = `chapar gives its files, directories and sockets explicit modes (README "Security defaults")`
+	scriptStore  = "Sieve scripts live in chapar's store (ManageSieve), not in files"
+	noHTTP       = "chapar has no HTTP service (CalDAV, CardDAV, JMAP)"
+	ownUserStore = `passwords live only in chapar's user store ("chapar user add")`
+	ownTLSCache  = "TLS sessions resume with Go's session tickets"
+	ownLogging   = "chapar logs structured lines (log/slog) on standard error"
+	ownDBs       = "chapar's databases are its own (bbolt; README \"Files on disk\")"
+	alwaysSIS    = "chapar always stores a message delivered to many mailboxes once"
+	ownIDLE      = "IDLE is woken by change events, never by polling"
+	ownChain     = "the certificate chain goes in tls_server_cert's file; Go chooses the cipher suite"
+	samePlain    = "ManageSieve follows allowplaintext, as IMAP does"
 )
 
 // notImplementedKeys is every option chapar accepts without acting on it,
@@ -64,6 +81,36 @@ var notImplementedKeys = map[string]notImplemented{
 	"event_groups":                 {ownEvents, nil},            // event notification groups
 	"event_notifier":               {ownEvents, nil},            // event notification method
 	"lmtp_strict_rfc2821":          {ownLMTP, nil},              // reject 8-bit headers over LMTP
+	// Set by Debian's default imapd.conf, or by many Cyrus sites.
+	"proc_path":                   {noProcFiles, nil},        // per-process state directory
+	"newsspool":                   {noNews, nil},             // news spool for NNTP
+	"allowanonymouslogin":         {noAnonymous, boolCheck},  // AUTHENTICATE ANONYMOUS
+	"umask":                       {ownModes, nil},           // umask for created files
+	"sieveusehomedir":             {scriptStore, boolCheck},  // scripts in ~/.sieve
+	"httpmodules":                 {noHTTP, nil},             // httpd modules to serve
+	"sasl_auto_transition":        {ownUserStore, boolCheck}, // copy plaintext logins into sasldb
+	"sasl_saslauthd_path":         {ownUserStore, nil},       // saslauthd socket
+	"tls_client_ca_dir":           {ownTLS, nil},             // CA directory for client certificates
+	"tls_session_timeout":         {ownTLSCache, nil},        // TLS session cache lifetime, minutes
+	"tlscache_db":                 {ownTLSCache, nil},        // TLS session cache backend
+	"syslog_prefix":               {ownLogging, nil},         // syslog ident prefix
+	"mboxlist_db":                 {ownDBs, nil},             // mailbox list backend
+	"duplicate_db":                {ownDBs, nil},             // duplicate delivery backend
+	"seenstate_db":                {ownDBs, nil},             // \Seen state backend
+	"subscription_db":             {ownDBs, nil},             // subscriptions backend
+	"annotation_db":               {ownDBs, nil},             // annotations backend
+	"statuscache_db":              {ownDBs, nil},             // STATUS cache backend
+	"singleinstancestore":         {alwaysSIS, boolCheck},    // single-instance store on/off
+	"imapidlepoll":                {ownIDLE, nil},            // IDLE poll interval, seconds
+	"reject8bit":                  {ownLMTP, boolCheck},      // refuse 8-bit headers
+	"munge8bit":                   {ownLMTP, boolCheck},      // turn 8-bit header bytes into 'X'
+	"autocreate_users":            {noAutocreate, nil},       // who gets an autocreated INBOX
+	"autocreate_subscribe_folder": {noAutocreate, nil},       // folders subscribed at autocreate
+	"autocreate_sieve_folders":    {noAutocreate, nil},       // folders made for Sieve at autocreate
+	"tls_server_ca_file":          {ownChain, nil},           // intermediate certificates
+	"tls_prefer_server_ciphers":   {ownChain, boolCheck},     // server's cipher order
+	"poptimeout":                  {noPOP, nil},              // POP3 idle timeout, minutes
+	"popexpiretime":               {noPOP, nil},              // POP3 EXPIRE capability, days
 }
 
 // notImplementedWarning is the start-up line for an option of

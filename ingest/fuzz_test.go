@@ -26,6 +26,7 @@ func FuzzLMTPSession(f *testing.F) {
 		"MAIL FROM:<>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\nSubject: nul\r\n\r\n\x00\r\n.\r\n",
 		"MAIL FROM:<s@example.org>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\nSubject: cut off",
 		"RCPT TO:<<bad\r\nMAIL FROM:garbage\r\nXYZZY\r\nLHLO again\r\nSTARTTLS\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n",
+		"MAIL FROM:<s@example.org>\r\nRCPT TO:<bob>\r\nRCPT TO:<alice+Work>\r\nDATA\r\nRCPT TO:<bob>\r\n.\r\nRCPT TO:<x>\r\n",
 		"MAIL FROM:<s@example.org>\r\nRCPT TO:<\"a b\"@example.com>\r\nRCPT TO:<alice@[127.0.0.1]>\r\nDATA\r\n.\r\n",
 	} {
 		f.Add([]byte(seed))

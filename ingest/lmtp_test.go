@@ -136,8 +136,19 @@ func send(tb testing.TB, c *smtp.Client, rcpts []string, msg string) (map[string
 	return refused, texts
 }
 
-// mailbox returns the bodies a mailbox holds, in UID order.
+// mailbox returns the messages a mailbox holds, in UID order, as they
+// were sent: the trace lines ingest adds are checked and taken off.
 func (d *lmtpd) mailbox(tb testing.TB, name string) []string {
+	tb.Helper()
+	stored := d.stored(tb, name)
+	for i := range stored {
+		stored[i] = testkit.StripTrace(tb, stored[i])
+	}
+	return stored
+}
+
+// stored returns the bodies a mailbox holds, in UID order, byte for byte.
+func (d *lmtpd) stored(tb testing.TB, name string) []string {
 	tb.Helper()
 	mb, err := d.store.GetMailbox(name)
 	if err != nil {
@@ -204,7 +215,7 @@ func TestLHLOAdvertisesTheExtensions(t *testing.T) {
 	t.Parallel()
 	d := startLMTP(t, nil)
 	c := d.client(t)
-	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"} {
+	for _, ext := range []string{"PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"} {
 		if ok, _ := c.Extension(ext); !ok {
 			t.Errorf("LHLO does not advertise %s", ext)
 		}

@@ -17,13 +17,15 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // errTooBig is returned by readMessage when the limit is passed.
 var errTooBig = fmt.Errorf("message exceeds the size limit")
 
-// readMessage reads the DATA content, turning bare LF line endings into
-// CRLF (what the store keeps on disk and IMAP serves), and refuses what the
-// store must not keep: NUL bytes, and header lines over 998 octets.
-func readMessage(r io.Reader, limit int64) ([]byte, error) {
+// readMessage reads the DATA content after the trace lines given,
+// turning bare LF line endings into CRLF (what the store keeps on disk and
+// IMAP serves), and refuses what the store must not keep: NUL bytes, and
+// header lines over 998 octets. The limit counts what the MTA sent.
+func readMessage(trace []byte, r io.Reader, limit int64) ([]byte, error) {
 	if limit <= 0 {
-		limit = 1<<63 - 1
+		limit = 1<<63 - 1 - int64(len(trace))
 	}
+	limit += int64(len(trace))
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(r)
 	defer func() {
@@ -32,6 +34,7 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 	}()
 	var out bytes.Buffer
 	out.Grow(16 << 10)
+	out.Write(trace)
 	inHeader := true
 	for {
 		line, err := br.ReadSlice('\n')

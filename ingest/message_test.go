@@ -21,12 +21,12 @@ func TestReadMessageLineEndings(t *testing.T) {
 		{"a dot line", "Subject: a\r\n\r\n.\r\n..\r\n", "Subject: a\r\n\r\n.\r\n..\r\n"},
 		{"8-bit body", "Subject: a\r\n\r\nd\xc3\xa9j\xc3\xa0 vu\n", "Subject: a\r\n\r\nd\xc3\xa9j\xc3\xa0 vu\r\n"},
 	} {
-		got, err := readMessage(strings.NewReader(c.in), 0)
+		got, err := readMessage(nil, strings.NewReader(c.in), 0)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s: readMessage(%q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
 		}
 		// The same through a reader that hands over one byte at a time.
-		got, err = readMessage(iotest.OneByteReader(strings.NewReader(c.in)), 0)
+		got, err = readMessage(nil, iotest.OneByteReader(strings.NewReader(c.in)), 0)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s, byte by byte: %q, %v; want %q", c.name, got, err, c.want)
 		}
@@ -43,22 +43,22 @@ func wantContentError(t *testing.T, what string, err error) {
 
 func TestReadMessageRefusesWhatTheStoreMustNotKeep(t *testing.T) {
 	t.Parallel()
-	_, err := readMessage(strings.NewReader("Subject: a\r\n\r\nnul \x00 here\r\n"), 0)
+	_, err := readMessage(nil, strings.NewReader("Subject: a\r\n\r\nnul \x00 here\r\n"), 0)
 	wantContentError(t, "NUL in the body", err)
-	_, err = readMessage(strings.NewReader("Subj\x00ect: a\r\n\r\nbody\r\n"), 0)
+	_, err = readMessage(nil, strings.NewReader("Subj\x00ect: a\r\n\r\nbody\r\n"), 0)
 	wantContentError(t, "NUL in a header", err)
 
 	line := "X-Long: " + strings.Repeat("a", 998-len("X-Long: "))
-	if got, err := readMessage(strings.NewReader(line+"\r\n\r\nbody\r\n"), 0); err != nil || !strings.HasPrefix(string(got), line+"\r\n") {
+	if got, err := readMessage(nil, strings.NewReader(line+"\r\n\r\nbody\r\n"), 0); err != nil || !strings.HasPrefix(string(got), line+"\r\n") {
 		t.Errorf("a 998-octet header line: %v, want it kept", err)
 	}
-	_, err = readMessage(strings.NewReader(line+"a\r\n\r\nbody\r\n"), 0)
+	_, err = readMessage(nil, strings.NewReader(line+"a\r\n\r\nbody\r\n"), 0)
 	wantContentError(t, "a 999-octet header line", err)
-	_, err = readMessage(strings.NewReader(line+"a\n\nbody\n"), 0)
+	_, err = readMessage(nil, strings.NewReader(line+"a\n\nbody\n"), 0)
 	wantContentError(t, "a 999-octet header line ending in LF", err)
-	_, err = readMessage(strings.NewReader("X-Huge: "+strings.Repeat("h", 100<<10)+"\r\n\r\nbody\r\n"), 0)
+	_, err = readMessage(nil, strings.NewReader("X-Huge: "+strings.Repeat("h", 100<<10)+"\r\n\r\nbody\r\n"), 0)
 	wantContentError(t, "a header line larger than the read buffer", err)
-	_, err = readMessage(strings.NewReader("Subject: a\r\n\r\n"+strings.Repeat("b", 100<<10)+"\x00\r\n"), 0)
+	_, err = readMessage(nil, strings.NewReader("Subject: a\r\n\r\n"+strings.Repeat("b", 100<<10)+"\x00\r\n"), 0)
 	wantContentError(t, "NUL at the end of a body line larger than the read buffer", err)
 }
 
@@ -67,7 +67,7 @@ func TestReadMessageKeepsLongBodyLines(t *testing.T) {
 	for _, n := range []int{999, 5000, 64<<10 - 1, 64 << 10, 64<<10 + 1, 200 << 10} {
 		body := strings.Repeat("b", n)
 		in := "Subject: long\r\n\r\n" + body + "\r\nnext\r\n"
-		got, err := readMessage(strings.NewReader(in), 0)
+		got, err := readMessage(nil, strings.NewReader(in), 0)
 		if err != nil || string(got) != in {
 			t.Errorf("a %d-octet body line: %d octets back, %v; want the message unchanged (%d octets)", n, len(got), err, len(in))
 		}
@@ -81,7 +81,7 @@ func TestReadMessageCRLFAcrossTheReadBuffer(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{64<<10 - 2, 64<<10 - 1, 128<<10 - 1} {
 		in := "Subject: x\r\n\r\n" + strings.Repeat("b", n) + "\r\nnext\r\n"
-		got, err := readMessage(strings.NewReader(in), 0)
+		got, err := readMessage(nil, strings.NewReader(in), 0)
 		if err != nil {
 			t.Fatalf("line of %d: %v", n, err)
 		}
@@ -95,19 +95,19 @@ func TestReadMessageCRLFAcrossTheReadBuffer(t *testing.T) {
 func TestReadMessageSizeLimit(t *testing.T) {
 	t.Parallel()
 	msg := "Subject: a\r\n\r\n" + strings.Repeat("x", 100) + "\r\n"
-	if _, err := readMessage(strings.NewReader(msg), int64(len(msg))); err != nil {
+	if _, err := readMessage(nil, strings.NewReader(msg), int64(len(msg))); err != nil {
 		t.Errorf("a message exactly at the limit: %v", err)
 	}
-	if _, err := readMessage(strings.NewReader(msg), int64(len(msg)-1)); !errors.Is(err, errTooBig) {
+	if _, err := readMessage(nil, strings.NewReader(msg), int64(len(msg)-1)); !errors.Is(err, errTooBig) {
 		t.Errorf("one octet over the limit: %v, want errTooBig", err)
 	}
 	// Bare LFs count as the CRLFs they become.
 	lf := "Subject: a\n\n" + strings.Repeat("x", 100) + "\n"
-	if _, err := readMessage(strings.NewReader(lf), int64(len(lf))); !errors.Is(err, errTooBig) {
+	if _, err := readMessage(nil, strings.NewReader(lf), int64(len(lf))); !errors.Is(err, errTooBig) {
 		t.Errorf("bare-LF message growing past the limit: %v, want errTooBig", err)
 	}
 	big := "Subject: a\r\n\r\n" + strings.Repeat("y", 300<<10) + "\r\n"
-	if _, err := readMessage(strings.NewReader(big), 100<<10); !errors.Is(err, errTooBig) {
+	if _, err := readMessage(nil, strings.NewReader(big), 100<<10); !errors.Is(err, errTooBig) {
 		t.Errorf("a long line past the limit: %v, want errTooBig", err)
 	}
 }
@@ -115,7 +115,7 @@ func TestReadMessageSizeLimit(t *testing.T) {
 func TestReadMessagePassesReadErrorsOn(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("connection reset")
-	_, err := readMessage(io.MultiReader(strings.NewReader("Subject: a\r\n"), iotest.ErrReader(boom)), 0)
+	_, err := readMessage(nil, io.MultiReader(strings.NewReader("Subject: a\r\n"), iotest.ErrReader(boom)), 0)
 	if !errors.Is(err, boom) {
 		t.Errorf("read error: %v, want %v", err, boom)
 	}
@@ -130,7 +130,7 @@ func FuzzReadMessage(f *testing.F) {
 	f.Add([]byte("A: b\r\r\n\r\nx\r"))
 	f.Add([]byte("\x00"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		out, err := readMessage(strings.NewReader(string(in)), 0)
+		out, err := readMessage(nil, strings.NewReader(string(in)), 0)
 		noCR := func(b []byte) string { return strings.ReplaceAll(string(b), "\r", "") }
 		if err != nil {
 			var ce *contentError

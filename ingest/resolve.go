@@ -13,6 +13,10 @@ import (
 // resolve maps an RCPT TO address onto an account and its INBOX (or, for
 // the postuser, a shared folder), refusing unknown ones with 550 5.1.1.
 func (s *Server) resolve(to string) (pipeline.Recipient, error) {
+	// A bare local part came qualified by qualifyingConn; it is a user of
+	// the defaultdomain (or, without virtdomains, just the user), as
+	// Cyrus's lmtpd takes it.
+	to = strings.TrimSuffix(to, "@"+unqualifiedDomain)
 	addr, err := ParseAddress(to)
 	if err != nil {
 		return pipeline.Recipient{}, &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax: " + err.Error()}
@@ -43,16 +47,11 @@ func (s *Server) resolve(to string) (pipeline.Recipient, error) {
 	return r, nil
 }
 
-// account applies virtdomains: off ignores the domain, userid and on keep
-// it unless it is the defaultdomain (Cyrus's rules).
+// account applies the one user-name rule (store.UserRule): a bare local
+// part or the defaultdomain is the unqualified user; another domain is a
+// virtual domain's user under virtdomains, and ignored without.
 func (s *Server) account(a Address) string {
-	if s.cfg.VirtDomains == "off" || s.cfg.VirtDomains == "" || a.Domain == "" {
-		return a.Local
-	}
-	if strings.EqualFold(a.Domain, s.cfg.DefaultDomain) {
-		return a.Local
-	}
-	return a.Local + "@" + a.Domain
+	return s.cfg.Users.Join(a.Local, a.Domain)
 }
 
 func unknownRecipient() error {

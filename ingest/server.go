@@ -27,9 +27,9 @@ type Config struct {
 	// OutcomeWait is how long DATA waits for the pipeline's per-recipient
 	// outcome before answering on the durable queue alone.
 	OutcomeWait time.Duration
-	// VirtDomains is Cyrus's virtdomains: "off", "userid" or "on".
-	VirtDomains   string
-	DefaultDomain string
+	// Users is virtdomains/defaultdomain: which account a recipient's
+	// local part and domain name, by the rule LOGIN uses too.
+	Users store.UserRule
 	// PostUser is Cyrus's postuser: "postuser+folder" posts to the shared
 	// folder "folder".
 	PostUser string
@@ -55,6 +55,10 @@ func NewServer(cfg Config) *Server {
 	srv.Domain = cfg.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
 	srv.MaxRecipients = 1000
+	// RFC 6531: the store keeps header bytes as they came (no munging
+	// of 8-bit characters to 'X', unlike Cyrus's munge8bit) and IMAP
+	// serves them unchanged, so UTF-8 headers and addresses are taken.
+	srv.EnableSMTPUTF8 = true
 	// go-smtp applies this to the lines inside DATA as well as to commands.
 	// Body lines past RFC 5322's 998 octets are common (HTML, unfolded
 	// base64) and Cyrus takes them; 4000 refused such mail.
@@ -73,7 +77,19 @@ func NewServer(cfg Config) *Server {
 // retries all of them itself, logging once per streak, so go-smtp sees only
 // connections and the close.
 func (s *Server) Serve(l net.Listener) error {
-	return s.smtp.Serve(acceptretry.Wrap(l, s.cfg.Log, "lmtp"))
+	return s.smtp.Serve(qualifyingListener{acceptretry.Wrap(l, s.cfg.Log, "lmtp")})
+}
+
+// qualifyingListener hands go-smtp connections that qualify bare
+// recipients (see qualifyingConn).
+type qualifyingListener struct{ net.Listener }
+
+func (l qualifyingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newQualifyingConn(c), nil
 }
 
 // Close stops accepting and closes open sessions.
@@ -82,7 +98,7 @@ func (s *Server) Close() error { return s.smtp.Close() }
 type backend struct{ s *Server }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{s: b.s, remote: c.Conn().RemoteAddr().String()}, nil
+	return &session{s: b.s, conn: c, remote: c.Conn().RemoteAddr().String()}, nil
 }
 
 type slogAdapter struct{ log *slog.Logger }

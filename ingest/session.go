@@ -16,6 +16,7 @@ import (
 // session is one LMTP connection's transaction state.
 type session struct {
 	s      *Server
+	conn   *smtp.Conn // its LHLO name goes into the Received line
 	remote string
 	from   string
 	rcpts  []rcpt
@@ -61,7 +62,12 @@ func (ss *session) Data(r io.Reader) error {
 // LMTPData answers once per recipient (RFC 2033 §4.2).
 func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	cfg := &ss.s.cfg
-	body, err := readMessage(r, cfg.MaxMessageSize)
+	id, now := pipeline.NewJobID(), time.Now().UTC()
+	trace := traceInfo{from: ss.from, helo: ss.conn.Hostname(), remote: ss.remote, hostname: cfg.Hostname, id: id, date: now}
+	if len(ss.rcpts) == 1 {
+		trace.rcpt = ss.rcpts[0].Address
+	}
+	body, err := readMessage(traceHeaders(trace), r, cfg.MaxMessageSize)
 	var content *contentError
 	switch {
 	case errors.As(err, &content):
@@ -75,8 +81,8 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading message"}
 	}
 	job := &pipeline.Job{
-		ID:        pipeline.NewJobID(),
-		Received:  time.Now().UTC(),
+		ID:        id,
+		Received:  now,
 		MailFrom:  ss.from,
 		Partition: cfg.Store.DefaultPartition(),
 		MessageID: message.MessageID(body), // duplicate suppression keys on it

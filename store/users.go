@@ -18,14 +18,13 @@ type User struct {
 	Created      time.Time `json:"created"`
 }
 
-// NormalizeUser lower-cases the domain part; the local part keeps its case,
-// as Cyrus does unless told otherwise.
+// NormalizeUser is the store's key form of a user name: the user-name
+// rule with every domain kept (the store has no defaultdomain; the access
+// paths apply the configured UserRule before they get here), so the domain
+// is in lower case and the local part keeps its case, as Cyrus does unless
+// told otherwise.
 func NormalizeUser(name string) string {
-	local, domain := splitUser(strings.TrimSpace(name))
-	if domain != "" {
-		return local + "@" + domain
-	}
-	return local
+	return UserRule{VirtDomains: "on"}.Canonical(name)
 }
 
 func validUserName(name string) error {

@@ -18,6 +18,9 @@ type Commands struct {
 	// naming the line; sieve.put refuses what it refuses (nil: sieve.put
 	// is refused, since nothing could check the script).
 	CheckSieve func(user string, script []byte) error
+	// Users is virtdomains/defaultdomain: "chapar user add
+	// alice@defaultdomain" adds alice, as LOGIN and LMTP take her.
+	Users store.UserRule
 }
 
 // Run executes one request.
@@ -28,7 +31,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.AddUser(a.Name, a.Password)
+		return nil, c.Store.AddUser(c.Users.Canonical(a.Name), a.Password)
 	case CmdUserList:
 		users, err := c.Store.ListUsers()
 		names := make([]string, 0, len(users))
@@ -41,7 +44,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.DeleteUser(a.Name)
+		return nil, c.Store.DeleteUser(c.Users.Canonical(a.Name))
 	case CmdMailboxCreate, CmdMailboxDelete, CmdMailboxRename, CmdMbexamine:
 		var a MailboxArgs
 		if err := decode(req, &a); err != nil {

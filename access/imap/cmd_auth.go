@@ -62,13 +62,16 @@ func runLogin(s *session, c *command, a loginArgs) {
 // login checks a password and enters the authenticated state; authz, when
 // given and different, names the user an administrator acts as.
 func (s *session) login(c *command, user, pass, authz string) {
+	// One rule for user names (store.UserRule): "alice" and
+	// "alice@defaultdomain" log in as the same user.
+	user = s.srv.cfg.Users.Canonical(user)
 	ok, err := s.srv.cfg.Authenticate(user, pass)
 	if err != nil && !errors.Is(err, store.ErrNoUser) {
 		s.log.Warn("authentication backend", "user", user, "err", err)
 		xno("UNAVAILABLE", "authentication is temporarily unavailable")
 	}
 	if !ok {
-		d := s.srv.throttle.failed(store.NormalizeUser(user), s.remoteHost(), time.Now())
+		d := s.srv.throttle.failed(user, s.remoteHost(), time.Now())
 		s.log.Info("login failed", "user", user, "delay", d)
 		if h := s.srv.delayHook.Load(); h != nil {
 			(*h)(d)
@@ -85,13 +88,13 @@ func (s *session) login(c *command, user, pass, authz string) {
 		}
 		xno("AUTHENTICATIONFAILED", "invalid credentials")
 	}
-	identity := store.NormalizeUser(user)
+	identity := user
 	s.srv.throttle.succeeded(identity)
-	if authz != "" && store.NormalizeUser(authz) != identity {
+	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
 		if !s.srv.admins[identity] {
 			xno("AUTHORIZATIONFAILED", "%s may not act as %s", identity, authz)
 		}
-		identity = store.NormalizeUser(authz)
+		identity = s.srv.cfg.Users.Canonical(authz)
 	}
 	if !s.srv.acquireUser(identity) {
 		xno("LIMIT", "too many connections for %s", identity)

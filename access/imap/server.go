@@ -22,13 +22,15 @@ type Config struct {
 	UnixHierarchySep bool        // '/' (true) or '.' as the separator clients see
 	AltNamespace     bool        // personal folders as siblings of INBOX
 	Admins           []string
-	Authenticate     func(user, pass string) (bool, error) // nil = Store.Authenticate
-	AllowPlaintext   bool                                  // LOGIN / AUTHENTICATE PLAIN without TLS on any connection, not only local ones
-	TLSConfig        *tls.Config                           // enables STARTTLS; nil = no STARTTLS
-	MaxMessageSize   int64                                 // APPENDLIMIT; 0 = unlimited
-	AutoLogout       time.Duration                         // idle timeout, default 30m (RFC 9051 §5.4)
-	ServerName       string
-	Logger           *slog.Logger
+	// Users is virtdomains/defaultdomain: what user a LOGIN name means.
+	Users          store.UserRule
+	Authenticate   func(user, pass string) (bool, error) // nil = Store.Authenticate
+	AllowPlaintext bool                                  // LOGIN / AUTHENTICATE PLAIN without TLS on any connection, not only local ones
+	TLSConfig      *tls.Config                           // enables STARTTLS; nil = no STARTTLS
+	MaxMessageSize int64                                 // APPENDLIMIT; 0 = unlimited
+	AutoLogout     time.Duration                         // idle timeout, default 30m (RFC 9051 §5.4)
+	ServerName     string
+	Logger         *slog.Logger
 
 	// RequireTLSForAuth refuses authentication without TLS on every
 	// connection but Unix sockets, loopback included, whatever
@@ -162,7 +164,7 @@ func NewServer(cfg Config) *Server {
 		bodySearches: newBodySearchGate(cfg.MaxBodySearches),
 	}
 	for _, a := range cfg.Admins {
-		s.admins[store.NormalizeUser(a)] = true
+		s.admins[cfg.Users.Canonical(a)] = true
 	}
 	if (!cfg.AllowPlaintext || cfg.RequireTLSForAuth) && cfg.TLSConfig == nil {
 		s.log.Warn("imap: plaintext logins are refused and no TLS is configured: only local connections can log in over a plain listener")

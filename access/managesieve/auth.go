@@ -152,6 +152,8 @@ func decode64(v string) ([]byte, error) {
 }
 
 func (s *session) login(user, pass, authz string) error {
+	// The user-name rule LOGIN and LMTP share (store.UserRule).
+	user = s.srv.cfg.Users.Canonical(user)
 	ok, err := s.srv.cfg.Authenticate(user, pass)
 	if err != nil && !errors.Is(err, store.ErrNoUser) {
 		s.log.Warn("authentication backend", "user", user, "err", err)
@@ -168,12 +170,12 @@ func (s *session) login(user, pass, authz string) error {
 		}
 		return refuse("", "Authentication failed")
 	}
-	identity := store.NormalizeUser(user)
-	if authz != "" && store.NormalizeUser(authz) != identity {
+	identity := user
+	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
 		if !s.srv.admins[identity] {
 			return refuse("", "%s may not act as %s", identity, authz)
 		}
-		identity = store.NormalizeUser(authz)
+		identity = s.srv.cfg.Users.Canonical(authz)
 	}
 	s.user = identity
 	s.log = s.log.With("user", identity)

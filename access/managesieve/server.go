@@ -43,6 +43,8 @@ type Config struct {
 	FailureDelay time.Duration
 	// Admins may act as other users (the authorization identity of PLAIN).
 	Admins []string
+	// Users is virtdomains/defaultdomain: what user a login name means.
+	Users store.UserRule
 	// Timeout ends an idle connection; default 30 minutes.
 	Timeout time.Duration
 	Log     *slog.Logger
@@ -81,7 +83,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{},
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 	for _, a := range cfg.Admins {
-		s.admins[store.NormalizeUser(a)] = true
+		s.admins[cfg.Users.Canonical(a)] = true
 	}
 	return s
 }

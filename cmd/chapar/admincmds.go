@@ -64,7 +64,7 @@ func adminMain(group string, args []string) error {
 			return nil, nil, err
 		}
 		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg)}, func() { st.Close() }, nil
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg)}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err

@@ -132,10 +132,13 @@ print("python ok")
 		t.Fatalf("messages: %+v", ex.Messages)
 	}
 	// smtplib ends the data with CRLF after our final bare LF, so the store
-	// holds "Subject: bare\r\nMessage-ID: <py1@example.org>\r\n\r\nline
-	// one\r\nline two\r\n\r\n": 70 octets, every line ending CRLF.
-	if ex.Messages[0].Size != 70 {
-		t.Fatalf("bare-LF message stored as %d octets, want 70 (CRLF endings)", ex.Messages[0].Size)
+	// holds, under ingest's trace lines, "Subject: bare\r\nMessage-ID:
+	// <py1@example.org>\r\n\r\nline one\r\nline two\r\n\r\n": every line
+	// ending CRLF.
+	stored := in.fetchBody("bob", "INBOX", 1)
+	want := "Subject: bare\r\nMessage-ID: <py1@example.org>\r\n\r\nline one\r\nline two\r\n\r\n"
+	if got := testkit.StripTrace(t, string(stored)); got != want || ex.Messages[0].Size != int64(len(stored)) {
+		t.Fatalf("bare-LF message stored as %q (%d octets in the index), want %q under the trace lines", got, ex.Messages[0].Size, want)
 	}
 }
 

@@ -18,6 +18,9 @@ import (
 	"chapar/access/admin"
 	"chapar/config"
 	"chapar/internal/testkit"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // These tests drive the real binary: TestMain builds it once, and each test
@@ -262,4 +265,32 @@ func (in *instance) examine(mailbox string) admin.Examination {
 		in.t.Fatalf("mbexamine --json: %v\n%s", err, out)
 	}
 	return ex
+}
+
+// fetchBody reads one message whole over IMAP as user (password
+// "secret"), for tests that compare the bytes a client gets.
+func (in *instance) fetchBody(user, mailbox string, uid imap.UID) []byte {
+	in.t.Helper()
+	return in.fetchSection(user, mailbox, uid, &imap.FetchItemBodySection{Peek: true})
+}
+
+// fetchSection reads one body section of a message over IMAP as user.
+func (in *instance) fetchSection(user, mailbox string, uid imap.UID, section *imap.FetchItemBodySection) []byte {
+	in.t.Helper()
+	c, err := imapclient.DialInsecure(in.imapAddr(), nil)
+	if err != nil {
+		in.t.Fatalf("dial IMAP: %v", err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "secret").Wait(); err != nil {
+		in.t.Fatalf("LOGIN %s: %v", user, err)
+	}
+	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		in.t.Fatalf("EXAMINE %s: %v", mailbox, err)
+	}
+	msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil || len(msgs) != 1 {
+		in.t.Fatalf("UID FETCH %d BODY.PEEK[%s]: %v (%d messages)", uid, section.Specifier, err, len(msgs))
+	}
+	return msgs[0].FindBodySection(section)
 }

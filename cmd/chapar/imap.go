@@ -33,6 +33,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		UnixHierarchySep: cfg.UnixHierarchySep,
 		AltNamespace:     cfg.AltNamespace,
 		Admins:           cfg.Admins,
+		Users:            userRule(cfg),
 		Authenticate:     n.passwordCheck(cfg),
 		AllowPlaintext:   cfg.AllowPlaintext,
 		// Cyrus's sasl_minimum_layer is the least SASL security strength

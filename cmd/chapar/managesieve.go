@@ -31,6 +31,7 @@ func (n *node) startManageSieve(cfg *config.Config) error {
 	}
 	srv := managesieve.NewServer(managesieve.Config{
 		Store:        n.store,
+		Users:        userRule(cfg),
 		Authenticate: n.passwordCheck(cfg),
 		// Called only before TLS: under TLS a password may always pass.
 		PlaintextOK:   func(c net.Conn) bool { return policy.PlaintextOK(connorigin.Of(c), false) },

@@ -228,8 +228,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		Hostname:       cfg.ServerName,
 		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
 		OutcomeWait:    cfg.LMTPOutcomeWait,
-		VirtDomains:    cfg.VirtDomains,
-		DefaultDomain:  cfg.DefaultDomain,
+		Users:          userRule(cfg),
 		PostUser:       cfg.PostUser,
 		DowncaseRcpt:   cfg.LMTPDowncaseRcpt,
 		Log:            n.log.With("service", "lmtp"),
@@ -287,7 +286,7 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
 		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg)},
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg)},
 		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
