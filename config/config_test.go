@@ -63,6 +63,8 @@ func TestDefaults(t *testing.T) {
 		LMTPDowncaseRcpt:        true,
 		MaxLoginsPerUser:        100,
 		MaxLoginTrys:            3,
+		QuotaWarn:               90,
+		AutocreateQuota:         -1,
 		IMAPMaxCommandSize:      8 << 20,
 		Sendmail:                "/usr/sbin/sendmail",
 		OutboundMinBackoff:      30 * time.Second,
@@ -162,6 +164,10 @@ imap_maxconnections: 50
 imap_maxconnections_per_ip: 0
 lmtp_maxconnections: 7
 lmtp_maxconnections_per_ip: 3
+quotawarn: 75
+lmtp_over_quota_perm_failure: yes
+lmtp_strict_quota: yes
+autocreate_quota: 2048
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -234,6 +240,10 @@ func TestEveryKey(t *testing.T) {
 		{"IMAPMaxConnectionsPerIP", c.IMAPMaxConnectionsPerIP, 0},
 		{"LMTPMaxConnections", c.LMTPMaxConnections, 7},
 		{"LMTPMaxConnectionsPerIP", c.LMTPMaxConnectionsPerIP, 3},
+		{"QuotaWarn", c.QuotaWarn, 75},
+		{"LMTPOverQuotaPermFailure", c.LMTPOverQuotaPermFailure, true},
+		{"LMTPStrictQuota", c.LMTPStrictQuota, true},
+		{"AutocreateQuota", c.AutocreateQuota, 2048},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},

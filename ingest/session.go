@@ -50,6 +50,9 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := ss.s.checkQuota(r); err != nil {
+		return err
+	}
 	ss.rcpts = append(ss.rcpts, rcpt{given: to, Recipient: r})
 	return nil
 }

@@ -209,6 +209,8 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 		}
 		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: dup}
 		local[pipeline.StageSieve] = localStage{workers: 4, stage: n.sieveStage(cfg)}
+		local[pipeline.StageQuota] = localStage{workers: 4, stage: &filter.Quota{Store: n.store,
+			Strict: cfg.LMTPStrictQuota, Permanent: cfg.LMTPOverQuotaPermFailure, Log: n.log.With("stage", pipeline.StageQuota)}}
 	}
 	if cfg.Runs("deliver") {
 		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Log: n.log.With("stage", pipeline.StageDeliver)}}
@@ -218,16 +220,17 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 
 func (n *node) startLMTP(cfg *config.Config) error {
 	srv := ingest.NewServer(ingest.Config{
-		Store:          n.store,
-		Submitter:      n.bus,
-		Hostname:       cfg.ServerName,
-		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
-		OutcomeWait:    cfg.LMTPOutcomeWait,
-		VirtDomains:    cfg.VirtDomains,
-		DefaultDomain:  cfg.DefaultDomain,
-		PostUser:       cfg.PostUser,
-		DowncaseRcpt:   cfg.LMTPDowncaseRcpt,
-		Log:            n.log.With("service", "lmtp"),
+		Store:              n.store,
+		Submitter:          n.bus,
+		Hostname:           cfg.ServerName,
+		MaxMessageSize:     cfg.EffectiveMaxMessageSize(),
+		OutcomeWait:        cfg.LMTPOutcomeWait,
+		VirtDomains:        cfg.VirtDomains,
+		DefaultDomain:      cfg.DefaultDomain,
+		PostUser:           cfg.PostUser,
+		DowncaseRcpt:       cfg.LMTPDowncaseRcpt,
+		OverQuotaPermanent: cfg.LMTPOverQuotaPermFailure,
+		Log:                n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
 	group, err := socketGroup(cfg.LMTPSocketGroup)
