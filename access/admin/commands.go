@@ -14,6 +14,9 @@ import (
 type Commands struct {
 	Store *store.Store
 	Namer store.Namer
+	// AutocreateQuota is Cyrus's autocreate_quota: the STORAGE limit in
+	// KiB user.add gives the new INBOX; 0 or less gives none.
+	AutocreateQuota int64
 }
 
 // Run executes one request.
@@ -24,7 +27,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.AddUser(a.Name, a.Password)
+		return nil, c.addUser(a)
 	case CmdUserList:
 		users, err := c.Store.ListUsers()
 		names := make([]string, 0, len(users))
@@ -54,6 +57,17 @@ func (c *Commands) Run(req Request) (any, error) {
 		return problems, err
 	case CmdRepair:
 		return c.repair()
+	case CmdQuotaList, CmdQuotaSet:
+		var a QuotaArgs
+		if len(req.Args) > 0 {
+			if err := decode(req, &a); err != nil {
+				return nil, err
+			}
+		}
+		if req.Cmd == CmdQuotaSet {
+			return nil, c.setQuota(a)
+		}
+		return c.quotas(a)
 	}
 	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
 }

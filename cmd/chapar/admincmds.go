@@ -24,6 +24,7 @@ func adminMain(group string, args []string) error {
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	partition := fs.String("partition", "", "partition for mailbox create")
 	repair := fs.Bool("repair", false, "check: fix what can be fixed (orphan indexes, counters), then check again")
+	recount := fs.Bool("f", false, "quota: count the usage again from the mailboxes (Cyrus's quota -f)")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -43,7 +44,15 @@ func adminMain(group string, args []string) error {
 	if *repair && group != "check" {
 		return fmt.Errorf("%s: --repair is a flag of chapar check", group)
 	}
-	req, err := buildRequest(group, words, *pwStdin, *partition, *repair)
+	if *recount && group != "quota" {
+		return fmt.Errorf("%s: -f is a flag of chapar quota", group)
+	}
+	var req admin.Request
+	if group == "quota" {
+		req, err = quotaRequest(words, *recount)
+	} else {
+		req, err = buildRequest(group, words, *pwStdin, *partition, *repair)
+	}
 	if err != nil {
 		return err
 	}
@@ -53,7 +62,8 @@ func adminMain(group string, args []string) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}}, func() { st.Close() }, nil
+		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
+			AutocreateQuota: int64(cfg.AutocreateQuota)}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err
@@ -224,6 +234,12 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", e.Name, e.Partition, e.Messages, e.UIDValidity, e.UIDNext)
 		}
 		return tw.Flush()
+	case admin.CmdQuotaList:
+		var list []admin.QuotaReport
+		if err := admin.Decode(resp, &list); err != nil {
+			return err
+		}
+		printQuotas(w, list)
 	case admin.CmdMbexamine:
 		var ex admin.Examination
 		if err := admin.Decode(resp, &ex); err != nil {

@@ -21,6 +21,10 @@ commands:
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters
+  quota [-f] [ROOT]              quota roots with usage and limits, like Cyrus's
+                                 quota; -f counts the usage again
+  quota set ROOT [STORAGE=KiB] [MESSAGE=N]
+                                 set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
 `
@@ -34,7 +38,7 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "mboxlist", "mbexamine", "check":
+	case "user", "mailbox", "mboxlist", "mbexamine", "check", "quota":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])

@@ -284,8 +284,9 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
-		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}},
-		Log:      n.log.With("service", "admin"),
+		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
+			AutocreateQuota: int64(cfg.AutocreateQuota)},
+		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
 	if err != nil {
