@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"chapar/internal/testkit"
@@ -204,5 +205,31 @@ func TestQuotaEvents(t *testing.T) {
 	want := []store.EventType{store.QuotaChange, store.QuotaExceed, store.QuotaWithin}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("quota events %v, want %v", got, want)
+	}
+}
+
+// Usage that drifted from the counters is a problem Check reports and
+// Repair fixes by counting again.
+func TestQuotaDriftCheckedAndRepaired(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{})
+	create(t, s, "user.alice")
+	setQuota(t, s, "user.alice", 100, 10)
+	deliver(t, s, "user.alice", "k1", message("m", ""))
+	checkClean(t, s)
+	if err := s.SkewQuotaUsage("user.alice", store.QuotaUsage{StorageBytes: 7, Messages: 1}); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Check()
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "quota root user.alice: usage kept") {
+		t.Fatalf("Check = %q, %v; want the drifted root", problems, err)
+	}
+	done, err := s.Repair()
+	if err != nil || len(done) != 1 || !strings.Contains(done[0], "quota root user.alice: usage counted again") {
+		t.Fatalf("Repair = %q, %v", done, err)
+	}
+	checkClean(t, s)
+	if u := usage(t, s, "user.alice"); u.Messages != 1 {
+		t.Fatalf("after repair: %+v", u)
 	}
 }
