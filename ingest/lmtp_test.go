@@ -69,7 +69,7 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 		{pipeline.StagePlusAddress, 2, &filter.PlusAddress{Store: s, UnixHierarchySep: true}},
 		{pipeline.StageDuplicate, 2, &filter.Duplicate{Store: s, Expire: time.Hour}},
 		{pipeline.StageSieve, 2, &filter.Sieve{Store: s, Outbound: bc, Log: log}},
-		{pipeline.StageQuota, 2, &filter.Quota{Store: s, Permanent: cfg.OverQuotaPermanent, Log: log}},
+		{pipeline.StageQuota, 2, &filter.Quota{Store: s, Strict: cfg.StrictQuota, Permanent: cfg.OverQuotaPermanent, Log: log}},
 		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s}},
 	} {
 		r := bus.NewRunner(bc, bus.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)

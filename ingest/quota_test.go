@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,33 @@ func TestLMTPOverQuotaNobodyWaits(t *testing.T) {
 	q, err := d.store.RecountQuota("user.bob")
 	if err != nil || q.Usage.Messages != 2 {
 		t.Fatalf("bob's usage %+v %v, want 2 messages", q, err)
+	}
+}
+
+// lmtp_strict_quota: a message must fit. At RCPT that is judged by the
+// size MAIL FROM announced; without one, by the quota stage after DATA.
+func TestLMTPStrictQuota(t *testing.T) {
+	t.Parallel()
+	d := startLMTP(t, func(c *ingest.Config) { c.StrictQuota = true })
+	if err := d.store.SetQuota("user.alice", store.QuotaLimits{StorageKiB: 1, Messages: store.NoLimit}); err != nil {
+		t.Fatal(err)
+	}
+	c := d.client(t)
+	if err := c.Mail("sender@example.org", &smtp.MailOptions{Size: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	if code, enh := testkit.SMTPCode(c.Rcpt("alice@example.com", nil)); code != 452 || enh != "4.2.2" {
+		t.Fatalf("RCPT of 4 KiB into 1 KiB: %d %s, want 452 4.2.2", code, enh)
+	}
+	if err := c.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	big := mail("big", "") + strings.Repeat("x", 2000) + "\r\n"
+	refused, _ := send(t, c, []string{"alice@example.com"}, big)
+	if code, enh := testkit.SMTPCode(refused["alice@example.com"]); code != 452 || enh != "4.2.2" {
+		t.Fatalf("DATA of 2 KiB into 1 KiB, strict: %d %s, want 452 4.2.2", code, enh)
+	}
+	if refused, _ := send(t, c, []string{"alice@example.com"}, mail("small", "")); len(refused) != 0 {
+		t.Fatalf("a small message that fits: %v", refused)
 	}
 }

@@ -38,7 +38,10 @@ type Config struct {
 	// OverQuotaPermanent is Cyrus's lmtp_over_quota_perm_failure: a
 	// recipient whose mailbox is full gets 552 5.2.2 at RCPT, not 452.
 	OverQuotaPermanent bool
-	Log                *slog.Logger
+	// StrictQuota is Cyrus's lmtp_strict_quota: at RCPT, a message of the
+	// size MAIL FROM announced (SIZE=) must fit, not only find room.
+	StrictQuota bool
+	Log         *slog.Logger
 }
 
 // Server serves LMTP on any number of listeners.

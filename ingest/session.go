@@ -18,6 +18,7 @@ type session struct {
 	s      *Server
 	remote string
 	from   string
+	size   int64 // MAIL FROM's SIZE= (RFC 1870), 0 when not given
 	rcpts  []rcpt
 }
 
@@ -28,6 +29,7 @@ type rcpt struct {
 
 func (ss *session) Reset() {
 	ss.from = ""
+	ss.size = 0
 	ss.rcpts = nil
 }
 
@@ -40,6 +42,9 @@ func (ss *session) AuthPlain(username, password string) error {
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.Reset()
 	ss.from = from
+	if opts != nil {
+		ss.size = opts.Size
+	}
 	return nil
 }
 
@@ -50,7 +55,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := ss.s.checkQuota(r); err != nil {
+	if err := ss.s.checkQuota(r, ss.size); err != nil {
 		return err
 	}
 	ss.rcpts = append(ss.rcpts, rcpt{given: to, Recipient: r})

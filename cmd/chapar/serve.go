@@ -230,6 +230,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		PostUser:           cfg.PostUser,
 		DowncaseRcpt:       cfg.LMTPDowncaseRcpt,
 		OverQuotaPermanent: cfg.LMTPOverQuotaPermFailure,
+		StrictQuota:        cfg.LMTPStrictQuota,
 		Log:                n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
