@@ -100,6 +100,17 @@ type Config struct {
 	Timeout               time.Duration // timeout: IMAP autologout
 	LMTPDowncaseRcpt      bool          // lmtp_downcase_rcpt: lowercase the local part of RCPT TO
 	LMTPFuzzyMailboxMatch bool          // lmtp_fuzzy_mailbox_match: plus-address folders matched loosely
+	// quotawarn: the percentage of a quota root's limit at which SELECT
+	// answers [ALERT] (Cyrus's default 90).
+	QuotaWarn int
+	// lmtp_over_quota_perm_failure: over quota is 552 5.2.2, not 452 4.2.2.
+	LMTPOverQuotaPermFailure bool
+	// lmtp_strict_quota: refuse a message that would take the mailbox over
+	// quota, not only one for a mailbox at or over it already.
+	LMTPStrictQuota bool
+	// autocreate_quota: the STORAGE limit, in KiB, given to the INBOX of a
+	// user "chapar user add" creates; -1 (default) or 0 = no quota.
+	AutocreateQuota int
 	// maxlogins_per_user: IMAP sessions one user may hold at once. Cyrus's
 	// 0 means unlimited; unset, chapar allows 100 (Cyrus: unlimited), so
 	// that one runaway client cannot take every file descriptor.
@@ -222,7 +233,9 @@ func Default() *Config {
 		LMTPDowncaseRcpt:        true,  // Cyrus's default
 		LMTPFuzzyMailboxMatch:   false, // Cyrus's default
 		MaxLoginsPerUser:        100,
-		MaxLoginTrys:            3, // Cyrus's default
+		MaxLoginTrys:            3,  // Cyrus's default
+		QuotaWarn:               90, // Cyrus's default
+		AutocreateQuota:         -1, // Cyrus's default
 		IMAPMaxCommandSize:      8 << 20,
 		IMAPMaxBodySearches:     8,
 		IMAPMaxConnections:      1000,

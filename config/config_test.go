@@ -66,6 +66,8 @@ func TestDefaults(t *testing.T) {
 		LMTPDowncaseRcpt:        true,
 		MaxLoginsPerUser:        100,
 		MaxLoginTrys:            3,
+		QuotaWarn:               90,
+		AutocreateQuota:         -1,
 		IMAPMaxCommandSize:      8 << 20,
 		Sendmail:                "/usr/sbin/sendmail",
 		OutboundMinBackoff:      30 * time.Second,
@@ -169,6 +171,10 @@ sieve_listen: 127.0.0.1:2000 /run/chapar/sieve
 sieve_maxscriptsize: 64
 sieve_maxscripts: 0
 sieve_extensions: fileinto Vacation notify
+quotawarn: 75
+lmtp_over_quota_perm_failure: yes
+lmtp_strict_quota: yes
+autocreate_quota: 2048
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -245,6 +251,10 @@ func TestEveryKey(t *testing.T) {
 		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
 		{"SieveMaxScripts", c.SieveMaxScripts, 0},
 		{"SieveExtensions", c.SieveExtensions, []string{"fileinto", "Vacation", "notify"}},
+		{"QuotaWarn", c.QuotaWarn, 75},
+		{"LMTPOverQuotaPermFailure", c.LMTPOverQuotaPermFailure, true},
+		{"LMTPStrictQuota", c.LMTPStrictQuota, true},
+		{"AutocreateQuota", c.AutocreateQuota, 2048},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},

@@ -131,6 +131,14 @@ var knownKeys = map[string]option{
 	"maxlogintrys": intKey(func(c *Config) *int { return &c.MaxLoginTrys }, 0, 1<<30),
 	// User for shared-folder delivery.
 	"postuser": stringKey(func(c *Config) *string { return &c.PostUser }),
+	// Percent of a quota at which SELECT warns.
+	"quotawarn": intKey(func(c *Config) *int { return &c.QuotaWarn }, 0, 100),
+	// 552 5.2.2 instead of 452 4.2.2 over quota.
+	"lmtp_over_quota_perm_failure": boolKey(func(c *Config) *bool { return &c.LMTPOverQuotaPermFailure }),
+	// Refuse a message that does not fit, not only a full mailbox.
+	"lmtp_strict_quota": boolKey(func(c *Config) *bool { return &c.LMTPStrictQuota }),
+	// STORAGE quota (KiB) of a new user's INBOX; -1 or 0 = none.
+	"autocreate_quota": intKey(func(c *Config) *int { return &c.AutocreateQuota }, -1, 1<<62),
 	// Name in greetings and headers.
 	"servername": {set: setServerName},
 	// Chapar: log verbosity.

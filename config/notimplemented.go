@@ -17,7 +17,6 @@ type notImplemented struct {
 
 // The reasons, one per group of options below.
 const (
-	noQuota = "chapar has no quota yet" // TODO(quota)
 	// Scripts live in the store (mailboxes.db), uploaded over ManageSieve
 	// or with "chapar sieve put"; importing a Cyrus sievedir belongs to
 	// the data migration tools, and a script installed with every new
@@ -54,33 +53,30 @@ const (
 // notImplementedKeys is every option chapar accepts without acting on it,
 // by lowercased name. None of them is in knownKeys.
 var notImplementedKeys = map[string]notImplemented{
-	"quota_db":                     {noQuota, nil},              // quota database backend
-	"autocreate_quota":             {noQuota, nil},              // quota for autocreated INBOXes
-	"quotawarn":                    {noQuota, intCheck(0, 100)}, // percent at which to warn
-	"lmtp_over_quota_perm_failure": {noQuota, boolCheck},        // 552 instead of 452 over quota
-	"sievedir":                     {noSieveDir, nil},           // where sieve scripts live
-	"autocreate_sieve_script":      {noSieveDir, nil},           // script installed at autocreate
-	"popminpoll":                   {noPOP, nil},                // POP3 minimum poll interval
-	"autocreate_post":              {noAutocreate, nil},         // autocreate INBOX on LMTP delivery
-	"autocreate_inbox_folders":     {noAutocreate, nil},         // folders made with an autocreated INBOX
-	"hashimapspool":                {ownStore, nil},             // hash spool directories
-	"fulldirhash":                  {ownStore, nil},             // hash on the full name
-	"mboxname_lockpath":            {ownStore, nil},             // mailbox name lock directory
-	"delete_mode":                  {atOnce, nil},               // immediate or delayed mailbox delete
-	"expunge_mode":                 {atOnce, nil},               // immediate or delayed expunge
-	"deletedprefix":                {atOnce, nil},               // prefix of delayed-delete mailboxes
-	"sasl_mech_list":               {ownAuth, nil},              // SASL mechanisms offered
-	"imapmagicplus":                {ownAuth, nil},              // "+" in login names
-	"tls_client_ca_file":           {ownTLS, nil},               // CA bundle for client certificates
-	"imapidresponse":               {ownIMAP, nil},              // send an ID response
-	"specialusealways":             {ownIMAP, nil},              // always return special-use flags
-	"userprefix":                   {ownIMAP, nil},              // alt-namespace prefix of other users
-	"sharedprefix":                 {ownIMAP, nil},              // alt-namespace prefix of shared folders
-	"idlesocket":                   {ownEvents, nil},            // IDLE notification socket
-	"notifysocket":                 {ownEvents, nil},            // notification daemon socket
-	"event_groups":                 {ownEvents, nil},            // event notification groups
-	"event_notifier":               {ownEvents, nil},            // event notification method
-	"lmtp_strict_rfc2821":          {ownLMTP, nil},              // reject 8-bit headers over LMTP
+	"sievedir":                 {noSieveDir, nil},   // where sieve scripts live
+	"autocreate_sieve_script":  {noSieveDir, nil},   // script installed at autocreate
+	"popminpoll":               {noPOP, nil},        // POP3 minimum poll interval
+	"autocreate_post":          {noAutocreate, nil}, // autocreate INBOX on LMTP delivery
+	"autocreate_inbox_folders": {noAutocreate, nil}, // folders made with an autocreated INBOX
+	"quota_db":                 {ownStore, nil},     // quota database backend
+	"hashimapspool":            {ownStore, nil},     // hash spool directories
+	"fulldirhash":              {ownStore, nil},     // hash on the full name
+	"mboxname_lockpath":        {ownStore, nil},     // mailbox name lock directory
+	"delete_mode":              {atOnce, nil},       // immediate or delayed mailbox delete
+	"expunge_mode":             {atOnce, nil},       // immediate or delayed expunge
+	"deletedprefix":            {atOnce, nil},       // prefix of delayed-delete mailboxes
+	"sasl_mech_list":           {ownAuth, nil},      // SASL mechanisms offered
+	"imapmagicplus":            {ownAuth, nil},      // "+" in login names
+	"tls_client_ca_file":       {ownTLS, nil},       // CA bundle for client certificates
+	"imapidresponse":           {ownIMAP, nil},      // send an ID response
+	"specialusealways":         {ownIMAP, nil},      // always return special-use flags
+	"userprefix":               {ownIMAP, nil},      // alt-namespace prefix of other users
+	"sharedprefix":             {ownIMAP, nil},      // alt-namespace prefix of shared folders
+	"idlesocket":               {ownEvents, nil},    // IDLE notification socket
+	"notifysocket":             {ownEvents, nil},    // notification daemon socket
+	"event_groups":             {ownEvents, nil},    // event notification groups
+	"event_notifier":           {ownEvents, nil},    // event notification method
+	"lmtp_strict_rfc2821":      {ownLMTP, nil},      // reject 8-bit headers over LMTP
 	// Set by Debian's default imapd.conf, or by many Cyrus sites.
 	"proc_path":                   {noProcFiles, nil},        // per-process state directory
 	"newsspool":                   {noNews, nil},             // news spool for NNTP

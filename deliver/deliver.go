@@ -154,7 +154,7 @@ func (w *Writer) Applied(ctx context.Context, job *pipeline.Job) (bool, error) {
 var _ pipeline.ReplayChecker = (*Writer)(nil)
 
 // deliveryKey is the store's idempotency key of one recipient of a job.
-func deliveryKey(job *pipeline.Job, i int) string { return job.ID + "/" + strconv.Itoa(i) }
+func deliveryKey(job *pipeline.Job, i int) string { return job.DeliveryKey(i) }
 
 // targetKey is the idempotency key of a recipient's k-th Sieve target; the
 // first keeps deliveryKey's form, which Applied looks for.

@@ -6,6 +6,7 @@ import (
 
 	"chapar/config"
 	"chapar/ingest"
+	"chapar/store"
 )
 
 // BenchmarkLMTPDelivery measures one LMTP transaction to one recipient,
@@ -16,6 +17,27 @@ import (
 // process.
 func BenchmarkLMTPDelivery(b *testing.B) {
 	d := startLMTP(b, nil)
+	c := d.client(b)
+	msg := mail("benchmark", "")
+	rcpts := []string{"alice@example.com"}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		refused, texts := send(b, c, rcpts, msg)
+		if len(refused) != 0 || !strings.HasSuffix(texts[rcpts[0]], " Ok") {
+			b.Fatalf("refused %v, replies %v; want 250 Ok from the pipeline", refused, texts)
+		}
+	}
+}
+
+// BenchmarkLMTPDeliveryQuota is BenchmarkLMTPDelivery into a mailbox
+// under a quota root, so that the RCPT-time check, the quota stage's and
+// the usage moved in the delivery's transaction are all paid.
+func BenchmarkLMTPDeliveryQuota(b *testing.B) {
+	d := startLMTP(b, nil)
+	if err := d.store.SetQuota("user.alice", store.QuotaLimits{StorageKiB: 1 << 40, Messages: store.NoLimit}); err != nil {
+		b.Fatal(err)
+	}
 	c := d.client(b)
 	msg := mail("benchmark", "")
 	rcpts := []string{"alice@example.com"}

@@ -49,25 +49,6 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 		cancel()
 		wg.Wait()
 	})
-	part := s.DefaultPartition()
-	for _, st := range []struct {
-		name    string
-		workers int
-		stage   pipeline.Stage
-	}{
-		{pipeline.StagePlusAddress, 2, &filter.PlusAddress{Store: s, UnixHierarchySep: true}},
-		{pipeline.StageDuplicate, 2, &filter.Duplicate{Store: s, Expire: time.Hour}},
-		{pipeline.StageSieve, 2, &filter.Sieve{Store: s, Outbound: bc, Log: log}},
-		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s}},
-	} {
-		r := bus.NewRunner(bc, bus.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.Run(ctx)
-		}()
-	}
-
 	cfg := ingest.Config{
 		Store: s, Submitter: bc, Hostname: "lmtp.test",
 		MaxMessageSize: 1 << 20,
@@ -79,6 +60,26 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 	if configure != nil {
 		configure(&cfg)
 	}
+	part := s.DefaultPartition()
+	for _, st := range []struct {
+		name    string
+		workers int
+		stage   pipeline.Stage
+	}{
+		{pipeline.StagePlusAddress, 2, &filter.PlusAddress{Store: s, UnixHierarchySep: true}},
+		{pipeline.StageDuplicate, 2, &filter.Duplicate{Store: s, Expire: time.Hour}},
+		{pipeline.StageSieve, 2, &filter.Sieve{Store: s, Outbound: bc, Log: log}},
+		{pipeline.StageQuota, 2, &filter.Quota{Store: s, Strict: cfg.StrictQuota, Permanent: cfg.OverQuotaPermanent, Log: log}},
+		{pipeline.StageDeliver, 8, &deliver.Writer{Store: s}},
+	} {
+		r := bus.NewRunner(bc, bus.RunnerConfig{Stage: st.name, Partition: part, Workers: st.workers, Log: log}, st.stage)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.Run(ctx)
+		}()
+	}
+
 	srv := ingest.NewServer(cfg)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -35,7 +35,13 @@ type Config struct {
 	PostUser string
 	// DowncaseRcpt is Cyrus's lmtp_downcase_rcpt.
 	DowncaseRcpt bool
-	Log          *slog.Logger
+	// OverQuotaPermanent is Cyrus's lmtp_over_quota_perm_failure: a
+	// recipient whose mailbox is full gets 552 5.2.2 at RCPT, not 452.
+	OverQuotaPermanent bool
+	// StrictQuota is Cyrus's lmtp_strict_quota: at RCPT, a message of the
+	// size MAIL FROM announced (SIZE=) must fit, not only find room.
+	StrictQuota bool
+	Log         *slog.Logger
 }
 
 // Server serves LMTP on any number of listeners.

@@ -19,6 +19,7 @@ type session struct {
 	conn   *smtp.Conn // its LHLO name goes into the Received line
 	remote string
 	from   string
+	size   int64 // MAIL FROM's SIZE= (RFC 1870), 0 when not given
 	rcpts  []rcpt
 }
 
@@ -29,6 +30,7 @@ type rcpt struct {
 
 func (ss *session) Reset() {
 	ss.from = ""
+	ss.size = 0
 	ss.rcpts = nil
 }
 
@@ -41,6 +43,9 @@ func (ss *session) AuthPlain(username, password string) error {
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.Reset()
 	ss.from = from
+	if opts != nil {
+		ss.size = opts.Size
+	}
 	return nil
 }
 
@@ -49,6 +54,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	r, err := ss.s.resolve(to)
 	if err != nil {
+		return err
+	}
+	if err := ss.s.checkQuota(r, ss.size); err != nil {
 		return err
 	}
 	ss.rcpts = append(ss.rcpts, rcpt{given: to, Recipient: r})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -48,6 +49,13 @@ type Recipient struct {
 	// Header, when set, replaces the message's header block in this
 	// recipient's deliveries (Sieve editheader, RFC 5293).
 	Header []byte `json:"header,omitempty"`
+	// OverQuota is set with Done by the quota stage when a target is
+	// over quota, and the Result is its 452 (or 552). The refusal holds
+	// only if the LMTP session still waits to give it; otherwise the
+	// runner clears Done, sets QuotaWaived and hands the recipient to
+	// deliver, because the MTA was told 250 already (see bus.Runner).
+	OverQuota   bool `json:"over_quota,omitempty"`
+	QuotaWaived bool `json:"quota_waived,omitempty"`
 	// MDN is the notice of a Sieve reject (RFC 5429 §2.1), sent only when
 	// no LMTP session took the 550 this recipient was answered.
 	MDN *OutboundMessage `json:"mdn,omitempty"`
@@ -142,6 +150,23 @@ func (j *Job) Outcome() Outcome {
 	}
 	return o
 }
+
+// HeldForQuota lists the recipients the quota stage refused.
+func (j *Job) HeldForQuota() []int {
+	var idx []int
+	for i, r := range j.Recipients {
+		if r.OverQuota {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// DeliveryKey is the store's idempotency key of recipient i's delivery
+// (store.Delivery.Key): deliver writes under it, and the quota stage asks
+// whether it was applied, so that a job replayed after its delivery is
+// not refused for the room its own message takes.
+func (j *Job) DeliveryKey(i int) string { return j.ID + "/" + strconv.Itoa(i) }
 
 // Pending lists the indexes of recipients no stage has settled yet.
 func (j *Job) Pending() []int {

@@ -108,7 +108,7 @@ func TestStageOrder(t *testing.T) {
 			t.Fatalf("the stages loop: %v", order)
 		}
 	}
-	want := []string{pipeline.StagePlusAddress, pipeline.StageDuplicate, pipeline.StageSieve, pipeline.StageDeliver}
+	want := []string{pipeline.StagePlusAddress, pipeline.StageDuplicate, pipeline.StageSieve, pipeline.StageQuota, pipeline.StageDeliver}
 	if !reflect.DeepEqual(order, want) {
 		t.Errorf("stages in order %v, want %v", order, want)
 	}

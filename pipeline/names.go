@@ -44,6 +44,7 @@ const (
 	StagePlusAddress = "plusaddr"
 	StageDuplicate   = "duplicate"
 	StageSieve       = "sieve"
+	StageQuota       = "quota"
 	StageDeliver     = "deliver"
 )
 
@@ -53,8 +54,10 @@ const (
 // Duplicate suppression comes before Sieve so that a message delivered
 // before never runs the script again: a second vacation reply or redirect
 // for a copy the MTA sent twice is what suppression exists to prevent.
-func stageOrder() [4]string {
-	return [4]string{StagePlusAddress, StageDuplicate, StageSieve, StageDeliver}
+// The quota check comes last before deliver, once Sieve has chosen the
+// mailboxes whose quota roots decide.
+func stageOrder() [5]string {
+	return [5]string{StagePlusAddress, StageDuplicate, StageSieve, StageQuota, StageDeliver}
 }
 
 // FirstStage is where ingest publishes a new job.

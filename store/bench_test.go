@@ -56,9 +56,26 @@ func BenchmarkStoreAppend(b *testing.B) {
 			}
 		}
 	})
-	b.Run("parallel", func(b *testing.B) {
+	for _, quota := range []bool{false, true} {
+		name := "parallel"
+		if quota {
+			name = "parallel-quota"
+		}
+		b.Run(name, func(b *testing.B) { benchmarkParallelAppend(b, quota) })
+	}
+}
+
+// benchmarkParallelAppend appends from parallel goroutines; with quota,
+// under a quota root that each append checks and charges, as APPEND does.
+func benchmarkParallelAppend(b *testing.B, quota bool) {
+	{
 		s := testkit.OpenStore(b, store.Options{})
 		mb := create(b, s, "user.alice")
+		if quota {
+			if err := s.SetQuota(mb.Name, store.QuotaLimits{StorageKiB: 1 << 40, Messages: store.NoLimit}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		var n atomic.Uint64
 		b.ReportAllocs()
 		b.SetBytes(4096)
@@ -66,13 +83,19 @@ func BenchmarkStoreAppend(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			msg := newMessage4K()
 			for pb.Next() {
+				if quota {
+					if err := s.CheckQuota(mb.Name, 4096, 1, true); err != nil {
+						b.Error(err)
+						return
+					}
+				}
 				if _, err := s.Append(mb.Name, store.NewMessage{Body: msg.next(n.Add(1))}); err != nil {
 					b.Error(err)
 					return
 				}
 			}
 		})
-	})
+	}
 }
 
 // BenchmarkSnapshot reads the whole index of a 10,000-message mailbox, as

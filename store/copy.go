@@ -44,6 +44,9 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 	if len(msgs) == 0 {
 		return res, nil
 	}
+	if err := s.checkTransferQuota(src, dst, msgs, move); err != nil {
+		return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
+	}
 	// Another partition needs its own copy of each body.
 	var placed map[uint32]*PlacedBody
 	var last uint64
@@ -119,4 +122,22 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 		return nil, fmt.Errorf("%s %s to %s: %w", op, src.Name, dst.Name, err)
 	}
 	return res, nil
+}
+
+// checkTransferQuota refuses a COPY or MOVE that does not fit in the
+// destination's quota root (RFC 9208 §5.1: the copy fails as a whole, NO
+// [OVERQUOTA]). A MOVE within one root changes no usage and always fits.
+func (s *Store) checkTransferQuota(src, dst *Mailbox, msgs []*Message, move bool) error {
+	dstRoot, _, ok := s.quota.rootOf(dst.Name)
+	if !ok {
+		return nil
+	}
+	if srcRoot, _, ok := s.quota.rootOf(src.Name); move && ok && srcRoot == dstRoot {
+		return nil
+	}
+	var size int64
+	for _, m := range msgs {
+		size += m.Size
+	}
+	return s.CheckQuota(dst.Name, size, int64(len(msgs)), true)
 }

@@ -8,7 +8,7 @@
 //
 // # The API in parts
 //
-// Store's methods fall into seven parts; each part's files are named for it.
+// Store's methods fall into eight parts; each part's files are named for it.
 //
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
@@ -31,6 +31,8 @@
 //     for vacation and duplicate response tracking.
 //   - Outbox and events (outbox.go, event.go): OutboxReady, PendingEvents,
 //     AckEvents, FlushEventAcks.
+//   - Quotas (quota.go, quotaset.go, quotausage.go, quotarename.go):
+//     SetQuota, Quota, Quotas, QuotaRoot, CheckQuota, RecountQuota.
 //   - Maintenance (maintenance.go, repair.go, recount.go): Check, Repair,
 //     PruneApplied, PruneDuplicates.
 //
@@ -96,8 +98,11 @@
 //	  scripts              script name → script text
 //	  "active"             the active script's name, absent when none
 //	  marks                vacation/duplicate tracking key → unix ns u64
+//	quota                  quota root (internal mailbox name) → JSON
+//	                       {"storage" (KiB, -1 none), "message" (-1 none),
+//	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename)
+//	                       MailboxDelete, MailboxRename, QuotaChange)
 //
 // # index/shard-NNN.db
 //
@@ -129,9 +134,13 @@
 //	                       owner (job id) bytes: the duplicate marks, written
 //	                       in the delivery's transaction (duplicates.go);
 //	                       pruned by PruneDuplicates
+//	quotausage             created at the first quota root: root unique
+//	                       id → storage bytes u64 + messages u64, this
+//	                       shard's part of the root's usage, moved in the
+//	                       transaction of every change (quotausage.go)
 //	outbox                 u64 sequence → JSON Event (MessageNew,
 //	                       MessageAppend, MessageExpunge, FlagsSet,
-//	                       FlagsClear)
+//	                       FlagsClear, QuotaExceed, QuotaWithin)
 //
 // # The outbox
 //

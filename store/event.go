@@ -15,6 +15,11 @@ const (
 	MailboxCreate  EventType = "MailboxCreate"
 	MailboxDelete  EventType = "MailboxDelete"
 	MailboxRename  EventType = "MailboxRename"
+	// Quota events (RFC 5423 §4.3): a root reaching its limit, going back
+	// below it, and its limits changed by SETQUOTA.
+	QuotaExceed EventType = "QuotaExceed"
+	QuotaWithin EventType = "QuotaWithin"
+	QuotaChange EventType = "QuotaChange"
 )
 
 // Event is one committed change, in the JSON shape Cyrus's notifier uses
@@ -40,6 +45,11 @@ type Event struct {
 	Flags       []string  `json:"flagNames,omitempty"`
 	MessageIDs  []string  `json:"vnd.cmu.midset,omitempty"`
 	Size        int64     `json:"messageSize,omitempty"`
+	// The quota events' parameters (RFC 5423 §5), as Cyrus names them:
+	// storage in KiB, absent for a resource without a limit.
+	DiskQuota   *int64 `json:"diskQuota,omitempty"`
+	DiskUsed    *int64 `json:"diskUsed,omitempty"`
+	MaxMessages *int64 `json:"maxMessages,omitempty"`
 
 	// source and seq locate the event in its outbox.
 	source int

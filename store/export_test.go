@@ -63,3 +63,16 @@ func (s *Store) DropModSeqIndex(mb *Mailbox) error {
 		return err
 	})
 }
+
+// SkewQuotaUsage adds delta to a root's usage in shard 0, as a bug that
+// moved usage without the counters would.
+func (s *Store) SkewQuotaUsage(root string, delta QuotaUsage) error {
+	e, ok := s.quota.get(root)
+	if !ok {
+		return ErrNoQuotaRoot
+	}
+	return s.shards[0].commit.do(func(tx *bolt.Tx) error {
+		_, err := addUsage(tx, root, e, delta)
+		return err
+	})
+}

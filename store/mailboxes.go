@@ -195,6 +195,11 @@ func (s *Store) DeleteMailbox(name string) error {
 		if err := tx.Bucket(bucketMboxList).Delete([]byte(name)); err != nil {
 			return err
 		}
+		// A root goes with its mailbox (Cyrus removes a deleted user's
+		// quota root).
+		if err := tx.Bucket(bucketQuota).Delete([]byte(name)); err != nil {
+			return err
+		}
 		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
 	})
 	s.mboxes.forgetAll()
@@ -202,9 +207,20 @@ func (s *Store) DeleteMailbox(name string) error {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
 	s.outbox.notify()
+	removedRoot, wasRoot := s.quota.get(name)
+	s.quota.remove(name)
 	err = s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
-		if mailboxBucket(tx, mb.UniqueID) == nil {
+		b := mailboxBucket(tx, mb.UniqueID)
+		if b == nil {
 			return nil
+		}
+		// The usage leaves with the index, in its transaction.
+		if root, e, ok := s.quota.rootOf(name); ok {
+			if st, err := readState(b); err == nil {
+				if _, err := addUsage(tx, root, e, QuotaUsage{StorageBytes: -st.Size, Messages: -int64(st.Exists)}); err != nil {
+					return err
+				}
+			}
 		}
 		return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
 	})
@@ -212,6 +228,12 @@ func (s *Store) DeleteMailbox(name string) error {
 		// The list no longer names it: what is left is an orphan index.
 		s.log.Warn("delete mailbox: index left behind", "mailbox", name, "err", err)
 	}
+	if wasRoot {
+		if err := s.clearUsage(removedRoot.ID); err != nil {
+			s.log.Warn("delete mailbox: quota usage left behind", "mailbox", name, "err", err)
+		}
+	}
+	s.outbox.notify()
 	return nil
 }
 
@@ -235,7 +257,9 @@ func (s *Store) RenameMailbox(from, to string) error {
 			return fmt.Errorf("rename %s to %s: the owner's INBOX: %w", from, to, ErrNoMailbox)
 		}
 	}
+	var renamed []renamedMailbox
 	err := s.meta.Update(func(tx *bolt.Tx) error {
+		renamed = renamed[:0]
 		list := tx.Bucket(bucketMboxList)
 		if list.Get([]byte(from)) == nil {
 			return ErrNoMailbox
@@ -262,6 +286,7 @@ func (s *Store) RenameMailbox(from, to string) error {
 		}
 		for _, m := range moves {
 			newName := to + strings.TrimPrefix(m.old, from)
+			renamed = append(renamed, renamedMailbox{old: m.old, new: newName, mb: m.mb})
 			if list.Get([]byte(newName)) != nil {
 				return fmt.Errorf("%w: %s", ErrMailboxExists, newName)
 			}
@@ -287,13 +312,14 @@ func (s *Store) RenameMailbox(from, to string) error {
 				return err
 			}
 		}
-		return nil
+		return renameQuotaRoots(tx, renamed)
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)
 	}
 	s.outbox.notify()
+	s.moveQuotaUsage(renamed)
 	return nil
 }
 

@@ -63,6 +63,9 @@ func (s *Store) Check() ([]string, error) {
 			report("mailbox %s: no index", mb.Name)
 		}
 	}
+	if err := s.checkQuotas(report); err != nil {
+		return nil, err
+	}
 	return problems, nil
 }
 

@@ -66,6 +66,9 @@ func (s *Store) Repair() ([]string, error) {
 		}
 	}
 	s.mboxes.forgetAll()
+	if err := s.repairQuotas(report); err != nil {
+		return done, fmt.Errorf("repair: %w", err)
+	}
 	return done, nil
 }
 

@@ -57,6 +57,7 @@ type Store struct {
 	acks   outboxAcks
 	auth   *authCache
 	mboxes *mailboxCache
+	quota  *quotaRoots
 
 	// bcrypt is the work of password checks: the concurrency cap, the
 	// dummy hash unknown users are compared against (users.go).
@@ -118,6 +119,9 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	n, err := s.initMeta(opts.Shards)
+	if err == nil {
+		err = s.loadQuotaRoots()
+	}
 	if err != nil {
 		s.meta.Close()
 		return nil, err

@@ -31,6 +31,10 @@ type mailboxUpdate struct {
 	state *MailboxState
 	dirty bool
 	run   *updateRun
+	// startExists and startSize are the counters as the run found them,
+	// so that finish can move the quota usage by the difference.
+	startExists uint32
+	startSize   int64
 }
 
 // updateRun is what one run of a change opened: a move within a shard
@@ -41,13 +45,14 @@ type updateRun struct {
 	first  mailboxUpdate
 	more   []*mailboxUpdate
 	events int
+	quota  *quotaRoots
 }
 
 // updateMailbox runs change on mb's index in a group commit of mb's shard
 // and returns what the committed run returned. The outbox is signalled when
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
-	c := &mailboxChange[R]{mb: mb, change: change}
+	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota}
 	if err := s.shards[mb.Shard].commit.submit(c); err != nil {
 		var zero R
 		return zero, err
@@ -67,13 +72,14 @@ type mailboxChange[R any] struct {
 	run    updateRun
 	result R
 	events int
+	quota  *quotaRoots
 }
 
 // apply is one run of the change, in the transaction tx.
 func (c *mailboxChange[R]) apply(tx *bolt.Tx) error {
 	// A fresh view: nothing an earlier, rolled-back run read or counted
 	// survives into this one.
-	c.run = updateRun{tx: tx}
+	c.run = updateRun{tx: tx, quota: c.quota}
 	u, err := c.run.open(c.mb)
 	if err != nil {
 		return err
@@ -112,7 +118,7 @@ func (run *updateRun) open(mb *Mailbox) (*mailboxUpdate, error) {
 		u = new(mailboxUpdate)
 		run.more = append(run.more, u)
 	}
-	*u = mailboxUpdate{tx: run.tx, mb: mb, index: b, state: st, run: run}
+	*u = mailboxUpdate{tx: run.tx, mb: mb, index: b, state: st, run: run, startExists: st.Exists, startSize: st.Size}
 	return u, nil
 }
 
@@ -148,6 +154,9 @@ func (u *mailboxUpdate) writeBack() error {
 	}
 	if err := writeState(u.index, u.state); err != nil {
 		return fmt.Errorf("%s: %w", u.mb.Name, err)
+	}
+	if err := u.chargeQuota(); err != nil {
+		return fmt.Errorf("%s: quota: %w", u.mb.Name, err)
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type Commands struct {
 	// Users is virtdomains/defaultdomain: "chapar user add
 	// alice@defaultdomain" adds alice, as LOGIN and LMTP take her.
 	Users store.UserRule
+	// AutocreateQuota is Cyrus's autocreate_quota: the STORAGE limit in
+	// KiB user.add gives the new INBOX; 0 or less gives none.
+	AutocreateQuota int64
 }
 
 // Run executes one request.
@@ -31,7 +34,7 @@ func (c *Commands) Run(req Request) (any, error) {
 		if err := decode(req, &a); err != nil {
 			return nil, err
 		}
-		return nil, c.Store.AddUser(c.Users.Canonical(a.Name), a.Password)
+		return nil, c.addUser(a)
 	case CmdUserList:
 		users, err := c.Store.ListUsers()
 		names := make([]string, 0, len(users))
@@ -67,6 +70,17 @@ func (c *Commands) Run(req Request) (any, error) {
 			return nil, err
 		}
 		return c.sieve(req.Cmd, a)
+	case CmdQuotaList, CmdQuotaSet:
+		var a QuotaArgs
+		if len(req.Args) > 0 {
+			if err := decode(req, &a); err != nil {
+				return nil, err
+			}
+		}
+		if req.Cmd == CmdQuotaSet {
+			return nil, c.setQuota(a)
+		}
+		return c.quotas(a)
 	}
 	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
 }

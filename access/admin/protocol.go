@@ -37,7 +37,30 @@ const (
 	CmdSievePut      = "sieve.put"      // SieveArgs with Name and Script
 	CmdSieveActivate = "sieve.activate" // SieveArgs; an empty Name deactivates
 	CmdSieveDelete   = "sieve.delete"   // SieveArgs with Name
+	CmdQuotaList     = "quota.list"     // QuotaArgs (Root, Recount) → []QuotaReport
+	CmdQuotaSet      = "quota.set"      // QuotaArgs (Root, limits)
 )
+
+// QuotaArgs names a quota root (or, empty, every root) as an
+// administrator types it; Recount is Cyrus's quota -f. For quota.set,
+// the limits: a resource left out has none, and none at all removes the
+// root (RFC 9208 §4.1.4).
+type QuotaArgs struct {
+	Root       string `json:"root,omitempty"`
+	Recount    bool   `json:"recount,omitempty"`
+	StorageKiB *int64 `json:"storage,omitempty"`
+	Messages   *int64 `json:"message,omitempty"`
+}
+
+// QuotaReport is one root with its limits (-1: none) and usage.
+type QuotaReport struct {
+	Root         string `json:"root"` // as an administrator types it
+	Internal     string `json:"internal"`
+	StorageLimit int64  `json:"storage_limit"` // KiB
+	StorageUsed  int64  `json:"storage_used"`  // KiB, rounded up
+	MessageLimit int64  `json:"message_limit"`
+	Messages     int64  `json:"messages"`
+}
 
 // RepairReport is what check --repair did, and what Check still finds
 // afterwards (what no repair can fix without losing or inventing mail).

@@ -104,6 +104,9 @@ func (s *session) storeError(op string, err error) {
 		xno("CANNOT", "%sinvalid mailbox name", prefix)
 	case errors.Is(err, store.ErrNoMessage):
 		xno("EXPUNGEISSUED", "%smessage was expunged", prefix)
+	case errors.Is(err, store.ErrOverQuota):
+		// RFC 9208 §5.1: COPY or MOVE that does not fit.
+		xno("OVERQUOTA", "%sQuota exceeded", prefix)
 	case store.NoSpace(err):
 		// RFC 5530 §3 OVERQUOTA, in Dovecot's words for a full disk: the
 		// client may retry later, and this is no bug to report.

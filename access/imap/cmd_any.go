@@ -28,6 +28,9 @@ func (s *session) capabilities() []string {
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
 		"UTF8=ACCEPT", "CONDSTORE")
+	if s.state != stateNotAuth {
+		caps = append(caps, quotaCapabilities...)
+	}
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))
 	}

@@ -136,6 +136,7 @@ func (m *appendMsg) body() ([]byte, error) {
 // and other sessions see them arrive together.
 func runAppend(s *session, c *command, a appendArgs) {
 	mb := s.targetMailbox(a.mailbox)
+	s.checkAppendQuota(mb, a.msgs)
 	msgs := make([]store.NewMessage, len(a.msgs))
 	for i, m := range a.msgs {
 		body, err := m.body()

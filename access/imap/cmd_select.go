@@ -71,6 +71,9 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	// RFC 7162 §3.1.2.1: sent on every SELECT and EXAMINE, since the
 	// store keeps modseqs for every mailbox.
 	s.writef("* OK [HIGHESTMODSEQ %d] Highest", v.modseq)
+	if !readOnly {
+		s.quotaAlert(mb)
+	}
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response names the mailbox.
 		b := []byte(`* LIST () "`)

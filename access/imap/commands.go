@@ -34,6 +34,11 @@ var commands = map[string]*handler{
 	"APPEND":      cmd(authStates, parseAppend, runAppend),          // §6.3.12, RFC 3502
 	"IDLE":        cmd(authStates, noArgs, runIdle),                 // §6.3.13, RFC 2177
 
+	// QUOTA (RFC 9208 §4.1).
+	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1
+	"GETQUOTAROOT": cmd(authStates, parseOneName, runGetQuotaRoot), // §4.1.2
+	"SETQUOTA":     cmd(authStates, parseSetQuota, runSetQuota),    // §4.1.4
+
 	// Selected (RFC 9051 §6.4). FETCH, STORE and SEARCH by sequence
 	// number hold EXPUNGE back (§7.5.1); their UID forms need not.
 	"CLOSE":       cmd(stateSelected, noArgs, runClose, noSync),            // §6.4.1

@@ -50,6 +50,10 @@ func TestCommandTableStates(t *testing.T) {
 		"CLOSE":       stateSelected,
 		"UNSELECT":    stateSelected, // RFC 3691 §2
 		"MOVE":        stateSelected, // RFC 6851 §3.1
+
+		"GETQUOTA":     authStates, // RFC 9208 §4.1
+		"GETQUOTAROOT": authStates,
+		"SETQUOTA":     authStates,
 	} {
 		h := commands[name]
 		if h == nil {
@@ -103,6 +107,8 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"UIDPLUS":   {"UID EXPUNGE"},
 		"MOVE":      {"MOVE", "UID MOVE"},
 		"UNSELECT":  {"UNSELECT"},
+		"QUOTA":     {"GETQUOTA", "GETQUOTAROOT"},
+		"QUOTASET":  {"SETQUOTA"},
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -38,6 +38,7 @@ func FuzzSession(f *testing.F) {
 		"a IDLE\r\nDONE\r\nb UNSELECT\r\nc EXAMINE INBOX\r\nd CLOSE",
 		"a ENABLE IMAP4rev2 UTF8=ACCEPT\r\nb SELECT INBOX\r\nc SEARCH ALL",
 		"a COPY 1 INBOX\r\nb FETCH * RFC822",
+		"a GETQUOTAROOT INBOX\r\nb GETQUOTA INBOX\r\nc SETQUOTA INBOX (STORAGE 1 MESSAGE 1)",
 	} {
 		f.Add([]byte(s))
 	}

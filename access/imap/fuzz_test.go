@@ -60,6 +60,7 @@ func FuzzParseCommand(f *testing.F) {
 		"a ID (\"name\" NIL)\r\n",
 		"a CREATE x (USE (\\Sent))\r\n",
 		"a UID EXPUNGE 1:5\r\n",
+		"a SETQUOTA INBOX (STORAGE 512 MESSAGE 10)\r\nb SETQUOTA \"\" ()\r\nc GETQUOTAROOT {5+}\r\nINBOX\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"* BAD\r\n\r\n",
 	} {

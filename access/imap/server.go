@@ -28,6 +28,7 @@ type Config struct {
 	AllowPlaintext bool                                  // LOGIN / AUTHENTICATE PLAIN without TLS on any connection, not only local ones
 	TLSConfig      *tls.Config                           // enables STARTTLS; nil = no STARTTLS
 	MaxMessageSize int64                                 // APPENDLIMIT; 0 = unlimited
+	QuotaWarn      int                                   // quotawarn: percent of a quota past which SELECT alerts
 	AutoLogout     time.Duration                         // idle timeout, default 30m (RFC 9051 §5.4)
 	ServerName     string
 	Logger         *slog.Logger

@@ -26,6 +26,7 @@ func adminMain(group string, args []string) error {
 	repair := fs.Bool("repair", false, "check: fix what can be fixed (orphan indexes, counters), then check again")
 	global := fs.Bool("global", false, "sieve: the global scripts (include :global) instead of a user's")
 	none := fs.Bool("none", false, "sieve activate: deactivate every script")
+	recount := fs.Bool("f", false, "quota: count the usage again from the mailboxes (Cyrus's quota -f)")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -48,10 +49,16 @@ func adminMain(group string, args []string) error {
 	if (*global || *none) && group != "sieve" {
 		return fmt.Errorf("%s: --global and --none are flags of chapar sieve", group)
 	}
+	if *recount && group != "quota" {
+		return fmt.Errorf("%s: -f is a flag of chapar quota", group)
+	}
 	var req admin.Request
-	if group == "sieve" {
+	switch group {
+	case "sieve":
 		req, err = buildSieveRequest(words, *global, *none, os.Stdin)
-	} else {
+	case "quota":
+		req, err = quotaRequest(words, *recount)
+	default:
 		req, err = buildRequest(group, words, *pwStdin, *partition, *repair)
 	}
 	if err != nil {
@@ -64,7 +71,7 @@ func adminMain(group string, args []string) error {
 			return nil, nil, err
 		}
 		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg)}, func() { st.Close() }, nil
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota)}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err
@@ -237,6 +244,12 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", e.Name, e.Partition, e.Messages, e.UIDValidity, e.UIDNext)
 		}
 		return tw.Flush()
+	case admin.CmdQuotaList:
+		var list []admin.QuotaReport
+		if err := admin.Decode(resp, &list); err != nil {
+			return err
+		}
+		printQuotas(w, list)
 	case admin.CmdMbexamine:
 		var ex admin.Examination
 		if err := admin.Decode(resp, &ex); err != nil {

@@ -28,7 +28,7 @@ func TestStartupReport(t *testing.T) {
 		"lmtp_downcase_rcpt: no\n" + // 3
 		"sievedir: /var/sieve\n" + // 4
 		"stages: lmtp imap\n" + // 5
-		"quotawarn: 80\n" + // 6
+		"quota_db: quotalegacy\n" + // 6
 		"maxlogins_per_user: 0\n" + // 7
 		"autocreate_post: 0\n" // 8
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -57,7 +57,7 @@ func TestStartupReport(t *testing.T) {
 			alias = append(alias, rec.Level+" "+msg)
 		}
 	}
-	want := []string{"WARN 2 autocreate_post", "WARN 4 sievedir", "WARN 6 quotawarn"}
+	want := []string{"WARN 2 autocreate_post", "WARN 4 sievedir", "WARN 6 quota_db"}
 	if !reflect.DeepEqual(notImplemented, want) {
 		t.Errorf("not-implemented lines %q, want %q\nlog:\n%s", notImplemented, want, out.String())
 	}

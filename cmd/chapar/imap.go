@@ -43,6 +43,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		RequireTLSForAuth: cfg.SASLMinimumLayer > 0,
 		TLSConfig:         tlsConfig,
 		MaxMessageSize:    cfg.EffectiveMaxMessageSize(),
+		QuotaWarn:         cfg.QuotaWarn,
 		AutoLogout:        cfg.Timeout,
 		MaxConnsPerUser:   unlimitedIfZero(cfg.MaxLoginsPerUser),
 		MaxLoginTries:     unlimitedIfZero(cfg.MaxLoginTrys),

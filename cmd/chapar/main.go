@@ -24,6 +24,10 @@ commands:
   sieve list|get|put|activate|delete USER|--global [NAME] [FILE|-]
                                  a user's Sieve scripts, or the global ones;
                                  put compiles first, activate --none deactivates
+  quota [-f] [ROOT]              quota roots with usage and limits, like Cyrus's
+                                 quota; -f counts the usage again
+  quota set ROOT [STORAGE=KiB] [MESSAGE=N]
+                                 set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
 `
@@ -37,7 +41,7 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "mboxlist", "mbexamine", "check", "sieve":
+	case "user", "mailbox", "mboxlist", "mbexamine", "check", "sieve", "quota":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])

@@ -214,6 +214,8 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 		}
 		local[pipeline.StageDuplicate] = localStage{workers: 4, stage: dup}
 		local[pipeline.StageSieve] = localStage{workers: 4, stage: n.sieveStage(cfg)}
+		local[pipeline.StageQuota] = localStage{workers: 4, stage: &filter.Quota{Store: n.store,
+			Strict: cfg.LMTPStrictQuota, Permanent: cfg.LMTPOverQuotaPermFailure, Log: n.log.With("stage", pipeline.StageQuota)}}
 	}
 	if cfg.Runs("deliver") {
 		local[pipeline.StageDeliver] = localStage{workers: 32, stage: &deliver.Writer{Store: n.store, Log: n.log.With("stage", pipeline.StageDeliver)}}
@@ -223,15 +225,17 @@ func (n *node) localStages(cfg *config.Config) map[string]localStage {
 
 func (n *node) startLMTP(cfg *config.Config) error {
 	srv := ingest.NewServer(ingest.Config{
-		Store:          n.store,
-		Submitter:      n.bus,
-		Hostname:       cfg.ServerName,
-		MaxMessageSize: cfg.EffectiveMaxMessageSize(),
-		OutcomeWait:    cfg.LMTPOutcomeWait,
-		Users:          userRule(cfg),
-		PostUser:       cfg.PostUser,
-		DowncaseRcpt:   cfg.LMTPDowncaseRcpt,
-		Log:            n.log.With("service", "lmtp"),
+		Store:              n.store,
+		Submitter:          n.bus,
+		Hostname:           cfg.ServerName,
+		MaxMessageSize:     cfg.EffectiveMaxMessageSize(),
+		OutcomeWait:        cfg.LMTPOutcomeWait,
+		Users:              userRule(cfg),
+		PostUser:           cfg.PostUser,
+		DowncaseRcpt:       cfg.LMTPDowncaseRcpt,
+		OverQuotaPermanent: cfg.LMTPOverQuotaPermFailure,
+		StrictQuota:        cfg.LMTPStrictQuota,
+		Log:                n.log.With("service", "lmtp"),
 	})
 	n.closers = append(n.closers, srv.Close)
 	group, err := socketGroup(cfg.LMTPSocketGroup)
@@ -286,7 +290,7 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
 		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg)},
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota)},
 		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)

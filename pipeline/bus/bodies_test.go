@@ -124,6 +124,7 @@ func TestSubmitSendsALargeBodyOutOfBand(t *testing.T) {
 	b.run(pipeline.StagePlusAddress, "p1", plus)
 	b.run(pipeline.StageDuplicate, "p1", dup)
 	b.run(pipeline.StageSieve, "p1", newBodyStage("sieve", false))
+	b.run(pipeline.StageQuota, "p1", newBodyStage("quota", false))
 	b.run(pipeline.StageDeliver, "p1", del)
 	o, ok := await(t, ticket)
 	if !ok || o.Results[0].Code != 250 || o.Results[1].Code != 250 {
@@ -184,6 +185,7 @@ func TestJobWithAMissingBodyFailsPermanently(t *testing.T) {
 	b.run(pipeline.StagePlusAddress, "p1", plus,
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: newBodyStage("dup", false)},
 		pipeline.Step{Name: pipeline.StageSieve, Stage: newBodyStage("sieve", false)},
+		pipeline.Step{Name: pipeline.StageQuota, Stage: newBodyStage("quota", false)},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	o, ok := await(t, ticket)
 	if !ok {
@@ -220,6 +222,7 @@ func TestReplayOfAnAppliedJobWithoutItsBodyIsAcknowledged(t *testing.T) {
 	b.run(pipeline.StagePlusAddress, "p1", plus,
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: newBodyStage("dup", false)},
 		pipeline.Step{Name: pipeline.StageSieve, Stage: newBodyStage("sieve", false)},
+		pipeline.Step{Name: pipeline.StageQuota, Stage: newBodyStage("quota", false)},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	b.waitDrained(pipeline.StagePlusAddress, "p1")
 
@@ -251,6 +254,7 @@ func TestTakenTemporaryFailureDeletesTheBody(t *testing.T) {
 	b.run(pipeline.StagePlusAddress, "p1", blindStage{newBodyStage("plus", false)},
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: blindStage{newBodyStage("dup", false)}},
 		pipeline.Step{Name: pipeline.StageSieve, Stage: blindStage{newBodyStage("sieve", false)}},
+		pipeline.Step{Name: pipeline.StageQuota, Stage: blindStage{newBodyStage("quota", false)}},
 		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	o, ok := await(t, ticket)
 	if !ok || !o.TempFail || o.Results[0].Code != 451 {

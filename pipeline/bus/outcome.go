@@ -55,6 +55,11 @@ func (r *Runner) reportRejection(job *pipeline.Job, outcome []byte, mdns []*pipe
 	if err == nil && string(reply.Data) == OutcomeTaken {
 		return nil
 	}
+	return r.queueMDNs(job, mdns)
+}
+
+// queueMDNs sends the rejection notices no LMTP session took as mail.
+func (r *Runner) queueMDNs(job *pipeline.Job, mdns []*pipeline.OutboundMessage) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, m := range mdns {
@@ -64,6 +69,48 @@ func (r *Runner) reportRejection(job *pipeline.Job, outcome []byte, mdns []*pipe
 		}
 	}
 	return nil
+}
+
+// reportQuotaRefusal hands on the outcome of a job the quota stage refused
+// for some recipients (452 4.2.2 or 552 5.2.2). Like a Sieve reject, the
+// refusal reaches the MTA only through an LMTP session that still waits,
+// so the outcome goes as a request. If no session takes it, the MTA was
+// told 250 on the durable queue and the message must not be lost: the
+// refused recipients go back to pending, marked QuotaWaived so that the
+// quota stage lets them pass, and the job is handed to deliver, which
+// files them over quota (Cyrus's lmtpd never meets this case: it answers
+// only after the append). ended is false then: the job lives on.
+func (r *Runner) reportQuotaRefusal(ctx context.Context, job *pipeline.Job, held []int) (ended bool, err error) {
+	data, err := json.Marshal(job.Outcome())
+	if err != nil {
+		return false, fmt.Errorf("outcome of job %s: %w", job.ID, err)
+	}
+	reply, err := r.nc.Request(pipeline.OutcomeSubject(job.ID), data, r.cfg.OfferTimeout)
+	if err == nil && string(reply.Data) == OutcomeTaken {
+		return true, nil
+	}
+	if mdns := job.MDNs(); len(mdns) > 0 {
+		if err := r.queueMDNs(job, mdns); err != nil {
+			return false, err
+		}
+	}
+	for _, i := range held {
+		rc := &job.Recipients[i]
+		rc.Done, rc.Result, rc.OverQuota, rc.QuotaWaived = false, pipeline.Result{}, false, true
+	}
+	enc, err := job.Encode()
+	if err != nil {
+		return false, err
+	}
+	r.cfg.Log.Warn("over quota after the LMTP session stopped waiting; delivering over quota", "job", job.ID, "recipients", len(held))
+	pctx, stop := publishCtx(ctx, r.conn.jetStream())
+	defer stop()
+	next := pipeline.StageDeliver
+	_, err = r.js.Publish(pctx, pipeline.StageSubject(next, job.Partition), enc, jetstream.WithMsgID(job.ID+"."+next+".overquota"))
+	if err != nil {
+		return false, fmt.Errorf("hand job %s to %s over quota: %w", job.ID, next, err)
+	}
+	return false, nil
 }
 
 // refuse settles the recipients still pending with a permanent failure and

@@ -245,6 +245,9 @@ func (r *Runner) process(ctx context.Context, job *pipeline.Job) (string, error)
 func (r *Runner) handOn(ctx context.Context, job *pipeline.Job, last string) (ended bool, err error) {
 	next := pipeline.NextStage(last)
 	if next == "" || len(job.Pending()) == 0 {
+		if held := job.HeldForQuota(); len(held) > 0 {
+			return r.reportQuotaRefusal(ctx, job, held)
+		}
 		return true, r.report(job)
 	}
 	data, err := job.Encode()

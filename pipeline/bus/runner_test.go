@@ -189,6 +189,7 @@ func (b *testBus) threeStages(partition string) (plus, dup, del *countingStage) 
 	b.run(pipeline.StagePlusAddress, partition, plus)
 	b.run(pipeline.StageDuplicate, partition, dup)
 	b.run(pipeline.StageSieve, partition, passStage{})
+	b.run(pipeline.StageQuota, partition, passStage{})
 	b.run(pipeline.StageDeliver, partition, del)
 	return plus, dup, del
 }
@@ -434,7 +435,7 @@ func TestRunnerAppliesFusedStagesInOneHop(t *testing.T) {
 	queuedDel := newCountingStage("queued-deliver", true)
 	b.run(pipeline.StagePlusAddress, "p1", plus,
 		pipeline.Step{Name: pipeline.StageDuplicate, Stage: dup}, pipeline.Step{Name: pipeline.StageSieve, Stage: passStage{}},
-		pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
+		pipeline.Step{Name: pipeline.StageQuota, Stage: passStage{}}, pipeline.Step{Name: pipeline.StageDeliver, Stage: del})
 	b.run(pipeline.StageDuplicate, "p1", queuedDup)
 	b.run(pipeline.StageDeliver, "p1", queuedDel)
 

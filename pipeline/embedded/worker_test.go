@@ -48,7 +48,7 @@ func TestWorkerRoleRunsTheStages(t *testing.T) {
 		stop()
 		wg.Wait()
 	}()
-	stages := map[string]pipeline.Stage{pipeline.StagePlusAddress: pass{}, pipeline.StageDuplicate: pass{}, pipeline.StageSieve: pass{}, pipeline.StageDeliver: settle{}}
+	stages := map[string]pipeline.Stage{pipeline.StagePlusAddress: pass{}, pipeline.StageDuplicate: pass{}, pipeline.StageSieve: pass{}, pipeline.StageQuota: pass{}, pipeline.StageDeliver: settle{}}
 	for name, s := range stages {
 		r := bus.NewRunner(w, bus.RunnerConfig{Stage: name, Partition: "default", Workers: 1, Log: testkit.Quiet()}, s)
 		wg.Add(1)
