@@ -46,6 +46,7 @@ func TestDefaults(t *testing.T) {
 		UnixHierarchySep:        true,
 		AltNamespace:            true,
 		DuplicateSuppression:    true,
+		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
 		SASLPwcheckMethod:       "chapar",
 		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
@@ -162,6 +163,7 @@ imap_maxconnections: 50
 imap_maxconnections_per_ip: 0
 lmtp_maxconnections: 7
 lmtp_maxconnections_per_ip: 3
+defaultacl: anyone  lr group:staff lrsip
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -185,6 +187,7 @@ func TestEveryKey(t *testing.T) {
 		{"Partitions", c.Partitions, map[string]string{"default": "/srv/spool", "big": "/srv/big"}},
 		{"DefaultPartition", c.DefaultPartition, "big"},
 		{"Admins", c.Admins, []string{"cyrus", "admin"}},
+		{"DefaultACL", c.DefaultACL, "anyone lr group:staff lrsip"},
 		{"DefaultDomain", c.DefaultDomain, "example.org"},
 		{"VirtDomains", c.VirtDomains, "userid"},
 		{"UnixHierarchySep", c.UnixHierarchySep, false},

@@ -49,7 +49,8 @@ func adminMain(group string, args []string) error {
 	}
 	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
 		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
-			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log})
+			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
+			DefaultACL: cfg.DefaultACL})
 		if err != nil {
 			return nil, nil, err
 		}
