@@ -32,6 +32,9 @@ const (
 	CmdMbexamine     = "mbexamine"      // MailboxArgs → Examination
 	CmdCheck         = "check"          // none → []string problems
 	CmdRepair        = "check.repair"   // none → RepairReport
+	CmdGroupAdd      = "group.add"      // GroupArgs
+	CmdGroupDelete   = "group.delete"   // GroupArgs; no members = the whole group
+	CmdGroupList     = "group.list"     // GroupArgs (Name optional) → map[string][]string
 )
 
 // RepairReport is what check --repair did, and what Check still finds
@@ -45,6 +48,12 @@ type RepairReport struct {
 type UserArgs struct {
 	Name     string `json:"name"`
 	Password string `json:"password,omitempty"`
+}
+
+// GroupArgs names an ACL group ("staff" for "group:staff") and members.
+type GroupArgs struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
 }
 
 // MailboxArgs names a mailbox as an administrator types it (cyradm's form).
