@@ -238,3 +238,12 @@ func isUserRoot(name string) bool {
 	}
 	return name == "user"
 }
+
+// MayPost reports whether LMTP may file a message into mb for a
+// plus-address (user+folder) or postuser+folder: Cyrus's lmtpd checks the
+// p right of the sender, who is not logged in, so in practice "anyone"
+// (or "anonymous") must hold p on the mailbox (Cyrus FAQ, plus
+// addressing). A user's INBOX needs no p: callers ask only for folders.
+func (s *Store) MayPost(mb *Mailbox) bool {
+	return s.MailboxRights(mb, IDAnonymous, false).Has(RightPost)
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"chapar/internal/testkit"
@@ -195,5 +196,100 @@ func TestGroupsSurviveReopen(t *testing.T) {
 	}
 	if got := rightsOf(t, s, "Bob", false, "board"); got != "lrs" {
 		t.Errorf("after the group is deleted: %q, want defaultacl's anyone lrs", got)
+	}
+}
+
+func TestMayPostNeedsAnyoneP(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	testkit.CreateMailboxes(t, s, "user.alice", "user.alice.Lists", "board")
+	get := func(name string) *store.Mailbox {
+		mb, err := s.GetMailbox(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mb
+	}
+	if s.MayPost(get("user.alice.Lists")) || s.MayPost(get("board")) {
+		t.Error("posting allowed without p for anyone (the owner's rights must not count)")
+	}
+	if _, err := s.SetACL("user.alice.Lists", "bob", "p"); err != nil {
+		t.Fatal(err)
+	}
+	if s.MayPost(get("user.alice.Lists")) {
+		t.Error("p for bob let an anonymous sender post")
+	}
+	if _, err := s.SetACL("user.alice.Lists", "anyone", "+p"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetACL("board", "anonymous", "p"); err != nil {
+		t.Fatal(err)
+	}
+	if !s.MayPost(get("user.alice.Lists")) || !s.MayPost(get("board")) {
+		t.Error("p for anyone / anonymous does not allow posting")
+	}
+}
+
+func BenchmarkMailboxRights(b *testing.B) {
+	s := testkit.OpenStore(b, store.Options{NoSync: true})
+	testkit.CreateMailboxes(b, s, "user.alice", "user.alice.Team")
+	for _, id := range []string{"bob", "anyone", "group:staff", "-carol", "dave", "erin"} {
+		if _, err := s.SetACL("user.alice.Team", id, "lrs"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.AddToGroup("staff", "bob", "carol"); err != nil {
+		b.Fatal(err)
+	}
+	mb, err := s.GetMailbox("user.alice.Team")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !s.MailboxRights(mb, "bob", false).Has(store.RightRead) {
+			b.Fatal("bob lost r")
+		}
+	}
+}
+
+func TestSharedMailboxesFollowsACLChanges(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	testkit.CreateMailboxes(t, s, "user.alice", "user.alice.Team", "board")
+	names := func() string {
+		list, err := s.SharedMailboxes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, mb := range list {
+			out = append(out, mb.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := names(); got != "board" {
+		t.Errorf("before any grant: %q, want the shared board (anyone lrs)", got)
+	}
+	if _, err := s.SetACL("user.alice.Team", "bob", "lr"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "board user.alice.Team" {
+		t.Errorf("after granting bob: %q", got)
+	}
+	if err := s.RenameMailbox("user.alice.Team", "user.alice.Crew"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "board user.alice.Crew" {
+		t.Errorf("after a rename: %q", got)
+	}
+	if err := s.DeleteACL("user.alice.Crew", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMailbox("board"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "" {
+		t.Errorf("after taking the grant back and deleting board: %q", got)
 	}
 }

@@ -69,6 +69,8 @@ type Store struct {
 	// is Options.DefaultACL parsed (acl.go).
 	groups     groupTable
 	defaultACL map[string]string
+	// shared is SharedMailboxes' answer until the list changes.
+	shared sharedList
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.

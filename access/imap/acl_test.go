@@ -344,3 +344,28 @@ func TestACLCommandsAnswers(t *testing.T) {
 	b.exchange(`c CREATE "Shared Folders/mine"`, "c NO [NOPERM] ...")
 	ad.exchange(`e CREATE user/newbie`, "e OK ...")
 }
+
+// BenchmarkListACL: LIST "*" by one user in a store of 500 users with 5
+// mailboxes each, where LIST reads every mailbox's ACL to decide what the
+// user may see (RFC 4314 §4: l).
+func BenchmarkListACL(b *testing.B) {
+	e := newTestEnv(b)
+	for i := range 500 {
+		inbox := fmt.Sprintf("user.u%03d", i)
+		for _, n := range []string{inbox, inbox + ".a", inbox + ".b", inbox + ".c", inbox + ".d"} {
+			if _, err := e.store.CreateMailbox(n, store.CreateOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := e.store.SetACL("user.u007.a", "bob", "lr"); err != nil {
+		b.Fatal(err)
+	}
+	c := e.rawLogin(b, "bob")
+	b.ReportAllocs()
+	for b.Loop() {
+		if !contains(c.cmd(`a LIST "" "*"`), "Other Users/u007/a") {
+			b.Fatal("bob does not see u007's a")
+		}
+	}
+}

@@ -110,7 +110,21 @@ type listEntry struct {
 // they hold the lookup right (RFC 4314 §4), the holes above them, and
 // subscriptions.
 func (s *session) listEntries() map[string]*listEntry {
-	mbs, err := s.store().ListMailboxes("")
+	// An admin sees everything; anyone else their own hierarchy and the
+	// mailboxes that grant rights to others, of which the store keeps a
+	// list rather than reading every ACL at every LIST.
+	var mbs []store.Mailbox
+	var err error
+	if s.admin {
+		mbs, err = s.store().ListMailboxes("")
+	} else {
+		mbs, err = s.store().ListMailboxes(store.UserInbox(s.user))
+		if err == nil {
+			var shared []store.Mailbox
+			shared, err = s.store().SharedMailboxes()
+			mbs = append(mbs, shared...)
+		}
+	}
 	if err != nil {
 		s.storeError("LIST", err)
 	}
