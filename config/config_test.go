@@ -329,6 +329,8 @@ func TestBadValues(t *testing.T) {
 		{"partition-a:", `partition-a: expected a path`},
 		{"defaultpartition:", `defaultpartition: expected a partition name`},
 		{"servername:", `servername: expected a host name`},
+		{"defaultacl: anyone", `defaultacl: want pairs of identifier and rights`},
+		{"defaultacl: anyone lrz", `defaultacl: rights "lrz": RFC 4314 rights are the letters of lrswipkxtecdan`},
 		{"no colon here", `imapd.conf:1: expected "key: value", got "no colon here"`},
 		{": value", `imapd.conf:1: invalid option name ""`},
 		{"bad key: v", `imapd.conf:1: invalid option name "bad key"`},

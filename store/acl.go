@@ -71,10 +71,11 @@ func normalizeIdentifier(id string) (string, error) {
 		}
 		return sign + GroupPrefix + g, nil
 	}
-	if err := validUserName(name); err != nil || strings.HasPrefix(name, "-") {
+	user := NormalizeUser(name)
+	if err := validUserName(user); err != nil || strings.HasPrefix(user, "-") || strings.HasPrefix(user, "@") || strings.HasSuffix(name, "@") {
 		return "", fmt.Errorf("%w: %q", ErrBadIdentifier, id)
 	}
-	return sign + NormalizeUser(name), nil
+	return sign + user, nil
 }
 
 // Rights computes what user holds on a mailbox (RFC 4314 §2): the union of

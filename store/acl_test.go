@@ -118,7 +118,7 @@ func TestSetACLRefusesBadInputAndChangesNothing(t *testing.T) {
 	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	testkit.CreateMailboxes(t, s, "user.alice")
 	for _, c := range []struct{ id, rights string }{
-		{"", "lr"}, {"bob smith", "lr"}, {"group:", "lr"}, {"-", "lr"}, {"--bob", "lr"}, {"bob", "lrz"}, {"bob", "+Q"},
+		{"", "lr"}, {"@", "lr"}, {"@example.com", "lr"}, {"bob smith", "lr"}, {"group:", "lr"}, {"-", "lr"}, {"--bob", "lr"}, {"bob", "lrz"}, {"bob", "+Q"},
 	} {
 		if _, err := s.SetACL("user.alice", c.id, c.rights); err == nil {
 			t.Errorf("SetACL(%q, %q) accepted", c.id, c.rights)
