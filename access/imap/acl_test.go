@@ -2,6 +2,7 @@ package imap
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -367,5 +368,81 @@ func BenchmarkListACL(b *testing.B) {
 		if !contains(c.cmd(`a LIST "" "*"`), "Other Users/u007/a") {
 			b.Fatal("bob does not see u007's a")
 		}
+	}
+}
+
+// pythonACLClient drives the ACL commands through imaplib's own methods
+// (getacl, setacl, deleteacl, myrights; LISTRIGHTS, which it lacks, by
+// its generic command call), a client written
+// without this server in mind.
+const pythonACLClient = `
+import imaplib, os, sys
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, flush=True)
+        sys.exit(1)
+
+port = int(os.environ["IMAP_PORT"])
+a = imaplib.IMAP4("127.0.0.1", port)
+a.login("alice", "pw")
+check(b"ACL" in b" ".join(c.encode() for c in a.capabilities), "capabilities %r" % (a.capabilities,))
+typ, data = a.create("Team")
+check(typ == "OK", "create %r" % data)
+typ, data = a.setacl("Team", "bob", "lrs")
+check(typ == "OK", "setacl %r" % data)
+typ, data = a.setacl("Team", "group:staff", "lrswi")
+check(typ == "OK", "setacl group %r" % data)
+typ, data = a.getacl("Team")
+check(typ == "OK" and data == [b"Team alice lrswipkxtecdan bob lrs group:staff lrswi"], "getacl %r" % data)
+imaplib.Commands["LISTRIGHTS"] = ("AUTH", "SELECTED")
+typ, data = a._untagged_response(*a._simple_command("LISTRIGHTS", "Team", "bob"), "LISTRIGHTS")
+check(typ == "OK" and data[0].startswith(b'Team bob "" l r s'), "listrights %r" % data)
+typ, data = a.myrights("Team")
+check(typ == "OK" and data == [b"Team lrswipkxtecdan"], "myrights %r" % data)
+try:
+    a.setacl("Team", "bob", "lrq")
+    check(False, "setacl with a bad right was taken")
+except imaplib.IMAP4.error as e:
+    check("BAD" in str(e), "setacl with a bad right: %s" % e)
+
+b = imaplib.IMAP4("127.0.0.1", port)
+b.login("bob", "pw")
+typ, data = b.list()
+check(any(b'"Other Users/alice/Team"' in d for d in data), "bob's list %r" % data)
+typ, data = b.myrights('"Other Users/alice/Team"')
+check(typ == "OK" and data == [b'"Other Users/alice/Team" lrs'], "bob's myrights %r" % data)
+typ, data = b.getacl('"Other Users/alice/Team"')
+check(typ == "NO", "bob's getacl %r %r" % (typ, data))
+typ, data = b.select('"Other Users/alice/Team"')
+# lrs: bob may keep \\Seen and nothing else.
+check(typ == "OK" and b.untagged_responses.get("PERMANENTFLAGS") == [b"(\\Seen)"], "bob's select %r" % (b.untagged_responses,))
+
+typ, data = a.deleteacl("Team", "bob")
+check(typ == "OK", "deleteacl %r" % data)
+typ, data = b.status('"Other Users/alice/Team"', "(MESSAGES)")
+check(typ == "NO" and b"NONEXISTENT" in data[0], "status after deleteacl %r %r" % (typ, data))
+b.logout()
+b = imaplib.IMAP4("127.0.0.1", port)
+b.login("bob", "pw")
+typ, data = b.list()
+check(not any(b"Team" in (d or b"") for d in data), "bob still lists Team %r" % data)
+typ, data = b.select('"Other Users/alice/Team"')
+check(typ == "NO" and b"NONEXISTENT" in data[0], "bob's select after deleteacl %r %r" % (typ, data))
+print("DONE", flush=True)
+`
+
+func TestPythonImaplibACL(t *testing.T) {
+	t.Parallel()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed: the imaplib ACL test needs it")
+	}
+	e := newTestEnv(t)
+	cmd := exec.Command(py, "-c", pythonACLClient)
+	cmd.Env = append(cmd.Environ(), "IMAP_PORT="+port(e.addr))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "DONE") {
+		t.Fatalf("python client: %v\n%s", err, out)
 	}
 }
