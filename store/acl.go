@@ -149,7 +149,7 @@ func (s *Store) SetACL(mailbox, id, rights string) (string, error) {
 		return "", err
 	}
 	var result string
-	err = s.updateACL(mailbox, func(acl map[string]string) {
+	err = s.updateACL(mailbox, id, func(acl map[string]string) string {
 		old, _ := ParseRights(acl[id])
 		switch mod {
 		case '+':
@@ -159,10 +159,11 @@ func (s *Store) SetACL(mailbox, id, rights string) (string, error) {
 		}
 		if r == 0 {
 			delete(acl, id)
-			return
+			return ""
 		}
 		result = r.String()
 		acl[id] = result
+		return result
 	})
 	return result, err
 }
@@ -173,12 +174,16 @@ func (s *Store) DeleteACL(mailbox, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.updateACL(mailbox, func(acl map[string]string) { delete(acl, id) })
+	return s.updateACL(mailbox, id, func(acl map[string]string) string {
+		delete(acl, id)
+		return ""
+	})
 }
 
 // updateACL rewrites a mailbox's list entry with a changed ACL, in one
-// transaction, under the lock that orders every change of the list.
-func (s *Store) updateACL(mailbox string, change func(map[string]string)) error {
+// transaction with its AclChange event, under the lock that orders every
+// change of the list. change returns the identifier's new rights.
+func (s *Store) updateACL(mailbox, id string, change func(map[string]string) string) error {
 	s.metaMu.Lock()
 	defer s.metaMu.Unlock()
 	err := s.meta.Update(func(tx *bolt.Tx) error {
@@ -194,17 +199,22 @@ func (s *Store) updateACL(mailbox string, change func(map[string]string)) error 
 		if mb.ACL == nil {
 			mb.ACL = map[string]string{}
 		}
-		change(mb.ACL)
+		rights := change(mb.ACL)
 		nv, err := json.Marshal(&mb)
 		if err != nil {
 			return err
 		}
-		return list.Put([]byte(mailbox), nv)
+		if err := list.Put([]byte(mailbox), nv); err != nil {
+			return err
+		}
+		return appendEvent(tx, &Event{Type: AclChange, Mailbox: mailbox, MailboxID: mb.UniqueID,
+			UIDValidity: mb.UIDValidity, ACLIdentifier: id, ACLRights: rights})
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
 		return fmt.Errorf("acl of %s: %w", mailbox, err)
 	}
+	s.outbox.notify()
 	return nil
 }
 

@@ -293,3 +293,32 @@ func TestSharedMailboxesFollowsACLChanges(t *testing.T) {
 		t.Errorf("after taking the grant back and deleting board: %q", got)
 	}
 }
+
+func TestACLChangesLeaveEvents(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	testkit.CreateMailboxes(t, s, "user.alice")
+	if _, err := s.SetACL("user.alice", "bob", "lrc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteACL("user.alice", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetACL("user.alice", "bob", "lrz"); err == nil {
+		t.Fatal("a bad right was taken")
+	}
+	evs, err := s.PendingEvents(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Type == store.AclChange {
+			got = append(got, ev.Mailbox+" "+ev.ACLIdentifier+" "+ev.ACLRights)
+		}
+	}
+	want := []string{"user.alice bob lrkxc", "user.alice bob "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("AclChange events %q, want %q (none for the refused change)", got, want)
+	}
+}

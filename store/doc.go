@@ -98,7 +98,7 @@
 //	  "active"             the active script's name, absent when none
 //	  marks                vacation/duplicate tracking key → unix ns u64
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename)
+//	                       MailboxDelete, MailboxRename, AclChange)
 //
 // # index/shard-NNN.db
 //

@@ -15,6 +15,8 @@ const (
 	MailboxCreate  EventType = "MailboxCreate"
 	MailboxDelete  EventType = "MailboxDelete"
 	MailboxRename  EventType = "MailboxRename"
+	// AclChange is Cyrus's own (mboxevent.c), for SETACL and DELETEACL.
+	AclChange EventType = "AclChange"
 )
 
 // Event is one committed change, in the JSON shape Cyrus's notifier uses
@@ -40,6 +42,10 @@ type Event struct {
 	Flags       []string  `json:"flagNames,omitempty"`
 	MessageIDs  []string  `json:"vnd.cmu.midset,omitempty"`
 	Size        int64     `json:"messageSize,omitempty"`
+	// ACLIdentifier and ACLRights are an AclChange's entry, as Cyrus
+	// names them; rights "" means the entry was removed.
+	ACLIdentifier string `json:"aclIdentifier,omitempty"`
+	ACLRights     string `json:"aclRights,omitempty"`
 
 	// source and seq locate the event in its outbox.
 	source int
