@@ -51,6 +51,7 @@ type Config struct {
 	Partitions           map[string]string // partition-NAME: path
 	DefaultPartition     string            // defaultpartition
 	Admins               []string          // admins
+	DefaultACL           string            // defaultacl: the ACL of a new top-level shared mailbox
 	DefaultDomain        string            // defaultdomain
 	VirtDomains          string            // virtdomains: "off", "userid" or "on"
 	UnixHierarchySep     bool              // unixhierarchysep
@@ -215,6 +216,7 @@ func Default() *Config {
 		UnixHierarchySep:        true, // Cyrus 3 default
 		AltNamespace:            true, // Cyrus 3 default
 		DuplicateSuppression:    true,
+		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
 		SASLPwcheckMethod:       "chapar",
 		IMAPListen:              []string{"127.0.0.1:1143"},

@@ -46,6 +46,7 @@ func TestDefaults(t *testing.T) {
 		UnixHierarchySep:        true,
 		AltNamespace:            true,
 		DuplicateSuppression:    true,
+		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
 		SASLPwcheckMethod:       "chapar",
 		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
@@ -175,6 +176,7 @@ quotawarn: 75
 lmtp_over_quota_perm_failure: yes
 lmtp_strict_quota: yes
 autocreate_quota: 2048
+defaultacl: anyone  lr group:staff lrsip
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -198,6 +200,7 @@ func TestEveryKey(t *testing.T) {
 		{"Partitions", c.Partitions, map[string]string{"default": "/srv/spool", "big": "/srv/big"}},
 		{"DefaultPartition", c.DefaultPartition, "big"},
 		{"Admins", c.Admins, []string{"cyrus", "admin"}},
+		{"DefaultACL", c.DefaultACL, "anyone lr group:staff lrsip"},
 		{"DefaultDomain", c.DefaultDomain, "example.org"},
 		{"VirtDomains", c.VirtDomains, "userid"},
 		{"UnixHierarchySep", c.UnixHierarchySep, false},
@@ -351,6 +354,8 @@ func TestBadValues(t *testing.T) {
 		{"partition-a:", `partition-a: expected a path`},
 		{"defaultpartition:", `defaultpartition: expected a partition name`},
 		{"servername:", `servername: expected a host name`},
+		{"defaultacl: anyone", `defaultacl: want pairs of identifier and rights`},
+		{"defaultacl: anyone lrz", `defaultacl: rights "lrz": RFC 4314 rights are the letters of lrswipkxtecdan`},
 		{"no colon here", `imapd.conf:1: expected "key: value", got "no colon here"`},
 		{": value", `imapd.conf:1: invalid option name ""`},
 		{"bad key: v", `imapd.conf:1: invalid option name "bad key"`},

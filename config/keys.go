@@ -25,6 +25,8 @@ var knownKeys = map[string]option{
 	"defaultpartition": {set: setDefaultPartition},
 	// Users with admin rights.
 	"admins": listKey(func(c *Config) *[]string { return &c.Admins }, nil),
+	// ACL of a new top-level shared mailbox.
+	"defaultacl": {set: setDefaultACL},
 	// Domain of unqualified users.
 	"defaultdomain": stringKey(func(c *Config) *string { return &c.DefaultDomain }),
 	// Virtual domain mode.
@@ -495,5 +497,21 @@ func setSieveMaxScriptSize(p *parser, v string) error {
 // language (cmd/chapar), with CheckSieveExtensions.
 func setSieveExtensions(p *parser, v string) error {
 	p.cfg.SieveExtensions = parseList(v)
+	return nil
+}
+
+// setDefaultACL takes Cyrus's form, identifier and rights pairs separated
+// by spaces ("anyone lrs"); the store checks the identifiers when it opens.
+func setDefaultACL(p *parser, v string) error {
+	f := strings.Fields(v)
+	if len(f)%2 != 0 {
+		return fmt.Errorf("want pairs of identifier and rights, as in \"anyone lrs\"")
+	}
+	for i := 1; i < len(f); i += 2 {
+		if strings.Trim(f[i], "lrswipkxtecdan") != "" {
+			return fmt.Errorf("rights %q: RFC 4314 rights are the letters of lrswipkxtecdan", f[i])
+		}
+	}
+	p.cfg.DefaultACL = strings.Join(f, " ")
 	return nil
 }

@@ -84,6 +84,8 @@
 //	meta                   settings
 //	  "shards"             u32: the shard count the store was created with
 //	  "uidvalidity"        u32: the last UIDVALIDITY handed out (never reused)
+//	  "group:NAME"         JSON list of the group's members (normalised
+//	                       user names), for ACL identifiers "group:NAME"
 //	users                  normalised user name → JSON User
 //	                       {"name", "password_hash" (bcrypt), "created"}
 //	mailboxes              internal mailbox name → JSON Mailbox {"name",
@@ -102,7 +104,7 @@
 //	                       {"storage" (KiB, -1 none), "message" (-1 none),
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename, QuotaChange)
+//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
 //
 // # index/shard-NNN.db
 //

@@ -20,6 +20,8 @@ const (
 	QuotaExceed EventType = "QuotaExceed"
 	QuotaWithin EventType = "QuotaWithin"
 	QuotaChange EventType = "QuotaChange"
+	// AclChange is Cyrus's own (mboxevent.c), for SETACL and DELETEACL.
+	AclChange EventType = "AclChange"
 )
 
 // Event is one committed change, in the JSON shape Cyrus's notifier uses
@@ -50,6 +52,10 @@ type Event struct {
 	DiskQuota   *int64 `json:"diskQuota,omitempty"`
 	DiskUsed    *int64 `json:"diskUsed,omitempty"`
 	MaxMessages *int64 `json:"maxMessages,omitempty"`
+	// ACLIdentifier and ACLRights are an AclChange's entry, as Cyrus
+	// names them; rights "" means the entry was removed.
+	ACLIdentifier string `json:"aclIdentifier,omitempty"`
+	ACLRights     string `json:"aclRights,omitempty"`
 
 	// source and seq locate the event in its outbox.
 	source int

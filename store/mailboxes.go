@@ -91,9 +91,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		SpecialUse: opts.SpecialUse,
 		Created:    time.Now().UTC(),
 	}
-	if owner != "" {
-		mb.ACL = map[string]string{owner: ownerRights}
-	}
+	mb.ACL = s.initialACL(name)
 	// The index bucket first, then the list entry: a crash in between leaves
 	// an orphan index that nobody sees (check reports it, check --repair
 	// removes it: repair.go), never a listed mailbox without an index.

@@ -39,6 +39,9 @@ type Options struct {
 	// a storm of password guesses waits its turn instead of taking every
 	// core from delivery and from the sessions already logged in.
 	AuthConcurrency int
+	// DefaultACL is the ACL of a new top-level shared mailbox, in
+	// imapd.conf's defaultacl form ("anyone lrs"); "" means DefaultACL.
+	DefaultACL string
 }
 
 // Store is an open mail store. It is safe for concurrent use.
@@ -62,6 +65,13 @@ type Store struct {
 	// bcrypt is the work of password checks: the concurrency cap, the
 	// dummy hash unknown users are compared against (users.go).
 	bcrypt *bcryptGate
+
+	// groups is who belongs to which ACL group (groups.go); defaultACL
+	// is Options.DefaultACL parsed (acl.go).
+	groups     groupTable
+	defaultACL map[string]string
+	// shared is SharedMailboxes' answer until the list changes.
+	shared sharedList
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.
@@ -98,6 +108,13 @@ func Open(opts Options) (*Store, error) {
 	if _, ok := opts.Partitions[opts.DefaultPartition]; !ok {
 		return nil, fmt.Errorf("store: default partition %q: %w", opts.DefaultPartition, ErrNoPartition)
 	}
+	if opts.DefaultACL == "" {
+		opts.DefaultACL = DefaultACL
+	}
+	defaultACL, err := ParseACL(opts.DefaultACL)
+	if err != nil {
+		return nil, fmt.Errorf("store: defaultacl: %w", err)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
@@ -112,8 +129,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{opts: opts, log: log, bodies: map[string]*segments{}, outbox: newOutboxSignal(),
 		acks: outboxAcks{floor: map[int]uint64{}, pending: map[int][]uint64{}}, auth: newAuthCache(authCacheTTL), mboxes: newMailboxCache(),
-		bcrypt: newBcryptGate(opts.AuthConcurrency, opts.PasswordCost)}
-	var err error
+		bcrypt: newBcryptGate(opts.AuthConcurrency, opts.PasswordCost), defaultACL: defaultACL}
 	s.meta, err = openBolt(filepath.Join(opts.Dir, "mailboxes.db"), opts.NoSync)
 	if err != nil {
 		return nil, err
@@ -121,6 +137,9 @@ func Open(opts Options) (*Store, error) {
 	n, err := s.initMeta(opts.Shards)
 	if err == nil {
 		err = s.loadQuotaRoots()
+	}
+	if err == nil {
+		err = s.loadGroups()
 	}
 	if err != nil {
 		s.meta.Close()

@@ -81,6 +81,12 @@ func (c *Commands) Run(req Request) (any, error) {
 			return nil, c.setQuota(a)
 		}
 		return c.quotas(a)
+	case CmdGroupAdd, CmdGroupDelete, CmdGroupList:
+		var a GroupArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.group(req.Cmd, a)
 	}
 	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
 }
@@ -180,4 +186,29 @@ func (c *Commands) repair() (*RepairReport, error) {
 		r.Problems = problems
 	}
 	return r, err
+}
+
+// group changes or lists the ACL groups (store/groups.go).
+func (c *Commands) group(cmd string, a GroupArgs) (any, error) {
+	switch cmd {
+	case CmdGroupAdd:
+		if len(a.Members) == 0 {
+			return nil, fmt.Errorf("group add %s: name at least one member", a.Name)
+		}
+		return nil, c.Store.AddToGroup(a.Name, a.Members...)
+	case CmdGroupDelete:
+		return nil, c.Store.RemoveFromGroup(a.Name, a.Members...)
+	}
+	groups, err := c.Store.Groups()
+	if err != nil {
+		return nil, err
+	}
+	if a.Name != "" {
+		members, ok := groups[a.Name]
+		if !ok {
+			return nil, fmt.Errorf("group %s: %w", a.Name, store.ErrNoGroup)
+		}
+		return map[string][]string{a.Name: members}, nil
+	}
+	return groups, nil
 }

@@ -39,6 +39,9 @@ const (
 	CmdSieveDelete   = "sieve.delete"   // SieveArgs with Name
 	CmdQuotaList     = "quota.list"     // QuotaArgs (Root, Recount) → []QuotaReport
 	CmdQuotaSet      = "quota.set"      // QuotaArgs (Root, limits)
+	CmdGroupAdd      = "group.add"      // GroupArgs
+	CmdGroupDelete   = "group.delete"   // GroupArgs; no members = the whole group
+	CmdGroupList     = "group.list"     // GroupArgs (Name optional) → map[string][]string
 )
 
 // QuotaArgs names a quota root (or, empty, every root) as an
@@ -73,6 +76,12 @@ type RepairReport struct {
 type UserArgs struct {
 	Name     string `json:"name"`
 	Password string `json:"password,omitempty"`
+}
+
+// GroupArgs names an ACL group ("staff" for "group:staff") and members.
+type GroupArgs struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
 }
 
 // MailboxArgs names a mailbox as an administrator types it (cyradm's form).

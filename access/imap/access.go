@@ -7,11 +7,8 @@ import (
 	"chapar/store"
 )
 
-// How a session finds mailboxes: wire name → UTF-8 name → internal name,
-// and whether this user may see it. A user sees only their own mailboxes
-// and administrators see all.
-//
-// TODO(acl): RFC 4314 rights replace canAccess (issue 11).
+// How a session finds mailboxes: wire name → UTF-8 name → internal name;
+// what the user may do with one is rights.go's.
 
 func (s *session) store() *store.Store { return s.srv.cfg.Store }
 
@@ -56,11 +53,6 @@ func (s *session) appendMailbox(b []byte, ext string) []byte {
 	return appendAstring(b, s.encodeName(ext), s.utf8Out())
 }
 
-// canAccess: whether the user may see an internal name at all.
-func (s *session) canAccess(name string) bool {
-	return s.admin || store.Owner(name) == s.user
-}
-
 // resolveName maps a wire name to (internal, external) or fails with NO.
 func (s *session) resolveName(raw string) (internal, external string) {
 	ext := s.decodeName(raw)
@@ -74,18 +66,18 @@ func (s *session) resolveName(raw string) (internal, external string) {
 	return name, ext
 }
 
-// lookupMailbox finds a mailbox the user may use, else NO [NONEXISTENT]:
-// a mailbox the user may not see does not exist for them (RFC 4314 §4).
-func (s *session) lookupMailbox(raw string) (*store.Mailbox, string) {
+// lookupMailbox finds a mailbox on which the user holds need, else NO:
+// see rights.go's require for which NO.
+func (s *session) lookupMailbox(raw string, need store.Rights) (*store.Mailbox, string, store.Rights) {
 	name, ext := s.resolveName(raw)
-	if !s.canAccess(name) {
-		xno("NONEXISTENT", "mailbox %s does not exist", ext)
-	}
 	mb, err := s.store().GetMailbox(name)
 	if err != nil {
+		if isNoMailbox(err) {
+			xno("NONEXISTENT", "mailbox %s does not exist", ext)
+		}
 		s.storeError("", err)
 	}
-	return mb, ext
+	return mb, ext, s.require(mb, ext, need)
 }
 
 // storeError turns a store error into a tagged NO with the RFC 5530 code

@@ -101,7 +101,9 @@ func (s *session) login(c *command, user, pass, authz string) {
 	}
 	s.user = identity
 	s.admin = s.srv.admins[identity]
-	s.ns = newNamespace(identity, s.srv.cfg.UnixHierarchySep, s.srv.cfg.AltNamespace)
+	// Cyrus gives administrators the standard namespace whatever
+	// altnamespace says, so that "user/bob" means bob's INBOX to them.
+	s.ns = newNamespace(identity, s.srv.cfg.UnixHierarchySep, s.srv.cfg.AltNamespace && !s.admin)
 	s.state = stateAuth
 	s.log = s.log.With("user", identity)
 	s.log.Info("login")

@@ -24,20 +24,25 @@ func parseCopy(p *parser) copyArgs {
 	return a
 }
 
-// targetMailbox finds the destination of COPY, MOVE or APPEND: one that
-// does not exist is NO [TRYCREATE] (RFC 9051 §6.4.7), so that the client
-// may create it and try again.
+// targetMailbox finds the destination of COPY, MOVE or APPEND, which takes
+// the insert right (RFC 4314 §4). One that does not exist is NO
+// [TRYCREATE] (RFC 9051 §6.4.7), so that the client may create it and try
+// again; so is one the user cannot see, which must answer alike.
 func (s *session) targetMailbox(raw string) *store.Mailbox {
 	name, ext := s.resolveName(raw)
-	if !s.canAccess(name) {
-		xno("NOPERM", "no permission to write to %s", ext)
-	}
 	mb, err := s.store().GetMailbox(name)
 	if err != nil {
 		if isNoMailbox(err) {
 			xno("TRYCREATE", "mailbox %s does not exist", ext)
 		}
 		s.storeError("", err)
+	}
+	have := s.myRights(mb)
+	if !have.Has(store.RightLookup) && !have.Has(store.RightInsert) {
+		xno("TRYCREATE", "mailbox %s does not exist", ext)
+	}
+	if !have.Has(store.RightInsert) {
+		xno("NOPERM", "permission denied on %s: i needed", ext)
 	}
 	return mb
 }
@@ -50,6 +55,11 @@ func copyMessages(s *session, c *command, a copyArgs, move bool) {
 	v, uid := s.sel, c.uid
 	if move && v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
+	}
+	if move {
+		// RFC 6851 §3.3 with RFC 4314 §4: MOVE deletes and expunges
+		// from the source.
+		s.requireSelected(store.RightDeleteMsg|store.RightExpunge, "MOVE")
 	}
 	dst := s.targetMailbox(a.mailbox)
 	idx := v.selectSet(s, a.set, uid)

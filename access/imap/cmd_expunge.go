@@ -1,5 +1,7 @@
 package imap
 
+import "chapar/store"
+
 // EXPUNGE (RFC 9051 §6.4.3), UID EXPUNGE (RFC 4315 §2.1) and CHECK
 // (RFC 3501 §6.4.1, kept for IMAP4rev1 clients: a NOOP here).
 
@@ -22,6 +24,7 @@ func expunge(s *session, set *numSet) {
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}
+	s.requireSelected(store.RightExpunge, "EXPUNGE")
 	var uids []uint32
 	if set != nil {
 		uids = v.uidsOf(v.selectSet(s, *set, true))

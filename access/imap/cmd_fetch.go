@@ -40,7 +40,8 @@ func runFetch(s *session, c *command, a fetchArgs) {
 	for i := range items {
 		setsSeen = setsSeen || items[i].setsSeen()
 	}
-	setsSeen = setsSeen && !v.readOnly
+	// RFC 4314 §4: fetching a body sets \Seen only for a user with s.
+	setsSeen = setsSeen && !v.readOnly && v.rights.Has(store.RightSeen)
 	if !setsSeen && fromViewAlone(items) {
 		fetchFromView(s, v, idx, items, a.changedSince)
 		return

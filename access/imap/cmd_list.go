@@ -20,6 +20,7 @@ type listArgs struct {
 
 	retSubscribed, retChildren, retSpecialUse bool
 	retStatus                                 []string
+	retMyRights                               bool // RFC 8440
 }
 
 func parseList(p *parser) listArgs {
@@ -69,6 +70,8 @@ func parseList(p *parser) listArgs {
 				a.retChildren = true
 			case "SPECIAL-USE":
 				a.retSpecialUse = true
+			case "MYRIGHTS":
+				a.retMyRights = true
 			case "STATUS":
 				p.sp()
 				a.retStatus = parseStatusItems(p)
@@ -103,14 +106,25 @@ type listEntry struct {
 	subChild   bool // has a subscribed name below it
 }
 
-// listEntries gathers every name the user may see: their mailboxes (all
-// of them for an administrator), the holes above them, and subscriptions.
+// listEntries gathers every name the user may see: the mailboxes on which
+// they hold the lookup right (RFC 4314 §4), the holes above them, and
+// subscriptions.
 func (s *session) listEntries() map[string]*listEntry {
-	prefix := store.UserInbox(s.user)
+	// An admin sees everything; anyone else their own hierarchy and the
+	// mailboxes that grant rights to others, of which the store keeps a
+	// list rather than reading every ACL at every LIST.
+	var mbs []store.Mailbox
+	var err error
 	if s.admin {
-		prefix = ""
+		mbs, err = s.store().ListMailboxes("")
+	} else {
+		mbs, err = s.store().ListMailboxes(store.UserInbox(s.user))
+		if err == nil {
+			var shared []store.Mailbox
+			shared, err = s.store().SharedMailboxes()
+			mbs = append(mbs, shared...)
+		}
 	}
-	mbs, err := s.store().ListMailboxes(prefix)
 	if err != nil {
 		s.storeError("LIST", err)
 	}
@@ -125,7 +139,7 @@ func (s *session) listEntries() map[string]*listEntry {
 	}
 	for i := range mbs {
 		ext, ok := s.ns.external(mbs[i].Name)
-		if !ok || !s.canAccess(mbs[i].Name) {
+		if !ok || !s.visible(&mbs[i]) {
 			continue
 		}
 		get(ext).mb = &mbs[i]
@@ -197,7 +211,12 @@ func runList(s *session, c *command, a listArgs) {
 			b = append(b, ` ("CHILDINFO" ("SUBSCRIBED"))`...)
 		}
 		s.writef("%s", b)
-		if len(a.retStatus) > 0 && e.mb != nil {
+		if a.retMyRights && e.mb != nil {
+			// RFC 8440 §2: the rights follow the mailbox's LIST line.
+			s.writeMyRights(e.mb, e.ext)
+		}
+		// RFC 5819 §2 with RFC 4314 §4: STATUS only where r is held.
+		if len(a.retStatus) > 0 && e.mb != nil && s.myRights(e.mb).Has(store.RightRead) {
 			if err := s.writeStatus(e.mb, e.ext, a.retStatus); err != nil {
 				s.log.Warn("LIST-STATUS", "mailbox", e.mb.Name, "err", err)
 			}

@@ -54,11 +54,28 @@ func canonicalUse(u string) (string, bool) {
 	return "", false
 }
 
-// ownable checks that the user may create or remove a name: their own
-// hierarchy, or anything for an administrator.
-func (s *session) ownable(name, ext string) {
-	if !s.canAccess(name) {
-		xno("NOPERM", "no permission to change %s", ext)
+// mayCreate checks that the user may create a name: RFC 4314 §4 asks k on
+// the parent; as Cyrus does, the nearest existing ancestor decides, so
+// that missing superiors can be made on the way. A name with no ancestor
+// (a top-level shared mailbox, a new user) is for administrators. The
+// answer names no ancestor, so it tells nothing of mailboxes the user
+// cannot see.
+func (s *session) mayCreate(name, ext string) {
+	for p := store.Parent(name); p != "" && !isUsersRoot(p); p = store.Parent(p) {
+		mb, err := s.store().GetMailbox(p)
+		if isNoMailbox(err) {
+			continue
+		}
+		if err != nil {
+			s.storeError("CREATE", err)
+		}
+		if s.myRights(mb).Has(store.RightCreate) {
+			return
+		}
+		break
+	}
+	if !s.admin {
+		xno("NOPERM", "permission denied: cannot create %s", ext)
 	}
 }
 
@@ -68,7 +85,7 @@ func runCreate(s *session, c *command, a createArgs) {
 	if ext == "INBOX" {
 		xno("ALREADYEXISTS", "INBOX always exists")
 	}
-	s.ownable(name, ext)
+	s.mayCreate(name, ext)
 	var opts store.CreateOptions
 	if len(a.use) > 1 {
 		xno("USEATTR", "only one special-use attribute per mailbox")
@@ -117,11 +134,7 @@ func runDelete(s *session, c *command, raw string) {
 	if ext == "INBOX" {
 		xno("CANNOT", "INBOX cannot be deleted")
 	}
-	s.ownable(name, ext)
-	mb, err := s.store().GetMailbox(name)
-	if err != nil {
-		s.storeError("DELETE", err)
-	}
+	mb, _, _ := s.lookupMailbox(raw, store.RightDeleteMbox)
 	if err := s.store().DeleteMailbox(name); err != nil {
 		s.storeError("DELETE", err)
 	}
@@ -144,16 +157,15 @@ func parseRename(p *parser) renameArgs {
 }
 
 func runRename(s *session, c *command, a renameArgs) {
-	from, fromExt := s.resolveName(a.from)
+	from, _ := s.resolveName(a.from)
 	to, toExt := s.resolveName(strings.TrimSuffix(a.to, string(s.ns.sep)))
 	if toExt == "INBOX" {
 		xno("ALREADYEXISTS", "INBOX always exists")
 	}
-	s.ownable(from, fromExt)
-	s.ownable(to, toExt)
-	if _, err := s.store().GetMailbox(from); err != nil {
-		s.storeError("RENAME", err)
-	}
+	// RFC 4314 §4: RENAME takes x on the old name and k on the new
+	// one's parent.
+	s.lookupMailbox(a.from, store.RightDeleteMbox)
+	s.mayCreate(to, toExt)
 	s.createSuperiors(to)
 	if err := s.store().RenameMailbox(from, to); err != nil {
 		s.storeError("RENAME", err)
@@ -191,10 +203,10 @@ func (s *session) renameSubscriptions(from, to string) {
 }
 
 func runSubscribe(s *session, c *command, raw string) {
-	name, ext := s.resolveName(raw)
-	if !s.canAccess(name) {
-		xno("NONEXISTENT", "mailbox %s does not exist", ext)
-	}
+	// RFC 9051 §6.3.7 lets a name be subscribed whether or not it
+	// exists; one the user may not see is answered alike (RFC 4314 §4),
+	// and LIST shows it as it shows a missing one.
+	name, _ := s.resolveName(raw)
 	if err := s.store().Subscribe(s.user, name); err != nil {
 		s.storeError("SUBSCRIBE", err)
 	}

@@ -21,7 +21,9 @@ var quotaCapabilities = []string{"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAG
 // (RFC 9208 §4.1.1).
 func runGetQuota(s *session, c *command, raw string) {
 	name, ext := s.resolveName(raw)
-	if !s.canAccess(name) {
+	if mb, err := s.store().GetMailbox(name); err == nil && !s.visible(mb) {
+		// A root on a mailbox the user may not see answers as a missing
+		// one (RFC 4314 §4).
 		xno("NONEXISTENT", "no quota root %s", ext)
 	}
 	q, err := s.store().Quota(name)
@@ -36,7 +38,7 @@ func runGetQuota(s *session, c *command, raw string) {
 // runGetQuotaRoot names the root of a mailbox and gives its quota (RFC
 // 9208 §4.1.2); a mailbox under no root gets a QUOTAROOT line alone.
 func runGetQuotaRoot(s *session, c *command, raw string) {
-	mb, ext := s.lookupMailbox(raw)
+	mb, ext, _ := s.lookupMailbox(raw, store.RightRead)
 	b := []byte("* QUOTAROOT ")
 	b = s.appendMailbox(b, ext)
 	root, ok := s.store().QuotaRoot(mb.Name)

@@ -1,6 +1,10 @@
 package imap
 
-import "strings"
+import (
+	"strings"
+
+	"chapar/store"
+)
 
 // SELECT, EXAMINE (RFC 9051 §6.3.2-3), CLOSE (§6.4.1) and UNSELECT
 // (RFC 3691): entering and leaving the selected state.
@@ -41,8 +45,12 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	if a.condstore {
 		s.enableCondStore()
 	}
-	mb, ext := s.lookupMailbox(a.name)
+	mb, ext, rights := s.lookupMailbox(a.name, store.RightRead)
+	// RFC 4314 §4: with none of the rights that change a mailbox, SELECT
+	// opens it read-only.
+	readOnly = readOnly || !rights.HasAny(writeRights)
 	v := openView(s, mb, readOnly)
+	v.rights = rights
 	s.sel = v
 	s.state = stateSelected
 
@@ -54,7 +62,7 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	if readOnly {
 		s.writef("* OK [PERMANENTFLAGS ()] Read-only mailbox")
 	} else {
-		s.writef("* OK [PERMANENTFLAGS (%s \\*)] Flags permitted", flags)
+		s.writef("* OK [PERMANENTFLAGS (%s)] Flags permitted", permanentFlags(rights, v.keywords))
 	}
 	s.writef("* %d EXISTS", len(v.msgs))
 	if !s.rev2 {
@@ -93,7 +101,7 @@ func hasFlag(flags []string, f string) bool { return containsFold(flags, f) }
 // CLOSE expunges silently (no EXPUNGE responses) when the mailbox is
 // writable, then deselects (RFC 9051 §6.4.1).
 func runClose(s *session, c *command, _ struct{}) {
-	if !s.sel.readOnly {
+	if !s.sel.readOnly && s.sel.rights.Has(store.RightExpunge) {
 		if _, err := s.store().Expunge(s.sel.mb, nil); err != nil {
 			s.log.Warn("CLOSE: expunge", "err", err)
 		}

@@ -45,7 +45,7 @@ func parseStatus(p *parser) statusArgs {
 }
 
 func runStatus(s *session, c *command, a statusArgs) {
-	mb, ext := s.lookupMailbox(a.name)
+	mb, ext, _ := s.lookupMailbox(a.name, store.RightRead)
 	if err := s.writeStatus(mb, ext, a.items); err != nil {
 		s.storeError("STATUS", err)
 	}

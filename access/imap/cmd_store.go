@@ -73,6 +73,7 @@ func runStore(s *session, c *command, a storeArgs) {
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}
+	s.requireSelected(storeRights(a.op, a.flags), "STORE")
 	idx := v.selectSet(s, a.set, uid)
 	if len(idx) == 0 {
 		return

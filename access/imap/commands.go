@@ -33,6 +33,11 @@ var commands = map[string]*handler{
 	"STATUS":      cmd(authStates, parseStatus, runStatus),          // §6.3.11
 	"APPEND":      cmd(authStates, parseAppend, runAppend),          // §6.3.12, RFC 3502
 	"IDLE":        cmd(authStates, noArgs, runIdle),                 // §6.3.13, RFC 2177
+	"SETACL":      cmd(authStates, parseSetACL, runSetACL),          // RFC 4314 §3.1
+	"DELETEACL":   cmd(authStates, parseIdentifier, runDeleteACL),   // RFC 4314 §3.2
+	"GETACL":      cmd(authStates, parseOneName, runGetACL),         // RFC 4314 §3.3
+	"LISTRIGHTS":  cmd(authStates, parseIdentifier, runListRights),  // RFC 4314 §3.4
+	"MYRIGHTS":    cmd(authStates, parseOneName, runMyRights),       // RFC 4314 §3.5
 
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1

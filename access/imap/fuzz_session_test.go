@@ -39,6 +39,8 @@ func FuzzSession(f *testing.F) {
 		"a ENABLE IMAP4rev2 UTF8=ACCEPT\r\nb SELECT INBOX\r\nc SEARCH ALL",
 		"a COPY 1 INBOX\r\nb FETCH * RFC822",
 		"a GETQUOTAROOT INBOX\r\nb GETQUOTA INBOX\r\nc SETQUOTA INBOX (STORAGE 1 MESSAGE 1)",
+		"a SETACL INBOX bob lr\r\nb GETACL INBOX\r\nc DELETEACL INBOX bob\r\nd MYRIGHTS INBOX\r\ne LISTRIGHTS INBOX -bob",
+		"a SETACL INBOX alice -rswipkxte\r\nb SELECT INBOX\r\nc STORE 1 FLAGS (\\Seen)\r\nd LIST \"\" * RETURN (MYRIGHTS)",
 	} {
 		f.Add([]byte(s))
 	}

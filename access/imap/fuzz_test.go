@@ -61,6 +61,11 @@ func FuzzParseCommand(f *testing.F) {
 		"a CREATE x (USE (\\Sent))\r\n",
 		"a UID EXPUNGE 1:5\r\n",
 		"a SETQUOTA INBOX (STORAGE 512 MESSAGE 10)\r\nb SETQUOTA \"\" ()\r\nc GETQUOTAROOT {5+}\r\nINBOX\r\n",
+		"a SETACL \"Other Users/bob\" group:staff +lrc\r\n",
+		"a SETACL INBOX {4+}\r\n-bob {1+}\r\nd\r\n",
+		"a DELETEACL INBOX anyone\r\n",
+		"a GETACL \"Shared Folders/x\"\r\nb LISTRIGHTS INBOX bob\r\nc MYRIGHTS INBOX\r\n",
+		"a LIST \"\" * RETURN (MYRIGHTS)\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"* BAD\r\n\r\n",
 	} {

@@ -18,7 +18,9 @@ import (
 type mailboxView struct {
 	mb       *store.Mailbox
 	readOnly bool
-	watch    *notify.Watch // nil without a hub
+	// rights are the user's on mb when it was selected (rights.go).
+	rights store.Rights
+	watch  *notify.Watch // nil without a hub
 
 	msgs    []viewMsg // index i is sequence number i+1
 	sets    flagSets  // the flag lists msgs refer to

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -66,7 +67,8 @@ func adminMain(group string, args []string) error {
 	}
 	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
 		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
-			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log})
+			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
+			DefaultACL: cfg.DefaultACL})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -142,6 +144,33 @@ func buildRequest(group string, words []string, pwStdin bool, partition string, 
 			cmd, args = admin.CmdMailboxRename, admin.MailboxArgs{Name: words[1], NewName: words[2]}
 		default:
 			return admin.Request{}, fmt.Errorf("mailbox: unknown subcommand %q", words[0])
+		}
+	case "group":
+		if len(words) == 0 {
+			return admin.Request{}, errors.New("usage: chapar group add|delete|list [NAME [MEMBER...]]")
+		}
+		switch words[0] {
+		case "add":
+			if len(words) < 3 {
+				return admin.Request{}, errors.New("usage: chapar group add NAME MEMBER [MEMBER ...]")
+			}
+			cmd, args = admin.CmdGroupAdd, admin.GroupArgs{Name: words[1], Members: words[2:]}
+		case "delete":
+			if len(words) < 2 {
+				return admin.Request{}, errors.New("usage: chapar group delete NAME [MEMBER...]")
+			}
+			cmd, args = admin.CmdGroupDelete, admin.GroupArgs{Name: words[1], Members: words[2:]}
+		case "list":
+			if len(words) > 2 {
+				return admin.Request{}, errors.New("usage: chapar group list [NAME]")
+			}
+			var a admin.GroupArgs
+			if len(words) == 2 {
+				a.Name = words[1]
+			}
+			cmd, args = admin.CmdGroupList, a
+		default:
+			return admin.Request{}, fmt.Errorf("group: unknown subcommand %q", words[0])
 		}
 	case "mboxlist":
 		cmd = admin.CmdMboxlist
@@ -233,6 +262,19 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 			return fmt.Errorf("check --repair: %d problem(s) left that no repair can fix", len(r.Problems))
 		}
 		fmt.Fprintf(w, "store is consistent (%d repair(s))\n", len(r.Repaired))
+	case admin.CmdGroupList:
+		var groups map[string][]string
+		if err := admin.Decode(resp, &groups); err != nil {
+			return err
+		}
+		names := make([]string, 0, len(groups))
+		for n := range groups {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "%s: %s\n", n, strings.Join(groups[n], " "))
+		}
 	case admin.CmdMboxlist:
 		var list []admin.MboxlistEntry
 		if err := admin.Decode(resp, &list); err != nil {

@@ -17,6 +17,9 @@ commands:
   mailbox create NAME [--partition P]
   mailbox delete NAME
   mailbox rename NAME NEWNAME    names as cyradm takes them (user/alice/Work)
+  group add NAME MEMBER...       add users to the ACL group NAME (group:NAME)
+  group delete NAME [MEMBER...]  remove members, or the whole group
+  group list [NAME]              list groups and their members
   mboxlist [--json]              the mailbox list, like ctl_mboxlist -d
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
@@ -41,7 +44,7 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "mboxlist", "mbexamine", "check", "sieve", "quota":
+	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])

@@ -81,6 +81,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		DefaultPartition: cfg.DefaultPartition,
 		Shards:           cfg.IndexShards,
 		Logger:           log,
+		DefaultACL:       cfg.DefaultACL,
 	})
 	if err != nil {
 		return nil, err
