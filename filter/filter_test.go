@@ -18,6 +18,11 @@ func openStore(t *testing.T, mailboxes ...string) *store.Store {
 	t.Helper()
 	s := testkit.OpenStore(t, store.Options{NoSync: true})
 	testkit.CreateMailboxes(t, s, mailboxes...)
+	for _, name := range mailboxes {
+		if store.Owner(name) != "" && name != store.UserInbox(store.Owner(name)) {
+			testkit.OpenToPlusAddressing(t, s, name)
+		}
+	}
 	return s
 }
 

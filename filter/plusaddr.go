@@ -14,8 +14,11 @@ import (
 // addressing). Under unixhierarchysep the detail is written as the client
 // sees names ("Work/Sub"); a '.' in it is part of a name.
 //
-// TODO(acl): check the poster's 'p' right on the target (issue 11); until
-// then the owner may always post to their own folders.
+// As in Cyrus, a folder other than INBOX takes plus-addressed mail only
+// when "anyone" (or "anonymous") holds the post right p on it (RFC 4314;
+// the sender is not logged in, Cyrus FAQ "plus addressing"): otherwise the
+// message goes to INBOX, so that a stranger cannot file into a folder its
+// owner did not open for it.
 type PlusAddress struct {
 	Store            *store.Store
 	UnixHierarchySep bool
@@ -53,8 +56,8 @@ func (p *PlusAddress) target(r *pipeline.Recipient) (string, error) {
 		return inbox, nil // a detail no mailbox can have
 	}
 	name := inbox + "." + sub
-	if _, err := p.Store.GetMailbox(name); err == nil {
-		return name, nil
+	if mb, err := p.Store.GetMailbox(name); err == nil {
+		return p.postable(mb, inbox), nil
 	} else if !errors.Is(err, store.ErrNoMailbox) {
 		return "", err
 	}
@@ -65,9 +68,17 @@ func (p *PlusAddress) target(r *pipeline.Recipient) (string, error) {
 		}
 		for _, mb := range boxes {
 			if strings.EqualFold(mb.Name, name) {
-				return mb.Name, nil
+				return p.postable(&mb, inbox), nil
 			}
 		}
 	}
 	return inbox, nil
+}
+
+// postable is mb when it takes plus-addressed mail, else INBOX.
+func (p *PlusAddress) postable(mb *store.Mailbox, inbox string) string {
+	if p.Store.MayPost(mb) {
+		return mb.Name
+	}
+	return inbox
 }

@@ -41,6 +41,7 @@ func startLMTP(tb testing.TB, configure func(*ingest.Config)) *lmtpd {
 	s := testkit.OpenStore(tb, store.Options{NoSync: true, Logger: log})
 	testkit.AddUsers(tb, s, "secret", "alice", "bob")
 	testkit.CreateMailboxes(tb, s, "user.alice.Work")
+	testkit.OpenToPlusAddressing(tb, s, "user.alice.Work")
 
 	bc := bustest.Start(tb, log)
 	ctx, cancel := context.WithCancel(context.Background())

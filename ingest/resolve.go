@@ -28,7 +28,13 @@ func (s *Server) resolve(to string) (pipeline.Recipient, error) {
 	if s.cfg.PostUser != "" && addr.Local == s.cfg.PostUser && addr.Detail != "" {
 		name, err := (store.Namer{UnixHierarchySep: true}).Internal(addr.Detail)
 		if err == nil && store.Owner(name) == "" {
-			if _, err := s.cfg.Store.GetMailbox(name); err == nil {
+			if mb, err := s.cfg.Store.GetMailbox(name); err == nil {
+				// A bulletin board takes mail only when it grants the post
+				// right to anyone (Cyrus's postuser); else it answers as a
+				// missing one, so that names don't leak.
+				if !s.cfg.Store.MayPost(mb) {
+					return r, unknownRecipient()
+				}
 				r.Mailbox, r.Detail = name, ""
 				return r, nil
 			}

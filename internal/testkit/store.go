@@ -56,3 +56,14 @@ func AddUsers(tb testing.TB, s *store.Store, password string, names ...string) {
 		}
 	}
 }
+
+// OpenToPlusAddressing grants "anyone" the post right on mailboxes, which
+// plus-addressed mail needs to land in a folder (as in Cyrus).
+func OpenToPlusAddressing(tb testing.TB, s *store.Store, names ...string) {
+	tb.Helper()
+	for _, name := range names {
+		if _, err := s.SetACL(name, "anyone", "+p"); err != nil {
+			tb.Fatalf("anyone +p on %s: %v", name, err)
+		}
+	}
+}
