@@ -172,7 +172,8 @@ start_chapar() {
 	# The folders the lmtp-sieve script files into, as on the peers.
 	for k in $(seq 1 "$USERS"); do
 		for f in $SIEVE_FOLDERS; do
-			"$WORK/bin/chapar" mailbox create "user/test$k/$f" -C "$dir/imapd.conf" >/dev/null
+			"$WORK/bin/chapar" mailbox create "user/test$k/$f" -C "$dir/imapd.conf" >>"$dir/admin.log" 2>&1 ||
+				die "$name: chapar mailbox create user/test$k/$f failed: $(tail -n 1 "$dir/admin.log")"
 		done
 	done
 	PID[$name]=$pid
