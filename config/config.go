@@ -116,6 +116,13 @@ type Config struct {
 	// smtp_relay (chapar): host:port of an SMTP relay for outbound mail,
 	// used instead of the sendmail program when set.
 	SMTPRelay string
+	// outbound_min_backoff, outbound_max_age (chapar): outbound mail
+	// that fails for a while is tried again after outbound_min_backoff,
+	// doubling up to 1024 times that, until outbound_max_age has passed
+	// since it was queued (Postfix's minimal_backoff_time and
+	// maximal_queue_lifetime).
+	OutboundMinBackoff time.Duration
+	OutboundMaxAge     time.Duration
 	// imap_maxbodysearches (chapar): how many message bodies SEARCH BODY
 	// and TEXT read at once, server-wide; past it a search waits for a
 	// slot. Default 8; 0 = unlimited.
@@ -192,6 +199,8 @@ func Default() *Config {
 		FuseLocalStages:         true,
 		IndexShards:             1,
 		Sendmail:                "/usr/sbin/sendmail",
+		OutboundMinBackoff:      30 * time.Second,
+		OutboundMaxAge:          5 * 24 * time.Hour,
 		AllowPlaintext:          false,            // plaintext only on loopback and Unix sockets
 		TLSMinVersion:           tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
 		TLSMaxVersion:           tls.VersionTLS13,

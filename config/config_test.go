@@ -65,6 +65,8 @@ func TestDefaults(t *testing.T) {
 		MaxLoginTrys:            3,
 		IMAPMaxCommandSize:      8 << 20,
 		Sendmail:                "/usr/sbin/sendmail",
+		OutboundMinBackoff:      30 * time.Second,
+		OutboundMaxAge:          5 * 24 * time.Hour,
 		IMAPMaxBodySearches:     8,
 		IMAPMaxConnections:      1000,
 		IMAPMaxConnectionsPerIP: 100,
@@ -146,6 +148,8 @@ loglevel: DEBUG
 imap_maxcommandsize: 1M
 sendmail: /usr/lib/sendmail
 smtp_relay: relay.example.org:25
+outbound_min_backoff: 5
+outbound_max_age: 2d
 tls_versions: tls1_3
 tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_AES_128_GCM_SHA256
 sasl_minimum_layer: 128
@@ -220,6 +224,8 @@ func TestEveryKey(t *testing.T) {
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
 		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},
 		{"SMTPRelay", c.SMTPRelay, "relay.example.org:25"},
+		{"OutboundMinBackoff", c.OutboundMinBackoff, 5 * time.Second},
+		{"OutboundMaxAge", c.OutboundMaxAge, 48 * time.Hour},
 		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
 		{"NATSUser", c.NATSUser, "stage-worker"},
 		{"NATSPassword", c.NATSPassword, "carries-jobs"},

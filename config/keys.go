@@ -69,6 +69,10 @@ var knownKeys = map[string]option{
 	"sendmail": stringKey(func(c *Config) *string { return &c.Sendmail }),
 	// Chapar: SMTP relay for outbound mail, instead of sendmail.
 	"smtp_relay": {set: setSMTPRelay},
+	// Chapar: first retry delay of outbound mail.
+	"outbound_min_backoff": durationKey(func(c *Config) *time.Duration { return &c.OutboundMinBackoff }, time.Second, 1),
+	// Chapar: how long outbound mail is retried.
+	"outbound_max_age": durationKey(func(c *Config) *time.Duration { return &c.OutboundMaxAge }, time.Second, 1),
 	// Chapar: identities the NATS listener lets in.
 	"nats_auth_file": stringKey(func(c *Config) *string { return &c.NATSAuthFile }),
 	// Chapar: the NATS listener's certificate.

@@ -131,6 +131,12 @@ func (s *Sieve) apply(ctx context.Context, job *pipeline.Job, i int, res *sieve.
 				add(defaultBox, nil, false)
 				continue
 			}
+			if len(m.Body) > maxOutboundSize {
+				s.log().Warn("sieve redirect refused: the message is larger than the outbound queue carries; keeping it",
+					"user", r.User, "to", act.Address, "job", job.ID, "size", len(m.Body))
+				add(defaultBox, nil, false)
+				continue
+			}
 			queue = append(queue, m)
 		case sieve.Reject:
 			r.Result = pipeline.Result{Code: 550, Enhanced: "5.7.1", Text: oneLine(act.Reason)}
@@ -159,6 +165,12 @@ func (s *Sieve) apply(ctx context.Context, job *pipeline.Job, i int, res *sieve.
 	r.Header = res.Header
 	return nil
 }
+
+// maxOutboundSize is the largest message the outbound queue carries: one
+// JetStream message, under the 32 MiB record limit of its file store.
+// Larger messages travel to chapar through the bodies bucket, but a
+// redirect of one is kept instead (and logged).
+const maxOutboundSize = 30 << 20
 
 // internalName resolves a fileinto name, as the user sees it over IMAP
 // (personal folders beside INBOX), to the store's name: "INBOX" and

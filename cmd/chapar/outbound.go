@@ -19,7 +19,8 @@ func (n *node) startOutbound(ctx context.Context, cfg *config.Config) {
 		via = outbound.Relay{Addr: cfg.SMTPRelay, HeloName: cfg.ServerName}
 	}
 	log := n.log.With("service", "outbound")
-	r := bus.NewOutboundRunner(n.bus, bus.OutboundConfig{Log: n.log},
+	r := bus.NewOutboundRunner(n.bus, bus.OutboundConfig{Log: n.log,
+		RetryBackoff: cfg.OutboundMinBackoff, MaxAge: cfg.OutboundMaxAge},
 		outbound.Once{Store: n.store, Sender: via, Log: log})
 	n.goRun("outbound", func() error { return r.Run(ctx) })
 }

@@ -314,6 +314,12 @@ func (n *node) pruneLoop(ctx context.Context, duplicateExpire time.Duration) err
 			} else if k > 0 {
 				n.log.Info("pruned duplicate-suppression marks", "count", k)
 			}
+			// Vacation and duplicate-test periods are held to 90 days.
+			if k, err := n.store.PruneSieveMarks(time.Now().Add(-91 * 24 * time.Hour)); err != nil {
+				n.log.Warn("pruning sieve marks", "err", err)
+			} else if k > 0 {
+				n.log.Info("pruned sieve marks", "count", k)
+			}
 			if k, err := n.store.PruneOutboundSent(time.Now().Add(-outboundMarkAge)); err != nil {
 				n.log.Warn("pruning outbound sent marks", "err", err)
 			} else if k > 0 {

@@ -28,9 +28,13 @@ type SunkMessage struct {
 }
 
 // StartSMTPSink starts a sink that stops when the test ends.
-func StartSMTPSink(tb testing.TB) *SMTPSink {
+func StartSMTPSink(tb testing.TB) *SMTPSink { return StartSMTPSinkOn(tb, "127.0.0.1:0") }
+
+// StartSMTPSinkOn starts a sink on a given address: a relay that comes
+// up where the server was told it would be, later.
+func StartSMTPSinkOn(tb testing.TB, addr string) *SMTPSink {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -187,6 +187,9 @@ func (r *OutboundRunner) handle(ctx context.Context, msg jetstream.Msg) {
 			n = md.NumDelivered
 		}
 		delay := r.cfg.RetryBackoff << min(n-1, 10)
+		if age := r.cfg.MaxAge - time.Since(m.Created); delay > age && age > 0 {
+			delay = age // one last try when the time is up, not later
+		}
 		log.Warn("outbound send failed, will retry", "attempt", n, "in", delay, "err", err)
 		msg.NakWithDelay(delay)
 	}
