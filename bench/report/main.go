@@ -326,7 +326,7 @@ func scenarios() []scenario {
 		{
 			name:  "imap",
 			title: "IMAP command mix",
-			about: "-c clients (user testK for client K) run an imaptest-like weighted mix (FETCH, SEARCH, STORE, APPEND of mixed-size messages, EXPUNGE of what they appended, NOOP, reconnects) on their INBOX for -duration, through the load generator's own IMAP client, which reads every response through to its tagged status but builds nothing from it, so that the client's CPU is not what is measured. Every INBOX already holds the lmtp scenario's messages (bench's seeding step only fills empty mailboxes), the same number on every server.",
+			about: "-c clients (user testK for client K) run an imaptest-like weighted mix (FETCH, SEARCH, STORE, APPEND of mixed-size messages, EXPUNGE of what they appended, NOOP, reconnects) on their INBOX for -duration, through the load generator's own IMAP client, which reads every response through to its tagged status but builds nothing from it, so that the client's CPU is not what is measured. Every INBOX already holds the lmtp scenario's messages and those of lmtp-sieve its script kept there (bench's seeding step only fills empty mailboxes), the same number on every server.",
 			rows:  imapRows,
 		},
 		{
