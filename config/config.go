@@ -14,6 +14,8 @@ package config
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -40,7 +42,7 @@ const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
 // default for "services" and the set that option may choose from. These are
 // not the pipeline's stages: the "filter" service runs the plusaddr and
 // duplicate stages, "deliver" the deliver stage.
-var allServices = []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"}
+var allServices = []string{"lmtp", "imap", "managesieve", "filter", "deliver", "notify", "outbound"}
 
 // Config is the parsed configuration. Fields are plain values so other
 // packages and tests can build one by hand (start from Default).
@@ -60,6 +62,7 @@ type Config struct {
 	LMTPListen           []string          // lmtp_listen (chapar); empty = no LMTP listener
 	IMAPListen           []string          // imap_listen (chapar); empty = no IMAP listener
 	IMAPSListen          []string          // imaps_listen (chapar)
+	SieveListen          []string          // sieve_listen (chapar); empty = no ManageSieve listener
 	AdminSocket          string            // admin_socket (chapar)
 	NATSURL              string            // nats_url (chapar); empty = embedded server
 	NATSListen           string            // nats_listen (chapar); embedded server's TCP address, empty = none
@@ -138,9 +141,20 @@ type Config struct {
 	IMAPMaxConnectionsPerIP int
 	LMTPMaxConnections      int
 	LMTPMaxConnectionsPerIP int
-	PostUser                string // postuser
-	ServerName              string // servername
-	LogLevel                string // loglevel: debug, info, warn or error
+	// sieve_maxscriptsize: the largest Sieve script in bytes (Cyrus reads
+	// a plain number as KiB; default 32K), over ManageSieve, "chapar sieve
+	// put" and the sieve stage's compiler alike.
+	SieveMaxScriptSize int64
+	// sieve_maxscripts: the scripts one user may keep (Cyrus's default
+	// 5); 0 = unlimited (Cyrus would allow none).
+	SieveMaxScripts int
+	// sieve_extensions: the Sieve extensions scripts may require, by
+	// Cyrus's names or the require strings; nil = every one chapar
+	// implements. CheckSieveExtensions checks the names.
+	SieveExtensions []string
+	PostUser        string // postuser
+	ServerName      string // servername
+	LogLevel        string // loglevel: debug, info, warn or error
 
 	// The NATS edge (README "NATS edge"). On the embedded server's
 	// listener: who may connect (nats_auth_file, required with
@@ -214,6 +228,9 @@ func Default() *Config {
 		IMAPMaxConnections:      1000,
 		IMAPMaxConnectionsPerIP: 100,
 		LMTPMaxConnections:      200,
+		SieveListen:             []string{"127.0.0.1:4190"}, // RFC 5804 §1.8's port
+		SieveMaxScriptSize:      32 << 10,                   // Cyrus's default
+		SieveMaxScripts:         5,                          // Cyrus's default
 		ServerName:              hostname(),
 		LogLevel:                "info",
 		lines:                   map[string]int{},
@@ -289,4 +306,18 @@ func (c *Config) JetStreamSyncInterval() time.Duration {
 		return 0
 	}
 	return d
+}
+
+// CheckSieveExtensions checks each sieve_extensions name with known, the
+// Sieve language's list, which this package does not import: an unknown
+// name is an error naming the line that set it, so that a typing mistake
+// does not quietly switch an extension off.
+func (c *Config) CheckSieveExtensions(known func(name string) bool) error {
+	v := validator{c: c}
+	for _, e := range c.SieveExtensions {
+		if !known(e) {
+			v.fail("sieve_extensions", fmt.Sprintf("unknown Sieve extension %s", quote(e)))
+		}
+	}
+	return errors.Join(v.errs...)
 }

@@ -51,7 +51,10 @@ func TestDefaults(t *testing.T) {
 		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
 		IMAPListen:              []string{"127.0.0.1:1143"},
 		AdminSocket:             "./chapar-data/socket/admin",
-		Services:                []string{"lmtp", "imap", "filter", "deliver", "notify", "outbound"},
+		SieveListen:             []string{"127.0.0.1:4190"},
+		SieveMaxScriptSize:      32 << 10,
+		SieveMaxScripts:         5,
+		Services:                []string{"lmtp", "imap", "managesieve", "filter", "deliver", "notify", "outbound"},
 		LMTPOutcomeWait:         10 * time.Second,
 		JetStreamSync:           "1s",
 		FuseLocalStages:         true,
@@ -162,6 +165,10 @@ imap_maxconnections: 50
 imap_maxconnections_per_ip: 0
 lmtp_maxconnections: 7
 lmtp_maxconnections_per_ip: 3
+sieve_listen: 127.0.0.1:2000 /run/chapar/sieve
+sieve_maxscriptsize: 64
+sieve_maxscripts: 0
+sieve_extensions: fileinto Vacation notify
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -234,6 +241,10 @@ func TestEveryKey(t *testing.T) {
 		{"IMAPMaxConnectionsPerIP", c.IMAPMaxConnectionsPerIP, 0},
 		{"LMTPMaxConnections", c.LMTPMaxConnections, 7},
 		{"LMTPMaxConnectionsPerIP", c.LMTPMaxConnectionsPerIP, 3},
+		{"SieveListen", c.SieveListen, []string{"127.0.0.1:2000", "/run/chapar/sieve"}},
+		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
+		{"SieveMaxScripts", c.SieveMaxScripts, 0},
+		{"SieveExtensions", c.SieveExtensions, []string{"fileinto", "Vacation", "notify"}},
 		{"line of admins", c.lines["admins"], 6},
 		{"line of partition-Big", c.lines["partition-big"], 4},
 		{"EffectiveMaxMessageSize", c.EffectiveMaxMessageSize(), int64(10 << 20)},
@@ -306,6 +317,10 @@ func TestBadValues(t *testing.T) {
 		{"maxmessagesize: 1T", `maxmessagesize: expected a size`},
 		{"maxmessagesize: 1G", `maxmessagesize: expected 0 (largest possible) or a size up to 67043328 bytes`},
 		{"sieve_maxscriptsize: 0", `sieve_maxscriptsize: expected a size greater than zero`},
+		{"sieve_maxscriptsize: lots", `sieve_maxscriptsize: expected a size`},
+		{"sieve_maxscriptsize: 17M", `sieve_maxscriptsize: size "17M" is over the limit of 16M`},
+		{"sieve_maxscripts: -1", `sieve_maxscripts: expected a whole number from 0 to 1048576`},
+		{"sieve_listen: localhost", `sieve_listen: expected host:port`},
 		{"virtdomains: sometimes", `virtdomains: expected "off", "userid" or "on", got "sometimes"`},
 		{"sasl_pwcheck_method: saslauthd", `sasl_pwcheck_method: "saslauthd" is not supported`},
 		{"sasl_pwcheck_method: auxprop saslauthd", `sasl_pwcheck_method: "auxprop" is not supported`},
@@ -377,7 +392,7 @@ func TestWarnings(t *testing.T) {
 		`imapd.conf:2: unknown option "foo"`,
 		`imapd.conf:3: duplicate option "admins" (also set on line 1); the last value wins`,
 		`imapd.conf:4: option "lmtpsocket" is not used by chapar; use lmtp_listen instead`,
-		`imapd.conf:5: option "sievedir" is accepted, not implemented: chapar has no Sieve yet`,
+		`imapd.conf:5: option "sievedir" is accepted, not implemented: Sieve scripts live in chapar's store; upload them over ManageSieve or with "chapar sieve put"`,
 		`imapd.conf:6: timeout: 5m0s is below the 30 minute minimum of RFC 9051 section 5.4; using 30m`,
 		`imapd.conf:7: option "stages" is an alias of "services"`,
 	}
@@ -435,14 +450,40 @@ func TestDerivedPaths(t *testing.T) {
 }
 
 func TestEmptyListenDisables(t *testing.T) {
-	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nservices:\n")
-	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "services": c.Services} {
+	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nservices:\nsieve_listen:\n")
+	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "services": c.Services, "sieve": c.SieveListen} {
 		if l == nil || len(l) != 0 {
 			t.Errorf("%s = %#v, want an empty non-nil slice", name, l)
 		}
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
+	}
+}
+
+// sieve_extensions: unset enables all (nil), empty enables none (empty,
+// not nil), and a name the Sieve language does not know is an error on the
+// line that set it.
+func TestSieveExtensions(t *testing.T) {
+	t.Parallel()
+	known := func(name string) bool { return name == "fileinto" || name == "vacation" }
+	if c := Default(); c.SieveExtensions != nil || c.CheckSieveExtensions(known) != nil {
+		t.Errorf("default SieveExtensions = %#v", c.SieveExtensions)
+	}
+	c, _ := parse(t, "sieve_extensions:\n")
+	if c.SieveExtensions == nil || len(c.SieveExtensions) != 0 {
+		t.Errorf("empty sieve_extensions = %#v, want empty and not nil", c.SieveExtensions)
+	}
+	c, _ = parse(t, "admins: a\nsieve_extensions: fileinto  vacation\n")
+	if err := c.CheckSieveExtensions(known); err != nil {
+		t.Errorf("known names: %v", err)
+	}
+	c, _ = parse(t, "admins: a\nsieve_extensions: fileinto vacaton regexp\n")
+	err := c.CheckSieveExtensions(known)
+	want := `imapd.conf:2: sieve_extensions: unknown Sieve extension "vacaton"` + "\n" +
+		`imapd.conf:2: sieve_extensions: unknown Sieve extension "regexp"`
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckSieveExtensions = %v, want %q", err, want)
 	}
 }
 

@@ -57,6 +57,14 @@ var knownKeys = map[string]option{
 	"lmtp_listen": listKey(func(c *Config) *[]string { return &c.LMTPListen }, checkListen),
 	// Chapar: IMAP listeners.
 	"imap_listen": listKey(func(c *Config) *[]string { return &c.IMAPListen }, checkListen),
+	// Chapar: ManageSieve listeners.
+	"sieve_listen": listKey(func(c *Config) *[]string { return &c.SieveListen }, checkListen),
+	// Sieve script size limit, a plain number in KiB.
+	"sieve_maxscriptsize": {set: setSieveMaxScriptSize},
+	// Sieve scripts per user; 0 = unlimited.
+	"sieve_maxscripts": intKey(func(c *Config) *int { return &c.SieveMaxScripts }, 0, 1<<20),
+	// Sieve extensions enabled (names checked at start-up).
+	"sieve_extensions": {set: setSieveExtensions},
 	// Chapar: implicit-TLS IMAP listeners.
 	"imaps_listen": listKey(func(c *Config) *[]string { return &c.IMAPSListen }, checkListen),
 	// Chapar: admin tool socket.
@@ -463,5 +471,21 @@ func checkGroupName(v string) error {
 			return fmt.Errorf("expected a group name or number, got %s", quote(v))
 		}
 	}
+	return nil
+}
+
+// setSieveMaxScriptSize reads a bare number as KiB, as Cyrus does.
+func setSieveMaxScriptSize(p *parser, v string) error {
+	n, err := parseSieveScriptSize(v)
+	p.cfg.SieveMaxScriptSize = n
+	return err
+}
+
+// setSieveExtensions reads a space-separated list. An empty value enables
+// no optional extension, as in Cyrus; whether each name is one chapar
+// implements is checked at start-up by the program that knows the Sieve
+// language (cmd/chapar), with CheckSieveExtensions.
+func setSieveExtensions(p *parser, v string) error {
+	p.cfg.SieveExtensions = parseList(v)
 	return nil
 }

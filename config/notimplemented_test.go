@@ -133,15 +133,13 @@ func TestNotImplementedValues(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"quotawarn: 101", "imapd.conf:1: quotawarn: expected a whole number from 0 to 100"},
 		{"quotawarn: -1", "quotawarn: expected a whole number from 0 to 100"},
-		{"sieve_maxscriptsize: 0", "sieve_maxscriptsize: expected a size greater than zero"},
-		{"sieve_maxscriptsize: lots", "sieve_maxscriptsize: expected a size"},
 		{"lmtp_over_quota_perm_failure: maybe", `lmtp_over_quota_perm_failure: expected a boolean (yes/no), got "maybe"`},
 	} {
 		if err := parseErr(t, tc.text); !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Parse(%q) = %v, want %q", tc.text, err, tc.want)
 		}
 	}
-	for _, text := range []string{"quotawarn: 0", "sieve_maxscriptsize: 32K", "lmtp_over_quota_perm_failure: yes", "sievedir:"} {
+	for _, text := range []string{"quotawarn: 0", "lmtp_over_quota_perm_failure: yes", "sievedir:"} {
 		parse(t, text)
 	}
 }
@@ -188,7 +186,7 @@ func TestServicesAlias(t *testing.T) {
 	// The set to choose from is what Default runs.
 	got := append([]string(nil), Default().Services...)
 	sort.Strings(got)
-	if want := []string{"deliver", "filter", "imap", "lmtp", "notify", "outbound"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"deliver", "filter", "imap", "lmtp", "managesieve", "notify", "outbound"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default services %q", got)
 	}
 }

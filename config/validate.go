@@ -48,6 +48,13 @@ func (c *Config) Validate() error {
 	v.listen("lmtp_listen", c.LMTPListen)
 	v.listen("imap_listen", c.IMAPListen)
 	v.listen("imaps_listen", c.IMAPSListen)
+	v.listen("sieve_listen", c.SieveListen)
+	if c.SieveMaxScriptSize <= 0 || c.SieveMaxScriptSize > maxSieveScriptSize {
+		v.fail("sieve_maxscriptsize", fmt.Sprintf("expected a size from 1 byte to 16M, got %d", c.SieveMaxScriptSize))
+	}
+	if c.SieveMaxScripts < 0 {
+		v.fail("sieve_maxscripts", fmt.Sprintf("must not be negative, got %d", c.SieveMaxScripts))
+	}
 	if c.AdminSocket == "" {
 		v.fail("admin_socket", "must not be empty")
 	}

@@ -131,6 +131,27 @@ func parseByteSize(v string, unit int64) (int64, error) {
 	return n * unit, nil
 }
 
+// maxSieveScriptSize bounds sieve_maxscriptsize: every script is read
+// whole into memory by ManageSieve and compiled whole, and no real filter
+// comes near it.
+const maxSieveScriptSize = 16 << 20
+
+// parseSieveScriptSize reads sieve_maxscriptsize: a bare number is KiB,
+// as in Cyrus.
+func parseSieveScriptSize(v string) (int64, error) {
+	n, err := parseByteSize(v, 1<<10)
+	if err != nil {
+		return 0, err
+	}
+	if n <= 0 {
+		return 0, fmt.Errorf("expected a size greater than zero, got %s", quote(v))
+	}
+	if n > maxSieveScriptSize {
+		return 0, fmt.Errorf("size %s is over the limit of 16M", quote(v))
+	}
+	return n, nil
+}
+
 // parseInt reads a whole number within [lo, hi].
 func parseInt(v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)

@@ -91,7 +91,8 @@
 //	                       per normalised user name, whose keys are internal
 //	                       mailbox names (empty values)
 //	sieve                  created at the first script: one sub-bucket per
-//	                       normalised user name ("" for the global scripts)
+//	                       normalised user name ("\x00global" for the global
+//	                       scripts: bbolt takes no empty key, no user this one)
 //	  scripts              script name → script text
 //	  "active"             the active script's name, absent when none
 //	  marks                vacation/duplicate tracking key → unix ns u64

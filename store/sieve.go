@@ -13,8 +13,8 @@ import (
 )
 
 // Sieve scripts live in mailboxes.db, one sub-bucket per user under
-// bucketSieve (the global scripts of include :global under the empty user
-// name), as ManageSieve (RFC 5804) sees them: named scripts, at most one of
+// bucketSieve (the global scripts of include :global under globalSieveKey),
+// as ManageSieve (RFC 5804) sees them: named scripts, at most one of
 // them active. The sieve stage reads the active script on every delivery,
 // so it is one read transaction; ManageSieve writes are rare.
 
@@ -38,6 +38,20 @@ var (
 // GlobalSieveUser is the owner of the global scripts, which include
 // :global reads (RFC 6609 §3.2) and only admins write.
 const GlobalSieveUser = ""
+
+// globalSieveKey is the bucket of GlobalSieveUser's scripts: bbolt refuses
+// an empty bucket name, and a user name holds no control character
+// (validUserName), so no user's bucket can take this one.
+var globalSieveKey = []byte("\x00global")
+
+// sieveUserKey is the key of a user's sieve bucket under bucketSieve.
+func sieveUserKey(user string) []byte {
+	u := NormalizeUser(user)
+	if u == GlobalSieveUser {
+		return globalSieveKey
+	}
+	return []byte(u)
+}
 
 // SieveScriptInfo is one entry of a user's script list.
 type SieveScriptInfo struct {
@@ -64,7 +78,7 @@ func validScriptName(name string) error {
 // sieveBucket returns a user's sieve bucket, creating it in a writable
 // transaction when create is set; nil when the user has none.
 func sieveBucket(tx *bolt.Tx, user string, create bool) (*bolt.Bucket, error) {
-	key := []byte(NormalizeUser(user))
+	key := sieveUserKey(user)
 	if !create {
 		root := tx.Bucket(bucketSieve)
 		if root == nil {
@@ -262,10 +276,10 @@ func (s *Store) RenameSieveScript(user, oldName, newName string) error {
 // deleteSieveUser drops a user's scripts and marks with the user.
 func deleteSieveUser(tx *bolt.Tx, user string) error {
 	root := tx.Bucket(bucketSieve)
-	if root == nil || root.Bucket([]byte(NormalizeUser(user))) == nil {
+	if root == nil || root.Bucket(sieveUserKey(user)) == nil {
 		return nil
 	}
-	return root.DeleteBucket([]byte(NormalizeUser(user)))
+	return root.DeleteBucket(sieveUserKey(user))
 }
 
 // SieveMark is the response tracking of vacation (RFC 5230 §4.2: one reply

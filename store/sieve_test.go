@@ -123,3 +123,49 @@ func TestSieveMark(t *testing.T) {
 		t.Error("a pruned mark still counts")
 	}
 }
+
+// The global scripts (include :global) have an owner no user can be:
+// they are stored, listed and read apart from every user's, and deleting
+// users leaves them alone.
+func TestGlobalSieveScripts(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, PasswordCost: bcrypt.MinCost})
+	if err := s.AddUser("erin", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSieveScript(store.GlobalSieveUser, "spam", []byte(`fileinto "Junk";`)); err != nil {
+		t.Fatalf("put global: %v", err)
+	}
+	if err := s.PutSieveScript("erin", "mine", []byte("keep;")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetActiveSieveScript(store.GlobalSieveUser, "spam"); err != nil {
+		t.Fatalf("activate global: %v", err)
+	}
+	text, err := s.SieveScript(store.GlobalSieveUser, "spam")
+	if err != nil || string(text) != `fileinto "Junk";` {
+		t.Fatalf("global script = %q, %v", text, err)
+	}
+	list, err := s.ListSieveScripts(store.GlobalSieveUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.SieveScriptInfo{{Name: "spam", Size: 16, Active: true}}; !slices.Equal(list, want) {
+		t.Errorf("global list = %+v, want %+v", list, want)
+	}
+	if _, err := s.SieveScript("erin", "spam"); !errors.Is(err, store.ErrNoScript) {
+		t.Errorf("erin reads the global script as hers: %v", err)
+	}
+	if err := s.DeleteUser("erin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SieveScript(store.GlobalSieveUser, "spam"); err != nil {
+		t.Errorf("global script gone with a user: %v", err)
+	}
+	if err := s.SetActiveSieveScript(store.GlobalSieveUser, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSieveScript(store.GlobalSieveUser, "spam"); err != nil {
+		t.Errorf("delete global: %v", err)
+	}
+}

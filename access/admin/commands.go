@@ -14,6 +14,10 @@ import (
 type Commands struct {
 	Store *store.Store
 	Namer store.Namer
+	// CheckSieve compiles a script as the sieve stage will, its error
+	// naming the line; sieve.put refuses what it refuses (nil: sieve.put
+	// is refused, since nothing could check the script).
+	CheckSieve func(user string, script []byte) error
 }
 
 // Run executes one request.
@@ -54,6 +58,12 @@ func (c *Commands) Run(req Request) (any, error) {
 		return problems, err
 	case CmdRepair:
 		return c.repair()
+	case CmdSieveList, CmdSieveGet, CmdSievePut, CmdSieveActivate, CmdSieveDelete:
+		var a SieveArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.sieve(req.Cmd, a)
 	}
 	return nil, fmt.Errorf("unknown admin command %q", req.Cmd)
 }

@@ -1,6 +1,6 @@
 // Package admin is chapar's administration service: a Unix socket under
 // configdirectory on which the admin commands (chapar user, mailbox,
-// mboxlist, mbexamine, check, check --repair) reach the running server, since the server
+// mboxlist, mbexamine, check, check --repair, sieve) reach the running server, since the server
 // holds the store's files locked. One JSON request per line, one JSON
 // response per line.
 package admin
@@ -32,6 +32,11 @@ const (
 	CmdMbexamine     = "mbexamine"      // MailboxArgs → Examination
 	CmdCheck         = "check"          // none → []string problems
 	CmdRepair        = "check.repair"   // none → RepairReport
+	CmdSieveList     = "sieve.list"     // SieveArgs → []SieveEntry
+	CmdSieveGet      = "sieve.get"      // SieveArgs with Name → script bytes
+	CmdSievePut      = "sieve.put"      // SieveArgs with Name and Script
+	CmdSieveActivate = "sieve.activate" // SieveArgs; an empty Name deactivates
+	CmdSieveDelete   = "sieve.delete"   // SieveArgs with Name
 )
 
 // RepairReport is what check --repair did, and what Check still finds

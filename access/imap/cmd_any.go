@@ -3,6 +3,8 @@ package imap
 import (
 	"strconv"
 	"strings"
+
+	"chapar/internal/connorigin"
 )
 
 // Commands valid in any state (RFC 9051 §6.1): CAPABILITY, NOOP, LOGOUT,
@@ -32,20 +34,12 @@ func (s *session) capabilities() []string {
 	return caps
 }
 
-// plaintextOK: passwords may cross this connection. TLS and Unix sockets
-// always qualify; RequireTLSForAuth (sasl_minimum_layer > 0) stops there,
-// since chapar has no SASL security layer to offer instead; otherwise a
-// loopback connection qualifies too, as it does in Dovecot, and
-// allowplaintext opens every connection. Where this is false, CAPABILITY
-// says LOGINDISABLED (RFC 9051 §6.2.3, RFC 3501 §7.2.1).
+// plaintextOK: passwords may cross this connection, by the rule IMAP
+// shares with ManageSieve (connorigin.Policy). Where this is false,
+// CAPABILITY says LOGINDISABLED (RFC 9051 §6.2.3, RFC 3501 §7.2.1).
 func (s *session) plaintextOK() bool {
-	switch {
-	case s.secure || s.origin == originUnixSocket:
-		return true
-	case s.srv.cfg.RequireTLSForAuth:
-		return false
-	}
-	return s.origin == originLoopback || s.srv.cfg.AllowPlaintext
+	p := connorigin.Policy{AllowPlaintext: s.srv.cfg.AllowPlaintext, RequireTLS: s.srv.cfg.RequireTLSForAuth}
+	return p.PlaintextOK(s.origin, s.secure)
 }
 
 func runCapability(s *session, c *command, _ struct{}) {

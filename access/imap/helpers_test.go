@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"chapar/internal/connorigin"
 	"chapar/notify"
 	"chapar/pipeline/bustest"
 	"chapar/store"
@@ -164,9 +165,9 @@ func (e *testEnv) raw(t testing.TB) *rawConn {
 }
 
 // treatAsRemote makes the server take its loopback test connections for
-// remote ones, where passwords need TLS (origin.go).
+// remote ones, where passwords need TLS (chapar/internal/connorigin).
 func (e *testEnv) treatAsRemote() {
-	remote := func(net.Conn) origin { return originRemote }
+	remote := func(net.Conn) connorigin.Origin { return connorigin.Remote }
 	e.srv.originHook.Store(&remote)
 }
 

@@ -10,42 +10,6 @@ import (
 	"chapar/internal/testkit"
 )
 
-// addrConn is a net.Conn with chosen addresses and nothing else, for
-// connOrigin, which looks at nothing else.
-type addrConn struct {
-	net.Conn
-	local, remote net.Addr
-}
-
-func (c addrConn) LocalAddr() net.Addr  { return c.local }
-func (c addrConn) RemoteAddr() net.Addr { return c.remote }
-
-func TestConnOrigin(t *testing.T) {
-	t.Parallel()
-	tcp := func(ip string) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000} }
-	sock := &net.UnixAddr{Name: "/run/chapar/imap", Net: "unix"}
-	for _, tc := range []struct {
-		name          string
-		local, remote net.Addr
-		want          origin
-	}{
-		{"IPv4 loopback", tcp("127.0.0.1"), tcp("127.0.0.1"), originLoopback},
-		{"elsewhere in 127/8", tcp("127.0.0.1"), tcp("127.3.2.1"), originLoopback},
-		{"IPv6 loopback", tcp("::1"), tcp("::1"), originLoopback},
-		{"IPv4-mapped loopback", tcp("::ffff:127.0.0.1"), tcp("::ffff:127.0.0.1"), originLoopback},
-		{"neighbour", tcp("192.0.2.2"), tcp("192.0.2.9"), originRemote},
-		{"own address dialled", tcp("192.0.2.2"), tcp("192.0.2.2"), originRemote},
-		{"IPv6 global", tcp("2001:db8::1"), tcp("2001:db8::2"), originRemote},
-		{"Unix socket", sock, &net.UnixAddr{Net: "unix"}, originUnixSocket},
-		{"Unix socket, no peer address", sock, nil, originUnixSocket},
-		{"no addresses", nil, nil, originRemote},
-	} {
-		if got := connOrigin(addrConn{local: tc.local, remote: tc.remote}); got != tc.want {
-			t.Errorf("%s: connOrigin = %d, want %d", tc.name, got, tc.want)
-		}
-	}
-}
-
 // listenOn serves env's server on one more listener.
 func (e *testEnv) listenOn(t *testing.T, network, addr string) string {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chapar/internal/acceptretry"
+	"chapar/internal/connorigin"
 	"chapar/notify"
 	"chapar/store"
 )
@@ -94,9 +95,9 @@ type Server struct {
 	// delayHook, set by tests, is told of every failed-login delay before
 	// it is slept, so that tests assert the delay chosen, not the time.
 	delayHook atomic.Pointer[func(time.Duration)]
-	// originHook, set by tests, replaces connOrigin, so that a loopback
+	// originHook, set by tests, replaces connorigin.Of, so that a loopback
 	// test connection can stand for a remote one.
-	originHook atomic.Pointer[func(net.Conn) origin]
+	originHook atomic.Pointer[func(net.Conn) connorigin.Origin]
 
 	// throttle chooses the delay of a failed login (throttle.go).
 	throttle *loginThrottle
@@ -169,12 +170,12 @@ func NewServer(cfg Config) *Server {
 	return s
 }
 
-// originOf says where c comes from (origin.go).
-func (s *Server) originOf(c net.Conn) origin {
+// originOf says where c comes from (chapar/internal/connorigin).
+func (s *Server) originOf(c net.Conn) connorigin.Origin {
 	if h := s.originHook.Load(); h != nil {
 		return (*h)(c)
 	}
-	return connOrigin(c)
+	return connorigin.Of(c)
 }
 
 // ErrServerClosed is returned by Serve after Close; it is a net.ErrClosed,

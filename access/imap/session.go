@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"chapar/internal/connorigin"
 )
 
 // session is one client connection. Its goroutine reads a command, runs
@@ -25,7 +27,7 @@ type session struct {
 	secure bool
 	// origin decides, with secure, whether passwords may be sent
 	// (plaintextOK); it never changes over a connection's life.
-	origin origin
+	origin connorigin.Origin
 	in     *input
 	p      *parser
 	out    output

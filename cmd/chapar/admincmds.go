@@ -24,6 +24,8 @@ func adminMain(group string, args []string) error {
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	partition := fs.String("partition", "", "partition for mailbox create")
 	repair := fs.Bool("repair", false, "check: fix what can be fixed (orphan indexes, counters), then check again")
+	global := fs.Bool("global", false, "sieve: the global scripts (include :global) instead of a user's")
+	none := fs.Bool("none", false, "sieve activate: deactivate every script")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -43,7 +45,15 @@ func adminMain(group string, args []string) error {
 	if *repair && group != "check" {
 		return fmt.Errorf("%s: --repair is a flag of chapar check", group)
 	}
-	req, err := buildRequest(group, words, *pwStdin, *partition, *repair)
+	if (*global || *none) && group != "sieve" {
+		return fmt.Errorf("%s: --global and --none are flags of chapar sieve", group)
+	}
+	var req admin.Request
+	if group == "sieve" {
+		req, err = buildSieveRequest(words, *global, *none, os.Stdin)
+	} else {
+		req, err = buildRequest(group, words, *pwStdin, *partition, *repair)
+	}
 	if err != nil {
 		return err
 	}
@@ -53,7 +63,8 @@ func adminMain(group string, args []string) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}}, func() { st.Close() }, nil
+		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
+			CheckSieve: checkSieveScript(cfg)}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err
@@ -184,6 +195,8 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 		return err
 	}
 	switch cmd {
+	case admin.CmdSieveList, admin.CmdSieveGet, admin.CmdSievePut, admin.CmdSieveActivate, admin.CmdSieveDelete:
+		return printSieveResult(cmd, resp, w)
 	case admin.CmdUserList, admin.CmdCheck:
 		var lines []string
 		if err := admin.Decode(resp, &lines); err != nil {

@@ -28,6 +28,10 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// The Sieve language, not config, knows the extension names.
+	if err := cfg.CheckSieveExtensions(knownSieveExtension); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 

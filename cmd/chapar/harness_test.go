@@ -55,9 +55,10 @@ type instance struct {
 
 	// mu guards the address: a restart changes it while load
 	// goroutines (the crash test) read them.
-	mu   sync.Mutex
-	lmtp string // bound LMTP TCP address, set by start
-	imap string // bound IMAP TCP address, set by start
+	mu    sync.Mutex
+	lmtp  string // bound LMTP TCP address, set by start
+	imap  string // bound IMAP TCP address, set by start
+	sieve string // bound ManageSieve TCP address, set by start ("" if none)
 }
 
 // newInstance writes an imapd.conf for a fresh data directory. extra lines
@@ -74,6 +75,7 @@ func newInstance(t *testing.T, extra ...string) *instance {
 		"partition-default: " + filepath.Join(dir, "spool"),
 		"lmtp_listen: 127.0.0.1:0 " + filepath.Join(dir, "socket", "lmtp"),
 		"imap_listen: 127.0.0.1:0",
+		"sieve_listen: 127.0.0.1:0",
 		"admin_socket: " + in.socket,
 		"servername: chapar.test",
 	}, extra...), "\n") + "\n"
@@ -82,6 +84,14 @@ func newInstance(t *testing.T, extra ...string) *instance {
 	}
 	t.Cleanup(in.kill)
 	return in
+}
+
+// sieveAddr is the ManageSieve TCP address of the running (or last)
+// server.
+func (in *instance) sieveAddr() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.sieve
 }
 
 // lmtpAddr is the LMTP TCP address of the running (or last) server.
@@ -145,6 +155,7 @@ func (in *instance) start() {
 		in.mu.Lock()
 		in.lmtp = addrs["lmtp"]
 		in.imap = addrs["imap"]
+		in.sieve = addrs["managesieve"]
 		in.mu.Unlock()
 		return nil
 	})

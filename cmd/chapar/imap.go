@@ -27,20 +27,13 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("imap: event hub: %w", err)
 	}
 	n.closers = append(n.closers, hub.Close)
-	authenticate := n.store.Authenticate
-	if cfg.SASLPwcheckMethod == "alwaystrue" {
-		authenticate = func(user, pass string) (bool, error) {
-			_, err := n.store.GetUser(user)
-			return err == nil, nil
-		}
-	}
 	srv := imap.NewServer(imap.Config{
 		Store:            n.store,
 		Hub:              hub,
 		UnixHierarchySep: cfg.UnixHierarchySep,
 		AltNamespace:     cfg.AltNamespace,
 		Admins:           cfg.Admins,
-		Authenticate:     authenticate,
+		Authenticate:     n.passwordCheck(cfg),
 		AllowPlaintext:   cfg.AllowPlaintext,
 		// Cyrus's sasl_minimum_layer is the least SASL security strength
 		// a login must have; chapar's only layer is TLS, so any minimum

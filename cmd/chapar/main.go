@@ -10,7 +10,7 @@ import (
 const usage = `usage: chapar <command> [-C imapd.conf] [arguments]
 
 commands:
-  serve                          run the server (LMTP, pipeline, IMAP, admin socket)
+  serve                          run the server (LMTP, pipeline, IMAP, ManageSieve, admin socket)
   user add NAME --password-stdin create a user and its INBOX
   user list                      list users
   user delete NAME               delete a user and all its mailboxes
@@ -21,6 +21,9 @@ commands:
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters
+  sieve list|get|put|activate|delete USER|--global [NAME] [FILE|-]
+                                 a user's Sieve scripts, or the global ones;
+                                 put compiles first, activate --none deactivates
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
 `
@@ -34,7 +37,7 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "mboxlist", "mbexamine", "check":
+	case "user", "mailbox", "mboxlist", "mbexamine", "check", "sieve":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])

@@ -108,6 +108,11 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 			return nil, err
 		}
 	}
+	if cfg.Runs("managesieve") {
+		if err := n.startManageSieve(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if err := n.startAdmin(cfg); err != nil {
 		return nil, err
 	}
@@ -281,8 +286,9 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
-		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep}},
-		Log:      n.log.With("service", "admin"),
+		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
+			CheckSieve: checkSieveScript(cfg)},
+		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
 	if err != nil {
