@@ -339,7 +339,8 @@ si=0
 for sc in "${SCENARIOS[@]}"; do
 	si=$((si + 1))
 	SI[$sc]=$si
-	case " ${SCENARIOS[*]} " in *" lmtp "*" lmtp-sieve "*) both=1 ;; *) both=0 ;; esac
+	both=0
+	case " ${SCENARIOS[*]} " in *" lmtp "*) case " ${SCENARIOS[*]} " in *" lmtp-sieve "*) both=1 ;; esac ;; esac
 	if [ "$sc" = lmtp-sieve ] && [ "$both" = 1 ]; then
 		continue
 	elif [ "$sc" = lmtp ] && [ "$both" = 1 ]; then
