@@ -11,6 +11,7 @@
 #   LMTP  127.0.0.1:2004  (lmtpd -a: preauthorized, no AUTH needed)
 #         and $STATE/lib/socket/lmtp (unix socket)
 #   IMAP  127.0.0.1:1144  (LOGIN/PLAIN without TLS allowed)
+#   ManageSieve 127.0.0.1:4191 (timsieved)
 #
 # Users test1..test10 (CHAPAR_PEER_USERS), password "test"; admin "cyrus"
 # with the same password. Passwords are checked by SASL auxprop against a
@@ -21,6 +22,13 @@
 #
 # IDLE: idled runs from START, {configdirectory}/socket exists and idlesocket
 # points into it, so IDLE is push (without idled, Cyrus polls every 60 s).
+#
+# Sieve (the lmtp-sieve scenario): every user also gets the folders
+# bench/peers/sieve/rules.sieve files into (user/testN/Invoices ...).
+# `cyrus.sh sieve on` uploads that script to every user with sieveshell over
+# timsieved (which compiles it to bytecode in sievedir and points the user's
+# defaultbc at it, Cyrus's own way), and activates it; lmtpd then runs it
+# for each delivery. `cyrus.sh sieve off` deactivates it (SETACTIVE "").
 #
 # Logs: Cyrus logs only through syslog(3); this machine has no syslog, so
 # when /dev/log is absent the script runs busybox syslogd writing to
@@ -39,6 +47,8 @@ ADMIN=cyrus
 SERVERNAME=chapar-cyrus
 LMTP_PORT=2004
 IMAP_PORT=1144
+SIEVE_PORT=4191
+SIEVE_SCRIPT=$(cd "$(dirname "$0")" && pwd)/sieve/rules.sieve
 CONF=$STATE/etc/imapd.conf
 MCONF=$STATE/etc/cyrus.conf
 PIDFILE=$STATE/run/master.pid
@@ -116,6 +126,7 @@ SERVICES {
 	imap      cmd="$IMAPD_BIN/imapd -C $CONF -U 30" listen="127.0.0.1:$IMAP_PORT" prefork=5 maxchild=2000
 	lmtp      cmd="$BIN/lmtpd -C $CONF -a" listen="127.0.0.1:$LMTP_PORT" prefork=2 maxchild=200
 	lmtpunix  cmd="$BIN/lmtpd -C $CONF" listen="$STATE/lib/socket/lmtp" prefork=0 maxchild=200
+	sieve     cmd="$BIN/timsieved -C $CONF" listen="127.0.0.1:$SIEVE_PORT" prefork=0 maxchild=20
 }
 EVENTS {
 	checkpoint cmd="$BIN/ctl_cyrusdb -C $CONF -c" period=30
@@ -163,10 +174,13 @@ stop_syslog() {
 	rm -f "$SYSLOG_PIDFILE"
 }
 
+# create_mailboxes makes user/testN and, under it, the folders the Sieve
+# script files into ("INBOX/Invoices" in the script is user/testN/Invoices).
 create_mailboxes() {
-	local users
+	local users folders
 	users=$(seq -f 'test%g' 1 "$NUSERS" | tr '\n' ' ')
-	PEER_PASS=$PASS PEER_ADMIN=$ADMIN PEER_PORT=$IMAP_PORT PEER_USERS=$users perl -MCyrus::IMAP::Admin -e '
+	folders=$(grep -o '"INBOX/[A-Za-z]*"' "$SIEVE_SCRIPT" | tr -d '"' | sed 's|^INBOX/||' | sort -u | tr '\n' ' ')
+	PEER_PASS=$PASS PEER_ADMIN=$ADMIN PEER_PORT=$IMAP_PORT PEER_USERS=$users PEER_FOLDERS=$folders perl -MCyrus::IMAP::Admin -e '
 		my $c = Cyrus::IMAP::Admin->new("127.0.0.1", $ENV{PEER_PORT}) or die "connect failed\n";
 		$c->authenticate(-user => $ENV{PEER_ADMIN}, -password => $ENV{PEER_PASS},
 			-mechanism => "PLAIN", -minssf => 0, -maxssf => 0)
@@ -176,7 +190,34 @@ create_mailboxes() {
 			next if $have{"user/$u"};
 			$c->create("user/$u") or die "create user/$u: " . $c->error . "\n";
 			print STDERR "cyrus.sh: created user/$u\n";
+		}
+		for my $u (split " ", $ENV{PEER_USERS}) {
+			for my $f (split " ", $ENV{PEER_FOLDERS}) {
+				next if $have{"user/$u/$f"};
+				$c->create("user/$u/$f") or die "create user/$u/$f: " . $c->error . "\n";
+			}
 		}'
+}
+
+# sieve on|off: the lmtp-sieve scenario's script, active or not, for
+# every user, through timsieved as a user would (see the header).
+sieve() {
+	master_pid >/dev/null || die "not running"
+	local cmds k out
+	case ${1:-} in
+	on) cmds=$'put rules.sieve rules\nactivate rules\n' ;;
+	off) cmds=$'deactivate\n' ;;
+	*) die "usage: $0 sieve on|off" ;;
+	esac
+	for k in $(seq 1 "$NUSERS"); do
+		# sieveshell exits 0 whatever happens; its messages tell.
+		out=$(cd "$(dirname "$SIEVE_SCRIPT")" && sieveshell --user="test$k" --authname="test$k" \
+			--password="$PASS" --exec="$cmds" "127.0.0.1:$SIEVE_PORT" 2>&1 </dev/null) || true
+		if grep -qi 'fail\|error\|unable\|refused' <<<"$out"; then
+			die "sieve $1 for test$k: $out"
+		fi
+	done
+	log "sieve $1 for test1..test$NUSERS"
 }
 
 start() {
@@ -187,7 +228,7 @@ start() {
 		return 0
 	fi
 	local p
-	for p in $LMTP_PORT $IMAP_PORT; do
+	for p in $LMTP_PORT $IMAP_PORT $SIEVE_PORT; do
 		port_open "$p" && die "127.0.0.1:$p is already in use by another process"
 	done
 	write_config
@@ -250,4 +291,8 @@ status() {
 	return $rc
 }
 
-run_command "$@"
+if [ "${1:-}" = sieve ]; then
+	sieve "${2:-}"
+else
+	run_command "$@"
+fi

@@ -22,6 +22,16 @@
 # LMTP and "test1" on IMAP are the same user. Mail is Maildir under
 # $STATE/mail/<user>, owned by the system user "mail".
 #
+# Sieve (the lmtp-sieve scenario): dovecot-sieve (Pigeonhole) is installed
+# and loaded by lmtp (mail_plugins = $mail_plugins sieve) with each user's
+# scripts in ~/sieve and the active one at ~/.dovecot.sieve (a symlink), the
+# layout Pigeonhole's own ManageSieve keeps. Every user has the folders
+# bench/peers/sieve/rules.sieve files into (doveadm mailbox create).
+# `dovecot.sh sieve on` copies that script to ~/sieve/rules.sieve, compiles
+# it with sievec and points ~/.dovecot.sieve at it; `sieve off` removes the
+# symlink, so lmtp finds no active script (what it does for a user without
+# one, in the plain lmtp scenario too).
+#
 # Durability: mail_fsync = optimized (Dovecot's default: fsync whenever a
 # crash could otherwise lose mail that was acknowledged), fsync_disable no.
 set -euo pipefail
@@ -33,6 +43,7 @@ NUSERS=${CHAPAR_PEER_USERS:-10}
 PASS=test
 LMTP_PORT=2005
 IMAP_PORT=1145
+SIEVE_SCRIPT=$(cd "$(dirname "$0")" && pwd)/sieve/rules.sieve
 CONF=$STATE/etc/dovecot.conf
 BASE=$STATE/run
 PIDFILE=$BASE/master.pid
@@ -45,7 +56,7 @@ LIBEXEC=/usr/lib/dovecot
 IMAP_LIBEXEC=/usr/lib/dovecot
 
 install_dovecot() {
-	apt_install dovecot-core dovecot-lmtpd
+	apt_install dovecot-core dovecot-lmtpd dovecot-sieve
 	if ! pkg_installed dovecot-imapd; then
 		unpack dovecot-imapd "$PKGS/dovecot-imapd"
 		IMAP_LIBEXEC=$PKGS/dovecot-imapd/usr/lib/dovecot
@@ -111,6 +122,10 @@ protocol imap {
 }
 protocol lmtp {
   postmaster_address = postmaster@example.com
+  mail_plugins = \$mail_plugins sieve
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
 }
 recipient_delimiter = +
 lmtp_save_to_detail_mailbox = no
@@ -211,7 +226,45 @@ start() {
 		tail -n 20 "$STATE/log/dovecot.log" 2>/dev/null >&2 || true
 		die "dovecot did not come up (see $STATE/log)"
 	}
+	create_folders
 	status
+}
+
+# create_folders makes, for every user, the folders the Sieve script files
+# into ("INBOX/Invoices" ...), as the mail user through doveadm.
+create_folders() {
+	local k f folders
+	folders=$(grep -o '"INBOX/[A-Za-z]*"' "$SIEVE_SCRIPT" | tr -d '"' | sort -u)
+	for k in $(seq 1 "$NUSERS"); do
+		for f in $folders; do
+			doveadm -c "$CONF" mailbox create -u "test$k" "$f" 2>/dev/null ||
+				doveadm -c "$CONF" mailbox status -u "test$k" messages "$f" >/dev/null ||
+				die "doveadm mailbox create $f for test$k failed"
+		done
+	done
+}
+
+# sieve on|off: the lmtp-sieve scenario's script, active or not, for every
+# user (see the header).
+sieve() {
+	master_pid >/dev/null || die "not running"
+	local k home
+	case ${1:-} in on | off) ;; *) die "usage: $0 sieve on|off" ;; esac
+	for k in $(seq 1 "$NUSERS"); do
+		home=$STATE/mail/test$k
+		if [ "$1" = off ]; then
+			rm -f "$home/.dovecot.sieve"
+			continue
+		fi
+		install -d -o mail -g mail -m 700 "$home/sieve"
+		install -o mail -g mail -m 600 "$SIEVE_SCRIPT" "$home/sieve/rules.sieve"
+		# Compiled now rather than by the first delivery.
+		runuser -u mail -- sievec -c "$CONF" "$home/sieve/rules.sieve" ||
+			die "sievec rejected the script for test$k"
+		ln -sfn sieve/rules.sieve "$home/.dovecot.sieve"
+		chown -h mail:mail "$home/.dovecot.sieve"
+	done
+	log "sieve $1 for test1..test$NUSERS"
 }
 
 stop() {
@@ -239,4 +292,8 @@ status() {
 	return $rc
 }
 
-run_command "$@"
+if [ "${1:-}" = sieve ]; then
+	sieve "${2:-}"
+else
+	run_command "$@"
+fi

@@ -11,7 +11,15 @@
 #   3. starts bench/peers/cyrus.sh and dovecot.sh from a clean state;
 #   4. runs every scenario against every server, interleaved: for each
 #      scenario, ROUNDS rounds of chapar, chapar (sync always), Cyrus,
-#      Dovecot; bench -json output per run under $WORK/results;
+#      Dovecot; bench -json output per run under $WORK/results. lmtp and
+#      lmtp-sieve share their rounds (lmtp on every server, then
+#      lmtp-sieve), so that the two are measured under the same conditions;
+#      lmtp-sieve is lmtp's load with bench/peers/sieve/rules.sieve (20
+#      rules) active for every user on every server: uploaded over
+#      ManageSieve with sieveshell (chapar's sieve_listen, Cyrus's
+#      timsieved) or installed as the active script (Dovecot), checked by
+#      sieve/check.py (one message a rule files into INBOX/Invoices), and
+#      deactivated again after its runs;
 #   5. writes BENCHMARKS.md (medians over the rounds) with bench/report;
 #   6. stops every server on exit, also on failure or Ctrl-C.
 #
@@ -25,7 +33,8 @@
 #   IMAP_DURATION  duration of the imap scenario per run (default 20s)
 #   LMTP_N         messages per lmtp run (default 10000: runs of 3000, about
 #                  4 s each, were swayed by single slow disk flushes)
-#   ONLY           run only these scenarios (space-separated, e.g. "lmtp")
+#   ONLY           run only these scenarios (space-separated, e.g. "lmtp";
+#                  all of them: "lmtp lmtp-sieve imap idle idlescale bigbox")
 #   SYNC_ALWAYS    1 (default) to add the "chapar (sync always)" column, 0 not to
 #   IDLE_SCALE_SESSIONS  sessions of the chapar-only "idle at scale" scenario
 #                  (default 10000, ten per user over test1..test1000; 0 skips it)
@@ -80,6 +89,9 @@ SERVERS=(chapar)
 SERVERS+=(cyrus dovecot)
 declare -A LMTP=([chapar]=127.0.0.1:2003 [chapar-sync]=127.0.0.1:2013 [cyrus]=127.0.0.1:2004 [dovecot]=127.0.0.1:2005)
 declare -A IMAP=([chapar]=127.0.0.1:1143 [chapar-sync]=127.0.0.1:1153 [cyrus]=127.0.0.1:1144 [dovecot]=127.0.0.1:1145)
+# chapar's ManageSieve (sieve_listen), to upload the lmtp-sieve script; the
+# peers' scripts know their own ways (cyrus.sh/dovecot.sh sieve on|off).
+declare -A SIEVE=([chapar]=127.0.0.1:4193 [chapar-sync]=127.0.0.1:4194)
 declare -A PID=()
 CHAPAR_PIDS=()
 
@@ -136,6 +148,7 @@ start_chapar() {
 		echo "configdirectory: $dir/data"
 		echo "lmtp_listen: ${LMTP[$name]}"
 		echo "imap_listen: ${IMAP[$name]}"
+		echo "sieve_listen: ${SIEVE[$name]}"
 		echo "admin_socket: $dir/admin.sock"
 		# Like the peers (Cyrus's default, Dovecot's raised limit): the idle
 		# scenario opens many sessions per user.
@@ -156,9 +169,19 @@ start_chapar() {
 	# The idle-at-scale scenario runs against this instance only.
 	[ "$name" = chapar ] && [ "$SCALE_USERS" -gt "$users" ] && users=$SCALE_USERS
 	seq 1 "$users" | xargs -P 4 -I{} sh -c 'echo test | "$1" user add "test$2" --password-stdin -C "$3" >/dev/null' _ "$WORK/bin/chapar" {} "$dir/imapd.conf"
+	# The folders the lmtp-sieve script files into, as on the peers.
+	for k in $(seq 1 "$USERS"); do
+		for f in $SIEVE_FOLDERS; do
+			"$WORK/bin/chapar" mailbox create "user/test$k/$f" -C "$dir/imapd.conf" >>"$dir/admin.log" 2>&1 ||
+				die "$name: chapar mailbox create user/test$k/$f failed: $(tail -n 1 "$dir/admin.log")"
+		done
+	done
 	PID[$name]=$pid
 	log "$name running, pid $pid, LMTP ${LMTP[$name]}, IMAP ${IMAP[$name]}${sync:+, jetstream_sync: $sync}"
 }
+
+SIEVE_SCRIPT=$REPO/bench/peers/sieve/rules.sieve
+SIEVE_FOLDERS=$(grep -o '"INBOX/[A-Za-z]*"' "$SIEVE_SCRIPT" | tr -d '"' | sed 's|^INBOX/||' | sort -u | tr '\n' ' ')
 
 start_chapar chapar
 [ "$SYNC_ALWAYS" = 1 ] && start_chapar chapar-sync always
@@ -220,6 +243,7 @@ pkg_version cyrus-imapd | grep -q 'not installed' && cyrus_pkg=cyrus-common
 # hard bound in minutes, passed as -max-time and (plus a minute) to timeout(1).
 declare -A ARGS=(
 	[lmtp]="-n $LMTP_N -c 8 -size 4096 -users $USERS"
+	[lmtp-sieve]="-n $LMTP_N -c 8 -size 4096 -users $USERS"
 	[imap]="-c 8 -duration $IMAP_DURATION -users $USERS"
 	[idle]="-sessions 100 -n 200 -size 4096 -users $USERS"
 	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 200 -size 4096 -users $SCALE_USERS"
@@ -228,6 +252,7 @@ declare -A ARGS=(
 if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
 	ARGS=(
 		[lmtp]="-n 200 -c 8 -size 4096 -users $USERS"
+		[lmtp-sieve]="-n 200 -c 8 -size 4096 -users $USERS"
 		[imap]="-c 8 -duration 3s -users $USERS"
 		[idle]="-sessions 10 -n 10 -size 4096 -users $USERS"
 		[idlescale]="-sessions 20 -n 10 -size 4096 -users $USERS"
@@ -235,10 +260,10 @@ if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
 	)
 	echo "bigbox_n=500 (QUICK=1 smoke test: these figures are not a benchmark)" >>"$META"
 fi
-declare -A BOUND=([lmtp]=10 [imap]=5 [idle]=15 [idlescale]=20 [bigbox]=90)
+declare -A BOUND=([lmtp]=10 [lmtp-sieve]=10 [imap]=5 [idle]=15 [idlescale]=20 [bigbox]=90)
 # The bench scenario each runs, where its name differs.
-declare -A BENCH_SCENARIO=([idlescale]=idle)
-SCENARIOS=(lmtp imap idle)
+declare -A BENCH_SCENARIO=([idlescale]=idle [lmtp-sieve]=lmtp)
+SCENARIOS=(lmtp lmtp-sieve imap idle)
 [ "$IDLE_SCALE_SESSIONS" -gt 0 ] && SCENARIOS+=(idlescale)
 SCENARIOS+=(bigbox)
 if [ -n "${ONLY:-}" ]; then
@@ -256,30 +281,111 @@ for sc in "${SCENARIOS[@]}"; do
 	echo "cmd_$sc=${BENCH_SCENARIO[$sc]:-$sc} ${ARGS[$sc]}$extra -lmtp ADDR -imap ADDR -seed ROUND -json" >>"$META"
 done
 
-echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
-failed=0
+# sieve_set SERVER on|off: the lmtp-sieve script active for every user of
+# SERVER, or no script active. chapar's is uploaded like Cyrus's, over
+# ManageSieve with sieveshell (which exits 0 whatever happens: its output
+# tells); the peers' scripts know their own ways.
+sieve_set() {
+	local s=$1 state=$2 k out cmds=$'deactivate\n'
+	[ "$state" = on ] && cmds=$'put rules.sieve rules\nactivate rules\n'
+	case $s in
+	cyrus | dovecot) "$REPO/bench/peers/$s.sh" sieve "$state" 2>&1 ;;
+	*)
+		for k in $(seq 1 "$USERS"); do
+			out=$(cd "$(dirname "$SIEVE_SCRIPT")" && sieveshell --user="test$k" --authname="test$k" \
+				--password=test --exec="$cmds" "${SIEVE[$s]}" 2>&1 </dev/null) || true
+			if grep -qi 'fail\|error\|unable\|refused\|usage' <<<"$out"; then
+				echo "sieveshell against ${SIEVE[$s]} for test$k: $(tr '\n' ' ' <<<"$out")"
+				return 1
+			fi
+		done
+		;;
+	esac
+}
+
+# sieve_all on|off switches every server; the first time it is switched on,
+# sieve/check.py proves that the server runs the script. A server whose
+# script is not active gets failed lmtp-sieve runs (SIEVE_ERR says why)
+# rather than figures measured without one.
+declare -A SIEVE_ERR=() SIEVE_CHECKED=()
+sieve_all() {
+	local s out
+	for s in "${SERVERS[@]}"; do
+		[ -n "${SIEVE_ERR[$s]:-}" ] && continue
+		if ! out=$(sieve_set "$s" "$1"); then
+			SIEVE_ERR[$s]="sieve $1 failed: $out"
+		elif [ "$1" = on ] && [ -z "${SIEVE_CHECKED[$s]:-}" ]; then
+			SIEVE_CHECKED[$s]=1
+			if out=$(python3 "$REPO/bench/peers/sieve/check.py" "${LMTP[$s]}" "${IMAP[$s]}" test1 test 2>&1); then
+				log "$s runs the lmtp-sieve script: $out"
+				echo "sieve_check_$s=ok" >>"$META"
+			else
+				SIEVE_ERR[$s]="the script did not file the check message: $(tr '\n' ' ' <<<"$out")"
+			fi
+		fi
+		if [ -n "${SIEVE_ERR[$s]:-}" ]; then
+			log "$s: ${SIEVE_ERR[$s]}"
+			echo "sieve_check_$s=failed: ${SIEVE_ERR[$s]}" >>"$META"
+		fi
+	done
+}
+
+# Blocks of scenarios that share rounds: lmtp-sieve runs right after lmtp
+# in every round when both are chosen, so that the ratio of the two is
+# taken under the same conditions (mailbox sizes, disk, neighbours).
+BLOCKS=()
+declare -A SI=()
 si=0
 for sc in "${SCENARIOS[@]}"; do
 	si=$((si + 1))
-	mkdir -p "$RESULTS/$sc"
+	SI[$sc]=$si
+	both=0
+	case " ${SCENARIOS[*]} " in *" lmtp "*) case " ${SCENARIOS[*]} " in *" lmtp-sieve "*) both=1 ;; esac ;; esac
+	if [ "$sc" = lmtp-sieve ] && [ "$both" = 1 ]; then
+		continue
+	elif [ "$sc" = lmtp ] && [ "$both" = 1 ]; then
+		BLOCKS+=("lmtp lmtp-sieve")
+	else
+		BLOCKS+=("$sc")
+	fi
+done
+if [ "${SI[lmtp-sieve]:-0}" -gt 0 ]; then
+	command -v sieveshell >/dev/null || die "sieveshell (Debian package cyrus-admin) is needed for lmtp-sieve"
+	echo "sieve_script=bench/peers/sieve/rules.sieve" >>"$META"
+fi
+
+echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
+failed=0
+for block in "${BLOCKS[@]}"; do
+	for sc in $block; do mkdir -p "$RESULTS/$sc"; done
 	for round in $(seq 1 "$ROUNDS"); do
-		for s in "${SERVERS[@]}"; do
-			[ "$sc" = idlescale ] && [ "$s" != chapar ] && continue # chapar only (bench/report says why)
-			out=$RESULTS/$sc/$s.$round
-			# shellcheck disable=SC2206
-			args=(${BENCH_SCENARIO[$sc]:-$sc} ${ARGS[$sc]} -lmtp "${LMTP[$s]}" -imap "${IMAP[$s]}" -seed $((round * 100 + si)) -json -max-time "${BOUND[$sc]}m")
-			case $sc in idle | idlescale | bigbox) args+=(-pid "${PID[$s]:-0}") ;; esac
-			t=$(date +%s)
-			rc=0
-			timeout -k 10 "$(((BOUND[$sc] + 1) * 60))" "$WORK/bin/bench" "${args[@]}" >"$out.json" 2>"$out.log" || rc=$?
-			echo "$rc" >"$out.rc"
-			if [ "$rc" = 0 ]; then
-				log "$sc round $round/$ROUNDS: $s ok ($(($(date +%s) - t)) s)"
-			else
-				failed=$((failed + 1))
-				log "$sc round $round/$ROUNDS: $s FAILED (exit $rc, $(($(date +%s) - t)) s): $(grep -v '^bench: [a-z]*:' "$out.log" | tail -n 1)"
-			fi
-			sleep 2 # let the server settle before the next one
+		for sc in $block; do
+			if [ "$sc" = lmtp-sieve ]; then sieve_all on; fi
+			for s in "${SERVERS[@]}"; do
+				[ "$sc" = idlescale ] && [ "$s" != chapar ] && continue # chapar only (bench/report says why)
+				out=$RESULTS/$sc/$s.$round
+				if [ "$sc" = lmtp-sieve ] && [ -n "${SIEVE_ERR[$s]:-}" ]; then
+					echo "no script active: ${SIEVE_ERR[$s]}" >"$out.log"
+					echo 1 >"$out.rc"
+					failed=$((failed + 1))
+					continue
+				fi
+				# shellcheck disable=SC2206
+				args=(${BENCH_SCENARIO[$sc]:-$sc} ${ARGS[$sc]} -lmtp "${LMTP[$s]}" -imap "${IMAP[$s]}" -seed $((round * 100 + SI[$sc])) -json -max-time "${BOUND[$sc]}m")
+				case $sc in idle | idlescale | bigbox) args+=(-pid "${PID[$s]:-0}") ;; esac
+				t=$(date +%s)
+				rc=0
+				timeout -k 10 "$(((BOUND[$sc] + 1) * 60))" "$WORK/bin/bench" "${args[@]}" >"$out.json" 2>"$out.log" || rc=$?
+				echo "$rc" >"$out.rc"
+				if [ "$rc" = 0 ]; then
+					log "$sc round $round/$ROUNDS: $s ok ($(($(date +%s) - t)) s)"
+				else
+					failed=$((failed + 1))
+					log "$sc round $round/$ROUNDS: $s FAILED (exit $rc, $(($(date +%s) - t)) s): $(grep -v '^bench: [a-z]*:' "$out.log" | tail -n 1)"
+				fi
+				sleep 2 # let the server settle before the next one
+			done
+			if [ "$sc" = lmtp-sieve ]; then sieve_all off; fi
 		done
 	done
 done
