@@ -115,16 +115,10 @@ func notImplementedWarning(key string, o notImplemented) string {
 	return fmt.Sprintf("option %q is accepted, not implemented: %s", key, o.reason)
 }
 
-// The checks of values chapar read before the option was set aside.
+// boolCheck checks the value of a yes/no option chapar sets aside.
 
 func boolCheck(v string) error {
 	_, err := parseBool(v)
 	return err
 }
 
-func intCheck(lo, hi int) func(string) error {
-	return func(v string) error {
-		_, err := parseInt(v, lo, hi)
-		return err
-	}
-}
