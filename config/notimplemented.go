@@ -121,4 +121,3 @@ func boolCheck(v string) error {
 	_, err := parseBool(v)
 	return err
 }
-
