@@ -75,6 +75,7 @@ func TestRecipientOptionsReachTheStages(t *testing.T) {
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
+	in.openToPosting("alice", "Work")
 	replies, err := testkit.LMTPSend(in.lmtpAddr(), "s@example.org", []string{"ALICE@example.com", "alice+work@example.com"}, testMessage("rcpt@example.org", "rcpt"))
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ func testDelivery(t *testing.T, conf ...string) {
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
+	in.openToPosting("alice", "Work")
 
 	replies, err := testkit.LMTPSend(in.lmtpAddr(), "sender@example.org",
 		[]string{"alice@example.com", "alice+Work@example.com", "nobody@example.com"},

@@ -294,3 +294,18 @@ func (in *instance) fetchSection(user, mailbox string, uid imap.UID, section *im
 	}
 	return msgs[0].FindBodySection(section)
 }
+
+// openToPosting lets plus-addressed mail into one of a user's folders: the
+// owner grants anyone the post right over IMAP, as a Cyrus user would
+// (plus-addressing needs p for anyone, README "ACLs").
+func (in *instance) openToPosting(user, folder string) {
+	in.t.Helper()
+	c, err := dialIMAPLogin(in, user)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer c.close()
+	if err := c.cmd(`SETACL "` + folder + `" anyone +p`); err != nil {
+		in.t.Fatalf("SETACL %s anyone +p as %s: %v", folder, user, err)
+	}
+}

@@ -21,6 +21,7 @@ func TestLargeMessageThroughTheBinary(t *testing.T) {
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
+	in.openToPosting("alice", "Work")
 
 	c := testkit.DialLMTP(t, in.lmtpAddr())
 	if ok, size := c.Extension("SIZE"); !ok || size != strconv.FormatInt(config.MaxPipelineMessageSize, 10) {

@@ -104,9 +104,10 @@ func (r *OutboundRunner) Run(ctx context.Context) error {
 		Durable:       pipeline.ConsumerOutbound,
 		FilterSubject: pipeline.SubjectOutbound,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		// A slow relay may take minutes over one message; redelivery
-		// before the ack would send it twice.
-		AckWait:       10 * time.Minute,
+		// Short, so that a message a crashed worker held comes again soon
+		// after a restart; a send that takes longer keeps its message with
+		// progress acks (handle), so a slow relay does not get it twice.
+		AckWait:       outboundAckWait,
 		MaxAckPending: 256,
 		MaxDeliver:    -1,
 	})
@@ -167,7 +168,9 @@ func (r *OutboundRunner) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	log := r.cfg.Log.With("id", m.ID, "kind", m.Kind, "user", m.User)
+	stop := keepInProgress(msg)
 	err = r.send.Send(ctx, m)
+	stop()
 	switch {
 	case err == nil:
 		// Acknowledged synchronously: a lost ack would send it again.
@@ -193,4 +196,28 @@ func (r *OutboundRunner) handle(ctx context.Context, msg jetstream.Msg) {
 		log.Warn("outbound send failed, will retry", "attempt", n, "in", delay, "err", err)
 		msg.NakWithDelay(delay)
 	}
+}
+
+// outboundAckWait is how long a message handed to the worker may go
+// without an acknowledgement or a sign of progress before JetStream hands
+// it out again.
+const outboundAckWait = 30 * time.Second
+
+// keepInProgress tells JetStream every third of outboundAckWait that msg
+// is still being worked on, until the returned stop is called.
+func keepInProgress(msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(outboundAckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
 }
