@@ -153,6 +153,9 @@ start_chapar() {
 		# Like the peers (Cyrus's default, Dovecot's raised limit): the idle
 		# scenario opens many sessions per user.
 		echo "maxlogins_per_user: 0"
+		# The idle-at-scale scenario holds 10,000 sessions from loopback;
+		# the default cap (1000) keeps headroom on a real server.
+		echo "imap_maxconnections: 0"
 		[ -n "$sync" ] && echo "jetstream_sync: $sync"
 		true
 	} >"$dir/imapd.conf"
