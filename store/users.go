@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,6 +173,19 @@ func (s *Store) DeleteUser(name string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete user %s: %w", name, err)
+	}
+	// A user who comes back under the same name must not inherit the
+	// rights the groups gave the old one.
+	groups, err := s.Groups()
+	if err != nil {
+		return fmt.Errorf("delete user %s: %w", name, err)
+	}
+	for group, members := range groups {
+		if slices.Contains(members, name) {
+			if err := s.RemoveFromGroup(group, name); err != nil {
+				return fmt.Errorf("delete user %s: %w", name, err)
+			}
+		}
 	}
 	inbox := UserInbox(name)
 	boxes, err := s.ListMailboxes(inbox)
