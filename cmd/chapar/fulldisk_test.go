@@ -196,14 +196,15 @@ func TestFullJetStreamRecovers(t *testing.T) {
 	})
 }
 
-// rawIMAP is a line-level IMAP client for the whole-binary tests.
-type rawIMAP struct {
+// lineConn is a line-level protocol connection for the whole-binary
+// tests, closed when the test ends; rawIMAP and sieveConn speak over it.
+type lineConn struct {
 	t *testing.T
 	c net.Conn
 	r *bufio.Reader
 }
 
-func dialIMAP(t *testing.T, addr string) *rawIMAP {
+func dialLine(t *testing.T, addr string) *lineConn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -211,7 +212,15 @@ func dialIMAP(t *testing.T, addr string) *rawIMAP {
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	im := &rawIMAP{t: t, c: c, r: bufio.NewReader(c)}
+	return &lineConn{t: t, c: c, r: bufio.NewReader(c)}
+}
+
+// rawIMAP is a line-level IMAP client for the whole-binary tests.
+type rawIMAP struct{ *lineConn }
+
+func dialIMAP(t *testing.T, addr string) *rawIMAP {
+	t.Helper()
+	im := &rawIMAP{dialLine(t, addr)}
 	im.expect("* OK")
 	return im
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The binary's ManageSieve service, its admin "chapar sieve" commands and
@@ -137,21 +136,11 @@ func TestManageSieveThroughTheBinary(t *testing.T) {
 
 // sieveConn is a raw ManageSieve connection, to send what no real client
 // would.
-type sieveConn struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
+type sieveConn struct{ *lineConn }
 
 func dialSieve(t *testing.T, addr string) *sieveConn {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	return &sieveConn{t: t, c: c, r: bufio.NewReader(c)}
+	return &sieveConn{dialLine(t, addr)}
 }
 
 // untilDone reads lines up to and including the OK, NO or BYE that ends a
