@@ -12,6 +12,10 @@ import (
 
 func (s *session) store() *store.Store { return s.srv.cfg.Store }
 
+// act is the store as the session's user sees it: every change and every
+// open goes through it, and it checks the ACL (store.Actor).
+func (s *session) act() store.Actor { return s.store().As(s.user, s.admin) }
+
 // utf8Out: names and strings may be sent as UTF-8 (RFC 6855, RFC 9051).
 func (s *session) utf8Out() bool { return s.utf8 || s.rev2 }
 
@@ -67,17 +71,18 @@ func (s *session) resolveName(raw string) (internal, external string) {
 }
 
 // lookupMailbox finds a mailbox on which the user holds need, else NO:
-// see rights.go's require for which NO.
+// NONEXISTENT for one the user may not see, as for a missing one (RFC
+// 4314 §4), NOPERM for one they see without the rights (RFC 5530 §3).
 func (s *session) lookupMailbox(raw string, need store.Rights) (*store.Mailbox, string, store.Rights) {
 	name, ext := s.resolveName(raw)
-	mb, err := s.store().GetMailbox(name)
+	mb, have, err := s.act().Mailbox(name, need)
 	if err != nil {
 		if isNoMailbox(err) {
 			xno("NONEXISTENT", "mailbox %s does not exist", ext)
 		}
-		s.storeError("", err)
+		s.storeError(ext, err)
 	}
-	return mb, ext, s.require(mb, ext, need)
+	return mb, ext, have
 }
 
 // storeError turns a store error into a tagged NO with the RFC 5530 code
@@ -87,7 +92,13 @@ func (s *session) storeError(op string, err error) {
 	if op != "" {
 		prefix = op + ": "
 	}
+	var denied *store.DeniedError
 	switch {
+	case errors.As(err, &denied):
+		if denied.What != "" {
+			xno("NOPERM", "%s%s", prefix, denied.What)
+		}
+		xno("NOPERM", "%spermission denied: %s needed", prefix, denied.Need)
 	case errors.Is(err, store.ErrNoMailbox):
 		xno("NONEXISTENT", "%smailbox does not exist", prefix)
 	case errors.Is(err, store.ErrMailboxExists):

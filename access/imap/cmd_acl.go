@@ -49,7 +49,7 @@ func (s *session) aclError(op string, err error) {
 
 func runSetACL(s *session, c *command, a setACLArgs) {
 	mb, _, _ := s.lookupMailbox(a.mailbox, store.RightAdmin)
-	if _, err := s.store().SetACL(mb.Name, a.id, a.rights); err != nil {
+	if _, err := s.act().SetACL(mb.Name, a.id, a.rights); err != nil {
 		s.aclError("SETACL", err)
 	}
 	s.refreshSelectedRights(mb)
@@ -57,7 +57,7 @@ func runSetACL(s *session, c *command, a setACLArgs) {
 
 func runDeleteACL(s *session, c *command, a identifierArgs) {
 	mb, _, _ := s.lookupMailbox(a.mailbox, store.RightAdmin)
-	if err := s.store().DeleteACL(mb.Name, a.id); err != nil {
+	if err := s.act().DeleteACL(mb.Name, a.id); err != nil {
 		s.aclError("DELETEACL", err)
 	}
 	s.refreshSelectedRights(mb)
@@ -71,13 +71,25 @@ func (s *session) refreshSelectedRights(mb *store.Mailbox) {
 		return
 	}
 	if fresh, err := s.store().GetMailbox(mb.Name); err == nil {
+		// The store's Actor checks against the ACL of the mailbox as
+		// looked up: take the new one, on a copy, since the looked-up
+		// mailbox may be shared.
+		cp := *s.sel.mb
+		cp.ACL = fresh.ACL
+		s.sel.mb = &cp
 		s.sel.rights = s.myRights(fresh)
 	}
 }
 
 // runGetACL answers "* ACL mailbox id rights ...", identifiers sorted.
 func runGetACL(s *session, c *command, raw string) {
-	mb, ext, _ := s.lookupMailbox(raw, store.RightAdmin)
+	name, ext := s.resolveName(raw)
+	mb, err := s.act().ACL(name)
+	if isNoMailbox(err) {
+		xno("NONEXISTENT", "mailbox %s does not exist", ext)
+	} else if err != nil {
+		s.storeError("GETACL", err)
+	}
 	ids := make([]string, 0, len(mb.ACL))
 	for id := range mb.ACL {
 		ids = append(ids, id)

@@ -147,17 +147,7 @@ func runAppend(s *session, c *command, a appendArgs) {
 		msgs[i] = store.NewMessage{Body: body, InternalDate: m.date, Flags: m.flags, MessageID: message.MessageID(body)}
 		m.data = nil
 	}
-	var done []store.Delivered
-	var err error
-	if len(msgs) == 1 {
-		// Append's event carries the flags and Message-ID, AppendAll's
-		// does not.
-		var d store.Delivered
-		d, err = s.store().Append(mb.Name, msgs[0])
-		done = []store.Delivered{d}
-	} else {
-		done, err = s.store().AppendAll(mb.Name, msgs)
-	}
+	done, err := s.act().Append(mb, msgs)
 	if err != nil {
 		s.storeError("APPEND", err)
 	}

@@ -30,19 +30,12 @@ func parseCopy(p *parser) copyArgs {
 // again; so is one the user cannot see, which must answer alike.
 func (s *session) targetMailbox(raw string) *store.Mailbox {
 	name, ext := s.resolveName(raw)
-	mb, err := s.store().GetMailbox(name)
+	mb, _, err := s.act().Mailbox(name, store.RightInsert)
 	if err != nil {
 		if isNoMailbox(err) {
 			xno("TRYCREATE", "mailbox %s does not exist", ext)
 		}
-		s.storeError("", err)
-	}
-	have := s.myRights(mb)
-	if !have.Has(store.RightLookup) && !have.Has(store.RightInsert) {
-		xno("TRYCREATE", "mailbox %s does not exist", ext)
-	}
-	if !have.Has(store.RightInsert) {
-		xno("NOPERM", "permission denied on %s: i needed", ext)
+		s.storeError(ext, err)
 	}
 	return mb
 }
@@ -55,11 +48,6 @@ func copyMessages(s *session, c *command, a copyArgs, move bool) {
 	v, uid := s.sel, c.uid
 	if move && v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
-	}
-	if move {
-		// RFC 6851 §3.3 with RFC 4314 §4: MOVE deletes and expunges
-		// from the source.
-		s.requireSelected(store.RightDeleteMsg|store.RightExpunge, "MOVE")
 	}
 	dst := s.targetMailbox(a.mailbox)
 	idx := v.selectSet(s, a.set, uid)
@@ -75,9 +63,9 @@ func copyMessages(s *session, c *command, a copyArgs, move bool) {
 		}
 		return
 	}
-	op := s.store().Copy
+	op := s.act().Copy
 	if move {
-		op = s.store().Move
+		op = s.act().Move
 	}
 	res, err := op(v.mb, uids, dst)
 	if err != nil {

@@ -1,7 +1,5 @@
 package imap
 
-import "chapar/store"
-
 // EXPUNGE (RFC 9051 §6.4.3), UID EXPUNGE (RFC 4315 §2.1) and CHECK
 // (RFC 3501 §6.4.1, kept for IMAP4rev1 clients: a NOOP here).
 
@@ -24,7 +22,6 @@ func expunge(s *session, set *numSet) {
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}
-	s.requireSelected(store.RightExpunge, "EXPUNGE")
 	var uids []uint32
 	if set != nil {
 		uids = v.uidsOf(v.selectSet(s, *set, true))
@@ -32,7 +29,7 @@ func expunge(s *session, set *numSet) {
 			return
 		}
 	}
-	if _, err := s.store().Expunge(v.mb, uids); err != nil {
+	if _, err := s.act().Expunge(v.mb, uids); err != nil {
 		s.storeError("EXPUNGE", err)
 	}
 }

@@ -154,7 +154,7 @@ func (s *session) markSeen(v *mailboxView, msgs map[uint32]*store.Message) map[u
 	if len(uids) == 0 {
 		return nil
 	}
-	res, err := s.store().StoreFlags(v.mb, store.FlagChange{UIDs: uids, Op: store.FlagsAdd, Flags: []string{store.FlagSeen}})
+	res, err := s.act().StoreFlags(v.mb, store.FlagChange{UIDs: uids, Op: store.FlagsAdd, Flags: []string{store.FlagSeen}})
 	if err != nil {
 		s.storeError("FETCH", err)
 	}

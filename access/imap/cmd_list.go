@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -113,18 +114,7 @@ func (s *session) listEntries() map[string]*listEntry {
 	// An admin sees everything; anyone else their own hierarchy and the
 	// mailboxes that grant rights to others, of which the store keeps a
 	// list rather than reading every ACL at every LIST.
-	var mbs []store.Mailbox
-	var err error
-	if s.admin {
-		mbs, err = s.store().ListMailboxes("")
-	} else {
-		mbs, err = s.store().ListMailboxes(store.UserInbox(s.user))
-		if err == nil {
-			var shared []store.Mailbox
-			shared, err = s.store().SharedMailboxes()
-			mbs = append(mbs, shared...)
-		}
-	}
+	mbs, err := s.act().Mailboxes()
 	if err != nil {
 		s.storeError("LIST", err)
 	}
@@ -139,12 +129,12 @@ func (s *session) listEntries() map[string]*listEntry {
 	}
 	for i := range mbs {
 		ext, ok := s.ns.external(mbs[i].Name)
-		if !ok || !s.visible(&mbs[i]) {
+		if !ok {
 			continue
 		}
 		get(ext).mb = &mbs[i]
 	}
-	subs, err := s.store().Subscriptions(s.user)
+	subs, err := s.act().Subscriptions()
 	if err != nil {
 		s.storeError("LIST", err)
 	}
@@ -216,8 +206,8 @@ func runList(s *session, c *command, a listArgs) {
 			s.writeMyRights(e.mb, e.ext)
 		}
 		// RFC 5819 §2 with RFC 4314 §4: STATUS only where r is held.
-		if len(a.retStatus) > 0 && e.mb != nil && s.myRights(e.mb).Has(store.RightRead) {
-			if err := s.writeStatus(e.mb, e.ext, a.retStatus); err != nil {
+		if len(a.retStatus) > 0 && e.mb != nil {
+			if err := s.writeStatus(e.mb, e.ext, a.retStatus); err != nil && !errors.Is(err, store.ErrPermission) && !isNoMailbox(err) {
 				s.log.Warn("LIST-STATUS", "mailbox", e.mb.Name, "err", err)
 			}
 		}

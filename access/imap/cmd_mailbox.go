@@ -54,29 +54,13 @@ func canonicalUse(u string) (string, bool) {
 	return "", false
 }
 
-// mayCreate checks that the user may create a name: RFC 4314 §4 asks k on
-// the parent; as Cyrus does, the nearest existing ancestor decides, so
-// that missing superiors can be made on the way. A name with no ancestor
-// (a top-level shared mailbox, a new user) is for administrators. The
-// answer names no ancestor, so it tells nothing of mailboxes the user
-// cannot see.
-func (s *session) mayCreate(name, ext string) {
-	for p := store.Parent(name); p != "" && !isUsersRoot(p); p = store.Parent(p) {
-		mb, err := s.store().GetMailbox(p)
-		if isNoMailbox(err) {
-			continue
-		}
-		if err != nil {
-			s.storeError("CREATE", err)
-		}
-		if s.myRights(mb).Has(store.RightCreate) {
-			return
-		}
-		break
-	}
-	if !s.admin {
+// createError answers a refused CREATE (or RENAME's target): the refusal
+// names no ancestor, so it tells nothing of mailboxes the user cannot see.
+func (s *session) createError(ext string, err error) {
+	if errors.Is(err, store.ErrPermission) {
 		xno("NOPERM", "permission denied: cannot create %s", ext)
 	}
+	s.storeError("CREATE", err)
 }
 
 func runCreate(s *session, c *command, a createArgs) {
@@ -85,7 +69,6 @@ func runCreate(s *session, c *command, a createArgs) {
 	if ext == "INBOX" {
 		xno("ALREADYEXISTS", "INBOX always exists")
 	}
-	s.mayCreate(name, ext)
 	var opts store.CreateOptions
 	if len(a.use) > 1 {
 		xno("USEATTR", "only one special-use attribute per mailbox")
@@ -97,36 +80,9 @@ func runCreate(s *session, c *command, a createArgs) {
 		}
 		opts.SpecialUse = u
 	}
-	s.createSuperiors(name)
-	if _, err := s.store().CreateMailbox(name, opts); err != nil {
-		s.storeError("CREATE", err)
+	if _, err := s.act().CreateMailbox(name, opts); err != nil {
+		s.createError(ext, err)
 	}
-}
-
-// createSuperiors makes the missing parents of a new name, as RFC 9051
-// §6.3.4 asks (SHOULD), stopping at the user's INBOX or the top.
-func (s *session) createSuperiors(name string) {
-	var missing []string
-	for p := store.Parent(name); p != "" && !isUsersRoot(p); p = store.Parent(p) {
-		if _, err := s.store().GetMailbox(p); err == nil {
-			break
-		}
-		missing = append(missing, p)
-	}
-	for i := len(missing) - 1; i >= 0; i-- {
-		_, err := s.store().CreateMailbox(missing[i], store.CreateOptions{})
-		if err != nil && !errors.Is(err, store.ErrMailboxExists) {
-			s.storeError("CREATE", err)
-		}
-	}
-}
-
-// isUsersRoot: "user" or "domain!user", which is no mailbox.
-func isUsersRoot(name string) bool {
-	if i := strings.IndexByte(name, '!'); i >= 0 {
-		name = name[i+1:]
-	}
-	return name == "user"
 }
 
 func runDelete(s *session, c *command, raw string) {
@@ -134,8 +90,10 @@ func runDelete(s *session, c *command, raw string) {
 	if ext == "INBOX" {
 		xno("CANNOT", "INBOX cannot be deleted")
 	}
-	mb, _, _ := s.lookupMailbox(raw, store.RightDeleteMbox)
-	if err := s.store().DeleteMailbox(name); err != nil {
+	mb, err := s.act().DeleteMailbox(name)
+	if isNoMailbox(err) {
+		xno("NONEXISTENT", "mailbox %s does not exist", ext)
+	} else if err != nil {
 		s.storeError("DELETE", err)
 	}
 	if s.sel != nil && s.sel.mb.UniqueID == mb.UniqueID {
@@ -157,17 +115,21 @@ func parseRename(p *parser) renameArgs {
 }
 
 func runRename(s *session, c *command, a renameArgs) {
-	from, _ := s.resolveName(a.from)
+	from, fromExt := s.resolveName(a.from)
 	to, toExt := s.resolveName(strings.TrimSuffix(a.to, string(s.ns.sep)))
 	if toExt == "INBOX" {
 		xno("ALREADYEXISTS", "INBOX always exists")
 	}
 	// RFC 4314 §4: RENAME takes x on the old name and k on the new
-	// one's parent.
-	s.lookupMailbox(a.from, store.RightDeleteMbox)
-	s.mayCreate(to, toExt)
-	s.createSuperiors(to)
-	if err := s.store().RenameMailbox(from, to); err != nil {
+	// one's parent; the store's Actor checks both.
+	if err := s.act().RenameMailbox(from, to); err != nil {
+		var denied *store.DeniedError
+		switch {
+		case isNoMailbox(err):
+			xno("NONEXISTENT", "mailbox %s does not exist", fromExt)
+		case errors.As(err, &denied) && denied.Mailbox == to:
+			s.createError(toExt, err)
+		}
 		s.storeError("RENAME", err)
 	}
 	// RFC 9051 §6.3.6: renaming INBOX moves its messages to a new
@@ -188,7 +150,7 @@ func isUserInbox(name string) bool {
 // renameSubscriptions moves the user's subscriptions along with a rename,
 // as Cyrus does, so that a renamed folder stays subscribed.
 func (s *session) renameSubscriptions(from, to string) {
-	subs, err := s.store().Subscriptions(s.user)
+	subs, err := s.act().Subscriptions()
 	if err != nil {
 		return
 	}
@@ -196,8 +158,8 @@ func (s *session) renameSubscriptions(from, to string) {
 		if n != from && !strings.HasPrefix(n, from+".") {
 			continue
 		}
-		if s.store().Subscribe(s.user, to+n[len(from):]) == nil {
-			s.store().Unsubscribe(s.user, n)
+		if s.act().Subscribe(to+n[len(from):]) == nil {
+			s.act().Unsubscribe(n)
 		}
 	}
 }
@@ -207,14 +169,14 @@ func runSubscribe(s *session, c *command, raw string) {
 	// exists; one the user may not see is answered alike (RFC 4314 §4),
 	// and LIST shows it as it shows a missing one.
 	name, _ := s.resolveName(raw)
-	if err := s.store().Subscribe(s.user, name); err != nil {
+	if err := s.act().Subscribe(name); err != nil {
 		s.storeError("SUBSCRIBE", err)
 	}
 }
 
 func runUnsubscribe(s *session, c *command, raw string) {
 	name, _ := s.resolveName(raw)
-	if err := s.store().Unsubscribe(s.user, name); err != nil {
+	if err := s.act().Unsubscribe(name); err != nil {
 		s.storeError("UNSUBSCRIBE", err)
 	}
 }

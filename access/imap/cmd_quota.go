@@ -21,12 +21,7 @@ var quotaCapabilities = []string{"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAG
 // (RFC 9208 §4.1.1).
 func runGetQuota(s *session, c *command, raw string) {
 	name, ext := s.resolveName(raw)
-	if mb, err := s.store().GetMailbox(name); err == nil && !s.visible(mb) {
-		// A root on a mailbox the user may not see answers as a missing
-		// one (RFC 4314 §4).
-		xno("NONEXISTENT", "no quota root %s", ext)
-	}
-	q, err := s.store().Quota(name)
+	q, err := s.act().Quota(name)
 	if errors.Is(err, store.ErrNoQuotaRoot) {
 		xno("NONEXISTENT", "no quota root %s", ext)
 	} else if err != nil {
@@ -98,11 +93,8 @@ func parseSetQuota(p *parser) setQuotaArgs {
 // runSetQuota sets a root's limits; only administrators may (RFC 9208
 // §4.1.4 leaves who may to the server; Cyrus allows admins).
 func runSetQuota(s *session, c *command, a setQuotaArgs) {
-	if !s.admin {
-		xno("NOPERM", "only administrators may set quotas")
-	}
 	name, _ := s.resolveName(a.root)
-	if err := s.store().SetQuota(name, a.limits); err != nil {
+	if err := s.act().SetQuota(name, a.limits); err != nil {
 		s.storeError("SETQUOTA", err)
 	}
 }

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"errors"
 	"strings"
 
 	"chapar/store"
@@ -101,8 +102,9 @@ func hasFlag(flags []string, f string) bool { return containsFold(flags, f) }
 // CLOSE expunges silently (no EXPUNGE responses) when the mailbox is
 // writable, then deselects (RFC 9051 §6.4.1).
 func runClose(s *session, c *command, _ struct{}) {
-	if !s.sel.readOnly && s.sel.rights.Has(store.RightExpunge) {
-		if _, err := s.store().Expunge(s.sel.mb, nil); err != nil {
+	if !s.sel.readOnly {
+		// Without e the expunge is refused, and CLOSE still closes.
+		if _, err := s.act().Expunge(s.sel.mb, nil); err != nil && !errors.Is(err, store.ErrPermission) {
 			s.log.Warn("CLOSE: expunge", "err", err)
 		}
 	}

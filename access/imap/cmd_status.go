@@ -53,7 +53,7 @@ func runStatus(s *session, c *command, a statusArgs) {
 
 // writeStatus sends "* STATUS name (...)"; LIST-STATUS uses it too.
 func (s *session) writeStatus(mb *store.Mailbox, ext string, items []string) error {
-	st, err := s.store().Status(mb)
+	st, err := s.act().Status(mb)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,6 @@ func runStore(s *session, c *command, a storeArgs) {
 	if v.readOnly {
 		xno("READ-ONLY", "mailbox is read-only")
 	}
-	s.requireSelected(storeRights(a.op, a.flags), "STORE")
 	idx := v.selectSet(s, a.set, uid)
 	if len(idx) == 0 {
 		return
@@ -82,6 +81,10 @@ func runStore(s *session, c *command, a storeArgs) {
 	if a.conditional && a.unchangedSince == 0 {
 		// RFC 7162 §3.1.3: every message has a modseq above 0, so
 		// UNCHANGEDSINCE 0 fails for all of them.
+		// The rights are checked all the same.
+		if _, _, err := s.act().Mailbox(v.mb.Name, store.FlagChangeRights(a.op, a.flags)); err != nil {
+			s.storeError("STORE", err)
+		}
 		res = &store.FlagResult{}
 		for _, i := range idx {
 			if !v.msgs[i].gone {
@@ -90,7 +93,7 @@ func runStore(s *session, c *command, a storeArgs) {
 		}
 	} else {
 		var err error
-		res, err = s.store().StoreFlags(v.mb, store.FlagChange{UIDs: v.uidsOf(idx), Op: a.op, Flags: a.flags, UnchangedSince: a.unchangedSince})
+		res, err = s.act().StoreFlags(v.mb, store.FlagChange{UIDs: v.uidsOf(idx), Op: a.op, Flags: a.flags, UnchangedSince: a.unchangedSince})
 		if err != nil {
 			s.storeError("STORE", err)
 		}
