@@ -53,7 +53,10 @@ func TestActorEnforcesEveryRight(t *testing.T) {
 		{"create below", "k", func(a store.Actor, s *store.Store, mb *store.Mailbox, uid uint32) error {
 			_, err := a.CreateMailbox(mb.Name+".Sub", store.CreateOptions{})
 			return err
-		}, func(s *store.Store, mb *store.Mailbox) bool { _, err := s.GetMailbox(mb.Name + ".Sub"); return err == nil }},
+		}, func(s *store.Store, mb *store.Mailbox) bool {
+			_, err := s.GetMailbox(mb.Name + ".Sub")
+			return err == nil
+		}},
 		{"delete", "x", func(a store.Actor, s *store.Store, mb *store.Mailbox, uid uint32) error {
 			_, err := a.DeleteMailbox(mb.Name)
 			return err
@@ -61,7 +64,10 @@ func TestActorEnforcesEveryRight(t *testing.T) {
 		{"setacl", "a", func(a store.Actor, s *store.Store, mb *store.Mailbox, uid uint32) error {
 			_, err := a.SetACL(mb.Name, "carol", "lr")
 			return err
-		}, func(s *store.Store, mb *store.Mailbox) bool { r, _ := s.Rights("carol", false, mb.Name); return r.Has(store.RightRead) }},
+		}, func(s *store.Store, mb *store.Mailbox) bool {
+			r, _ := s.Rights("carol", false, mb.Name)
+			return r.Has(store.RightRead)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
