@@ -64,6 +64,7 @@ type Config struct {
 	IMAPListen           []string          // imap_listen (chapar); empty = no IMAP listener
 	IMAPSListen          []string          // imaps_listen (chapar)
 	SieveListen          []string          // sieve_listen (chapar); empty = no ManageSieve listener
+	HTTPListen           []string          // http_listen (chapar): /metrics, /healthz, /readyz; empty = none
 	AdminSocket          string            // admin_socket (chapar)
 	NATSURL              string            // nats_url (chapar); empty = embedded server
 	NATSListen           string            // nats_listen (chapar); embedded server's TCP address, empty = none
@@ -244,8 +245,9 @@ func Default() *Config {
 		IMAPMaxConnectionsPerIP: 100,
 		LMTPMaxConnections:      200,
 		SieveListen:             []string{"127.0.0.1:4190"}, // RFC 5804 §1.8's port
-		SieveMaxScriptSize:      32 << 10,                   // Cyrus's default
-		SieveMaxScripts:         5,                          // Cyrus's default
+		HTTPListen:              []string{"127.0.0.1:8008"},
+		SieveMaxScriptSize:      32 << 10, // Cyrus's default
+		SieveMaxScripts:         5,        // Cyrus's default
 		ServerName:              hostname(),
 		LogLevel:                "info",
 		lines:                   map[string]int{},

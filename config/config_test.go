@@ -53,6 +53,7 @@ func TestDefaults(t *testing.T) {
 		IMAPListen:              []string{"127.0.0.1:1143"},
 		AdminSocket:             "./chapar-data/socket/admin",
 		SieveListen:             []string{"127.0.0.1:4190"},
+		HTTPListen:              []string{"127.0.0.1:8008"},
 		SieveMaxScriptSize:      32 << 10,
 		SieveMaxScripts:         5,
 		Services:                []string{"lmtp", "imap", "managesieve", "filter", "deliver", "notify", "outbound"},
@@ -169,6 +170,7 @@ imap_maxconnections_per_ip: 0
 lmtp_maxconnections: 7
 lmtp_maxconnections_per_ip: 3
 sieve_listen: 127.0.0.1:2000 /run/chapar/sieve
+http_listen: 127.0.0.1:9100
 sieve_maxscriptsize: 64
 sieve_maxscripts: 0
 sieve_extensions: fileinto Vacation notify
@@ -251,6 +253,7 @@ func TestEveryKey(t *testing.T) {
 		{"LMTPMaxConnections", c.LMTPMaxConnections, 7},
 		{"LMTPMaxConnectionsPerIP", c.LMTPMaxConnectionsPerIP, 3},
 		{"SieveListen", c.SieveListen, []string{"127.0.0.1:2000", "/run/chapar/sieve"}},
+		{"HTTPListen", c.HTTPListen, []string{"127.0.0.1:9100"}},
 		{"SieveMaxScriptSize", c.SieveMaxScriptSize, int64(64 << 10)},
 		{"SieveMaxScripts", c.SieveMaxScripts, 0},
 		{"SieveExtensions", c.SieveExtensions, []string{"fileinto", "Vacation", "notify"}},
@@ -465,8 +468,8 @@ func TestDerivedPaths(t *testing.T) {
 }
 
 func TestEmptyListenDisables(t *testing.T) {
-	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nservices:\nsieve_listen:\n")
-	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "services": c.Services, "sieve": c.SieveListen} {
+	c, _ := parse(t, "lmtp_listen:\nimap_listen:   \nimaps_listen:\nservices:\nsieve_listen:\nhttp_listen:\n")
+	for name, l := range map[string][]string{"lmtp": c.LMTPListen, "imap": c.IMAPListen, "imaps": c.IMAPSListen, "services": c.Services, "sieve": c.SieveListen, "http": c.HTTPListen} {
 		if l == nil || len(l) != 0 {
 			t.Errorf("%s = %#v, want an empty non-nil slice", name, l)
 		}

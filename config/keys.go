@@ -61,6 +61,7 @@ var knownKeys = map[string]option{
 	"imap_listen": listKey(func(c *Config) *[]string { return &c.IMAPListen }, checkListen),
 	// Chapar: ManageSieve listeners.
 	"sieve_listen": listKey(func(c *Config) *[]string { return &c.SieveListen }, checkListen),
+	"http_listen":  listKey(func(c *Config) *[]string { return &c.HTTPListen }, checkListen),
 	// Sieve script size limit, a plain number in KiB.
 	"sieve_maxscriptsize": {set: setSieveMaxScriptSize},
 	// Sieve scripts per user; 0 = unlimited.

@@ -49,6 +49,7 @@ func (c *Config) Validate() error {
 	v.listen("imap_listen", c.IMAPListen)
 	v.listen("imaps_listen", c.IMAPSListen)
 	v.listen("sieve_listen", c.SieveListen)
+	v.listen("http_listen", c.HTTPListen)
 	if c.SieveMaxScriptSize <= 0 || c.SieveMaxScriptSize > maxSieveScriptSize {
 		v.fail("sieve_maxscriptsize", fmt.Sprintf("expected a size from 1 byte to 16M, got %d", c.SieveMaxScriptSize))
 	}

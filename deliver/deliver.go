@@ -188,7 +188,14 @@ func (w *Writer) deliverOne(job *pipeline.Job, i, k int, t pipeline.Target, body
 		// One mark per recipient: its first delivery carries it.
 		d.DuplicateKey = r.DupKey
 	}
-	return w.Store.Deliver(d)
+	done, err := w.Store.Deliver(d)
+	if err == nil && !done.Replayed {
+		// One line per delivery, as Cyrus's lmtpd logs "Delivered:
+		// <msgid> to mailbox: user.alice", for operators who follow mail
+		// through the logs.
+		w.log().Info("Delivered", "msgid", job.MessageID, "mailbox", t.Mailbox, "uid", done.UID, "job", job.ID)
+	}
+	return done, err
 }
 
 // withHeader puts an edited header block in front of the message's body.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chapar/internal/acceptretry"
+	"chapar/internal/metrics"
 	"chapar/pipeline"
 	"chapar/store"
 
@@ -42,12 +43,15 @@ type Config struct {
 	// size MAIL FROM announced (SIZE=) must fit, not only find room.
 	StrictQuota bool
 	Log         *slog.Logger
+	// Metrics receives LMTP's series; nil keeps none.
+	Metrics *metrics.Registry
 }
 
 // Server serves LMTP on any number of listeners.
 type Server struct {
-	cfg  Config
-	smtp *smtp.Server
+	cfg     Config
+	smtp    *smtp.Server
+	metrics lmtpMetrics
 }
 
 // NewServer builds the LMTP server.
@@ -55,7 +59,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, metrics: newLMTPMetrics(cfg.Metrics)}
 	srv := smtp.NewServer(&backend{s: s})
 	srv.LMTP = true
 	srv.Domain = cfg.Hostname

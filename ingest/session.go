@@ -99,6 +99,7 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	for _, rc := range ss.rcpts {
 		job.Recipients = append(job.Recipients, rc.Recipient)
 	}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ticket, err := cfg.Submitter.Submit(ctx, job, cfg.OutcomeWait > 0)
@@ -115,6 +116,7 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	}
 	defer ticket.Close()
 	results := ss.await(job, ticket)
+	ss.s.metrics.record(start, results)
 	for i, rc := range ss.rcpts {
 		res := results[i]
 		status.SetStatus(rc.given, &smtp.SMTPError{Code: res.Code, EnhancedCode: enhanced(res.Enhanced), Message: res.Text})

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"chapar/internal/metrics"
 	"chapar/pipeline"
 	"chapar/store"
 )
@@ -21,6 +22,8 @@ type Publisher struct {
 	Store *store.Store
 	Sink  pipeline.EventSink
 	Log   *slog.Logger
+	// Published counts the events put on the stream; nil counts nothing.
+	Published *metrics.Counter
 }
 
 // batchSize bounds the events published before their acknowledgements are
@@ -71,6 +74,7 @@ func (p *Publisher) publishPending(ctx context.Context) (int, error) {
 	// a retry never publishes a later event of an outbox before an earlier
 	// one.
 	done, err := p.Sink.PublishOrdered(ctx, msgs)
+	p.Published.Add(uint64(done))
 	if done > 0 {
 		if aerr := p.Store.AckEvents(evs[:done]); aerr != nil {
 			return done, aerr

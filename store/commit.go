@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -32,6 +33,8 @@ type committer struct {
 	// the queue during shutdown is not waited on forever.
 	exited chan struct{}
 	once   sync.Once
+	// onCommit, if set, is told each transaction's duration and group size.
+	onCommit func(time.Duration, int)
 }
 
 type commitReq struct {
@@ -43,8 +46,8 @@ var errClosed = errors.New("store closed")
 
 const maxGroup = 256
 
-func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
+func newCommitter(db *bolt.DB, onCommit func(time.Duration, int)) *committer {
+	c := &committer{db: db, onCommit: onCommit, queue: make(chan *commitReq, maxGroup), done: make(chan struct{}), exited: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -122,6 +125,7 @@ func (c *committer) apply(group []*commitReq) {
 	if c.sideWork != nil {
 		side = c.sideWork()
 	}
+	start := time.Now()
 	err := c.db.Update(func(tx *bolt.Tx) error {
 		if side != nil {
 			if err := side(tx); err != nil {
@@ -135,6 +139,9 @@ func (c *committer) apply(group []*commitReq) {
 		}
 		return nil
 	})
+	if c.onCommit != nil {
+		c.onCommit(time.Since(start), len(group))
+	}
 	if err == nil || len(group) == 1 {
 		for _, req := range group {
 			req.err <- err

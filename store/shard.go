@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -34,7 +35,7 @@ var (
 	bucketExpunged   = []byte("expunged") // modseq+uid of each expunge (QRESYNC); see index.go
 )
 
-func openShard(path string, id int, noSync bool) (*shard, error) {
+func openShard(path string, id int, noSync bool, onCommit func(time.Duration, int)) (*shard, error) {
 	db, err := openBolt(path, noSync)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func openShard(path string, id int, noSync bool) (*shard, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
-	return &shard{id: id, db: db, commit: newCommitter(db)}, nil
+	return &shard{id: id, db: db, commit: newCommitter(db, onCommit)}, nil
 }
 
 func (sh *shard) close() error {

@@ -20,6 +20,8 @@ type idleLine struct {
 func runIdle(s *session, c *command, _ struct{}) {
 	s.writef("+ idling")
 	s.flushOrDie()
+	s.srv.idling.Add(1)
+	defer s.srv.idling.Add(-1)
 	lines := make(chan idleLine, 1)
 	go func() {
 		line, _, err := s.in.readLine(nil)

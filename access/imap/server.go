@@ -91,6 +91,8 @@ type Server struct {
 	perUser   map[string]int
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
+	// idling counts the sessions in IDLE (stats.go).
+	idling atomic.Int64
 
 	// readHook, set by tests, is told of every message or index read
 	// (see body.go).

@@ -149,6 +149,8 @@ start_chapar() {
 		echo "lmtp_listen: ${LMTP[$name]}"
 		echo "imap_listen: ${IMAP[$name]}"
 		echo "sieve_listen: ${SIEVE[$name]}"
+		# Two chapar variants may run at once: each its own metrics port.
+		echo "http_listen: 127.0.0.1:0"
 		echo "admin_socket: $dir/admin.sock"
 		# Like the peers (Cyrus's default, Dovecot's raised limit): the idle
 		# scenario opens many sessions per user.

@@ -62,6 +62,7 @@ type instance struct {
 	lmtp  string // bound LMTP TCP address, set by start
 	imap  string // bound IMAP TCP address, set by start
 	sieve string // bound ManageSieve TCP address, set by start ("" if none)
+	http  string // bound address of http_listen, set by start ("" if none)
 }
 
 // newInstance writes an imapd.conf for a fresh data directory. extra lines
@@ -79,6 +80,7 @@ func newInstance(t *testing.T, extra ...string) *instance {
 		"lmtp_listen: 127.0.0.1:0 " + filepath.Join(dir, "socket", "lmtp"),
 		"imap_listen: 127.0.0.1:0",
 		"sieve_listen: 127.0.0.1:0",
+		"http_listen: 127.0.0.1:0",
 		"admin_socket: " + in.socket,
 		"servername: chapar.test",
 	}, extra...), "\n") + "\n"
@@ -95,6 +97,13 @@ func (in *instance) sieveAddr() string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.sieve
+}
+
+// httpAddr is the address of the running (or last) server's http_listen.
+func (in *instance) httpAddr() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.http
 }
 
 // lmtpAddr is the LMTP TCP address of the running (or last) server.
@@ -159,6 +168,7 @@ func (in *instance) start() {
 		in.lmtp = addrs["lmtp"]
 		in.imap = addrs["imap"]
 		in.sieve = addrs["managesieve"]
+		in.http = addrs["http"]
 		in.mu.Unlock()
 		return nil
 	})

@@ -57,6 +57,8 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	// the greeting of a server that will not serve the connection; RFC
 	// 5530 §3 UNAVAILABLE says the cause is temporary.
 	caps := conncap.NewLimiter("imap", conncap.Limits{Max: cfg.IMAPMaxConnections, PerIP: cfg.IMAPMaxConnectionsPerIP}, n.log)
+	n.watchSessions("imap", caps)
+	n.imap = srv
 	const refusal = "* BYE [UNAVAILABLE] Too many connections\r\n"
 	if err := n.listen("imap", cfg.IMAPListen, func(l net.Listener) error {
 		return srv.Serve(caps.Wrap(l, refusal))

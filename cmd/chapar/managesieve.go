@@ -53,6 +53,7 @@ func (n *node) startManageSieve(cfg *config.Config) error {
 	// RFC 5804 §1.3: BYE may be the greeting, and TRYLATER says the cause
 	// is temporary.
 	caps := conncap.NewLimiter("managesieve", conncap.Limits{Max: cfg.IMAPMaxConnections, PerIP: cfg.IMAPMaxConnectionsPerIP}, n.log)
+	n.watchSessions("managesieve", caps)
 	const refusal = "BYE (TRYLATER) \"Too many connections\"\r\n"
 	return n.listen("managesieve", cfg.SieveListen, func(l net.Listener) error {
 		return srv.Serve(caps.Wrap(l, refusal))

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"chapar/access/admin"
+	"chapar/access/imap"
 	"chapar/config"
 	"chapar/deliver"
 	"chapar/filter"
 	"chapar/ingest"
 	"chapar/internal/conncap"
+	"chapar/internal/metrics"
 	"chapar/internal/unixsocket"
 	"chapar/notify"
 	"chapar/pipeline"
@@ -65,11 +67,18 @@ type node struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closers []func() error
+	// metrics is the registry /metrics shows (ops.go); onCommit feeds
+	// it the store's commits, sessionCounts the open connections.
+	metrics       *metrics.Registry
+	onCommit      func(time.Duration, int)
+	sessionCounts []serviceCount
+	imap          *imap.Server
 }
 
 func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *node, err error) {
 	ctx, cancel := context.WithCancel(parent)
 	n := &node{log: log, cancel: cancel}
+	n.newMetrics()
 	defer func() {
 		if err != nil {
 			n.close()
@@ -82,6 +91,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		Shards:           cfg.IndexShards,
 		Logger:           log,
 		DefaultACL:       cfg.DefaultACL,
+		OnCommit:         n.onCommit,
 	})
 	if err != nil {
 		return nil, err
@@ -90,7 +100,8 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		return nil, err
 	}
 	if cfg.Runs("notify") {
-		p := &notify.Publisher{Store: n.store, Sink: n.bus, Log: log.With("service", "notify")}
+		p := &notify.Publisher{Store: n.store, Sink: n.bus, Log: log.With("service", "notify"),
+			Published: n.metrics.Counter("chapar_events_published_total", "Change events put on the events stream.").With()}
 		n.goRun("notify", func() error { return p.Run(ctx) })
 	}
 	if err := n.startStages(ctx, cfg); err != nil {
@@ -115,6 +126,9 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		}
 	}
 	if err := n.startAdmin(cfg); err != nil {
+		return nil, err
+	}
+	if err := n.startOps(cfg); err != nil {
 		return nil, err
 	}
 	n.goRun("prune", func() error { return n.pruneLoop(ctx, cfg.DuplicateExpire) })
@@ -197,7 +211,7 @@ func (n *node) startStages(ctx context.Context, cfg *config.Config) error {
 			workers = max(workers, nl.workers)
 		}
 		for part := range cfg.Partitions {
-			r := bus.NewRunner(n.bus, bus.RunnerConfig{Stage: name, Partition: part, Workers: workers, Then: then, Log: n.log}, ls.stage)
+			r := bus.NewRunner(n.bus, bus.RunnerConfig{Stage: name, Partition: part, Workers: workers, Then: then, Log: n.log, Metrics: n.metrics}, ls.stage)
 			n.goRun(name, func() error { return r.Run(ctx) })
 		}
 	}
@@ -237,6 +251,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		OverQuotaPermanent: cfg.LMTPOverQuotaPermFailure,
 		StrictQuota:        cfg.LMTPStrictQuota,
 		Log:                n.log.With("service", "lmtp"),
+		Metrics:            n.metrics,
 	})
 	n.closers = append(n.closers, srv.Close)
 	group, err := socketGroup(cfg.LMTPSocketGroup)
@@ -244,6 +259,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 		return err
 	}
 	caps := conncap.NewLimiter("lmtp", conncap.Limits{Max: cfg.LMTPMaxConnections, PerIP: cfg.LMTPMaxConnectionsPerIP}, n.log)
+	n.watchSessions("lmtp", caps)
 	return n.listenSockets("lmtp", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, func(l net.Listener) error {
 		// RFC 5321 §3.8, §4.2.3: 421 closes the channel; 4.3.2 "system
 		// not accepting network messages" (RFC 3463 §3.4) asks the MTA to

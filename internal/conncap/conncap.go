@@ -61,6 +61,13 @@ func (lim *Limiter) Wrap(l net.Listener, refusal string) net.Listener {
 	return &listener{Listener: l, lim: lim, refusal: []byte(refusal)}
 }
 
+// Total is the connections held now.
+func (lim *Limiter) Total() int {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
+	return lim.total
+}
+
 // Open reports the connections held now, all and from ip.
 func (lim *Limiter) Open(ip string) (total, fromIP int) {
 	lim.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"chapar/internal/metrics"
 	"chapar/pipeline"
 
 	"github.com/nats-io/nats.go"
@@ -32,6 +33,8 @@ type RunnerConfig struct {
 	// session to take the offer of a temporary failure. Default 2s.
 	OfferTimeout time.Duration
 	Log          *slog.Logger
+	// Metrics receives the runner's series; nil keeps none.
+	Metrics *metrics.Registry
 }
 
 // Defaults of RunnerConfig.
@@ -48,8 +51,9 @@ type Runner struct {
 	nc    *nats.Conn
 	// bodies holds the bodies of jobs that travel without theirs
 	// (bodies.go).
-	bodies jetstream.ObjectStore
-	conn   *Conn
+	bodies  jetstream.ObjectStore
+	conn    *Conn
+	metrics stageMetrics
 }
 
 // NewRunner prepares a runner; Run starts it.
@@ -67,7 +71,8 @@ func NewRunner(c *Conn, cfg RunnerConfig, stage pipeline.Stage) *Runner {
 		cfg.Log = slog.Default()
 	}
 	cfg.Log = cfg.Log.With("stage", cfg.Stage, "partition", cfg.Partition)
-	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc, bodies: c.bodies, conn: c}
+	return &Runner{cfg: cfg, stage: stage, js: c.js, nc: c.nc, bodies: c.bodies, conn: c,
+		metrics: newStageMetrics(cfg.Metrics, cfg.Stage, cfg.Partition)}
 }
 
 // rebindPoll is how often a runner whose JetStream was lost looks whether
@@ -179,6 +184,10 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		m.Term()
 		return
 	}
+	r.metrics.taken.Inc()
+	if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
+		r.metrics.redelivered.Inc()
+	}
 	if job.BodyRef != "" && r.needsBody() {
 		if err := r.fetchBody(ctx, job); err != nil {
 			if errors.Is(err, errBodyGone) {
@@ -189,17 +198,21 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 			return
 		}
 	}
+	start := time.Now()
 	last, err := r.process(ctx, job)
+	r.metrics.since(start)
 	if err != nil {
 		if pipeline.IsPermanent(err) {
 			r.cfg.Log.Error("job failed permanently", "job", job.ID, "err", err)
 			r.refuse(job)
+			r.metrics.failed.Inc()
 			r.end(ctx, m, job, false)
 			return
 		}
 		if r.offerTempFail(job, err) {
 			// The MTA was told 4xx for what is left and will try again:
 			// this job must not deliver it a second time.
+			r.metrics.failed.Inc()
 			r.end(ctx, m, job, false)
 			return
 		}
@@ -212,10 +225,12 @@ func (r *Runner) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	if ended {
+		r.metrics.done.Inc()
 		r.end(ctx, m, job, true)
 		return
 	}
 	// Handed on: the body, if out of band, stays for the next stage.
+	r.metrics.handed.Inc()
 	r.settle(m, job, true)
 }
 
@@ -274,6 +289,7 @@ func (r *Runner) retry(m jetstream.Msg, job *pipeline.Job, err error) {
 		n = md.NumDelivered
 	}
 	delay := r.cfg.RetryBackoff << min(n, 8)
+	r.metrics.retried.Inc()
 	r.cfg.Log.Warn("job failed, will retry", "job", job.ID, "attempt", n, "in", delay, "err", err)
 	m.NakWithDelay(delay)
 }
