@@ -11,7 +11,7 @@ import (
 // (Pending), what it took and has not settled (AckPending), and what the
 // server delivered to it more than once (Redelivered).
 type Backlog struct {
-	Stream, Consumer                   string
+	Stream, Consumer                 string
 	Pending, AckPending, Redelivered uint64
 }
 
