@@ -32,3 +32,21 @@ type EventFeed interface {
 	// and should return quickly: the next event waits for it.
 	Follow(fn func(mailboxID, eventType string)) (stop func() error, err error)
 }
+
+// EventLog reads the events stream from a position, for readers that
+// resume where they left off (the SSE endpoint's Last-Event-ID) rather
+// than only follow what happens from now on.
+type EventLog interface {
+	// Replay calls fn with every event from stream sequence from on (0:
+	// only those published from now on), in stream order, until ctx ends
+	// (nil is returned) or fn returns an error (returned).
+	Replay(ctx context.Context, from uint64, fn func(e LoggedEvent) error) error
+}
+
+// LoggedEvent is one event as the stream keeps it.
+type LoggedEvent struct {
+	Seq       uint64 // the stream's sequence: a resume position
+	MailboxID string
+	Type      string
+	Data      []byte // the event's JSON
+}

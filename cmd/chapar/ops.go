@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"chapar/access/ops"
 	"chapar/config"
 	"chapar/internal/conncap"
 	"chapar/internal/metrics"
+	"chapar/notify/sse"
 	"chapar/pipeline/bus"
 )
 
@@ -82,16 +84,26 @@ func (n *node) registerScrapeSeries() {
 		backlog(func(b bus.Backlog) uint64 { return b.Redelivered }))
 }
 
-// startOps serves /metrics, /healthz and /readyz on http_listen.
+// startOps serves /metrics, /healthz, /readyz and the events (SSE,
+// /events) on http_listen.
 func (n *node) startOps(cfg *config.Config) error {
 	if len(cfg.HTTPListen) == 0 {
 		return nil
 	}
 	n.registerScrapeSeries()
+	events := sse.NewHandler(sse.Config{
+		Store:        n.store,
+		Events:       n.bus,
+		Authenticate: n.passwordCheck(cfg),
+		Users:        userRule(cfg),
+		Admins:       cfg.Admins,
+		Log:          n.log.With("service", "http"),
+	})
 	srv := ops.NewServer(ops.Config{
-		Metrics: n.metrics,
-		Ready:   n.ready,
-		Log:     n.log.With("service", "http"),
+		Metrics:  n.metrics,
+		Ready:    n.ready,
+		Handlers: map[string]http.Handler{"GET /events": events},
+		Log:      n.log.With("service", "http"),
 	})
 	n.closers = append(n.closers, srv.Close)
 	return n.listen("http", cfg.HTTPListen, func(l net.Listener) error { return srv.Serve(l) })

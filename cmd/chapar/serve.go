@@ -125,10 +125,12 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 			return nil, err
 		}
 	}
-	if err := n.startAdmin(cfg); err != nil {
+	// Before the admin socket, whose appearance tells the tests (and
+	// scripts) that every listener is up.
+	if err := n.startOps(cfg); err != nil {
 		return nil, err
 	}
-	if err := n.startOps(cfg); err != nil {
+	if err := n.startAdmin(cfg); err != nil {
 		return nil, err
 	}
 	n.goRun("prune", func() error { return n.pruneLoop(ctx, cfg.DuplicateExpire) })

@@ -1,0 +1,220 @@
+// Package sse serves the change events as Server-Sent Events (the WHATWG
+// HTML standard's text/event-stream) on GET /events: each event a user may
+// see, as it is published, resumable from the stream's sequence with
+// Last-Event-ID, and filterable by type and mailbox. Integrators that do
+// not speak NATS, and the ops page, read the events here.
+package sse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"chapar/pipeline"
+	"chapar/store"
+)
+
+// Config configures the handler.
+type Config struct {
+	Store  *store.Store
+	Events pipeline.EventLog
+	// Authenticate checks a user's password, as IMAP LOGIN does.
+	Authenticate func(user, password string) (bool, error)
+	// Users canonicalises user names (virtdomains, defaultdomain).
+	Users  store.UserRule
+	Admins []string
+	// Keepalive is how often a comment line keeps an idle stream (and the
+	// proxies on its way) open. Default 15s.
+	Keepalive time.Duration
+	Log       *slog.Logger
+}
+
+// Handler serves GET /events.
+type Handler struct {
+	cfg    Config
+	admins map[string]bool
+}
+
+// NewHandler builds the handler.
+func NewHandler(cfg Config) *Handler {
+	if cfg.Keepalive <= 0 {
+		cfg.Keepalive = 15 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Handler{cfg: cfg, admins: map[string]bool{}}
+	for _, a := range cfg.Admins {
+		h.admins[cfg.Users.Canonical(a)] = true
+	}
+	return h
+}
+
+// ServeHTTP streams events until the client goes away.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.authenticate(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="chapar events", charset="UTF-8"`)
+		http.Error(w, "credentials required", http.StatusUnauthorized)
+		return
+	}
+	f, err := parseFilter(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	from, err := resumeFrom(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not hold the stream back
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	s := &stream{h: h, w: w, rc: rc, actor: h.cfg.Store.As(user, h.admins[user]), user: user, filter: f}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go s.keepalive(ctx, cancel)
+	err = h.cfg.Events.Replay(ctx, from, s.send)
+	if err != nil && !errors.Is(err, errClientGone) && ctx.Err() == nil {
+		h.cfg.Log.Warn("events stream ended", "user", user, "err", err)
+	}
+}
+
+// authenticate takes HTTP Basic (RFC 7617) or a bearer token (RFC 6750)
+// holding the same "user:password", base64 encoded, for clients that can
+// set only a bearer header.
+func (h *Handler) authenticate(r *http.Request) (string, bool) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !found {
+			return "", false
+		}
+		r2 := &http.Request{Header: http.Header{"Authorization": {"Basic " + strings.TrimSpace(token)}}}
+		if user, pass, ok = r2.BasicAuth(); !ok {
+			return "", false
+		}
+	}
+	user = h.cfg.Users.Canonical(user)
+	good, err := h.cfg.Authenticate(user, pass)
+	if err != nil {
+		h.cfg.Log.Warn("events: checking a password", "user", user, "err", err)
+	}
+	return user, good && err == nil
+}
+
+// resumeFrom is the stream sequence to start from: after Last-Event-ID
+// (the header an EventSource sends when it reconnects, or the query
+// parameter for a first connection), else only new events.
+func resumeFrom(r *http.Request) (uint64, error) {
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("last_event_id")
+	}
+	if last == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(last, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Last-Event-ID %q is not an event id of this server", last)
+	}
+	return n + 1, nil
+}
+
+var errClientGone = errors.New("client gone")
+
+// stream is one client's connection.
+type stream struct {
+	h      *Handler
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	actor  store.Actor
+	user   string
+	filter filter
+	// mu serialises the keepalive with events.
+	mu sync.Mutex
+}
+
+// about is what the handler reads of an event to decide who sees it.
+type about struct {
+	Mailbox string `json:"mailbox"`
+	User    string `json:"user"`
+	UserID  string `json:"userId"`
+}
+
+func (s *stream) send(e pipeline.LoggedEvent) error {
+	if !s.filter.types(e.Type) {
+		return nil
+	}
+	var a about
+	if err := json.Unmarshal(e.Data, &a); err != nil {
+		return nil
+	}
+	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(a) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// One line of JSON: json.Marshal never writes a newline, so the data
+	// field needs no splitting.
+	if _, err := fmt.Fprintf(s.w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Type, e.Data); err != nil {
+		return errClientGone
+	}
+	if err := s.rc.Flush(); err != nil {
+		return errClientGone
+	}
+	return nil
+}
+
+// maySee: an administrator sees everything; a user the events of their
+// own mailboxes, of mailboxes they may see (l), and of their own logins.
+// A mailbox that no longer exists (its MailboxDelete) is judged by owner.
+func (s *stream) maySee(a about) bool {
+	if s.h.admins[s.user] {
+		return true
+	}
+	if a.Mailbox == "" {
+		return a.User == s.user || a.UserID == s.user
+	}
+	if store.Owner(a.Mailbox) == s.user {
+		return true
+	}
+	mb, err := s.h.cfg.Store.GetMailbox(a.Mailbox)
+	return err == nil && s.actor.Visible(mb)
+}
+
+func (s *stream) keepalive(ctx context.Context, cancel context.CancelFunc) {
+	t := time.NewTicker(s.h.cfg.Keepalive)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.mu.Lock()
+			_, err := fmt.Fprint(s.w, ": keepalive\n\n")
+			if err == nil {
+				err = s.rc.Flush()
+			}
+			s.mu.Unlock()
+			if err != nil {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
