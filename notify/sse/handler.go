@@ -217,4 +217,3 @@ func (s *stream) keepalive(ctx context.Context, cancel context.CancelFunc) {
 		}
 	}
 }
-
