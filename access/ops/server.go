@@ -1,7 +1,7 @@
 // Package ops is the operator's HTTP endpoint on http_listen: Prometheus
 // metrics on /metrics, liveness on /healthz, readiness on /readyz, and
-// whatever other handlers the process mounts (the events stream, the ops
-// page). It serves plain HTTP, for a loopback address or a scrape network.
+// the ops page at / (page.go), and whatever other handlers the process
+// mounts (the events stream). It serves plain HTTP, for a loopback address or a scrape network.
 package ops
 
 import (
@@ -23,6 +23,9 @@ type Config struct {
 	// JetStream, a store not open), or nil; /readyz answers 503 with the
 	// reason while it is not nil.
 	Ready func(ctx context.Context) error
+	// Admin reports whether a request carries an administrator's
+	// credentials: the ops page at / is for them. Nil: nobody.
+	Admin func(r *http.Request) bool
 	// Handlers are mounted beside the built-in paths ("/events": SSE).
 	Handlers map[string]http.Handler
 	Log      *slog.Logger
@@ -44,6 +47,7 @@ func NewServer(cfg Config) *Server {
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /{$}", s.servePage)
 	for path, h := range cfg.Handlers {
 		mux.Handle(path, h)
 	}

@@ -11,6 +11,7 @@ import (
 	"chapar/access/ops"
 	"chapar/config"
 	"chapar/internal/conncap"
+	"chapar/internal/httpauth"
 	"chapar/internal/metrics"
 	"chapar/notify/sse"
 	"chapar/pipeline/bus"
@@ -103,6 +104,7 @@ func (n *node) startOps(cfg *config.Config) error {
 		Metrics:  n.metrics,
 		Ready:    n.ready,
 		Handlers: map[string]http.Handler{"GET /events": events},
+		Admin:    n.httpAdmin(cfg),
 		Log:      n.log.With("service", "http"),
 	})
 	n.closers = append(n.closers, srv.Close)
@@ -122,4 +124,22 @@ func (n *node) ready(ctx context.Context) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+// httpAdmin checks that a request carries an administrator's credentials.
+func (n *node) httpAdmin(cfg *config.Config) func(r *http.Request) bool {
+	check, users := n.passwordCheck(cfg), userRule(cfg)
+	admins := map[string]bool{}
+	for _, a := range cfg.Admins {
+		admins[users.Canonical(a)] = true
+	}
+	return func(r *http.Request) bool {
+		user, pass, ok := httpauth.Credentials(r)
+		if !ok {
+			return false
+		}
+		user = users.Canonical(user)
+		good, err := check(user, pass)
+		return err == nil && good && admins[user]
+	}
 }

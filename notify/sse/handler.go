@@ -13,10 +13,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"chapar/internal/httpauth"
 	"chapar/pipeline"
 	"chapar/store"
 )
@@ -93,20 +93,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authenticate takes HTTP Basic (RFC 7617) or a bearer token (RFC 6750)
-// holding the same "user:password", base64 encoded, for clients that can
-// set only a bearer header.
+// authenticate checks the request's credentials (httpauth.Credentials).
 func (h *Handler) authenticate(r *http.Request) (string, bool) {
-	user, pass, ok := r.BasicAuth()
+	user, pass, ok := httpauth.Credentials(r)
 	if !ok {
-		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !found {
-			return "", false
-		}
-		r2 := &http.Request{Header: http.Header{"Authorization": {"Basic " + strings.TrimSpace(token)}}}
-		if user, pass, ok = r2.BasicAuth(); !ok {
-			return "", false
-		}
+		return "", false
 	}
 	user = h.cfg.Users.Canonical(user)
 	good, err := h.cfg.Authenticate(user, pass)
