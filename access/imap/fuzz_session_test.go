@@ -41,6 +41,7 @@ func FuzzSession(f *testing.F) {
 		"a GETQUOTAROOT INBOX\r\nb GETQUOTA INBOX\r\nc SETQUOTA INBOX (STORAGE 1 MESSAGE 1)",
 		"a SETACL INBOX bob lr\r\nb GETACL INBOX\r\nc DELETEACL INBOX bob\r\nd MYRIGHTS INBOX\r\ne LISTRIGHTS INBOX -bob",
 		"a SETACL INBOX alice -rswipkxte\r\nb SELECT INBOX\r\nc STORE 1 FLAGS (\\Seen)\r\nd LIST \"\" * RETURN (MYRIGHTS)",
+		"a NOTIFY SET STATUS (selected (MessageNew (uid flags) MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge MailboxName))\r\nb SELECT INBOX\r\nc CREATE n\r\nd NOTIFY NONE",
 	} {
 		f.Add([]byte(s))
 	}

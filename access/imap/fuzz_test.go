@@ -66,6 +66,8 @@ func FuzzParseCommand(f *testing.F) {
 		"a DELETEACL INBOX anyone\r\n",
 		"a GETACL \"Shared Folders/x\"\r\nb LISTRIGHTS INBOX bob\r\nc MYRIGHTS INBOX\r\n",
 		"a LIST \"\" * RETURN (MYRIGHTS)\r\n",
+		"a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from)]) MessageExpunge FlagChange)) (subtree (Lists {3+}\r\nfoo) (MessageNew MessageExpunge)) (personal (MailboxName SubscriptionChange))\r\nb NOTIFY NONE\r\n",
+		"a NOTIFY SET (mailboxes INBOX NONE) (inboxes (AnnotationChange x))\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"* BAD\r\n\r\n",
 	} {
