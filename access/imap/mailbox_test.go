@@ -193,7 +193,8 @@ func TestStatus(t *testing.T) {
 	}
 	rc := env.rawLogin(t, "alice")
 	rc.expectTagged("a STATUS INBOX (MESSAGES BOGUS)", "BAD")
-	rc.exchange("b STATUS inbox (RECENT)", "* STATUS INBOX (RECENT 0)", "b OK STATUS completed")
+	// RFC 3501 §6.3.10: no session has selected the INBOX, so both are recent.
+	rc.exchange("b STATUS inbox (RECENT)", "* STATUS INBOX (RECENT 2)", "b OK STATUS completed")
 }
 
 func TestModifiedUTF7Names(t *testing.T) {
@@ -221,6 +222,7 @@ func TestRenameInbox(t *testing.T) {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
 	}
 	inbox, _ := env.store.GetMailbox(store.UserInbox("alice"))
+	env.seenElsewhere(t, "user.alice")
 	sel := env.rawLogin(t, "alice")
 	sel.ok("s SELECT INBOX")
 	c := env.rawLogin(t, "alice")
