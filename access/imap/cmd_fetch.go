@@ -252,6 +252,11 @@ func (s *session) writeFetch(seq int, m *store.Message, items []fetchItem, flags
 
 func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsChanged bool) {
 	m := f.m
+	if flagsChanged || hasKind(items, fetchFlags) {
+		// Read from the store, the flags may hold a keyword another
+		// session set since this one's last update.
+		s.announceKeywords(s.sel, m.Flags)
+	}
 	utf8ok := s.utf8Out()
 	b := make([]byte, 0, 256)
 	b = append(b, "* "...)

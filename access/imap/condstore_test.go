@@ -97,7 +97,7 @@ func TestCondStoreTranscript(t *testing.T) {
 	other := env.rawLogin(t, "alice")
 	other.ok("o1 SELECT INBOX")
 	other.ok(`o2 STORE 2 +FLAGS.SILENT ($Work)`)
-	out = c.exchange("p NOOP", "* FLAGS (...", `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (...`, "p OK NOOP completed")
+	out = c.exchange("p NOOP", "* FLAGS (...", "* OK [PERMANENTFLAGS (...", `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (...`, "p OK NOOP completed")
 	m2c := modseqOf(t, out, `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (`)
 	if m2c <= m2b {
 		t.Errorf("modseq %d after %d", m2c, m2b)

@@ -21,7 +21,7 @@ func TestTwoSessionsOneMailbox(t *testing.T) {
 
 	// Flags: A changes, B hears at its next command.
 	a.ok(`a2 STORE 2 +FLAGS (\Flagged $Important)`)
-	b.exchange("b2 NOOP", `* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Important)`, `* 2 FETCH (UID 2 FLAGS (\Flagged $Important))`, "b2 OK NOOP completed")
+	b.exchange("b2 NOOP", `* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Important)`, `* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Important \*)] Flags permitted`, `* 2 FETCH (UID 2 FLAGS (\Flagged $Important))`, "b2 OK NOOP completed")
 
 	// Expunge: B removes message 1; A, in the middle of a FETCH by
 	// sequence number, must not hear of it yet (RFC 9051 §7.5.1)...
