@@ -207,7 +207,12 @@ func TestModifiedUTF7Names(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.exchange(`b LIST "" Entw*`, `* LIST (\HasNoChildren) "/" Entw&APw-rfe`, "b OK LIST completed")
-	c.expectTagged("c CREATE Bad&Name", "BAD")
+	// Not modified UTF-7: NO [CANNOT] for every command naming a mailbox,
+	// as Cyrus and Dovecot answer.
+	for _, cmd := range []string{"CREATE Bad&Name", "SELECT Bad&Name", "EXAMINE &Jjo", "DELETE &-&", "RENAME Entw&APw-rfe Bad&Name",
+		"RENAME Bad&Name Other", "STATUS &AGE- (MESSAGES)", "SUBSCRIBE Bad&Name", "APPEND Bad&Name {1+}\r\nx", "GETACL Bad&Name"} {
+		has(t, c.expectTagged("c "+cmd, "NO"), "c NO [CANNOT] ")
+	}
 	c.ok("d ENABLE UTF8=ACCEPT")
 	c.exchange(`e LIST "" Entw*`, `* LIST (\HasNoChildren) "/" "Entwürfe"`, "e OK LIST completed")
 }
