@@ -376,8 +376,13 @@ func applyPartial(data []byte, r *partialRange) []byte {
 
 // writeLiteral writes pending response bytes, then data as a literal
 // (literal8 when binary data holds NUL, RFC 3516 §4.2), returning the
-// emptied buffer.
+// emptied buffer. Empty data is the quoted "" instead, as Cyrus sends
+// it: RFC 3501 §6.4.5 calls a partial fetch past the end "an empty
+// string", and some clients stumble on a {0} literal.
 func (s *session) writeLiteral(b, data []byte, binary bool) []byte {
+	if len(data) == 0 {
+		return append(b, `""`...)
+	}
 	if binary && bytes.IndexByte(data, 0) >= 0 {
 		b = append(b, '~')
 	}
