@@ -20,7 +20,7 @@ func TestEnvelopeKeepsGroups(t *testing.T) {
 	c.ok("s SELECT INBOX")
 	c.exchange("a FETCH 1 ENVELOPE",
 		`* 1 FETCH (ENVELOPE (NIL "groups" (("Ann" NIL "ann" "example.org")) (("Ann" NIL "ann" "example.org")) (("Ann" NIL "ann" "example.org")) `+
-			`((NIL NIL "Team" NIL) ("Bob B" NIL "bob" "example.org") (NIL NIL "carol" "example.org") (NIL NIL NIL NIL) (NIL NIL "dave" "example.org")) `+
-			`((NIL NIL "undisclosed-recipients" NIL) (NIL NIL NIL NIL)) NIL NIL NIL))`,
+			`((NIL NIL "Team" NIL)("Bob B" NIL "bob" "example.org")(NIL NIL "carol" "example.org")(NIL NIL NIL NIL)(NIL NIL "dave" "example.org")) `+
+			`((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) NIL NIL NIL))`,
 		"a OK FETCH completed")
 }
