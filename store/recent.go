@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -45,16 +47,50 @@ func (s *Store) RecentUID(mb *Mailbox) (uint32, error) {
 	return mark, nil
 }
 
+// recentMarks keeps in memory, per mailbox unique id, a value the mark
+// has reached on disk: when a thousand sessions idle on one mailbox, the
+// first to see a new message claims it and the others learn here, without
+// a read transaction each, that nothing is left. The value only grows, as
+// the mark does, and is set after the commit that wrote it, so it never
+// runs ahead of the disk.
+type recentMarks struct{ m sync.Map } // string → *atomic.Uint32
+
+// atLeast reports whether the mark of id is known to be upTo or more.
+func (r *recentMarks) atLeast(id string, upTo uint32) bool {
+	v, ok := r.m.Load(id)
+	return ok && v.(*atomic.Uint32).Load() >= upTo
+}
+
+// learn records that the mark of id has reached mark.
+func (r *recentMarks) learn(id string, mark uint32) {
+	v, ok := r.m.Load(id)
+	if !ok {
+		v, _ = r.m.LoadOrStore(id, new(atomic.Uint32))
+	}
+	a := v.(*atomic.Uint32)
+	for {
+		cur := a.Load()
+		if cur >= mark || a.CompareAndSwap(cur, mark) {
+			return
+		}
+	}
+}
+
 // ClaimRecent claims for the caller the UIDs from the mailbox's mark up to
 // (not including) upTo, and moves the mark to upTo: the caller's session
 // alone shows them \Recent. It returns the claimed range [from, to), empty
 // (from == to) when another session was first. The common case, nothing
-// left to claim, costs a read transaction and no commit.
+// left to claim, costs no transaction once the mark is known in memory,
+// else a read transaction, and no commit.
 func (s *Store) ClaimRecent(mb *Mailbox, upTo uint32) (from, to uint32, err error) {
+	if s.recent.atLeast(mb.UniqueID, upTo) {
+		return upTo, upTo, nil
+	}
 	mark, err := s.RecentUID(mb)
 	if err != nil {
 		return 0, 0, err
 	}
+	s.recent.learn(mb.UniqueID, mark)
 	if mark >= upTo {
 		return upTo, upTo, nil
 	}
@@ -73,6 +109,7 @@ func (s *Store) ClaimRecent(mb *Mailbox, upTo uint32) (from, to uint32, err erro
 	if err != nil {
 		return 0, 0, fmt.Errorf("claim recent in %s: %w", mb.Name, err)
 	}
+	s.recent.learn(mb.UniqueID, upTo)
 	return r[0], r[1], nil
 }
 
