@@ -1,5 +1,7 @@
 package imap
 
+import "sort"
+
 // RFC 3501 §2.3.2: \Recent marks a message this session is the first to
 // be told of. The store keeps one mark per mailbox (store.ClaimRecent);
 // a read-write session claims the UIDs it has seen when it selects and
@@ -10,7 +12,9 @@ package imap
 // and leaves the messages recent for IMAP4rev1 sessions.
 
 // recentSet is the UIDs recent to a session, as half-open ranges in
-// ascending order; claims come in ascending order, so it stays short.
+// ascending order. Claims come in ascending order and adjacent ones
+// merge; sessions taking turns on a busy mailbox still leave many ranges,
+// so has is a binary search (FETCH 1:* FLAGS asks it of every message).
 type recentSet struct {
 	ranges [][2]uint32
 	// upTo: UIDs below it have been asked for already.
@@ -18,12 +22,9 @@ type recentSet struct {
 }
 
 func (r *recentSet) has(uid uint32) bool {
-	for i := len(r.ranges) - 1; i >= 0; i-- {
-		if uid >= r.ranges[i][0] {
-			return uid < r.ranges[i][1]
-		}
-	}
-	return false
+	// The first range ending above uid holds it, if any does.
+	i := sort.Search(len(r.ranges), func(i int) bool { return r.ranges[i][1] > uid })
+	return i < len(r.ranges) && uid >= r.ranges[i][0]
 }
 
 // add appends [from, to), which starts at or above every range held.

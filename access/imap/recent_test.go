@@ -150,3 +150,20 @@ reader.logout()
 checker.logout()
 print("DONE", flush=True)
 `
+
+func TestRecentSetHas(t *testing.T) {
+	t.Parallel()
+	var r recentSet
+	r.add(3, 5)
+	r.add(5, 7) // merges
+	r.add(9, 10)
+	r.add(12, 12) // empty
+	if len(r.ranges) != 2 {
+		t.Fatalf("ranges %v, want two", r.ranges)
+	}
+	for uid, want := range map[uint32]bool{1: false, 2: false, 3: true, 6: true, 7: false, 8: false, 9: true, 10: false, 12: false} {
+		if r.has(uid) != want {
+			t.Errorf("has(%d) = %v in %v", uid, !want, r.ranges)
+		}
+	}
+}
