@@ -19,11 +19,15 @@ import (
 func (sm *searchMsg) addressContains(name, s string) bool {
 	hdr := sm.fm.headerBlock()
 	needle := fold(s)
+	// A needle of one word finds in the addresses as read only what the
+	// field as written holds: parsing is for one with spaces or the
+	// characters that quoting and the <> form move about.
+	spans := strings.ContainsAny(needle, " \t<>,:;\"\\")
 	found := false
 	message.EachField(hdr, name, func(f message.Field) bool {
 		v := f.Value(hdr)
 		found = strings.Contains(fold(message.DecodeHeader(v)), needle) ||
-			strings.Contains(fold(addressText(v)), needle)
+			spans && strings.Contains(fold(addressText(v)), needle)
 		return !found
 	})
 	return found
