@@ -17,7 +17,7 @@ var stressMailboxes = []string{"INBOX", "Shared"}
 
 // TestConcurrentSessionsStayInStep runs ten clients against two shared
 // mailboxes, appending, fetching, storing flags (keywords $Label1 to
-// $Label9 among them) and expunging at once, and checks every response
+// $Label9 among them), moving and expunging at once, and checks every response
 // (stressclient_test.go): no \Recent seen by two sessions, no keyword in a
 // FETCH before a FLAGS that lists it, no sequence number or UID out of
 // step. At the end each client's picture must be the store's. It runs a
@@ -169,6 +169,12 @@ func (c *stressClient) step(rnd *rand.Rand) error {
 		return err
 	case k < 17:
 		return c.selectMailbox(stressMailboxes[rnd.IntN(len(stressMailboxes))])
+	case k < 18:
+		// A moved message is new, and \Recent to one session, where
+		// it lands, as a copy is (RFC 3501 §6.4.7; RFC 6851 moves as COPY).
+		to := stressMailboxes[rnd.IntN(len(stressMailboxes))]
+		_, err := c.run(fmt.Sprintf("UID MOVE %d %s", c.randomUID(rnd), to))
+		return err
 	default:
 		_, err := c.run("NOOP")
 		return err
