@@ -99,7 +99,7 @@ func FuzzParseCommand(f *testing.F) {
 // enough to evaluate search keys without a store.
 func fuzzSession() (*session, []*searchMsg) {
 	s := &session{srv: &Server{}, saved: []uint32{2}}
-	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.fuzz"}, recentFrom: 3}
+	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.fuzz"}, recent: recentSet{ranges: [][2]uint32{{3, 4}}, upTo: 4}}
 	bodies := []string{testMessage("one", "alpha"), multipartMessage, "Subject: broken\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"}
 	var sms []*searchMsg
 	for i, b := range bodies {
