@@ -112,6 +112,9 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"LIST-MYRIGHTS": nil, // RFC 8440: a LIST return option
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
+		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
+		"ESORT":         nil,                  // RFC 5267: SORT's RETURN options
+		"PARTIAL":       nil,                  // RFC 9394: a SEARCH and SORT return option
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,
