@@ -64,8 +64,10 @@ var commands = map[string]*handler{
 
 	// SORT and THREAD (RFC 5256 §3); by sequence number they hold
 	// EXPUNGE back as SEARCH does.
-	"SORT":     cmd(stateSelected, parseSort, runSort, holdExpunge),
-	"UID SORT": cmd(stateSelected, parseSort, runSort),
+	"SORT":       cmd(stateSelected, parseSort, runSort, holdExpunge),
+	"UID SORT":   cmd(stateSelected, parseSort, runSort),
+	"THREAD":     cmd(stateSelected, parseThread, runThread, holdExpunge),
+	"UID THREAD": cmd(stateSelected, parseThread, runThread),
 }
 
 // handler is one entry of the command table. parse reads everything up to
