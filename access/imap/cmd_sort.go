@@ -13,7 +13,7 @@ import (
 
 // sortCapabilities are what SORT, THREAD and their extensions add to
 // CAPABILITY.
-var sortCapabilities = []string{"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "PARTIAL"}
+var sortCapabilities = []string{"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "PARTIAL", "WITHIN"}
 
 // sortCriterion is one sort-criterion: a sort key, perhaps reversed.
 type sortCriterion struct {

@@ -115,6 +115,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
 		"THREAD":        {"THREAD", "UID THREAD"},
 		"ESORT":         nil, // RFC 5267: SORT's RETURN options
+		"WITHIN":        nil, // RFC 5032: SEARCH keys
 		"PARTIAL":       nil, // RFC 9394: a SEARCH and SORT return option
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,

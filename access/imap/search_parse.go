@@ -100,6 +100,10 @@ func parseSearchKey(p *parser, depth int) *searchKey {
 	case "LARGER", "SMALLER":
 		p.sp()
 		k.num = p.number64()
+	case "OLDER", "YOUNGER":
+		// WITHIN (RFC 5032 §3): an interval in seconds, nz-number.
+		p.sp()
+		k.num = int64(p.nzNumber())
 	case "MODSEQ":
 		// "MODSEQ" [SP entry-name SP entry-type-req] SP
 		// mod-sequence-valzer: the store keeps one modseq per message,
