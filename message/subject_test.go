@@ -78,3 +78,24 @@ func FuzzBaseSubject(f *testing.F) {
 		MessageIDs(s)
 	})
 }
+
+// FirstAddress agrees with ParseAddressList on the first address, by its
+// fast path and by the full parser.
+func TestFirstAddress(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{
+		"", "alice@example.com", "  Alice Smith   <alice@example.com> ", "Alice <alice@example.com>, bob@example.com",
+		`"Smith, Alice" <alice@example.com>`, "=?UTF-8?Q?=C3=89mile?= <emile@example.com>", "alice@example.com (Alice)",
+		"team: alice@example.com, bob@example.com;", "<alice@example.com>", "Ali\u00e9 <a@b.example>", "not an address",
+		"a@b@c", "<a@b>>", "J. Smith <j@example.com>",
+	} {
+		name, addr := FirstAddress(v)
+		var wantName, wantAddr string
+		if list := ParseAddressList(v); len(list) > 0 {
+			wantName, wantAddr = list[0].Name, list[0].Address
+		}
+		if name != wantName || addr != wantAddr {
+			t.Errorf("FirstAddress(%q) = %q, %q; ParseAddressList says %q, %q", v, name, addr, wantName, wantAddr)
+		}
+	}
+}

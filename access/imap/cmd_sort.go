@@ -240,12 +240,13 @@ func sortPositions(idx []int, keys []*msgKeys, criteria []sortCriterion) []int {
 	for j, i := range idx {
 		list[j] = entry{i, keys[j]}
 	}
+	compare := make([]func(x, y *msgKeys) int, len(criteria))
+	for j, c := range criteria {
+		compare[j] = keyComparison(c)
+	}
 	slices.SortFunc(list, func(x, y entry) int {
-		for _, c := range criteria {
-			if r := compareKey(c.key, x.k, y.k); r != 0 {
-				if c.reverse {
-					return -r
-				}
+		for _, f := range compare {
+			if r := f(x.k, y.k); r != 0 {
 				return r
 			}
 		}
@@ -258,29 +259,36 @@ func sortPositions(idx []int, keys []*msgKeys, criteria []sortCriterion) []int {
 	return out
 }
 
-// compareKey compares two messages by one sort key (RFC 5256 §3, RFC
-// 5957 §3). Strings were case-folded when the keys were made; a message
-// without the field sorts as the empty string, first.
-func compareKey(key string, x, y *msgKeys) int {
-	switch key {
+// keyComparison compares two messages by one sort criterion (RFC 5256
+// §3, RFC 5957 §3), chosen once per SORT rather than per comparison.
+// Strings were case-folded when the keys were made; a message without
+// the field sorts as the empty string, first.
+func keyComparison(c sortCriterion) func(x, y *msgKeys) int {
+	var f func(x, y *msgKeys) int
+	switch c.key {
 	case "ARRIVAL":
-		return cmp.Compare(x.arrival, y.arrival)
+		f = func(x, y *msgKeys) int { return cmp.Compare(x.arrival, y.arrival) }
 	case "DATE":
-		return cmp.Compare(x.sent, y.sent)
+		f = func(x, y *msgKeys) int { return cmp.Compare(x.sent, y.sent) }
 	case "SIZE":
-		return cmp.Compare(x.size, y.size)
+		f = func(x, y *msgKeys) int { return cmp.Compare(x.size, y.size) }
 	case "SUBJECT":
-		return strings.Compare(x.subject, y.subject)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.subject, y.subject) }
 	case "FROM":
-		return strings.Compare(x.from, y.from)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.from, y.from) }
 	case "TO":
-		return strings.Compare(x.to, y.to)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.to, y.to) }
 	case "CC":
-		return strings.Compare(x.cc, y.cc)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.cc, y.cc) }
 	case "DISPLAYFROM":
-		return strings.Compare(x.displayFrom, y.displayFrom)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.displayFrom, y.displayFrom) }
 	case "DISPLAYTO":
-		return strings.Compare(x.displayTo, y.displayTo)
+		f = func(x, y *msgKeys) int { return strings.Compare(x.displayTo, y.displayTo) }
+	default:
+		panic("SORT: sort key " + c.key + " passed the parser")
 	}
-	return 0
+	if c.reverse {
+		return func(x, y *msgKeys) int { return f(y, x) }
+	}
+	return f
 }

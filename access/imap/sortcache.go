@@ -33,12 +33,15 @@ func newSortKeyCache(limit int) *sortKeyCache {
 }
 
 // lookup fills out[k] with the keys of uids[k] it holds and returns the
-// k it does not.
+// k it does not. A nil cache holds nothing.
 func (c *sortKeyCache) lookup(mailbox string, uids []uint32, out []*msgKeys) (missing []int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.clock++
-	b := c.boxes[mailbox]
+	var b *boxKeys
+	if c != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.clock++
+		b = c.boxes[mailbox]
+	}
 	if b == nil {
 		missing = make([]int, len(uids))
 		for k := range uids {
@@ -58,8 +61,12 @@ func (c *sortKeyCache) lookup(mailbox string, uids []uint32, out []*msgKeys) (mi
 }
 
 // add keeps keys[k] for uids[k]. exists is the mailbox's message count,
-// to tell when expunged messages' entries are worth dropping.
+// to tell when expunged messages' entries are worth dropping. A nil
+// cache keeps nothing.
 func (c *sortKeyCache) add(mailbox string, uids []uint32, keys []*msgKeys, exists int) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.boxes[mailbox]

@@ -81,18 +81,17 @@ func newMsgKeys(m *store.Message, hdr []byte) *msgKeys {
 // address, and its display text (RFC 5957 §3): the display name, or
 // without one the addr-spec.
 func firstAddress(v string) (mailbox, display string) {
-	list := message.ParseAddressList(v)
-	if len(list) == 0 {
+	name, addr := message.FirstAddress(v)
+	if addr == "" && name == "" {
 		return "", ""
 	}
-	a := list[0]
-	mailbox = a.Address
+	mailbox = addr
 	if at := strings.LastIndexByte(mailbox, '@'); at >= 0 {
 		mailbox = mailbox[:at]
 	}
-	display = a.Name
+	display = name
 	if strings.TrimSpace(display) == "" {
-		display = a.Address
+		display = addr
 	}
 	return fold(mailbox), fold(display)
 }
