@@ -1,8 +1,12 @@
 package imap
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // sortMail is one message of the SORT and THREAD tests: its INTERNALDATE
@@ -95,6 +99,10 @@ func TestSort(t *testing.T) {
 		tag := "t" + itoa(i)
 		c.exchange(tag+" SORT "+tc.criteria, tc.want, tag+" OK SORT completed")
 	}
+	// MODSEQ among the keys: CONDSTORE comes on, the result carries the
+	// highest modseq (RFC 7162 §3.1.5).
+	c.exchange("m SORT (DATE) UTF-8 MODSEQ 1", "* OK [HIGHESTMODSEQ ...", "* SORT 4 5 2 3 1 (MODSEQ ...", "m OK SORT completed")
+	c.exchange("n SORT RETURN (COUNT) (DATE) UTF-8 MODSEQ 1", `* ESEARCH (TAG "n") COUNT 5 MODSEQ ...`, "n OK SORT completed")
 	c.exchange("u UID SORT (SUBJECT) UTF-8 ALL", "* SORT 3 4 2 6 5", "u OK UID SORT completed")
 	c.exchange("v UID SORT (ARRIVAL) UTF-8 UID 4:6", "* SORT 5 4 6", "v OK UID SORT completed")
 }
@@ -153,4 +161,67 @@ func TestSortBadInput(t *testing.T) {
 	c.exchange("h SORT RETURN (BOGUS) (DATE) UTF-8 ALL", "h BAD unknown SORT return option BOGUS")
 	c.exchange("i SORT (DATE) UTF-8 BOGUS", "i BAD unknown search key BOGUS")
 	c.exchange("j SORT (DATE) UTF-8 ALL extra)", "j BAD unknown search key EXTRA")
+}
+
+// go-imap's client reads chapar's SORT answer.
+func TestSortGoIMAPClient(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	appendAll(t, env.rawLogin(t, "alice"), sortMails)
+	c := env.client(t, "alice")
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Sort(&imapclient.SortOptions{
+		SearchCriteria: &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}},
+		SortCriteria:   []imapclient.SortCriterion{{Key: imapclient.SortKeyFrom, Reverse: true}},
+	}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint32{2, 3, 4, 1, 5}; !slices.Equal(got, want) {
+		t.Errorf("SORT (REVERSE FROM) = %v, want %v", got, want)
+	}
+}
+
+// The cache forgets the mailbox sorted least recently once over its
+// bound, and a mailbox's entries for expunged messages once they
+// outnumber its messages.
+func TestSortKeyCache(t *testing.T) {
+	t.Parallel()
+	c := newSortKeyCache(3000)
+	keys := func(n int) ([]uint32, []*msgKeys) {
+		u, k := make([]uint32, n), make([]*msgKeys, n)
+		for i := range u {
+			u[i], k[i] = uint32(i+1), &msgKeys{size: int64(i)}
+		}
+		return u, k
+	}
+	u, k := keys(1500)
+	c.add("a", u, k, 1500)
+	c.add("b", u, k, 1500)
+	out := make([]*msgKeys, 2)
+	if miss := c.lookup("a", []uint32{1, 1501}, out); !slices.Equal(miss, []int{1}) || out[0] != k[0] {
+		t.Fatalf("lookup in a: missing %v, found %v", miss, out[0])
+	}
+	c.add("c", u[:10], k[:10], 10) // a was used after b: b goes
+	if miss := c.lookup("b", []uint32{1}, out); len(miss) != 1 {
+		t.Errorf("b kept after eviction")
+	}
+	if miss := c.lookup("a", []uint32{1}, out); len(miss) != 0 {
+		t.Errorf("a evicted, though used more recently than b")
+	}
+	if c.total != 1510 {
+		t.Errorf("total %d, want 1510", c.total)
+	}
+	// a shrank to 100 messages: its 1500 entries are dropped when more come.
+	c.add("a", []uint32{5000}, []*msgKeys{{}}, 100)
+	if miss := c.lookup("a", []uint32{1, 5000}, out); !slices.Equal(miss, []int{0}) {
+		t.Errorf("a after shrinking: missing %v, want [0]", miss)
+	}
+	var none *sortKeyCache
+	if miss := none.lookup("a", []uint32{1, 2}, out); len(miss) != 2 {
+		t.Errorf("nil cache found %v", miss)
+	}
+	none.add("a", u, k, 1)
 }
