@@ -85,12 +85,13 @@ func threadOrderedSubject(msgs []threadMsg) []*threadNode {
 // parents pruned, roots of one base subject gathered, siblings ordered by
 // sent date.
 func threadReferences(msgs []threadMsg) []*threadNode {
+	pool := &nodePool{}
 	byID := make(map[string]*threadNode, len(msgs)*2)
 	var all []*threadNode // every container, in the order made
 	container := func(id string) *threadNode {
 		n := byID[id]
 		if n == nil {
-			n = &threadNode{pos: -1}
+			n = pool.node(-1, nil)
 			byID[id] = n
 			all = append(all, n)
 		}
@@ -103,7 +104,7 @@ func threadReferences(msgs []threadMsg) []*threadNode {
 		if m.k.msgID != "" && (byID[m.k.msgID] == nil || byID[m.k.msgID].dummy()) {
 			n = container(m.k.msgID)
 		} else {
-			n = &threadNode{}
+			n = pool.node(-1, nil)
 			all = append(all, n)
 		}
 		n.pos, n.k = m.pos, m.k
@@ -134,9 +135,24 @@ func threadReferences(msgs []threadMsg) []*threadNode {
 		}
 	}
 	roots = pruneDummies(roots, nil)
-	roots = mergeSubjects(roots)
+	roots = mergeSubjects(roots, pool)
 	sortThreads(roots)
 	return roots
+}
+
+// nodePool hands out threadNodes from blocks of nodePoolBlock, allocated
+// as needed and never moved, so pointers into them stay good: one
+// allocation per block instead of one per container.
+type nodePool struct{ block []threadNode }
+
+const nodePoolBlock = 4096
+
+func (p *nodePool) node(pos int, k *msgKeys) *threadNode {
+	if len(p.block) == cap(p.block) {
+		p.block = make([]threadNode, 0, nodePoolBlock)
+	}
+	p.block = append(p.block, threadNode{pos: pos, k: k})
+	return &p.block[len(p.block)-1]
 }
 
 // pruneDummies is step 4: a dummy without children goes; a dummy with
@@ -172,7 +188,7 @@ func threadSubject(n *threadNode) string {
 
 // mergeSubjects is step 5: roots with one base subject are gathered under
 // one of them, or under a new dummy.
-func mergeSubjects(roots []*threadNode) []*threadNode {
+func mergeSubjects(roots []*threadNode, pool *nodePool) []*threadNode {
 	table := map[string]*threadNode{}
 	isReply := func(n *threadNode) bool { return !n.dummy() && n.k.reply }
 	// 5.A: the table holds, per subject, a dummy if there is one, else
@@ -204,7 +220,7 @@ func mergeSubjects(roots []*threadNode) []*threadNode {
 		case t.dummy() || (isReply(n) && !isReply(t)):
 			t.adopt(n)
 		default:
-			d := &threadNode{pos: -1}
+			d := pool.node(-1, nil)
 			at := slices.Index(roots, t)
 			d.adopt(t)
 			d.adopt(n)
