@@ -28,6 +28,7 @@ func (s *session) capabilities() []string {
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
 		"UTF8=ACCEPT", "CONDSTORE", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
+	caps = append(caps, sortCapabilities...)
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
 		caps = append(caps, "NOTIFY")
