@@ -40,18 +40,24 @@ func TestCyrusImtest(t *testing.T) {
 	env := newTestEnv(t)
 	script := filepath.Join(t.TempDir(), "script")
 	os.WriteFile(script, []byte("t1 SELECT INBOX\r\nt2 LOGOUT\r\n"), 0o644)
-	for _, mech := range []string{"login", "plain"} {
+	for _, mech := range []string{"login", "plain", "SCRAM-SHA-256", "SCRAM-SHA-1"} {
 		out, err := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "pw", "-m", mech, "-f", script, "127.0.0.1").CombinedOutput()
 		if err != nil {
 			t.Fatalf("imtest -m %s: %v\n%s", mech, err, out)
+		}
+		// Cyrus SASL's own SCRAM client (libsasl2-modules), not a fallback.
+		if strings.HasPrefix(mech, "SCRAM") && !bytes.Contains(out, []byte("AUTHENTICATE "+mech)) {
+			t.Errorf("imtest -m %s did not use %s:\n%s", mech, mech, out)
 		}
 		if !bytes.Contains(out, []byte("Authenticated.")) || !bytes.Contains(out, []byte("t1 OK [READ-WRITE]")) {
 			t.Errorf("imtest -m %s did not log in:\n%s", mech, out)
 		}
 	}
-	out, _ := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "wrong", "-m", "login", "-f", script, "127.0.0.1").CombinedOutput()
-	if bytes.Contains(out, []byte("Authenticated.")) {
-		t.Errorf("imtest logged in with a wrong password:\n%s", out)
+	for _, mech := range []string{"login", "SCRAM-SHA-256"} {
+		out, _ := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "wrong", "-m", mech, "-f", script, "127.0.0.1").CombinedOutput()
+		if bytes.Contains(out, []byte("Authenticated.")) || !bytes.Contains(out, []byte("NO [AUTHENTICATIONFAILED]")) {
+			t.Errorf("imtest -m %s with a wrong password:\n%s", mech, out)
+		}
 	}
 }
 

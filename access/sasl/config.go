@@ -68,8 +68,11 @@ func (c *Config) configured(mech string) bool {
 }
 
 // Offer lists the mechanisms to advertise on conn, in sasl_mech_list's
-// order, each once, in upper case.
+// order, each once, in upper case. A nil Config offers none.
 func (c *Config) Offer(conn Conn) []string {
+	if c == nil {
+		return nil
+	}
 	var out []string
 	for _, m := range c.mechanisms() {
 		m = strings.ToUpper(m)
@@ -103,6 +106,9 @@ func (c *Config) check(mech string, conn Conn) error {
 // Start begins an exchange of mech (any case) on conn.
 func (c *Config) Start(mech string, conn Conn) (Server, error) {
 	mech = strings.ToUpper(mech)
+	if c == nil {
+		return nil, fmt.Errorf("%w: %s: no SASL configuration", ErrUnsupported, mech)
+	}
 	if err := c.check(mech, conn); err != nil {
 		return nil, err
 	}
@@ -121,7 +127,7 @@ func (c *Config) Start(mech string, conn Conn) (Server, error) {
 }
 
 func (c *Config) canonical(name string) string {
-	if c.Canonical == nil {
+	if c == nil || c.Canonical == nil {
 		return name
 	}
 	return c.Canonical(name)

@@ -71,7 +71,7 @@ func Run(s Server, initial []byte, successData bool, step func(challenge []byte)
 // the protocols' own password commands (IMAP LOGIN, POP3 USER/PASS).
 func (c *Config) Password(name, password string) (Identity, error) {
 	id := Identity{User: c.canonical(name)}
-	if c.CheckPassword == nil {
+	if c == nil || c.CheckPassword == nil {
 		return id, fmt.Errorf("%w: no password check configured", ErrAuthFailed)
 	}
 	ok, err := c.CheckPassword(id.User, password)
