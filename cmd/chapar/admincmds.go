@@ -68,7 +68,7 @@ func adminMain(group string, args []string) error {
 	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
 		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
 			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
-			DefaultACL: cfg.DefaultACL})
+			DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations})
 		if err != nil {
 			return nil, nil, err
 		}
