@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"os"
 	"os/exec"
@@ -240,6 +241,44 @@ func TestCyradmSCRAM(t *testing.T) {
 		listed := bytes.Contains(out, []byte("INBOX"))
 		if listed != (pw == "pw") {
 			t.Errorf("cyradm --auth SCRAM-SHA-256, password %q:\n%s", pw, out)
+		}
+	}
+}
+
+// imtest after STARTTLS, choosing its mechanism itself as cyradm and
+// sieveshell do. By default no -PLUS is offered and Cyrus SASL logs in
+// with SCRAM-SHA-256, saying it could bind ("y"). With every mechanism
+// listed, under TLS 1.2, it binds with tls-unique (naming the mechanism
+// without -PLUS, as Cyrus SASL 2.1.28 does) and chapar checks the binding.
+func TestCyrusImtestSCRAMOverTLS(t *testing.T) {
+	t.Parallel()
+	imtest := lookTool(t, "imtest", "/usr/lib/cyrus/bin/imtest")
+	testkit.NeedCyrusSCRAM(t)
+	script := filepath.Join(t.TempDir(), "script")
+	os.WriteFile(script, []byte("t1 SELECT INBOX\r\nt2 LOGOUT\r\n"), 0o644)
+	for _, tc := range []struct {
+		name    string
+		tune    func(*Config)
+		binding string // the gs2 header imtest must send, in base64
+	}{
+		{"default", func(c *Config) {}, "eSws"}, // "y,,"
+		{"every mechanism, TLS 1.2", func(c *Config) {
+			c.TLSConfig.MaxVersion = tls.VersionTLS12
+			c.SASL = &chaparsasl.Config{Mechanisms: chaparsasl.Mechanisms, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+		}, "cD10bHMtdW5pcXVl"}, // "p=tls-unique"
+	} {
+		env := newTestEnv(t, func(c *Config) {
+			c.TLSConfig = testTLSConfig(t)
+			tc.tune(c)
+		})
+		for _, pw := range []string{"pw", "wrong"} {
+			out, _ := exec.Command(imtest, "-t", "", "-p", port(env.addr), "-a", "alice", "-w", pw, "-f", script, "127.0.0.1").CombinedOutput()
+			if !bytes.Contains(out, []byte("AUTHENTICATE SCRAM-SHA-256 "+tc.binding)) {
+				t.Errorf("%s: imtest did not use SCRAM-SHA-256 with %s:\n%s", tc.name, tc.binding, out)
+			}
+			if ok := bytes.Contains(out, []byte("t1 OK [READ-WRITE]")); ok != (pw == "pw") {
+				t.Errorf("%s, password %s:\n%s", tc.name, pw, out)
+			}
 		}
 	}
 }

@@ -163,10 +163,14 @@ func TestSASLMechList(t *testing.T) {
 
 // SCRAM-SHA-256-PLUS after STARTTLS binds the exchange to the TLS
 // connection (tls-exporter, RFC 9266): the client's own keying material
-// logs in, any other is refused. Offered only once TLS is up.
+// logs in, any other is refused. Offered only once TLS is up, and only
+// when sasl_mech_list names it.
 func TestAuthenticateSCRAMPlus(t *testing.T) {
 	t.Parallel()
-	env := newTestEnv(t, func(c *Config) { c.TLSConfig = testTLSConfig(t) })
+	env := newTestEnv(t, func(c *Config) {
+		c.TLSConfig = testTLSConfig(t)
+		c.SASL = &chaparsasl.Config{Mechanisms: chaparsasl.Mechanisms, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+	})
 	for _, good := range []bool{true, false} {
 		c := env.raw(t)
 		out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK CAPABILITY completed")

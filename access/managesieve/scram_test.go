@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"chapar/access/sasl"
 	"chapar/internal/testkit"
 )
 
@@ -87,6 +88,7 @@ func TestSCRAMPlusAfterSTARTTLS(t *testing.T) {
 		c.PlaintextOK = func(net.Conn) bool { return false }
 		c.HashedOK = func(net.Conn) bool { return false }
 		c.MaxLoginTries = 0
+		c.SASL = &sasl.Config{Mechanisms: sasl.Mechanisms, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
 	})
 	c, greeting := dial(t, addr)
 	if !strings.Contains(strings.Join(greeting, "\n"), `"SASL" ""`) {

@@ -67,8 +67,14 @@ func TestSCRAMPlus(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
 		server, client, cert := tlsPair(t, version)
 		conn := Conn{TLS: &server, ServerCert: cert, PlaintextOK: true, HashedOK: true}
+		// -PLUS only when sasl_mech_list names it (DefaultMechanisms).
+		if got := strings.Join(cfg.Offer(conn), " "); got != "SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN" {
+			t.Errorf("default offer under TLS: %s", got)
+		}
+		cfg := *cfg
+		cfg.Mechanisms = Mechanisms
 		if got := strings.Join(cfg.Offer(conn), " "); got != "SCRAM-SHA-256-PLUS SCRAM-SHA-256 SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN LOGIN" {
-			t.Errorf("offer under TLS: %s", got)
+			t.Errorf("offer of every mechanism under TLS: %s", got)
 		}
 		exporter, err := client.ExportKeyingMaterial("EXPORTER-Channel-Binding", []byte{}, 32)
 		if err != nil {
@@ -79,32 +85,36 @@ func TestSCRAMPlus(t *testing.T) {
 		if version == tls.VersionTLS12 {
 			bindings[TLSUnique] = client.TLSUnique
 		} else {
-			_, err := scram(t, cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "p", CBName: TLSUnique, CBData: []byte("x")}, nil)
+			_, err := scram(t, &cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "p", CBName: TLSUnique, CBData: []byte("x")}, nil)
 			wantErr(t, "tls-unique under TLS 1.3", err, ErrAuthFailed)
 		}
 		for name, data := range bindings {
 			for _, mech := range []string{"SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS"} {
 				h := hashes[strings.TrimSuffix(strings.TrimPrefix(mech, "SCRAM-"), "-PLUS")]
-				if _, err := scram(t, cfg, conn, mech, &testkit.SCRAMClient{Hash: h, User: "alice", Password: "secret", Flag: "p", CBName: name, CBData: data}, nil); err != nil {
+				if _, err := scram(t, &cfg, conn, mech, &testkit.SCRAMClient{Hash: h, User: "alice", Password: "secret", Flag: "p", CBName: name, CBData: data}, nil); err != nil {
 					t.Errorf("TLS %x %s %s: %v", version, mech, name, err)
+				}
+				// Cyrus SASL's clients bind under the name without -PLUS.
+				if _, err := scram(t, &cfg, conn, strings.TrimSuffix(mech, "-PLUS"), &testkit.SCRAMClient{Hash: h, User: "alice", Password: "secret", Flag: "p", CBName: name, CBData: data}, nil); err != nil {
+					t.Errorf("TLS %x %s without -PLUS, %s: %v", version, mech, name, err)
 				}
 				other := append([]byte{}, data...)
 				other[0] ^= 1
-				_, err := scram(t, cfg, conn, mech, &testkit.SCRAMClient{Hash: h, User: "alice", Password: "secret", Flag: "p", CBName: name, CBData: other}, nil)
+				_, err := scram(t, &cfg, conn, mech, &testkit.SCRAMClient{Hash: h, User: "alice", Password: "secret", Flag: "p", CBName: name, CBData: other}, nil)
 				wantErr(t, mech+" "+name+" other data", err, ErrAuthFailed)
 			}
 		}
-		_, err = scram(t, cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret"}, nil)
+		_, err = scram(t, &cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret"}, nil)
 		wantErr(t, "-PLUS with n", err, ErrAuthFailed)
-		_, err = scram(t, cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "p", CBName: "tls-nonsense"}, nil)
+		_, err = scram(t, &cfg, conn, "SCRAM-SHA-256-PLUS", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "p", CBName: "tls-nonsense"}, nil)
 		wantErr(t, "unknown binding type", err, ErrAuthFailed)
-		_, err = scram(t, cfg, conn, "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "y"}, nil)
+		_, err = scram(t, &cfg, conn, "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "y"}, nil)
 		wantErr(t, "y where -PLUS is offered", err, ErrAuthFailed)
-		if _, err := scram(t, cfg, conn, "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret"}, nil); err != nil {
+		if _, err := scram(t, &cfg, conn, "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret"}, nil); err != nil {
 			t.Errorf("plain SCRAM under TLS: %v", err)
 		}
 		// With -PLUS left out of sasl_mech_list, "y" is no downgrade.
-		noPlus := *cfg
+		noPlus := cfg
 		noPlus.Mechanisms = []string{"SCRAM-SHA-256"}
 		if _, err := scram(t, &noPlus, conn, "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: hashes["SHA-256"], User: "alice", Password: "secret", Flag: "y"}, nil); err != nil {
 			t.Errorf("y without -PLUS configured: %v", err)

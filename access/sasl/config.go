@@ -12,7 +12,7 @@ import (
 // Config is a protocol server's SASL setting, shared by its connections.
 type Config struct {
 	// Mechanisms is sasl_mech_list: what may be offered and accepted, in
-	// the order offered; nil means Mechanisms. Names chapar does not
+	// the order offered; nil means DefaultMechanisms. Names chapar does not
 	// implement are ignored, as libsasl ignores mechanisms it has no
 	// plugin for.
 	Mechanisms []string
@@ -57,7 +57,7 @@ type Conn struct {
 
 func (c *Config) mechanisms() []string {
 	if c.Mechanisms == nil {
-		return Mechanisms
+		return DefaultMechanisms
 	}
 	return c.Mechanisms
 }

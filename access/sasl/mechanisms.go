@@ -12,9 +12,16 @@ const (
 	SCRAMSHA256Plus = "SCRAM-SHA-256-PLUS"
 )
 
-// Mechanisms is every mechanism chapar implements, strongest first: what
-// is offered when sasl_mech_list is not set, and the order of the offer.
+// Mechanisms is every mechanism chapar implements, strongest first.
 var Mechanisms = []string{SCRAMSHA256Plus, SCRAMSHA256, SCRAMSHA1Plus, SCRAMSHA1, Plain, Login}
+
+// DefaultMechanisms is what is offered when sasl_mech_list is not set:
+// all but the -PLUS variants, which sasl_mech_list must name. Cyrus SASL's
+// clients (2.1.28: imtest, cyradm, sieveshell) pick -PLUS whenever it is
+// offered under TLS and bind with tls-unique, which TLS 1.3 does not
+// define (RFC 9266 §3 makes tls-exporter its binding) and Go cannot give;
+// offered -PLUS, they fail where, without it, they log in with SCRAM.
+var DefaultMechanisms = []string{SCRAMSHA256, SCRAMSHA1, Plain, Login}
 
 // Known says whether chapar implements the mechanism name (any case).
 func Known(name string) bool {

@@ -74,12 +74,14 @@ func (s *scramServer) serverFirstMessage(resp []byte) ([]byte, bool, error) {
 	}
 	s.first = m
 	s.id = Identity{User: s.cfg.canonical(m.user), Authz: m.authz}
-	// RFC 5802 §6: the flag and the mechanism must agree, and a client
-	// that could bind must not be talked out of it.
+	// RFC 5802 §6: a -PLUS exchange must bind, a client that could bind
+	// must not be talked out of it, and binding needs a server that can.
+	// Cyrus SASL's clients bind under the name without -PLUS; where the
+	// -PLUS one is offered that binding is checked like any other.
 	switch {
 	case s.plus && m.cbFlag != 'p':
 		return nil, false, s.failed("client does not bind the channel (flag %q)", m.cbFlag)
-	case !s.plus && m.cbFlag == 'p':
+	case !s.plus && m.cbFlag == 'p' && !s.plusOffered:
 		return nil, false, s.failed("channel binding without the -PLUS mechanism")
 	case m.cbFlag == 'y' && s.plusOffered:
 		return nil, false, s.failed("client believes the server cannot bind, but it offers %s-PLUS (downgrade)", s.mech())
