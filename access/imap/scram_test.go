@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
+	"net"
 	"strings"
 	"testing"
 
@@ -210,5 +211,52 @@ func TestAuthenticateSCRAMPlus(t *testing.T) {
 	got := c.scramLogin("e", "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: "pw", Flag: "y"}, true, nil)
 	if got != "e NO [AUTHENTICATIONFAILED] invalid credentials" {
 		t.Errorf("y under TLS: %q", got)
+	}
+}
+
+// netConnWrapper stands for conncap's listener: its connections wrap the
+// TLS ones and expose them through NetConn.
+type netConnWrapper struct{ net.Listener }
+
+type wrappedConn struct{ net.Conn }
+
+func (w wrappedConn) NetConn() net.Conn { return w.Conn }
+
+func (l netConnWrapper) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{c}, nil
+}
+
+// Over imaps, behind a wrapping listener, the greeting already offers
+// -PLUS, and tls-server-end-point (RFC 5929 §4: SHA-256 of the ECDSA
+// certificate) binds the login.
+func TestIMAPSSCRAMPlusServerEndPoint(t *testing.T) {
+	t.Parallel()
+	cfg := testTLSConfig(t)
+	env := newTestEnv(t, func(c *Config) {
+		c.TLSConfig = cfg
+		c.SASL = &chaparsasl.Config{Mechanisms: chaparsasl.Mechanisms, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+	})
+	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go env.srv.ServeTLS(netConnWrapper{l})
+	tc, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tc.Close() })
+	c := &rawConn{t: t, conn: tc, r: bufio.NewReader(tc)}
+	if g := c.line(); !strings.Contains(g, " AUTH=SCRAM-SHA-256-PLUS ") {
+		t.Errorf("imaps greeting without -PLUS: %q", g)
+	}
+	endPoint := sha256.Sum256(cfg.Certificates[0].Certificate[0])
+	sc := &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: "pw", Flag: "p", CBName: "tls-server-end-point", CBData: endPoint[:]}
+	if got := c.scramLogin("a", "SCRAM-SHA-256-PLUS", sc, true, nil); !strings.HasPrefix(got, "a OK ") {
+		t.Errorf("tls-server-end-point over imaps: %q", got)
 	}
 }

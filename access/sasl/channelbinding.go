@@ -72,13 +72,16 @@ func serverEndPoint(der []byte) ([]byte, error) {
 // TLSState finds the TLS state of a connection that may be wrapped (a
 // connection cap's, an accept wrapper's): each layer that has a NetConn
 // method, as *tls.Conn does, is looked through. nil when there is no TLS.
+// An implicit-TLS connection (imaps, pop3s) not yet through its handshake
+// is taken through it here, as its greeting's first write would, so that
+// the greeting can offer -PLUS.
 func TLSState(c net.Conn) *tls.ConnectionState {
 	for c != nil {
 		if tc, ok := c.(*tls.Conn); ok {
-			st := tc.ConnectionState()
-			if !st.HandshakeComplete {
+			if tc.Handshake() != nil {
 				return nil
 			}
+			st := tc.ConnectionState()
 			return &st
 		}
 		u, ok := c.(interface{ NetConn() net.Conn })
