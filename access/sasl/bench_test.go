@@ -1,8 +1,6 @@
 package sasl
 
-import (
-	"testing"
-)
+import "testing"
 
 // BenchmarkSCRAMServer is the server's share of one SCRAM-SHA-256 login:
 // parsing, the key lookup (a map here), the nonce, and the proof check;
