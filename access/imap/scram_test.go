@@ -260,3 +260,17 @@ func TestIMAPSSCRAMPlusServerEndPoint(t *testing.T) {
 		t.Errorf("tls-server-end-point over imaps: %q", got)
 	}
 }
+
+// Off the machine without TLS, where LOGIN and PLAIN get PRIVACYREQUIRED,
+// SCRAM logs in: the password never crosses the connection.
+func TestSCRAMWithoutTLSOffTheMachine(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, func(c *Config) { c.AllowPlaintext = false })
+	env.treatAsRemote()
+	c := env.raw(t)
+	c.exchange("a LOGIN alice pw", "a NO [PRIVACYREQUIRED] ...")
+	c.exchange("b AUTHENTICATE PLAIN "+scramB64([]byte("\x00alice\x00pw")), "b NO [PRIVACYREQUIRED] ...")
+	if got := c.scramLogin("c", "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: "pw"}, true, nil); !strings.HasPrefix(got, "c OK ") {
+		t.Errorf("SCRAM off the machine: %q", got)
+	}
+}
