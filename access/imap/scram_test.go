@@ -8,7 +8,9 @@ import (
 	"encoding/base64"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	chaparsasl "chapar/access/sasl"
 	"chapar/internal/testkit"
@@ -272,5 +274,29 @@ func TestSCRAMWithoutTLSOffTheMachine(t *testing.T) {
 	c.exchange("b AUTHENTICATE PLAIN "+scramB64([]byte("\x00alice\x00pw")), "b NO [PRIVACYREQUIRED] ...")
 	if got := c.scramLogin("c", "SCRAM-SHA-256", &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: "pw"}, true, nil); !strings.HasPrefix(got, "c OK ") {
 		t.Errorf("SCRAM off the machine: %q", got)
+	}
+}
+
+// Failed SCRAM logins count against maxlogintrys like LOGIN's, and the
+// failure is charged to the user the client named (the throttle's delay).
+func TestSCRAMFailuresCount(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, func(c *Config) { c.MaxLoginTries = 2 })
+	var delays atomic.Int64
+	hook := func(time.Duration) { delays.Add(1) }
+	env.srv.delayHook.Store(&hook)
+	c := env.raw(t)
+	sc := func() *testkit.SCRAMClient {
+		return &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: "wrong"}
+	}
+	if got := c.scramLogin("a", "SCRAM-SHA-256", sc(), true, nil); got != "a NO [AUTHENTICATIONFAILED] invalid credentials" {
+		t.Errorf("first failure: %q", got)
+	}
+	if got := c.scramLogin("b", "SCRAM-SHA-256", sc(), true, nil); got != "b NO [AUTHENTICATIONFAILED] invalid credentials" {
+		t.Errorf("second failure: %q", got)
+	}
+	c.expect("* BYE Too many login failures")
+	if n := delays.Load(); n != 2 {
+		t.Errorf("%d failed-login delays, want 2", n)
 	}
 }
