@@ -92,6 +92,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		Logger:           log,
 		DefaultACL:       cfg.DefaultACL,
 		OnCommit:         n.onCommit,
+		SCRAMIterations:  cfg.SASLSCRAMIterations,
 	})
 	if err != nil {
 		return nil, err
