@@ -33,6 +33,7 @@ var commands = map[string]*handler{
 	"STATUS":      cmd(authStates, parseStatus, runStatus),          // §6.3.11
 	"APPEND":      cmd(authStates, parseAppend, runAppend),          // §6.3.12, RFC 3502
 	"IDLE":        cmd(authStates, noArgs, runIdle),                 // §6.3.13, RFC 2177
+	"COMPRESS":    cmd(authStates, parseCompress, runCompress),      // RFC 4978 §3
 	"SETACL":      cmd(authStates, parseSetACL, runSetACL),          // RFC 4314 §3.1
 	"DELETEACL":   cmd(authStates, parseIdentifier, runDeleteACL),   // RFC 4314 §3.2
 	"GETACL":      cmd(authStates, parseOneName, runGetACL),         // RFC 4314 §3.3

@@ -58,6 +58,7 @@ func FuzzParseCommand(f *testing.F) {
 		"a LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (\"*\" %) RETURN (STATUS (MESSAGES SIZE) CHILDREN)\r\n",
 		"a AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n",
 		"a ID (\"name\" NIL)\r\n",
+		"a COMPRESS DEFLATE\r\n",
 		"a CREATE x (USE (\\Sent))\r\n",
 		"a UID EXPUNGE 1:5\r\n",
 		"a SETQUOTA INBOX (STORAGE 512 MESSAGE 10)\r\nb SETQUOTA \"\" ()\r\nc GETQUOTAROOT {5+}\r\nINBOX\r\n",

@@ -152,6 +152,7 @@ func (s *session) command() bool {
 		}
 		return s.bye("Autologout; idle for too long")
 	default:
+		s.corruptCompressionBye(err)
 		return false
 	}
 	return s.execute()
@@ -226,6 +227,7 @@ func (s *session) recovered(c *command, x any) bool {
 	switch e := x.(type) {
 	case connError:
 		s.log.Debug("connection", "err", e.err)
+		s.corruptCompressionBye(e.err)
 		return false
 	case byeError:
 		return s.bye(e.msg)
