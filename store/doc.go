@@ -13,7 +13,7 @@
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
 //     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
-//     Subscriptions.
+//     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
@@ -105,6 +105,12 @@
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
 //	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
+//	metadata               created at the first SETMETADATA (metadata.go):
+//	                       one sub-bucket per mailbox unique id
+//	                       ("\x00server" for the server's entries), whose
+//	                       keys are the owner (normalised user name, empty
+//	                       for /shared entries), NUL, and the lower-case
+//	                       entry name (RFC 5464), values the raw bytes
 //
 // # index/shard-NNN.db
 //
