@@ -48,14 +48,20 @@ func (e *MetadataTooBigError) Error() string {
 	return fmt.Sprintf("metadata value larger than %d bytes", e.Max)
 }
 
+// MaxMetadataName bounds an entry name's length, chapar's own limit.
+const MaxMetadataName = 1024
+
 // ErrBadMetadataName: not a valid entry name (RFC 5464 §3.2.1).
 var ErrBadMetadataName = errors.New("invalid metadata entry name")
 
 // ValidMetadataName reports whether name (lower case) is an entry name a
 // client may set: /private/ or /shared/ then one or more components, with
 // no "*" or "%", no empty component, no trailing "/" and no control
-// characters (RFC 5464 §3.2.1).
+// characters (RFC 5464 §3.2.1), and at most MaxMetadataName bytes.
 func ValidMetadataName(name string) bool {
+	if len(name) > MaxMetadataName {
+		return false
+	}
 	rest, ok := strings.CutPrefix(name, "/private/")
 	if !ok {
 		rest, ok = strings.CutPrefix(name, "/shared/")

@@ -40,6 +40,10 @@ var commands = map[string]*handler{
 	"LISTRIGHTS":  cmd(authStates, parseIdentifier, runListRights),  // RFC 4314 §3.4
 	"MYRIGHTS":    cmd(authStates, parseOneName, runMyRights),       // RFC 4314 §3.5
 
+	// METADATA (RFC 5464 §4).
+	"GETMETADATA": cmd(authStates, parseGetMetadata, runGetMetadata), // §4.2
+	"SETMETADATA": cmd(authStates, parseSetMetadata, runSetMetadata), // §4.3
+
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1
 	"GETQUOTAROOT": cmd(authStates, parseOneName, runGetQuotaRoot), // §4.1.2

@@ -112,7 +112,12 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"LIST-MYRIGHTS": nil, // RFC 8440: a LIST return option
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
-		"COMPRESS":      {"COMPRESS"},
+
+		// Issue 12's extensions (RFC 4978, 5464).
+		"COMPRESS":        {"COMPRESS"},
+		"METADATA":        {"GETMETADATA", "SETMETADATA"},
+		"METADATA-SERVER": {"GETMETADATA", "SETMETADATA"},
+
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -59,6 +59,8 @@ func FuzzParseCommand(f *testing.F) {
 		"a AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n",
 		"a ID (\"name\" NIL)\r\n",
 		"a COMPRESS DEFLATE\r\n",
+		"a GETMETADATA (MAXSIZE 1024 DEPTH infinity) \"\" (/shared/comment /private/*)\r\n",
+		"a SETMETADATA INBOX (/private/a NIL /shared/b \"x\" /private/c {3+}\r\nabc /private/d ~{1+}\r\n\x00)\r\n",
 		"a CREATE x (USE (\\Sent))\r\n",
 		"a UID EXPUNGE 1:5\r\n",
 		"a SETQUOTA INBOX (STORAGE 512 MESSAGE 10)\r\nb SETQUOTA \"\" ()\r\nc GETQUOTAROOT {5+}\r\nINBOX\r\n",

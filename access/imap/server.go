@@ -68,6 +68,9 @@ type Config struct {
 	// at once across the server (imap_maxbodysearches); past it a search
 	// waits for a slot. 0 = DefaultMaxBodySearches, negative = unlimited.
 	MaxBodySearches int
+	// Metadata bounds SETMETADATA (imap_metadata_maxsize,
+	// imap_metadata_maxentries); 0 = the default, negative = none.
+	Metadata store.MetadataLimits
 }
 
 // DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and

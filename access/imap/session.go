@@ -75,6 +75,7 @@ func newSession(srv *Server, c net.Conn, secure bool) *session {
 	s.p = newParser(s.in)
 	s.p.appendMax = srv.cfg.MaxMessageSize
 	s.p.maxCommand = max(srv.cfg.MaxCommandSize, 0)
+	s.p.metadataMax = int64(srv.metadataLimits().MaxSize)
 	return s
 }
 
