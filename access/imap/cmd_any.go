@@ -31,8 +31,10 @@ func (s *session) capabilities() []string {
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
 		caps = append(caps, "COMPRESS=DEFLATE") // RFC 4978
-		caps = append(caps, metadataCapabilities...)
 	}
+	// Before login too: cyradm reads capabilities only when it connects,
+	// and Cyrus names METADATA there.
+	caps = append(caps, metadataCapabilities...)
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))
 	}
