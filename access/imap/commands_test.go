@@ -117,6 +117,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"COMPRESS":        {"COMPRESS"},
 		"METADATA":        {"GETMETADATA", "SETMETADATA"},
 		"METADATA-SERVER": {"GETMETADATA", "SETMETADATA"},
+		"CATENATE":        nil, // RFC 4469: APPEND's CATENATE
 
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,

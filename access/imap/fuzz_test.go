@@ -59,6 +59,7 @@ func FuzzParseCommand(f *testing.F) {
 		"a AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n",
 		"a ID (\"name\" NIL)\r\n",
 		"a COMPRESS DEFLATE\r\n",
+		"a APPEND INBOX (\\Seen) CATENATE (URL \"/INBOX;UIDVALIDITY=1/;UID=2/;SECTION=1.HEADER\" TEXT {3+}\r\nabc URL /x/;UID=1/;PARTIAL=0.5) CATENATE (TEXT ~{1+}\r\nz)\r\n",
 		"a GETMETADATA (MAXSIZE 1024 DEPTH infinity) \"\" (/shared/comment /private/*)\r\n",
 		"a SETMETADATA INBOX (/private/a NIL /shared/b \"x\" /private/c {3+}\r\nabc /private/d ~{1+}\r\n\x00)\r\n",
 		"a CREATE x (USE (\\Sent))\r\n",
