@@ -111,6 +111,9 @@
 //	                       keys are the owner (normalised user name, empty
 //	                       for /shared entries), NUL, and the lower-case
 //	                       entry name (RFC 5464), values the raw bytes
+//	urlauthkeys            created at the first GENURLAUTH (urlauth.go):
+//	                       normalised user name, NUL, mailbox unique id →
+//	                       the user's 32-byte URLAUTH key for it (RFC 4467)
 //
 // # index/shard-NNN.db
 //
