@@ -30,7 +30,7 @@ func (s *session) capabilities() []string {
 		"UTF8=ACCEPT", "CONDSTORE", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
-		caps = append(caps, "COMPRESS=DEFLATE", "CATENATE") // RFC 4978, 4469
+		caps = append(caps, "COMPRESS=DEFLATE", "CATENATE", "URLAUTH") // RFC 4978, 4469, 4467
 	}
 	// Before login too: cyradm reads capabilities only when it connects,
 	// and Cyrus names METADATA there.

@@ -121,15 +121,21 @@ var errURLUnavailable = errors.New("no such message, or not readable")
 // urlData reads the message or section u names, with the session's
 // rights (r on the mailbox).
 func (s *session) urlData(u *imapURL) ([]byte, error) {
+	return s.urlDataAs(u, s.ns, s.act())
+}
+
+// urlDataAs reads what u names as the user whose namespace and rights
+// are ns and act (URLFETCH reads as the URL's author).
+func (s *session) urlDataAs(u *imapURL, ns namespace, act store.Actor) ([]byte, error) {
 	ext := u.mailbox
 	if isInbox(ext) {
 		ext = "INBOX"
 	}
-	name, ok := s.ns.internal(ext)
+	name, ok := ns.internal(ext)
 	if !ok {
 		return nil, errURLUnavailable
 	}
-	mb, _, err := s.act().Mailbox(name, store.RightRead)
+	mb, _, err := act.Mailbox(name, store.RightRead)
 	if err != nil || (u.uidValidity != 0 && u.uidValidity != mb.UIDValidity) {
 		return nil, errURLUnavailable
 	}

@@ -44,6 +44,11 @@ var commands = map[string]*handler{
 	"GETMETADATA": cmd(authStates, parseGetMetadata, runGetMetadata), // §4.2
 	"SETMETADATA": cmd(authStates, parseSetMetadata, runSetMetadata), // §4.3
 
+	// URLAUTH (RFC 4467 §4).
+	"RESETKEY":   cmd(authStates, parseResetKey, runResetKey),     // §4.1
+	"GENURLAUTH": cmd(authStates, parseGenURLAuth, runGenURLAuth), // §4.2
+	"URLFETCH":   cmd(authStates, parseURLFetch, runURLFetch),     // §4.4
+
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1
 	"GETQUOTAROOT": cmd(authStates, parseOneName, runGetQuotaRoot), // §4.1.2

@@ -118,6 +118,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"METADATA":        {"GETMETADATA", "SETMETADATA"},
 		"METADATA-SERVER": {"GETMETADATA", "SETMETADATA"},
 		"CATENATE":        nil, // RFC 4469: APPEND's CATENATE
+		"URLAUTH":         {"RESETKEY", "GENURLAUTH", "URLFETCH"},
 
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
