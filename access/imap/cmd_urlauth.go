@@ -52,7 +52,7 @@ func parseURLAuth(raw string) (*urlAuth, error) {
 	if err != nil || author == "" {
 		return nil, errors.New("bad userid")
 	}
-	i := strings.LastIndex(strings.ToUpper(raw), ";URLAUTH=")
+	i := lastIndexFold(raw, ";URLAUTH=")
 	if i < 0 {
 		return nil, errors.New("no ;URLAUTH=")
 	}

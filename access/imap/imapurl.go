@@ -101,6 +101,24 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return s, false
 }
 
+// indexFold finds sub (ASCII) in s, ignoring case. It compares windows
+// of s in place: upper-casing s first would move byte offsets wherever a
+// character's cases differ in length.
 func indexFold(s, sub string) int {
-	return strings.Index(strings.ToUpper(s), strings.ToUpper(sub))
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastIndexFold is indexFold's last match.
+func lastIndexFold(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
