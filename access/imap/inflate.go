@@ -122,6 +122,16 @@ func (f *inflater) decode(want int) {
 				f.endBlock()
 				continue
 			}
+			// Bytes already in the bit buffer come first.
+			for f.stored > 0 && f.nb >= 8 {
+				f.hist = append(f.hist, byte(f.bits))
+				f.bits >>= 8
+				f.nb -= 8
+				f.stored--
+			}
+			if f.stored == 0 {
+				continue
+			}
 			if f.pending() > 0 && (f.pending() >= want || f.r.Buffered() == 0) {
 				return
 			}
@@ -195,7 +205,8 @@ func (f *inflater) header() {
 	switch f.take(2) {
 	case 0:
 		// §3.2.4: skip to a byte boundary, then LEN and its complement.
-		f.bits, f.nb = 0, 0
+		// Whole bytes the fast path took in stay in the bit buffer.
+		f.take(f.nb % 8)
 		n := f.take(16)
 		if f.take(16) != ^n&0xffff {
 			corrupt("stored block length does not match its complement")
@@ -251,11 +262,16 @@ func (f *inflater) symbol() {
 }
 
 // huffman is a canonical Huffman code (RFC 1951 §3.2.2) as counts of
-// codes per length and symbols in code order.
+// codes per length and symbols in code order, with a table of the codes
+// up to fastBits long, indexed by the next bits as they arrive (least
+// significant first): symbol<<4 | length, 0 for a longer code.
 type huffman struct {
 	count  [16]uint16
 	symbol []uint16
+	fast   [1 << fastBits]uint16
 }
+
+const fastBits = 9
 
 // newHuffman builds the code of the given code lengths; an
 // over-subscribed set is corrupt, an incomplete one is allowed (a code of
@@ -282,11 +298,49 @@ func newHuffman(lengths []uint8) *huffman {
 			offs[l]++
 		}
 	}
+	// The codes themselves (§3.2.2's next_code), reversed into the order
+	// the bits arrive in, fill the table for every value of the bits
+	// after them.
+	var next [16]int
+	code := 0
+	for l := 2; l < 16; l++ {
+		code = (code + int(h.count[l-1])) << 1
+		next[l] = code
+	}
+	for s, l := range lengths {
+		if l == 0 || l > fastBits {
+			if l != 0 {
+				next[l]++
+			}
+			continue
+		}
+		c := next[l]
+		next[l]++
+		rev := 0
+		for i := uint8(0); i < l; i++ {
+			rev |= (c >> i & 1) << (l - 1 - i)
+		}
+		for i := rev; i < len(h.fast); i += 1 << l {
+			h.fast[i] = uint16(s)<<4 | uint16(l)
+		}
+	}
 	return h
 }
 
-// decodeSym reads one code, a bit at a time.
+// decodeSym reads one code: from the table when the bits it needs have
+// arrived (taking in only bytes already received, so as never to wait),
+// else a bit at a time.
 func (f *inflater) decodeSym(h *huffman) int {
+	for f.nb <= 24 && f.r.Buffered() > 0 {
+		c, _ := f.r.ReadByte()
+		f.bits |= uint32(c) << f.nb
+		f.nb += 8
+	}
+	if e := h.fast[f.bits&(1<<fastBits-1)]; e != 0 && uint(e&15) <= f.nb {
+		f.bits >>= e & 15
+		f.nb -= uint(e & 15)
+		return int(e >> 4)
+	}
 	code, first, index := 0, 0, 0
 	for l := 1; l < 16; l++ {
 		code |= f.take(1)
