@@ -145,8 +145,8 @@ type Config struct {
 	IMAPMaxBodySearches int
 	// imap_metadata_maxsize, imap_metadata_maxentries (chapar; Cyrus has
 	// no such limits): the bytes of one METADATA value and the entries
-	// of one mailbox or the server, shared and private together (RFC 5464
-	// §4.3). Defaults 64K and 1000; 0 = unlimited.
+	// one user sees on one mailbox or the server, shared and their own
+	// private (RFC 5464 §4.3). Defaults 64K and 1000; 0 = unlimited.
 	IMAPMetadataMaxSize    int64
 	IMAPMetadataMaxEntries int
 	// imap_maxconnections, imap_maxconnections_per_ip,

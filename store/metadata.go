@@ -34,7 +34,7 @@ type MetadataEntry struct {
 // MetadataLimits bound what SetMetadata keeps (RFC 5464 §4.3).
 type MetadataLimits struct {
 	MaxSize    int // bytes of one value; 0 = unlimited
-	MaxEntries int // entries of one mailbox (or the server), shared and every user's private together; 0 = unlimited
+	MaxEntries int // entries of one mailbox (or the server) one user sees: the shared ones and their private ones; 0 = unlimited
 }
 
 // ErrMetadataTooMany: a SETMETADATA would pass MaxEntries
@@ -161,7 +161,7 @@ func (s *Store) SetMetadata(mb *Mailbox, user string, entries []MetadataEntry, l
 				return err
 			}
 		}
-		if lim.MaxEntries > 0 && countKeysUpTo(b, lim.MaxEntries+1) > lim.MaxEntries {
+		if lim.MaxEntries > 0 && countVisible(b, user, lim.MaxEntries+1) > lim.MaxEntries {
 			return ErrMetadataTooMany
 		}
 		return nil
@@ -172,11 +172,17 @@ func (s *Store) SetMetadata(mb *Mailbox, user string, entries []MetadataEntry, l
 	return nil
 }
 
-// countKeysUpTo counts b's keys, stopping at stop.
-func countKeysUpTo(b *bolt.Bucket, stop int) int {
+// countVisible counts the shared entries and user's private ones, up to
+// stop: the limit binds what each user sees, so that one user's private
+// entries never use up another's room.
+func countVisible(b *bolt.Bucket, user string, stop int) int {
 	n := 0
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && n < stop; k, _ = c.Next() {
+	for k, _ := c.First(); k != nil && n < stop && k[0] == 0; k, _ = c.Next() {
+		n++
+	}
+	own := []byte(NormalizeUser(user) + "\x00")
+	for k, _ := c.Seek(own); k != nil && n < stop && bytes.HasPrefix(k, own); k, _ = c.Next() {
 		n++
 	}
 	return n

@@ -139,3 +139,25 @@ func TestActorMetadataRights(t *testing.T) {
 		t.Errorf("server entries bob sees: %v", entryMap(got))
 	}
 }
+
+// The entry limit is each user's: bob's private entries leave alice's
+// room alone, the shared ones count for both.
+func TestMetadataLimitPerUser(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	lim := store.MetadataLimits{MaxEntries: 2}
+	one := func(name string) []store.MetadataEntry {
+		return []store.MetadataEntry{{Name: name, Value: []byte("v")}}
+	}
+	for _, e := range []struct{ user, name string }{{"bob", "/private/a"}, {"bob", "/private/b"}, {"alice", "/shared/s"}, {"alice", "/private/a"}} {
+		if err := s.SetMetadata(nil, e.user, one(e.name), lim); err != nil {
+			t.Fatalf("%s %s: %v", e.user, e.name, err)
+		}
+	}
+	if err := s.SetMetadata(nil, "alice", one("/private/b"), lim); !errors.Is(err, store.ErrMetadataTooMany) {
+		t.Errorf("alice's third visible entry: %v", err)
+	}
+	if err := s.SetMetadata(nil, "bob", one("/private/c"), lim); !errors.Is(err, store.ErrMetadataTooMany) {
+		t.Errorf("bob's third visible entry (two private, one shared): %v", err)
+	}
+}
