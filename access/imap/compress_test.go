@@ -205,3 +205,21 @@ func TestCompressPythonZlib(t *testing.T) {
 		t.Fatalf("python client: %v\n%s", err, out)
 	}
 }
+
+// IDLE through a compressed stream: the wake-up reaches the client at
+// once (the session flushes the compressor), and DONE is read while the
+// session writes.
+func TestCompressIdle(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	c := env.rawLogin(t, "alice")
+	c.compress()
+	c.ok("a SELECT INBOX")
+	c.send("i1 IDLE\r\n")
+	c.expect("+ idling")
+	env.deliver(t, "alice", testMessage("pushed", "while idling"))
+	c.expect("* 1 EXISTS", "* 1 RECENT")
+	c.send("DONE\r\n")
+	c.expect("i1 OK IDLE completed")
+	c.exchange("f FETCH 1 (BODY.PEEK[TEXT])", "* 1 FETCH (BODY[TEXT] {14}\r\nwhile idling\r\n)", "f OK FETCH completed")
+}
