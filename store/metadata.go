@@ -197,3 +197,38 @@ func deleteMetadata(tx *bolt.Tx, uniqueID string) error {
 	}
 	return root.DeleteBucket([]byte(uniqueID))
 }
+
+// deleteUserMetadata drops a deleted user's private entries everywhere.
+func deleteUserMetadata(tx *bolt.Tx, user string) error {
+	root := tx.Bucket(bucketMetadata)
+	if root == nil {
+		return nil
+	}
+	own := []byte(user + "\x00")
+	var scopes [][]byte
+	root.ForEachBucket(func(k []byte) error {
+		scopes = append(scopes, bytes.Clone(k))
+		return nil
+	})
+	for _, scope := range scopes {
+		if err := deletePrefix(root.Bucket(scope), own); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletePrefix deletes b's keys that start with prefix.
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -161,3 +161,37 @@ func TestMetadataLimitPerUser(t *testing.T) {
 		t.Errorf("bob's third visible entry (two private, one shared): %v", err)
 	}
 }
+
+// A deleted user's private entries and URLAUTH keys go with them, so a
+// new user of that name inherits neither.
+func TestDeleteUserDropsMetadataAndKeys(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	if err := s.AddUser("carol", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	testkit.CreateMailboxes(t, s, "board")
+	board, _ := s.GetMailbox("board")
+	note := []store.MetadataEntry{{Name: "/private/note", Value: []byte("carol's")}}
+	shared := []store.MetadataEntry{{Name: "/shared/comment", Value: []byte("stays")}}
+	for _, mb := range []*store.Mailbox{nil, board} {
+		if err := s.SetMetadata(mb, "carol", append(note, shared...), store.MetadataLimits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.URLAuthKey("carol", board, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser("carol"); err != nil {
+		t.Fatal(err)
+	}
+	for _, mb := range []*store.Mailbox{nil, board} {
+		got, _ := s.Metadata(mb, "carol")
+		if m := entryMap(got); len(m) != 1 || m["/shared/comment"] != "stays" {
+			t.Errorf("after DeleteUser: %v", m)
+		}
+	}
+	if k, _ := s.URLAuthKey("carol", board, false); k != nil {
+		t.Error("the deleted user's URLAUTH key is still there")
+	}
+}

@@ -65,20 +65,18 @@ func (s *Store) ResetURLAuthKeys(user string, mb *Mailbox) error {
 			rand.Read(key)
 			return b.Put(urlAuthKeyID(user, mb), key)
 		}
-		prefix := []byte(NormalizeUser(user) + "\x00")
-		var ids [][]byte
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, bytes.Clone(k))
-		}
-		for _, k := range ids {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return deletePrefix(b, []byte(NormalizeUser(user)+"\x00"))
 	})
 	return wrapURLAuth(err)
+}
+
+// deleteUserURLAuthKeys drops a deleted user's keys.
+func deleteUserURLAuthKeys(tx *bolt.Tx, user string) error {
+	b := tx.Bucket(bucketURLAuthKeys)
+	if b == nil {
+		return nil
+	}
+	return deletePrefix(b, []byte(user+"\x00"))
 }
 
 func wrapURLAuth(err error) error {
