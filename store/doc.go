@@ -13,7 +13,8 @@
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
 //     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
-//     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464).
+//     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464);
+//     URLAuthKey, ResetURLAuthKeys (urlauth.go, RFC 4467).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
