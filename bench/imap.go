@@ -141,6 +141,13 @@ func (s *imapSession) connect() error {
 		s.rec.fail("CONNECT+LOGIN "+imapErrKind(err), err)
 		return err
 	}
+	if s.cfg.compress {
+		if err := c.compress(); err != nil {
+			c.Close()
+			s.rec.fail("COMPRESS", err)
+			return err
+		}
+	}
 	s.rec.add("CONNECT+LOGIN", time.Since(t0))
 	s.c = c
 	err = s.timed("SELECT", func() error {
@@ -270,6 +277,7 @@ func (s *imapSession) expungeAppended() error {
 func runIMAP(ctx context.Context, cfg *config) (*Result, error) {
 	res := newResult("imap", cfg)
 	res.Params["duration"] = cfg.duration.String()
+	res.Params["compress"] = fmt.Sprint(cfg.compress)
 	if err := seedMailboxes(ctx, cfg, res); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ type config struct {
 	maxTime    time.Duration
 	seed       int64
 	verbose    bool
+	compress   bool // imap: sessions use COMPRESS=DEFLATE
 
 	// bigbox
 	bigUser   int
@@ -186,6 +187,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.DurationVar(&cfg.maxTime, "max-time", 60*time.Minute, "hard bound on the whole run")
 	fs.Int64Var(&cfg.seed, "seed", 0, "random seed (0 = time based)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every error to stderr")
+	fs.BoolVar(&cfg.compress, "compress", false, "imap: every session uses COMPRESS=DEFLATE (RFC 4978)")
 	fs.IntVar(&cfg.bigUser, "big-user", 1, "bigbox: index of the user whose INBOX is filled")
 	fs.IntVar(&cfg.smallUser, "small-user", 2, "bigbox: index of the user whose INBOX is emptied and used for comparison")
 	fs.IntVar(&cfg.repeat, "repeat", 5, "bigbox: measurements per operation")

@@ -152,6 +152,12 @@ type Config struct {
 	// and TEXT read at once, server-wide; past it a search waits for a
 	// slot. Default 8; 0 = unlimited.
 	IMAPMaxBodySearches int
+	// imap_metadata_maxsize, imap_metadata_maxentries (chapar; Cyrus has
+	// no such limits): the bytes of one METADATA value and the entries
+	// one user sees on one mailbox or the server, shared and their own
+	// private (RFC 5464 §4.3). Defaults 64K and 1000; 0 = unlimited.
+	IMAPMetadataMaxSize    int64
+	IMAPMetadataMaxEntries int
 	// imap_maxconnections, imap_maxconnections_per_ip,
 	// lmtp_maxconnections, lmtp_maxconnections_per_ip (chapar): the client
 	// connections a service holds at once, over all its listeners and per
@@ -250,6 +256,8 @@ func Default() *Config {
 		AutocreateQuota:         -1, // Cyrus's default
 		IMAPMaxCommandSize:      8 << 20,
 		IMAPMaxBodySearches:     8,
+		IMAPMetadataMaxSize:     64 << 10,
+		IMAPMetadataMaxEntries:  1000,
 		IMAPMaxConnections:      1000,
 		IMAPMaxConnectionsPerIP: 100,
 		LMTPMaxConnections:      200,

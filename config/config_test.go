@@ -75,6 +75,8 @@ func TestDefaults(t *testing.T) {
 		OutboundMinBackoff:      30 * time.Second,
 		OutboundMaxAge:          5 * 24 * time.Hour,
 		IMAPMaxBodySearches:     8,
+		IMAPMetadataMaxSize:     64 << 10,
+		IMAPMetadataMaxEntries:  1000,
 		IMAPMaxConnections:      1000,
 		IMAPMaxConnectionsPerIP: 100,
 		LMTPMaxConnections:      200,
@@ -164,6 +166,8 @@ sasl_mech_list: SCRAM-SHA-256 PLAIN
 sasl_scram_iteration_counter: 8192
 lmtp_socket_group: postfix
 imap_maxbodysearches: 3
+imap_metadata_maxsize: 4K
+imap_metadata_maxentries: 0
 nats_user: stage-worker
 nats_password: carries-jobs
 nats_tls_ca: /etc/chapar/nats-ca.pem
@@ -247,6 +251,8 @@ func TestEveryKey(t *testing.T) {
 		{"OutboundMinBackoff", c.OutboundMinBackoff, 5 * time.Second},
 		{"OutboundMaxAge", c.OutboundMaxAge, 48 * time.Hour},
 		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
+		{"IMAPMetadataMaxSize", c.IMAPMetadataMaxSize, int64(4 << 10)},
+		{"IMAPMetadataMaxEntries", c.IMAPMetadataMaxEntries, 0},
 		{"NATSUser", c.NATSUser, "stage-worker"},
 		{"NATSPassword", c.NATSPassword, "carries-jobs"},
 		{"NATSTLSCA", c.NATSTLSCA, "/etc/chapar/nats-ca.pem"},

@@ -45,6 +45,10 @@ var knownKeys = map[string]option{
 	"imap_maxcommandsize": {set: setIMAPMaxCommandSize},
 	// Chapar: message bodies SEARCH BODY/TEXT read at once; 0 = unlimited.
 	"imap_maxbodysearches": intKey(func(c *Config) *int { return &c.IMAPMaxBodySearches }, 0, 1<<20),
+	// Chapar: bytes of one METADATA value (RFC 5464); 0 = unlimited.
+	"imap_metadata_maxsize": {set: setIMAPMetadataMaxSize},
+	// Chapar: METADATA entries of one mailbox or the server; 0 = unlimited.
+	"imap_metadata_maxentries": intKey(func(c *Config) *int { return &c.IMAPMetadataMaxEntries }, 0, 1<<20),
 	// Chapar: IMAP connections held at once; 0 = unlimited.
 	"imap_maxconnections": intKey(func(c *Config) *int { return &c.IMAPMaxConnections }, 0, 1<<30),
 	// Chapar: IMAP connections from one remote IP; 0 = unlimited.
@@ -292,6 +296,18 @@ func setIMAPMaxCommandSize(p *parser, v string) error {
 		return err
 	}
 	p.cfg.IMAPMaxCommandSize = n
+	return nil
+}
+
+func setIMAPMetadataMaxSize(p *parser, v string) error {
+	n, err := parseByteSize(v, 1)
+	if err != nil {
+		return err
+	}
+	if n > 1<<30 {
+		return fmt.Errorf("expected at most 1G, got %d", n)
+	}
+	p.cfg.IMAPMetadataMaxSize = n
 	return nil
 }
 

@@ -13,7 +13,8 @@
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
 //     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
-//     Subscriptions.
+//     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464);
+//     URLAuthKey, ResetURLAuthKeys (urlauth.go, RFC 4467).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
@@ -111,6 +112,15 @@
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
 //	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
+//	metadata               created at the first SETMETADATA (metadata.go):
+//	                       one sub-bucket per mailbox unique id
+//	                       ("\x00server" for the server's entries), whose
+//	                       keys are the owner (normalised user name, empty
+//	                       for /shared entries), NUL, and the lower-case
+//	                       entry name (RFC 5464), values the raw bytes
+//	urlauthkeys            created at the first GENURLAUTH (urlauth.go):
+//	                       normalised user name, NUL, mailbox unique id →
+//	                       the user's 32-byte URLAUTH key for it (RFC 4467)
 //
 // # index/shard-NNN.db
 //

@@ -198,6 +198,10 @@ func (s *Store) DeleteMailbox(name string) error {
 		if err := tx.Bucket(bucketQuota).Delete([]byte(name)); err != nil {
 			return err
 		}
+		// Its metadata goes with it (RFC 5464 §3.1).
+		if err := deleteMetadata(tx, mb.UniqueID); err != nil {
+			return err
+		}
 		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
 	})
 	s.mboxes.forgetAll()

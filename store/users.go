@@ -182,6 +182,14 @@ func (s *Store) DeleteUser(name string) error {
 		if err := deleteSieveUser(tx, name); err != nil {
 			return err
 		}
+		// A user who comes back under the same name must not inherit
+		// the old one's private metadata or URLAUTH keys either.
+		if err := deleteUserMetadata(tx, name); err != nil {
+			return err
+		}
+		if err := deleteUserURLAuthKeys(tx, name); err != nil {
+			return err
+		}
 		return b.Delete([]byte(name))
 	})
 	if err != nil {

@@ -35,7 +35,11 @@ func (s *session) capabilities() []string {
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
 		caps = append(caps, "NOTIFY")
+		caps = append(caps, "COMPRESS=DEFLATE", "CATENATE", "URLAUTH") // RFC 4978, 4469, 4467
 	}
+	// Before login too: cyradm reads capabilities only when it connects,
+	// and Cyrus names METADATA there.
+	caps = append(caps, metadataCapabilities...)
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))
 	}

@@ -23,6 +23,9 @@ type appendMsg struct {
 	data  []byte
 	spool *os.File
 	size  int64
+	// cat: the parts of a CATENATE (cmd_catenate.go), put together into
+	// data when the command runs.
+	cat []catPart
 }
 
 type appendArgs struct {
@@ -53,13 +56,21 @@ func parseAppend(p *parser) appendArgs {
 			m.date = t
 			p.sp()
 		}
+		if len(a.msgs) > 0 && a.msgs[len(a.msgs)-1].cat == nil {
+			p.spill(a.msgs[len(a.msgs)-1])
+		}
+		if p.maybeWord("CATENATE") {
+			p.parseCatenate(m, a.msgs)
+			a.msgs = append(a.msgs, m)
+			if p.atEnd() {
+				return a
+			}
+			continue
+		}
 		utf8 := p.maybeWord("UTF8")
 		if utf8 {
 			p.sp()
 			p.expect('(')
-		}
-		if len(a.msgs) > 0 {
-			p.spill(a.msgs[len(a.msgs)-1])
 		}
 		m.data = p.messageLiteral(a.msgs)
 		m.size = int64(len(m.data))
@@ -136,6 +147,7 @@ func (m *appendMsg) body() ([]byte, error) {
 // and other sessions see them arrive together.
 func runAppend(s *session, c *command, a appendArgs) {
 	mb := s.targetMailbox(a.mailbox)
+	s.catenate(a.msgs)
 	s.checkAppendQuota(mb, a.msgs)
 	msgs := make([]store.NewMessage, len(a.msgs))
 	for i, m := range a.msgs {

@@ -33,12 +33,22 @@ var commands = map[string]*handler{
 	"STATUS":      cmd(authStates, parseStatus, runStatus),          // §6.3.11
 	"APPEND":      cmd(authStates, parseAppend, runAppend),          // §6.3.12, RFC 3502
 	"IDLE":        cmd(authStates, noArgs, runIdle),                 // §6.3.13, RFC 2177
+	"COMPRESS":    cmd(authStates, parseCompress, runCompress),      // RFC 4978 §3
 	"SETACL":      cmd(authStates, parseSetACL, runSetACL),          // RFC 4314 §3.1
 	"DELETEACL":   cmd(authStates, parseIdentifier, runDeleteACL),   // RFC 4314 §3.2
 	"GETACL":      cmd(authStates, parseOneName, runGetACL),         // RFC 4314 §3.3
 	"LISTRIGHTS":  cmd(authStates, parseIdentifier, runListRights),  // RFC 4314 §3.4
 	"MYRIGHTS":    cmd(authStates, parseOneName, runMyRights),       // RFC 4314 §3.5
 	"NOTIFY":      cmd(authStates, parseNotify, runNotify),          // RFC 5465 §3
+
+	// METADATA (RFC 5464 §4).
+	"GETMETADATA": cmd(authStates, parseGetMetadata, runGetMetadata), // §4.2
+	"SETMETADATA": cmd(authStates, parseSetMetadata, runSetMetadata), // §4.3
+
+	// URLAUTH (RFC 4467 §4).
+	"RESETKEY":   cmd(authStates, parseResetKey, runResetKey),     // §4.1
+	"GENURLAUTH": cmd(authStates, parseGenURLAuth, runGenURLAuth), // §4.2
+	"URLFETCH":   cmd(authStates, parseURLFetch, runURLFetch),     // §4.4
 
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1

@@ -118,6 +118,14 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"ESORT":         nil, // RFC 5267: SORT's RETURN options
 		"WITHIN":        nil, // RFC 5032: SEARCH keys
 		"PARTIAL":       nil, // RFC 9394: a SEARCH and SORT return option
+
+		// Issue 12's extensions (RFC 4978, 5464).
+		"COMPRESS":        {"COMPRESS"},
+		"METADATA":        {"GETMETADATA", "SETMETADATA"},
+		"METADATA-SERVER": {"GETMETADATA", "SETMETADATA"},
+		"CATENATE":        nil, // RFC 4469: APPEND's CATENATE
+		"URLAUTH":         {"RESETKEY", "GENURLAUTH", "URLFETCH"},
+
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -59,6 +59,13 @@ func (o *output) WriteString(s string) (int, error) { return o.w().WriteString(s
 func (o *output) flush() error {
 	if o.bw != nil {
 		o.bw.Flush()
+		// A compressing connection (COMPRESS, compress.go) holds back
+		// what it was given until told that the burst is over.
+		if f, ok := o.conn.(interface{ Flush() error }); ok && o.err == nil {
+			if err := f.Flush(); err != nil {
+				o.err = err
+			}
+		}
 		o.bw.Reset(nil)
 		writerPool.Put(o.bw)
 		o.bw = nil

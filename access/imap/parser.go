@@ -23,6 +23,9 @@ type parser struct {
 	litRead  int64
 	// appendMax bounds a message of APPEND (APPENDLIMIT); 0 = none.
 	appendMax int64
+	// metadataMax bounds one SETMETADATA value (imap_metadata_maxsize),
+	// so that a literal over it is refused before it is sent; 0 = none.
+	metadataMax int64
 	// multiAppendMax bounds all the messages of one MULTIAPPEND, which
 	// the store takes in memory at once; 0 = none.
 	multiAppendMax int64

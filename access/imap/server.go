@@ -74,6 +74,9 @@ type Config struct {
 	// (sasl_mech_list; access/sasl); nil means every mechanism, checked
 	// with Authenticate and the store's SCRAM keys.
 	SASL *sasl.Config
+	// Metadata bounds SETMETADATA (imap_metadata_maxsize,
+	// imap_metadata_maxentries); 0 = the default, negative = none.
+	Metadata store.MetadataLimits
 }
 
 // DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and

@@ -77,6 +77,7 @@ func newSession(srv *Server, c net.Conn, secure bool) *session {
 	s.p = newParser(s.in)
 	s.p.appendMax = srv.cfg.MaxMessageSize
 	s.p.maxCommand = max(srv.cfg.MaxCommandSize, 0)
+	s.p.metadataMax = int64(srv.metadataLimits().MaxSize)
 	return s
 }
 
@@ -158,6 +159,7 @@ func (s *session) command() bool {
 		}
 		return s.bye("Autologout; idle for too long")
 	default:
+		s.corruptCompressionBye(err)
 		return false
 	}
 	return s.execute()
@@ -238,6 +240,7 @@ func (s *session) recovered(c *command, x any) bool {
 	switch e := x.(type) {
 	case connError:
 		s.log.Debug("connection", "err", e.err)
+		s.corruptCompressionBye(e.err)
 		return false
 	case byeError:
 		return s.bye(e.msg)

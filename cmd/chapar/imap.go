@@ -10,6 +10,7 @@ import (
 	"chapar/config"
 	"chapar/internal/conncap"
 	"chapar/notify"
+	"chapar/store"
 )
 
 // startIMAP serves IMAP (STARTTLS) on imap_listen and implicit TLS on
@@ -50,6 +51,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		MaxLoginTries:     unlimitedIfZero(cfg.MaxLoginTrys),
 		MaxCommandSize:    maxCommandSize(cfg.IMAPMaxCommandSize),
 		MaxBodySearches:   unlimitedIfZero(cfg.IMAPMaxBodySearches),
+		Metadata:          metadataLimits(cfg),
 		ServerName:        cfg.ServerName,
 		Logger:            n.log.With("service", "imap"),
 	})
@@ -85,6 +87,15 @@ func maxCommandSize(n int64) int64 {
 // unlimitedIfZero maps a Cyrus limit where 0 means unlimited
 // (maxlogins_per_user, maxlogintrys) onto the IMAP server's, where 0 is
 // "the default" and negative means unlimited.
+// metadataLimits are imap_metadata_maxsize and imap_metadata_maxentries,
+// where 0 means unlimited, as imap.Config takes them.
+func metadataLimits(cfg *config.Config) store.MetadataLimits {
+	return store.MetadataLimits{
+		MaxSize:    unlimitedIfZero(int(cfg.IMAPMetadataMaxSize)),
+		MaxEntries: unlimitedIfZero(cfg.IMAPMetadataMaxEntries),
+	}
+}
+
 func unlimitedIfZero(n int) int {
 	if n == 0 {
 		return -1
