@@ -82,7 +82,7 @@ func (s *session) login(user, authz string) {
 	identity := s.srv.cfg.Users.Canonical(user)
 	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
 		if !s.srv.admins[identity] {
-			s.err("[AUTH] %s may not act as %s", identity, authz)
+			s.err("[AUTH] %s may not act as %s", identity, printable(authz))
 			return
 		}
 		identity = s.srv.cfg.Users.Canonical(authz)
@@ -143,7 +143,7 @@ func (s *session) cmdAuth(args []string) {
 		}
 	}
 	if mech == nil {
-		s.err("Mechanism %s is not supported", name)
+		s.err("Mechanism %s is not supported", printable(name))
 		return
 	}
 	if mech.SendsPassword() && !s.plaintextOK() {
@@ -256,4 +256,22 @@ func (s *session) cmdStls([]string) {
 	s.conn, s.secure, s.userArg = tc, true, ""
 	s.w.Reset(tc)
 	s.r.Reset(tc)
+}
+
+// printable is a client's string fit to repeat in a reply: control
+// characters (a CRLF would end the reply early and forge the next) become
+// "?", and it is cut short, so that the reply stays under RFC 2449 §4's
+// 512 octets.
+func printable(v string) string {
+	const limit = 64
+	b := []byte(v)
+	if len(b) > limit {
+		b = append(b[:limit], "..."...)
+	}
+	for i, c := range b {
+		if c < ' ' || c == 0x7f {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }

@@ -53,6 +53,10 @@ func TestAuthAsAnotherUser(t *testing.T) {
 	put(t, st, "bob", msg1)
 	c := dial(t, addr)
 	c.expect("AUTH PLAIN "+b64("bob\x00alice\x00secret"), "-ERR [AUTH] alice may not act as bob")
+	// What the client wrote is repeated without its control characters:
+	// no CRLF can forge a second reply.
+	c.expect("AUTH PLAIN "+b64("bob\r\n+OK forged\x00alice\x00secret"), "-ERR [AUTH] alice may not act as bob??+OK forged")
+	c.expect("AUTH "+strings.Repeat("X", 100), "-ERR Mechanism "+strings.Repeat("X", 64)+"... is not supported")
 	c.expect("AUTH PLAIN "+b64("bob\x00root\x00secret"), "+OK Mailbox locked and ready: 1 message (75 octets)")
 }
 

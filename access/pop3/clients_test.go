@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -80,60 +81,108 @@ func TestPythonPoplib(t *testing.T) {
 	}
 }
 
-// fetchmail fetches every message into an MDA (a shell line appending to
-// a file), deletes them from the server, and a second run finds none.
-func TestFetchmail(t *testing.T) {
-	t.Parallel()
+// fetchmail runs fetchmail once with an rc file for alice on addr and
+// the given server and user options, delivering each message to an MDA that appends
+// it to spool followed by "==END==". It returns fetchmail's output and
+// exit status (1: no mail).
+type fetchmail struct {
+	t         *testing.T
+	bin, dir  string
+	rc, spool string
+}
+
+func newFetchmail(t *testing.T, addr, serverOptions, userOptions string) *fetchmail {
+	t.Helper()
 	bin, err := exec.LookPath("fetchmail")
 	if err != nil {
 		t.Skip("fetchmail is not installed (Debian package fetchmail; .ci/run installs it)")
 	}
-	addr, st, _ := testServer(t, nil)
-	put(t, st, "alice", msg1, msg2)
 	host, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
-	spool := filepath.Join(dir, "spool")
-	rc := filepath.Join(dir, "fetchmailrc")
+	f := &fetchmail{t: t, bin: bin, dir: dir, rc: filepath.Join(dir, "fetchmailrc"), spool: filepath.Join(dir, "spool")}
+	conf := fmt.Sprintf("set no syslog\npoll %s protocol POP3 service %s auth password %s:\n"+
+		"  user alice password secret is %s here\n  sslproto '' no idle %s\n  mda \"cat >> %s; echo ==END== >> %s\"\n",
+		host, port, serverOptions, localUser(t), userOptions, f.spool, f.spool)
 	// fetchmail insists on a private rc file.
-	conf := fmt.Sprintf("set no syslog\npoll %s protocol POP3 service %s auth password:\n"+
-		"  user alice password secret is %s here\n  sslproto '' no idle\n  mda \"cat >> %s; echo ==END== >> %s\"\n",
-		host, port, localUser(t), spool, spool)
-	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
+	if err := os.WriteFile(f.rc, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := func() (string, int) {
-		cmd := exec.Command(bin, "-f", rc, "--nodetach", "--nosyslog", "-v", "--pidfile", filepath.Join(dir, "pid"))
-		cmd.Env = append(os.Environ(), "HOME="+dir, "FETCHMAILHOME="+dir)
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("fetchmail: %v\n%s", err, out)
-		}
-		return string(out), code
+	return f
+}
+
+func (f *fetchmail) run() (string, int) {
+	f.t.Helper()
+	cmd := exec.Command(f.bin, "-f", f.rc, "--nodetach", "--nosyslog", "-v", "--pidfile", filepath.Join(f.dir, "pid"))
+	cmd.Env = append(os.Environ(), "HOME="+f.dir, "FETCHMAILHOME="+f.dir)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	case err != nil:
+		f.t.Fatalf("fetchmail: %v\n%s", err, out)
 	}
-	out, code := run()
+	return string(out), 0
+}
+
+// delivered is what the MDA got, one entry per message.
+func (f *fetchmail) delivered() []string {
+	b, err := os.ReadFile(f.spool)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "==END==\n"), "==END==\n")
+}
+
+// fetchmail fetches every message into an MDA, deletes them from the
+// server, and a second run finds none.
+func TestFetchmail(t *testing.T) {
+	t.Parallel()
+	addr, st, _ := testServer(t, nil)
+	put(t, st, "alice", msg1, msg2)
+	f := newFetchmail(t, addr, "", "")
+	out, code := f.run()
 	if code != 0 {
 		t.Fatalf("fetchmail exited %d:\n%s", code, out)
 	}
-	got, err := os.ReadFile(spool)
-	if err != nil {
-		t.Fatalf("nothing delivered to the MDA: %v\n%s", err, out)
-	}
-	parts := strings.Split(strings.TrimSuffix(string(got), "==END==\n"), "==END==\n")
-	t.Logf("fetchmail:\n%s", out)
-	if len(parts) != 2 || !strings.Contains(parts[0], "Subject: one") || !strings.Contains(parts[0], ".dotted line") ||
+	parts := f.delivered()
+	if len(parts) != 2 || !strings.Contains(parts[0], "Subject: one") || !strings.Contains(parts[0], "\n.dotted line") ||
 		!strings.Contains(parts[1], "Subject: two") {
-		t.Fatalf("the MDA got %q\nfetchmail said:\n%s", got, out)
+		t.Fatalf("the MDA got %q\nfetchmail said:\n%s", parts, out)
 	}
 	inbox, _ := st.GetMailbox("user.alice")
 	if s, _ := st.Status(inbox); s.Exists != 0 {
 		t.Errorf("fetchmail left %d messages on the server\n%s", s.Exists, out)
 	}
-	// Exit code 1: no mail.
-	if out, code := run(); code != 1 {
+	if out, code := f.run(); code != 1 {
 		t.Errorf("second run exited %d, want 1 (no mail):\n%s", code, out)
+	}
+}
+
+// fetchmail with "keep" and "uidl" leaves mail on the server and tells
+// seen messages by their UIDL: a second run fetches nothing, a third
+// only what arrived in between.
+func TestFetchmailKeepsByUIDL(t *testing.T) {
+	t.Parallel()
+	addr, st, _ := testServer(t, nil)
+	put(t, st, "alice", msg1)
+	f := newFetchmail(t, addr, "uidl", "keep")
+	if out, code := f.run(); code != 0 || len(f.delivered()) != 1 {
+		t.Fatalf("first run exited %d with %d delivered:\n%s", code, len(f.delivered()), out)
+	}
+	if out, code := f.run(); code != 1 || len(f.delivered()) != 1 {
+		t.Fatalf("second run exited %d with %d delivered, want 1 (no new mail) and 1:\n%s", code, len(f.delivered()), out)
+	}
+	put(t, st, "alice", msg2)
+	if out, code := f.run(); code != 0 || len(f.delivered()) != 2 || !strings.Contains(f.delivered()[1], "Subject: two") {
+		t.Fatalf("third run exited %d with %q:\n%s", code, f.delivered(), out)
+	}
+	inbox, _ := st.GetMailbox("user.alice")
+	if s, _ := st.Status(inbox); s.Exists != 2 {
+		t.Errorf("keep: %d messages on the server, want 2", s.Exists)
 	}
 }
 

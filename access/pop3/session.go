@@ -2,7 +2,6 @@ package pop3
 
 import (
 	"bufio"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,21 +51,17 @@ func newSession(srv *Server, c net.Conn, secure bool) *session {
 
 func (s *session) serve() {
 	defer s.end()
-	if tc, ok := s.conn.(*tls.Conn); ok {
-		// POP3S: the handshake first, within the timeout, so that a
-		// client that never completes it does not hold the connection.
-		tc.SetDeadline(time.Now().Add(time.Minute))
-		if err := tc.Handshake(); err != nil {
-			s.log.Info("TLS handshake failed", "err", err)
-			return
-		}
-		tc.SetDeadline(time.Time{})
-		s.secure = true
-	}
+	// Under POP3S the TLS handshake happens with the greeting's write:
+	// a client that never completes it must not hold the connection.
+	s.conn.SetDeadline(time.Now().Add(time.Minute))
 	// RFC 1939 §4: the greeting. No timestamp: APOP is not offered,
 	// since it needs the password stored in the clear.
 	s.ok("%s chapar POP3 server ready", s.srv.cfg.ServerName)
 	for !s.done {
+		// The autologout timer (poptimeout) bounds the wait for a
+		// command and the writing of the replies before it, so that a
+		// client that stops reading a RETR does not hold the session.
+		s.conn.SetDeadline(time.Now().Add(s.srv.cfg.Timeout))
 		// RFC 2449 §6.6 PIPELINING: replies to commands already read go
 		// out together, when the client has sent no more yet.
 		if s.r.Buffered() == 0 {
@@ -74,7 +69,6 @@ func (s *session) serve() {
 				return
 			}
 		}
-		s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.Timeout))
 		line, err := s.readLine()
 		switch {
 		case errors.Is(err, errLineTooLong):
@@ -90,6 +84,7 @@ func (s *session) serve() {
 			}
 			return
 		}
+		s.conn.SetDeadline(time.Now().Add(s.srv.cfg.Timeout))
 		cmd, err := parseCommand(line)
 		if err != nil {
 			s.err("Bad command: %s", err.Error())
