@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 
@@ -110,7 +111,13 @@ func (s *session) send(i, bodyLines int) {
 	} else {
 		s.ok("Top of message %d follows", n)
 	}
-	if err := writeDotStuffed(s.w, body, bodyLines); err != nil {
+	// One reader per session, reset for each message.
+	if s.body == nil {
+		s.body = bufio.NewReaderSize(body, bodyBuffer)
+	} else {
+		s.body.Reset(body)
+	}
+	if err := writeDotStuffed(s.w, s.body, bodyLines); err != nil {
 		// The reply has begun: a client cannot tell a short message from
 		// a cut one, so the connection ends without the final dot.
 		s.log.Warn("sending message", "n", n, "err", err)

@@ -7,15 +7,18 @@ import (
 	"strconv"
 )
 
+// bodyBuffer is the size of the reader a session sends messages through.
+const bodyBuffer = 32 << 10
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // writeDotStuffed copies a message as a multi-line reply's body (RFC
 // 1939 §3): every line ends in CRLF (a bare LF becomes one), and a line
 // beginning with "." gets another in front. With bodyLines >= 0 it stops
 // after the header, the blank line and that many body lines (TOP). The
-// caller writes the final ".".
-func writeDotStuffed(w *bufio.Writer, src io.Reader, bodyLines int) error {
-	r := bufio.NewReaderSize(src, 32<<10)
+// caller writes the final "."; r is read from, its buffer the caller's
+// to reuse.
+func writeDotStuffed(w *bufio.Writer, r *bufio.Reader, bodyLines int) error {
 	atStart, inBody, pendingCR := true, false, false
 	lineLen := 0
 	for {

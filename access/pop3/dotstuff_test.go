@@ -36,10 +36,10 @@ func TestWriteDotStuffed(t *testing.T) {
 			out.Reset()
 			var r = strings.NewReader(tc.in)
 			if src == "bytewise" {
-				if err := writeDotStuffed(w, iotest.OneByteReader(r), tc.lines); err != nil {
+				if err := writeDotStuffed(w, bufio.NewReaderSize(iotest.OneByteReader(r), 16), tc.lines); err != nil {
 					t.Fatal(err)
 				}
-			} else if err := writeDotStuffed(w, r, tc.lines); err != nil {
+			} else if err := writeDotStuffed(w, bufio.NewReader(r), tc.lines); err != nil {
 				t.Fatal(err)
 			}
 			w.Flush()
@@ -58,7 +58,7 @@ func TestWriteDotStuffedLongLine(t *testing.T) {
 	in := ".A: b\r\n\r\n" + long + "\n.y\r\n"
 	var out bytes.Buffer
 	w := bufio.NewWriter(&out)
-	if err := writeDotStuffed(w, strings.NewReader(in), -1); err != nil {
+	if err := writeDotStuffed(w, bufio.NewReaderSize(strings.NewReader(in), bodyBuffer), -1); err != nil {
 		t.Fatal(err)
 	}
 	w.Flush()

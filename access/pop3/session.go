@@ -39,6 +39,8 @@ type session struct {
 	actor store.Actor
 	drop  *maildrop
 	log   *slog.Logger
+	// body reads the messages RETR and TOP send.
+	body *bufio.Reader
 	// done ends the session after the current reply.
 	done bool
 }
