@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,4 +157,43 @@ func TestPOP3DeleSeenByIMAP(t *testing.T) {
 	if ex := in.examine("user/alice"); len(ex.Messages) != 1 {
 		t.Errorf("mbexamine after POP3's DELE: %d messages, want 1", len(ex.Messages))
 	}
+}
+
+// POP3S on pop3s_listen: TLS from the first byte with tls_server_cert,
+// so CAPA offers no STLS, and the session logs in.
+func TestPOP3S(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := writeSelfSigned(dir, cert, key, "chapar.test"); err != nil {
+		t.Fatal(err)
+	}
+	in := newInstance(t, "pop3s_listen: 127.0.0.1:0", "tls_server_cert: "+cert, "tls_server_key: "+key)
+	in.start()
+	in.addUser("alice")
+	deliverN(t, in, "alice", 1)
+	addrs, err := listening(filepath.Join(in.dir, "serve.log"), 0)
+	if err != nil || addrs["pop3s"] == "" {
+		t.Fatalf("no pop3s listener logged (%v):\n%s", err, in.log())
+	}
+	conn, err := tls.Dial("tcp", addrs["pop3s"], &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c := &popConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+	if g := c.line(); g != "+OK chapar.test chapar POP3 server ready" {
+		t.Fatalf("greeting %q", g)
+	}
+	caps := c.multi("CAPA")
+	if slices.Contains(caps, "STLS") || !slices.Contains(caps, "USER") {
+		t.Errorf("CAPA under TLS: %q", caps)
+	}
+	c.ok("USER alice")
+	c.ok("PASS secret")
+	if got := c.ok("STAT"); !strings.HasPrefix(got, "+OK 1 ") {
+		t.Errorf("STAT %q", got)
+	}
+	c.ok("QUIT")
 }
