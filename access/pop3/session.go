@@ -59,6 +59,9 @@ func (s *session) serve() {
 	// RFC 1939 §4: the greeting. No timestamp: APOP is not offered,
 	// since it needs the password stored in the clear.
 	s.ok("%s chapar POP3 server ready", s.srv.cfg.ServerName)
+	if err := s.w.Flush(); err != nil {
+		return
+	}
 	for !s.done {
 		// The autologout timer (poptimeout) bounds the wait for a
 		// command and the writing of the replies before it, so that a
@@ -81,6 +84,7 @@ func (s *session) serve() {
 			if errors.As(err, &ne) && ne.Timeout() {
 				// RFC 1939 §3: the autologout timer ends the session
 				// without entering UPDATE.
+				s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 				s.err("Autologout; idle for too long")
 				s.w.Flush()
 			}
