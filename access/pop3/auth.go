@@ -105,6 +105,7 @@ func (s *session) login(user, authz string) {
 		}
 		return
 	}
+	s.srv.recordLogin(identity)
 	s.user, s.actor, s.drop, s.state = identity, actor, drop, stateTransaction
 	s.log = s.log.With("user", identity)
 	s.log.Info("login", "messages", len(drop.msgs), "tls", s.secure)

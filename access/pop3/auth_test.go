@@ -153,8 +153,17 @@ func TestMinPoll(t *testing.T) {
 		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "STLS",
 		"EXPIRE 30", "LOGIN-DELAY 300", "IMPLEMENTATION chapar")
 	c.login("alice")
+	// Five minutes on, a login refused [IN-USE] is no login for
+	// popminpoll: the next, once the maildrop is free, gets in.
+	clock.Add(5 * 60)
+	b := dial(t, addr)
+	b.expect("USER alice", "+OK Send PASS")
+	b.expect("PASS secret", "-ERR [IN-USE] Unable to lock maildrop: another POP3 session holds it")
 	c.expect("QUIT", "+OK pop.test chapar POP3 server signing off (0 messages left)")
 	c.closed()
+	d := dialRetryingInUse(t, addr, "alice")
+	d.expect("QUIT", "+OK pop.test chapar POP3 server signing off (0 messages left)")
+	d.closed()
 
 	clock.Add(4 * 60)
 	c = dial(t, addr)

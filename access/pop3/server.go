@@ -196,21 +196,31 @@ func (s *Server) lock(id string) (release func(), ok bool) {
 	}, true
 }
 
-// pollTooSoon says how long user must still wait under popminpoll, and
-// otherwise records this login. The record is in memory: a restart
-// forgets it (Cyrus keeps it in the mailbox's index header).
+// pollTooSoon says how long user must still wait under popminpoll
+// since the last login recordLogin noted. The record is in memory: a
+// restart forgets it (Cyrus keeps it in the mailbox's index header).
 func (s *Server) pollTooSoon(user string) time.Duration {
 	if s.cfg.MinPoll <= 0 {
 		return 0
 	}
-	now := s.cfg.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if last, ok := s.lastLogin[user]; ok {
-		if wait := s.cfg.MinPoll - now.Sub(last); wait > 0 {
+		if wait := s.cfg.MinPoll - s.cfg.now().Sub(last); wait > 0 {
 			return wait
 		}
 	}
-	s.lastLogin[user] = now
 	return 0
+}
+
+// recordLogin notes a login that got its maildrop, for popminpoll: one
+// refused [IN-USE] does not count, as in Cyrus, which checks the time
+// with the maildrop locked.
+func (s *Server) recordLogin(user string) {
+	if s.cfg.MinPoll <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastLogin[user] = s.cfg.now()
 }
