@@ -42,7 +42,7 @@ const MaxPipelineMessageSize int64 = 64<<20 - 64<<10
 // default for "services" and the set that option may choose from. These are
 // not the pipeline's stages: the "filter" service runs the plusaddr and
 // duplicate stages, "deliver" the deliver stage.
-var allServices = []string{"lmtp", "imap", "managesieve", "filter", "deliver", "notify", "outbound"}
+var allServices = []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"}
 
 // Config is the parsed configuration. Fields are plain values so other
 // packages and tests can build one by hand (start from Default).
@@ -64,6 +64,11 @@ type Config struct {
 	IMAPListen           []string          // imap_listen (chapar); empty = no IMAP listener
 	IMAPSListen          []string          // imaps_listen (chapar)
 	SieveListen          []string          // sieve_listen (chapar); empty = no ManageSieve listener
+	POP3Listen           []string          // pop3_listen (chapar); empty = no POP3 listener (config/pop3.go)
+	POP3SListen          []string          // pop3s_listen (chapar)
+	POPMinPoll           time.Duration     // popminpoll: least time between one user's POP3 logins
+	POPTimeout           time.Duration     // poptimeout: POP3 autologout, at least 10 minutes
+	POPExpireDays        int               // popexpiretime in days, for CAPA EXPIRE; negative = NEVER
 	HTTPListen           []string          // http_listen (chapar): /metrics, /healthz, /readyz; empty = none
 	AdminSocket          string            // admin_socket (chapar)
 	NATSURL              string            // nats_url (chapar); empty = embedded server
@@ -248,8 +253,10 @@ func Default() *Config {
 		TLSMinVersion:           tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
 		TLSMaxVersion:           tls.VersionTLS13,
 		Timeout:                 30 * time.Minute,
-		LMTPDowncaseRcpt:        true,  // Cyrus's default
-		LMTPFuzzyMailboxMatch:   false, // Cyrus's default
+		POPTimeout:              10 * time.Minute, // Cyrus's default
+		POPExpireDays:           -1,               // Cyrus's default: NEVER
+		LMTPDowncaseRcpt:        true,             // Cyrus's default
+		LMTPFuzzyMailboxMatch:   false,            // Cyrus's default
 		MaxLoginsPerUser:        100,
 		MaxLoginTrys:            3,  // Cyrus's default
 		QuotaWarn:               90, // Cyrus's default

@@ -56,7 +56,9 @@ func TestDefaults(t *testing.T) {
 		HTTPListen:              []string{"127.0.0.1:8008"},
 		SieveMaxScriptSize:      32 << 10,
 		SieveMaxScripts:         5,
-		Services:                []string{"lmtp", "imap", "managesieve", "filter", "deliver", "notify", "outbound"},
+		Services:                []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"},
+		POPTimeout:              10 * time.Minute,
+		POPExpireDays:           -1,
 		LMTPOutcomeWait:         10 * time.Second,
 		JetStreamSync:           "1s",
 		FuseLocalStages:         true,
@@ -136,6 +138,11 @@ sasl_pwcheck_method: alwaystrue
 lmtp_listen: [::1]:24 /run/chapar/lmtp
 imap_listen: :143
 imaps_listen: 0.0.0.0:993
+pop3_listen: :110
+pop3s_listen: 0.0.0.0:995
+popminpoll: 2
+poptimeout: 20
+popexpiretime: 31
 admin_socket: /run/chapar/admin
 nats_url: nats://n1:4222,nats://n2:4222
 services: filter deliver
@@ -220,6 +227,11 @@ func TestEveryKey(t *testing.T) {
 		{"LMTPListen", c.LMTPListen, []string{"[::1]:24", "/run/chapar/lmtp"}},
 		{"IMAPListen", c.IMAPListen, []string{":143"}},
 		{"IMAPSListen", c.IMAPSListen, []string{"0.0.0.0:993"}},
+		{"POP3Listen", c.POP3Listen, []string{":110"}},
+		{"POP3SListen", c.POP3SListen, []string{"0.0.0.0:995"}},
+		{"POPMinPoll", c.POPMinPoll, 2 * time.Minute},
+		{"POPTimeout", c.POPTimeout, 20 * time.Minute},
+		{"POPExpireDays", c.POPExpireDays, 31},
 		{"AdminSocket", c.AdminSocket, "/run/chapar/admin"},
 		{"NATSURL", c.NATSURL, "nats://n1:4222,nats://n2:4222"},
 		{"NATSListen", c.NATSListen, ""},
@@ -713,5 +725,46 @@ func TestIMAPMaxBodySearches(t *testing.T) {
 		if err := parseErr(t, text); !strings.Contains(err.Error(), "imap_maxbodysearches") {
 			t.Errorf("%q: %v", text, err)
 		}
+	}
+}
+
+// POP3 is off unless a listener is set, or "services" names pop3, which
+// then listens on DefaultPOP3Listen; poptimeout is at least 10 minutes
+// and a negative popexpiretime is NEVER.
+func TestPOP3Options(t *testing.T) {
+	for _, tc := range []struct {
+		file      string
+		plain, tl []string
+	}{
+		{"", nil, nil},
+		{"services: lmtp imap\n", nil, nil},
+		{"services: imap pop3\n", []string{DefaultPOP3Listen}, nil},
+		{"stages: pop3\n", []string{DefaultPOP3Listen}, nil},
+		{"services: pop3\npop3_listen:\n", []string{}, nil},
+		{"services: pop3\npop3s_listen: :995\n", nil, []string{":995"}},
+		{"pop3_listen: 127.0.0.1:110\n", []string{"127.0.0.1:110"}, nil},
+	} {
+		c, _ := parse(t, tc.file)
+		if len(c.POP3Listen) != len(tc.plain) || (len(tc.plain) > 0 && !reflect.DeepEqual(c.POP3Listen, tc.plain)) ||
+			!reflect.DeepEqual(c.POP3SListen, tc.tl) {
+			t.Errorf("%q: pop3_listen %q, pop3s_listen %q; want %q, %q", tc.file, c.POP3Listen, c.POP3SListen, tc.plain, tc.tl)
+		}
+	}
+	c, w := parse(t, "poptimeout: 5\npopexpiretime: -1\npopminpoll: 1h\n")
+	if c.POPTimeout != 10*time.Minute || len(w) != 1 || !strings.Contains(w[0].Msg, "10 minute minimum") {
+		t.Errorf("poptimeout 5: %s, warnings %v", c.POPTimeout, w)
+	}
+	if c.POPExpireDays != -1 || c.POPMinPoll != time.Hour {
+		t.Errorf("popexpiretime -1: %d; popminpoll 1h: %s", c.POPExpireDays, c.POPMinPoll)
+	}
+	if c, _ := parse(t, "popexpiretime: 0\n"); c.POPExpireDays != 0 {
+		t.Errorf("popexpiretime 0: %d", c.POPExpireDays)
+	}
+	if _, _, err := Parse(strings.NewReader("popexpiretime: soon\n"), "imapd.conf"); err == nil {
+		t.Error("popexpiretime: soon was taken")
+	}
+	c, _ = parse(t, "pop3s_listen: :995\n")
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "pop3s_listen: needs tls_server_cert") {
+		t.Errorf("pop3s_listen without a certificate: %v", err)
 	}
 }

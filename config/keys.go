@@ -74,6 +74,16 @@ var knownKeys = map[string]option{
 	"sieve_extensions": {set: setSieveExtensions},
 	// Chapar: implicit-TLS IMAP listeners.
 	"imaps_listen": listKey(func(c *Config) *[]string { return &c.IMAPSListen }, checkListen),
+	// Chapar: POP3 listeners (STLS); default none (config/pop3.go).
+	"pop3_listen": listKey(func(c *Config) *[]string { return &c.POP3Listen }, checkListen),
+	// Chapar: implicit-TLS POP3 listeners.
+	"pop3s_listen": listKey(func(c *Config) *[]string { return &c.POP3SListen }, checkListen),
+	// Least time between one user's POP3 logins; a plain number is minutes.
+	"popminpoll": durationKey(func(c *Config) *time.Duration { return &c.POPMinPoll }, time.Minute, 0),
+	// POP3 autologout; a plain number is minutes, at least 10.
+	"poptimeout": {set: setPOPTimeout},
+	// Days CAPA EXPIRE advertises; negative = NEVER.
+	"popexpiretime": {set: setPOPExpireTime},
 	// Chapar: admin tool socket.
 	"admin_socket": pathKey(func(c *Config) *string { return &c.AdminSocket }),
 	// Chapar: external NATS; empty = embedded.

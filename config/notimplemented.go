@@ -22,7 +22,6 @@ const (
 	// the data migration tools, and a script installed with every new
 	// INBOX to the autocreate options, which chapar has none of.
 	noSieveDir   = "Sieve scripts live in chapar's store; upload them over ManageSieve or with \"chapar sieve put\""
-	noPOP        = "chapar has no POP3 yet"                     // TODO(pop3)
 	noAutocreate = `INBOXes are made only by "chapar user add"` // Cyrus's autocreate
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
 	atOnce       = "chapar deletes mailboxes and expunges messages at once"
@@ -55,7 +54,6 @@ const (
 var notImplementedKeys = map[string]notImplemented{
 	"sievedir":                 {noSieveDir, nil},   // where sieve scripts live
 	"autocreate_sieve_script":  {noSieveDir, nil},   // script installed at autocreate
-	"popminpoll":               {noPOP, nil},        // POP3 minimum poll interval
 	"autocreate_post":          {noAutocreate, nil}, // autocreate INBOX on LMTP delivery
 	"autocreate_inbox_folders": {noAutocreate, nil}, // folders made with an autocreated INBOX
 	"quota_db":                 {ownStore, nil},     // quota database backend
@@ -104,8 +102,6 @@ var notImplementedKeys = map[string]notImplemented{
 	"autocreate_sieve_folders":    {noAutocreate, nil},       // folders made for Sieve at autocreate
 	"tls_server_ca_file":          {ownChain, nil},           // intermediate certificates
 	"tls_prefer_server_ciphers":   {ownChain, boolCheck},     // server's cipher order
-	"poptimeout":                  {noPOP, nil},              // POP3 idle timeout, minutes
-	"popexpiretime":               {noPOP, nil},              // POP3 EXPIRE capability, days
 }
 
 // notImplementedWarning is the start-up line for an option of

@@ -179,14 +179,14 @@ func TestServicesAlias(t *testing.T) {
 		w[1].String() != `imapd.conf:2: duplicate option "services" (also set on line 1); the last value wins` {
 		t.Errorf("Services = %q, warnings = %v", c.Services, w)
 	}
-	c.Services = append(c.Services, "pop3")
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `imapd.conf:2: services: unknown service "pop3"`) {
+	c.Services = append(c.Services, "nntp")
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `imapd.conf:2: services: unknown service "nntp"`) {
 		t.Errorf("Validate = %v", err)
 	}
 	// The set to choose from is what Default runs.
 	got := append([]string(nil), Default().Services...)
 	sort.Strings(got)
-	if want := []string{"deliver", "filter", "imap", "lmtp", "managesieve", "notify", "outbound"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"deliver", "filter", "imap", "lmtp", "managesieve", "notify", "outbound", "pop3"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default services %q", got)
 	}
 }

@@ -77,6 +77,7 @@ func Parse(r io.Reader, name string) (*Config, []Warning, error) {
 	_, lmtp := p.seen["lmtp_listen"]
 	_, admin := p.seen["admin_socket"]
 	p.cfg.derive(!p.partitions, !lmtp, !admin)
+	p.derivePOP3Listen()
 	return p.cfg, p.warns, nil
 }
 

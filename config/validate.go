@@ -49,6 +49,8 @@ func (c *Config) Validate() error {
 	v.listen("imap_listen", c.IMAPListen)
 	v.listen("imaps_listen", c.IMAPSListen)
 	v.listen("sieve_listen", c.SieveListen)
+	v.listen("pop3_listen", c.POP3Listen)
+	v.listen("pop3s_listen", c.POP3SListen)
 	v.listen("http_listen", c.HTTPListen)
 	if c.SieveMaxScriptSize <= 0 || c.SieveMaxScriptSize > maxSieveScriptSize {
 		v.fail("sieve_maxscriptsize", fmt.Sprintf("expected a size from 1 byte to 16M, got %d", c.SieveMaxScriptSize))
@@ -89,6 +91,9 @@ func (c *Config) Validate() error {
 	v.check("lmtp_socket_group", checkGroupName(c.LMTPSocketGroup))
 	if len(c.IMAPSListen) > 0 && c.TLSServerCert == "" {
 		v.fail("imaps_listen", "needs tls_server_cert and tls_server_key")
+	}
+	if len(c.POP3SListen) > 0 && c.TLSServerCert == "" {
+		v.fail("pop3s_listen", "needs tls_server_cert and tls_server_key")
 	}
 	// Only the file reading enforces the RFC's 30 minute minimum (with a
 	// warning); code may set shorter timeouts, e.g. in tests.

@@ -18,7 +18,8 @@
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
-//     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
+//     (expunge.go), RemoveMessages (remove.go, POP3's UPDATE),
+//     StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
 //     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a

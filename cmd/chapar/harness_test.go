@@ -63,6 +63,7 @@ type instance struct {
 	imap  string // bound IMAP TCP address, set by start
 	sieve string // bound ManageSieve TCP address, set by start ("" if none)
 	http  string // bound address of http_listen, set by start ("" if none)
+	pop3  string // bound POP3 TCP address, set by start ("" if none)
 }
 
 // newInstance writes an imapd.conf for a fresh data directory. extra lines
@@ -97,6 +98,14 @@ func (in *instance) sieveAddr() string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.sieve
+}
+
+// pop3Addr is the POP3 TCP address of the running (or last) server,
+// when the test's configuration sets pop3_listen.
+func (in *instance) pop3Addr() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.pop3
 }
 
 // httpAddr is the address of the running (or last) server's http_listen.
@@ -169,6 +178,7 @@ func (in *instance) start() {
 		in.imap = addrs["imap"]
 		in.sieve = addrs["managesieve"]
 		in.http = addrs["http"]
+		in.pop3 = addrs["pop3"]
 		in.mu.Unlock()
 		return nil
 	})

@@ -126,6 +126,11 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 			return nil, err
 		}
 	}
+	if cfg.Runs("pop3") {
+		if err := n.startPOP3(cfg); err != nil {
+			return nil, err
+		}
+	}
 	// Before the admin socket, whose appearance tells the tests (and
 	// scripts) that every listener is up.
 	if err := n.startOps(cfg); err != nil {

@@ -1,0 +1,226 @@
+package pop3
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chapar/internal/acceptretry"
+	"chapar/store"
+)
+
+// Config configures the POP3 service.
+type Config struct {
+	Store *store.Store
+	// Authenticate checks a password; nil means Store.Authenticate.
+	Authenticate func(user, pass string) (bool, error)
+	// Mechanisms are what AUTH offers, in order; nil means PLAIN and
+	// LOGIN over Authenticate (sasl.go), so that another SASL library
+	// can be plugged in here.
+	Mechanisms []Mechanism
+	// PlaintextOK says whether a password may cross a connection not
+	// (yet) under TLS: the rule IMAP and ManageSieve apply
+	// (allowplaintext, sasl_minimum_layer). nil allows it only under TLS.
+	PlaintextOK func(c net.Conn) bool
+	// TLSConfig enables STLS and ServeTLS; nil leaves them out.
+	TLSConfig *tls.Config
+	// Admins may act as other users (PLAIN's authorization identity).
+	Admins []string
+	// Users is virtdomains/defaultdomain: what user a login name means.
+	Users store.UserRule
+	// MinPoll is popminpoll: the least time between two logins of one
+	// user; 0 = none.
+	MinPoll time.Duration
+	// Timeout is poptimeout, the autologout timer; default and least 10
+	// minutes (RFC 1939 §3).
+	Timeout time.Duration
+	// ExpireDays is popexpiretime, advertised by CAPA EXPIRE (RFC 2449
+	// §6.7); negative is NEVER. chapar removes nothing by itself: it is
+	// a hint to clients, as in Cyrus.
+	ExpireDays int
+	// MaxLoginTries failed logins end the connection; 0 = unlimited.
+	MaxLoginTries int
+	// FailureDelay is waited after a failed login; default 1s.
+	FailureDelay time.Duration
+	// ServerName is said in the greeting.
+	ServerName string
+	// OnLogin and OnLogout, when set, are told of each session's user
+	// (the hook for Login/Logout events).
+	OnLogin, OnLogout func(user string, remote net.Addr)
+	Log               *slog.Logger
+	// now is the clock of popminpoll; tests set it.
+	now func() time.Time
+}
+
+// MinTimeout is the least autologout timer RFC 1939 §3 allows.
+const MinTimeout = 10 * time.Minute
+
+// Server serves POP3 on any number of listeners.
+type Server struct {
+	cfg    Config
+	admins map[string]bool
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	closing   atomic.Bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+	// locked holds the maildrops a session has, by mailbox unique ID;
+	// lastLogin the time of each user's last login (popminpoll).
+	locked    map[string]bool
+	lastLogin map[string]time.Time
+}
+
+// NewServer prepares a server; Serve and ServeTLS run it on a listener.
+func NewServer(cfg Config) *Server {
+	if cfg.Authenticate == nil && cfg.Store != nil {
+		cfg.Authenticate = cfg.Store.Authenticate
+	}
+	if cfg.Mechanisms == nil {
+		cfg.Mechanisms = PasswordMechanisms()
+	}
+	if cfg.PlaintextOK == nil {
+		cfg.PlaintextOK = func(net.Conn) bool { return false }
+	}
+	if cfg.FailureDelay == 0 {
+		cfg.FailureDelay = time.Second
+	}
+	if cfg.Timeout < MinTimeout {
+		cfg.Timeout = MinTimeout
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = "localhost"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{},
+		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
+		locked: map[string]bool{}, lastLogin: map[string]time.Time{}}
+	for _, a := range cfg.Admins {
+		s.admins[cfg.Users.Canonical(a)] = true
+	}
+	return s
+}
+
+// Serve accepts POP3 connections on l (STLS upgrades them) until Close.
+func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
+
+// ServeTLS accepts POP3S connections: l yields TLS connections already
+// (tls.NewListener), so every session is secure from its greeting.
+func (s *Server) ServeTLS(l net.Listener) error { return s.serve(l, true) }
+
+func (s *Server) serve(inner net.Listener, secure bool) error {
+	l := acceptretry.Wrap(inner, s.log, "pop3")
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return net.ErrClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return net.ErrClosed
+			}
+			return fmt.Errorf("pop3: accept: %w", err)
+		}
+		s.mu.Lock()
+		if s.closing.Load() {
+			s.mu.Unlock()
+			c.Close()
+			return net.ErrClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			newSession(s, c, secure).serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops the listeners and ends every session; a session cut off
+// this way applies none of its deletions (RFC 1939 §6).
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closing.Swap(true) {
+		s.mu.Unlock()
+		return nil
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// lock takes the maildrop of mailbox id for one session, or says it is
+// held: Cyrus's pop3d gives a maildrop to one POP3 session at a time
+// (RFC 1939 §8 suggests an exclusive lock). IMAP sessions are not
+// counted. The lock lives in this process: POP3 frontends on several
+// nodes would need it in JetStream KV.
+func (s *Server) lock(id string) (release func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked[id] {
+		return nil, false
+	}
+	s.locked[id] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.locked, id)
+			s.mu.Unlock()
+		})
+	}, true
+}
+
+// pollTooSoon says how long user must still wait under popminpoll
+// since the last login recordLogin noted. The record is in memory: a
+// restart forgets it (Cyrus keeps it in the mailbox's index header).
+func (s *Server) pollTooSoon(user string) time.Duration {
+	if s.cfg.MinPoll <= 0 {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.lastLogin[user]; ok {
+		if wait := s.cfg.MinPoll - s.cfg.now().Sub(last); wait > 0 {
+			return wait
+		}
+	}
+	return 0
+}
+
+// recordLogin notes a login that got its maildrop, for popminpoll: one
+// refused [IN-USE] does not count, as in Cyrus, which checks the time
+// with the maildrop locked.
+func (s *Server) recordLogin(user string) {
+	if s.cfg.MinPoll <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastLogin[user] = s.cfg.now()
+}
