@@ -18,7 +18,8 @@
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
 //     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
-//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince; and
+//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
+//     ExpungedSince (vanished.go), for QRESYNC; and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied.
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
