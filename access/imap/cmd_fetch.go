@@ -23,7 +23,20 @@ const internalDateLayout = "02-Jan-2006 15:04:05 -0700"
 // runFetch serves FETCH and UID FETCH.
 func runFetch(s *session, c *command, a fetchArgs) {
 	v, uid := s.sel, c.uid
-	idx := v.selectSet(s, a.set, uid)
+	if a.vanished && (!uid || !s.qresync || a.changedSince == 0) {
+		// RFC 7162 §3.2.6: UID FETCH only, with CHANGEDSINCE, once
+		// QRESYNC is enabled.
+		xbad("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC")
+	}
+	var idx []int
+	if uid && a.changedSince != 0 && !a.set.saved {
+		idx = v.changedIn(s, a.set, a.changedSince)
+	} else {
+		idx = v.selectSet(s, a.set, uid)
+	}
+	if a.vanished {
+		s.fetchVanished(v, a.set, a.changedSince)
+	}
 	items := a.items
 	if uid && !hasKind(items, fetchUID) {
 		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID.

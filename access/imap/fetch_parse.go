@@ -56,6 +56,8 @@ type fetchArgs struct {
 	// changedSince is the CHANGEDSINCE modifier (RFC 7162 §3.1.4.1),
 	// 0 when absent (the value is a mod-sequence-value, never 0).
 	changedSince uint64
+	// vanished is QRESYNC's VANISHED modifier (RFC 7162 §3.2.6).
+	vanished bool
 }
 
 func parseFetch(p *parser) fetchArgs {
@@ -84,13 +86,18 @@ func parseFetch(p *parser) fetchArgs {
 	}
 	if p.maybe(' ') {
 		// fetch-modifiers (RFC 4466 §2.4): CHANGEDSINCE (RFC 7162
-		// §3.1.4.1); QRESYNC's VANISHED is not supported.
+		// §3.1.4.1), VANISHED (§3.2.6; checked against the session in
+		// runFetch).
 		p.list(false, func() {
-			if !p.maybeWord("CHANGEDSINCE") || a.changedSince != 0 {
+			switch {
+			case a.changedSince == 0 && p.maybeWord("CHANGEDSINCE"):
+				p.sp()
+				a.changedSince = p.modSeqValue(false)
+			case !a.vanished && p.maybeWord("VANISHED"):
+				a.vanished = true
+			default:
 				xbad("FETCH modifier %s not supported", peekWord(p))
 			}
-			p.sp()
-			a.changedSince = p.modSeqValue(false)
 		})
 	}
 	p.end()

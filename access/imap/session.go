@@ -43,6 +43,9 @@ type session struct {
 	rev2 bool
 	// condstore: a CONDSTORE enabling command was seen (RFC 7162 §3.1).
 	condstore bool
+	// qresync: ENABLE QRESYNC was seen (RFC 7162 §3.2.3); expunges are
+	// then reported as VANISHED.
+	qresync bool
 
 	sel *mailboxView
 	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.

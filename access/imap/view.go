@@ -246,21 +246,28 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 }
 
 // expungeGone sends EXPUNGE for the messages the store no longer has,
-// highest sequence number first, so that each number is right when sent.
+// highest sequence number first, so that each number is right when sent;
+// or, once QRESYNC is on, one VANISHED naming them all (RFC 7162 §3.2.10).
 func (v *mailboxView) expungeGone(s *session) {
 	if len(v.goneUIDs) == 0 {
 		return
 	}
 	slices.Sort(v.goneUIDs)
 	lowest := len(v.msgs)
+	var vanished []uint32
 	for k := len(v.goneUIDs) - 1; k >= 0; k-- {
 		i, ok := v.index(v.goneUIDs[k])
 		if !ok || !v.msgs[i].gone {
 			continue
 		}
-		s.writef("* %d EXPUNGE", i+1)
+		if s.qresync {
+			vanished = append(vanished, v.goneUIDs[k])
+		} else {
+			s.writef("* %d EXPUNGE", i+1)
+		}
 		lowest = i
 	}
+	s.writeVanished(vanished, false)
 	n := len(v.msgs)
 	if lowest < n {
 		kept := slices.DeleteFunc(v.msgs[lowest:], func(m viewMsg) bool { return m.gone })

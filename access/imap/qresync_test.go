@@ -1,0 +1,143 @@
+package imap
+
+import (
+	"strings"
+	"testing"
+
+	"chapar/store"
+)
+
+// selectLines is what SELECT INBOX answers an IMAP4rev1 session before its
+// resynchronisation: the counters, then the lines resync adds.
+func selectLines(exists, uidValidity, uidNext int, unseen string, resync ...string) []string {
+	out := []string{
+		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`,
+		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted`,
+		"* " + itoa(exists) + " EXISTS",
+		"* 0 RECENT",
+	}
+	if unseen != "" {
+		out = append(out, "* OK [UNSEEN "+unseen+"] First unseen message")
+	}
+	out = append(out,
+		"* OK [UIDVALIDITY "+itoa(uidValidity)+"] UIDs valid",
+		"* OK [UIDNEXT "+itoa(uidNext)+"] Predicted next UID",
+		"* OK [HIGHESTMODSEQ ...")
+	return append(out, resync...)
+}
+
+// A Thunderbird-like resynchronisation: session A caches the mailbox and
+// goes away; session B flags, expunges, and a message arrives; A comes
+// back with what it knew and hears exactly what changed.
+func TestQResyncThunderbirdLike(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	for i := 1; i <= 5; i++ {
+		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
+	}
+	inbox, err := env.store.GetMailbox(store.UserInbox("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uv := int(inbox.UIDValidity)
+
+	a := env.rawLogin(t, "alice")
+	a.exchange("a1 ENABLE QRESYNC", "* ENABLED QRESYNC", "a1 OK ENABLE completed")
+	out := a.exchange("a2 SELECT INBOX", append(selectLines(5, uv, 6, "1"), "a2 OK [READ-WRITE] SELECT completed")...)
+	known := modseqOf(t, out, "* OK [HIGHESTMODSEQ ")
+	a.ok("a3 UID FETCH 1:* (FLAGS)")
+	a.ok("a4 LOGOUT")
+
+	b := env.rawLogin(t, "alice")
+	b.ok("b1 SELECT INBOX")
+	b.ok(`b2 STORE 2 +FLAGS.SILENT (\Seen)`)
+	b.ok(`b3 STORE 3:4 +FLAGS.SILENT (\Deleted)`)
+	b.ok("b4 EXPUNGE")
+	env.deliver(t, "alice", testMessage("m6", "y"))
+	b.ok("b5 NOOP")
+
+	a = env.rawLogin(t, "alice")
+	a.exchange("c1 ENABLE QRESYNC", "* ENABLED QRESYNC", "c1 OK ENABLE completed")
+	out = a.exchange("c2 SELECT INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:5))", append(selectLines(4, uv, 7, "1",
+		"* VANISHED (EARLIER) 3:4",
+		`* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`,
+		`* 4 FETCH (UID 6 FLAGS () MODSEQ (...`), "c2 OK [READ-WRITE] SELECT completed")...)
+	now := modseqOf(t, out, "* OK [HIGHESTMODSEQ ")
+	if m := modseqOf(t, out, "* 2 FETCH"); m <= known || m > now {
+		t.Errorf("modseq of the flag change %d, not in (%d, %d]", m, known, now)
+	}
+
+	// Known UIDs limit VANISHED; the reselect closes the old mailbox first.
+	a.exchange("c3 EXAMINE INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:3,5))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
+		selectLines(4, uv, 7, "")[:1]...), "* OK [PERMANENTFLAGS ()] Read-only mailbox", "* 4 EXISTS", "* 0 RECENT", "* OK [UNSEEN 1] First unseen message",
+		"* OK [UIDVALIDITY "+itoa(uv)+"] UIDs valid", "* OK [UIDNEXT 7] Predicted next UID", "* OK [HIGHESTMODSEQ "+u64(now)+"] Highest",
+		"* VANISHED (EARLIER) 3", `* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`, `* 4 FETCH (UID 6 FLAGS () MODSEQ (...`,
+		"c3 OK [READ-ONLY] EXAMINE completed")...)
+	// A stale UIDVALIDITY, or a modseq that is current: a plain SELECT.
+	a.exchange("c4 SELECT INBOX (QRESYNC (1 "+u64(known)+"))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
+		selectLines(4, uv, 7, "1")...), "c4 OK [READ-WRITE] SELECT completed")...)
+	a.exchange("c5 SELECT INBOX (QRESYNC ("+itoa(uv)+" "+u64(now)+" 1:* (1:4 1,2,5,6)))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
+		selectLines(4, uv, 7, "1")...), "c5 OK [READ-WRITE] SELECT completed")...)
+
+	// While selected, another session's expunge comes as VANISHED.
+	b.ok(`b6 UID STORE 1 +FLAGS.SILENT (\Deleted)`)
+	b.ok("b7 EXPUNGE")
+	a.exchange("c6 NOOP", "* VANISHED 1", "c6 OK NOOP completed")
+	// So does this session's own.
+	a.ok(`c7 UID STORE 5 +FLAGS.SILENT (\Deleted)`)
+	a.exchange("c8 UID EXPUNGE 5", "* VANISHED 5", "c8 OK UID EXPUNGE completed")
+
+	// UID FETCH with VANISHED: the expunges of the set since the modseq,
+	// before the FETCHes of what changed.
+	a.exchange("c9 UID FETCH 1:* (FLAGS) (CHANGEDSINCE "+u64(known)+" VANISHED)",
+		"* VANISHED (EARLIER) 1,3:5",
+		`* 1 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`,
+		`* 2 FETCH (UID 6 FLAGS () MODSEQ (...`,
+		"c9 OK UID FETCH completed")
+	a.exchange("c10 UID FETCH 2:4 (FLAGS) (VANISHED CHANGEDSINCE "+u64(known)+")",
+		"* VANISHED (EARLIER) 3:4",
+		`* 1 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`,
+		"c10 OK UID FETCH completed")
+}
+
+// QRESYNC's grammar and its preconditions: BAD, never a change.
+func TestQResyncBadInput(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	env.deliver(t, "alice", testMessage("m", "x"))
+	c := env.rawLogin(t, "alice")
+	c.expectTagged("a1 SELECT INBOX (QRESYNC (1 1))", "BAD")
+	c.exchange("a2 ENABLE QRESYNC CONDSTORE", "* ENABLED QRESYNC", "a2 OK ENABLE completed")
+	for _, bad := range []string{
+		"SELECT INBOX (QRESYNC (0 1))",
+		"SELECT INBOX (QRESYNC (1))",
+		"SELECT INBOX (QRESYNC (1 x))",
+		"SELECT INBOX (QRESYNC (1 1 $))",
+		"SELECT INBOX (QRESYNC (1 1 1:2 (1)))",
+		"SELECT INBOX (QRESYNC (1 1 (1 2) 3))",
+		"SELECT INBOX (QRESYNC (1 1) QRESYNC (1 1))",
+		"EXAMINE INBOX (QRESYNC)",
+	} {
+		out := c.expectTagged("b "+bad, "BAD")
+		if len(out) != 1 {
+			t.Errorf("%s: %q", bad, out)
+		}
+	}
+	c.ok("c SELECT INBOX")
+	for _, bad := range []string{
+		"FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)",
+		"UID FETCH 1 (FLAGS) (VANISHED)",
+		"UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED VANISHED)",
+		"UID FETCH 1 (FLAGS) (VANISHED 1)",
+	} {
+		c.expectTagged("d "+bad, "BAD")
+	}
+	// Without ENABLE QRESYNC, VANISHED is refused even with CHANGEDSINCE.
+	d := env.rawLogin(t, "alice")
+	d.ok("e ENABLE CONDSTORE")
+	d.ok("f SELECT INBOX")
+	d.expectTagged("g UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)", "BAD")
+	if !strings.Contains(strings.Join(d.ok("h CAPABILITY"), " "), " QRESYNC") {
+		t.Error("QRESYNC not advertised")
+	}
+}
