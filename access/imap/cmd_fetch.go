@@ -294,6 +294,14 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 		case fetchSize:
 			b = append(b, "RFC822.SIZE "...)
 			b = strconv.AppendInt(b, m.Size, 10)
+		case fetchSaveDate:
+			b = appendSaveDate(b, m)
+		case fetchEmailID:
+			b = appendObjectID(b, "EMAILID", emailID(m))
+		case fetchThreadID:
+			b = f.appendThreadID(b)
+		case fetchPreview:
+			b = f.appendPreview(b, utf8ok)
 		case fetchEnvelope:
 			b = append(b, "ENVELOPE "...)
 			b = s.srv.responses.appendCached(b, f.cacheKey(cacheEnvelope, utf8ok), func(b []byte) []byte {

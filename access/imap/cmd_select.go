@@ -89,6 +89,8 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	// RFC 7162 §3.1.2.1: sent on every SELECT and EXAMINE, since the
 	// store keeps modseqs for every mailbox.
 	s.writef("* OK [HIGHESTMODSEQ %d] Highest", v.modseq)
+	// RFC 8474 §4.2: the mailbox's MAILBOXID, on every SELECT and EXAMINE.
+	s.writef("* OK [MAILBOXID (%s)] Ok", mailboxID(mb))
 	if !readOnly {
 		s.quotaAlert(mb)
 	}

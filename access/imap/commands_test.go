@@ -113,6 +113,9 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
 		"QRESYNC":       nil, // RFC 7162 §3.2: parameters of SELECT, EXAMINE and UID FETCH
+		"OBJECTID":      nil, // RFC 8474: items of STATUS, FETCH and SEARCH
+		"SAVEDATE":      nil, // RFC 8514: an item of FETCH, keys of SEARCH
+		"PREVIEW":       nil, // RFC 8970: an item of FETCH
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -23,6 +23,10 @@ const (
 	fetchBinary        // BINARY[...], BINARY.PEEK[...]
 	fetchBinarySize    // BINARY.SIZE[...]
 	fetchModSeq        // MODSEQ (RFC 7162 §3.1.4)
+	fetchSaveDate      // SAVEDATE (RFC 8514 §4.1)
+	fetchEmailID       // EMAILID (RFC 8474 §5.1)
+	fetchThreadID      // THREADID (RFC 8474 §5.2)
+	fetchPreview       // PREVIEW (RFC 8970 §3)
 )
 
 type fetchItem struct {
@@ -133,6 +137,15 @@ func parseFetchAtt(p *parser) fetchItem {
 		it.kind, it.label = fetchBodyStructure, w
 	case "MODSEQ":
 		it.kind, it.label = fetchModSeq, w
+	case "SAVEDATE":
+		it.kind, it.label = fetchSaveDate, w
+	case "EMAILID":
+		it.kind, it.label = fetchEmailID, w
+	case "THREADID":
+		it.kind, it.label = fetchThreadID, w
+	case "PREVIEW":
+		it.kind, it.label = fetchPreview, w
+		parsePreviewModifiers(p)
 	case "RFC822":
 		it.kind, it.label = fetchSection, w
 	case "RFC822.HEADER":

@@ -22,7 +22,8 @@ func selectLines(exists, uidValidity, uidNext int, unseen string, resync ...stri
 	out = append(out,
 		"* OK [UIDVALIDITY "+itoa(uidValidity)+"] UIDs valid",
 		"* OK [UIDNEXT "+itoa(uidNext)+"] Predicted next UID",
-		"* OK [HIGHESTMODSEQ ...")
+		"* OK [HIGHESTMODSEQ ...",
+		"* OK [MAILBOXID (F...")
 	return append(out, resync...)
 }
 
@@ -71,6 +72,7 @@ func TestQResyncThunderbirdLike(t *testing.T) {
 	a.exchange("c3 EXAMINE INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:3,5))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
 		selectLines(4, uv, 7, "")[:1]...), "* OK [PERMANENTFLAGS ()] Read-only mailbox", "* 4 EXISTS", "* 0 RECENT", "* OK [UNSEEN 1] First unseen message",
 		"* OK [UIDVALIDITY "+itoa(uv)+"] UIDs valid", "* OK [UIDNEXT 7] Predicted next UID", "* OK [HIGHESTMODSEQ "+u64(now)+"] Highest",
+		"* OK [MAILBOXID (F"+inbox.UniqueID+")] Ok",
 		"* VANISHED (EARLIER) 3", `* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`, `* 4 FETCH (UID 6 FLAGS () MODSEQ (...`,
 		"c3 OK [READ-ONLY] EXAMINE completed")...)
 	// A stale UIDVALIDITY, or a modseq that is current: a plain SELECT.
