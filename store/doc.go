@@ -16,8 +16,8 @@
 //     Subscriptions.
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
-//     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
-//     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
+//     Append, AppendAll (deliver.go), Copy, Move (copy.go), Replace
+//     (replace.go), Expunge (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
 //     ExpungedSince (vanished.go), for QRESYNC; and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
