@@ -61,6 +61,10 @@ var commands = map[string]*handler{
 	"UID COPY":    cmd(stateSelected, parseCopy, runCopy),                  // §6.4.9
 	"MOVE":        cmd(stateSelected, parseCopy, runMove),                  // §6.4.8, RFC 6851
 	"UID MOVE":    cmd(stateSelected, parseCopy, runMove),                  // §6.4.9
+
+	// REPLACE (RFC 8508 §3).
+	"REPLACE":     cmd(stateSelected, parseReplace, runReplace),
+	"UID REPLACE": cmd(stateSelected, parseReplace, runReplace),
 }
 
 // handler is one entry of the command table. parse reads everything up to

@@ -116,6 +116,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"OBJECTID":      nil, // RFC 8474: items of STATUS, FETCH and SEARCH
 		"SAVEDATE":      nil, // RFC 8514: an item of FETCH, keys of SEARCH
 		"PREVIEW":       nil, // RFC 8970: an item of FETCH
+		"REPLACE":       {"REPLACE", "UID REPLACE"},
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,
