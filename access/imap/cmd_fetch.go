@@ -38,8 +38,9 @@ func runFetch(s *session, c *command, a fetchArgs) {
 		s.fetchVanished(v, a.set, a.changedSince)
 	}
 	items := a.items
-	if uid && !hasKind(items, fetchUID) {
-		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID.
+	if uid && !hasKind(items, fetchUID) && !s.uidonly {
+		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID;
+		// a UIDFETCH response starts with it (RFC 9586 §3.3).
 		items = append([]fetchItem{{kind: fetchUID, label: "UID"}}, items...)
 	}
 	if a.changedSince != 0 && !hasKind(items, fetchModSeq) {
@@ -266,10 +267,7 @@ func (s *session) writeFetch(seq int, m *store.Message, items []fetchItem, flags
 func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsChanged bool) {
 	m := f.m
 	utf8ok := s.utf8Out()
-	b := make([]byte, 0, 256)
-	b = append(b, "* "...)
-	b = appendUint(b, uint32(seq))
-	b = append(b, " FETCH ("...)
+	b := s.appendFetchStart(make([]byte, 0, 256), seq, m.UID)
 	sentFlags, sentUID, sentModSeq := false, false, false
 	for n, it := range items {
 		if n > 0 {
@@ -356,7 +354,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 	}
 	if sentFlags && s.condstore {
 		// RFC 7162 §3.1: flags come with UID and MODSEQ.
-		if !sentUID {
+		if !sentUID && !s.uidonly {
 			b = append(b, " UID "...)
 			b = appendUint(b, m.UID)
 		}

@@ -117,6 +117,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"SAVEDATE":      nil, // RFC 8514: an item of FETCH, keys of SEARCH
 		"PREVIEW":       nil, // RFC 8970: an item of FETCH
 		"REPLACE":       {"REPLACE", "UID REPLACE"},
+		"UIDONLY":       nil, // RFC 9586: a mode ENABLE switches on
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

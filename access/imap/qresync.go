@@ -29,6 +29,9 @@ type qresyncParams struct {
 	modseq      uint64
 	// known is known-uids, nil when absent (every UID).
 	known *numSet
+	// seqMatch: seq-match-data was given; it holds sequence numbers,
+	// which UIDONLY refuses (RFC 9586 §3).
+	seqMatch bool
 }
 
 // parseQResyncParams reads what follows the word QRESYNC. seq-match-data
@@ -50,6 +53,7 @@ func parseQResyncParams(p *parser) *qresyncParams {
 		}
 	}
 	if p.peek() == '(' {
+		q.seqMatch = true
 		p.expect('(')
 		p.uidSetLiteral() // known-sequence-set
 		p.sp()

@@ -46,6 +46,9 @@ type session struct {
 	// qresync: ENABLE QRESYNC was seen (RFC 7162 §3.2.3); expunges are
 	// then reported as VANISHED.
 	qresync bool
+	// uidonly: ENABLE UIDONLY was seen (RFC 9586); messages are named by
+	// UID alone (uidonly.go).
+	uidonly bool
 
 	sel *mailboxView
 	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.
@@ -190,6 +193,7 @@ func (s *session) execute() (keep bool) {
 		stateError(s.state, c.name)
 	}
 	args := h.parse(s.p)
+	s.requireUIDs(c, args)
 	h.run(s, c, args)
 	if s.state == stateLogout {
 		s.finish(c)

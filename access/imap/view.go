@@ -247,7 +247,8 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 
 // expungeGone sends EXPUNGE for the messages the store no longer has,
 // highest sequence number first, so that each number is right when sent;
-// or, once QRESYNC is on, one VANISHED naming them all (RFC 7162 §3.2.10).
+// or, once QRESYNC or UIDONLY is on, one VANISHED naming them all (RFC
+// 7162 §3.2.10, RFC 9586 §3.2).
 func (v *mailboxView) expungeGone(s *session) {
 	if len(v.goneUIDs) == 0 {
 		return
@@ -260,7 +261,7 @@ func (v *mailboxView) expungeGone(s *session) {
 		if !ok || !v.msgs[i].gone {
 			continue
 		}
-		if s.qresync {
+		if s.vanishedOnly() {
 			vanished = append(vanished, v.goneUIDs[k])
 		} else {
 			s.writef("* %d EXPUNGE", i+1)
@@ -293,11 +294,8 @@ func (v *mailboxView) recentCount() uint32 {
 // writeFlagsFetch sends "* n FETCH (UID u FLAGS (...))", with MODSEQ
 // for a CONDSTORE-aware session (RFC 7162 §3.1).
 func (s *session) writeFlagsFetch(seq int, m *viewMsg, withUID bool) {
-	withUID = withUID || s.condstore
-	b := make([]byte, 0, 64)
-	b = append(b, "* "...)
-	b = appendUint(b, uint32(seq))
-	b = append(b, " FETCH ("...)
+	withUID = (withUID || s.condstore) && !s.uidonly
+	b := s.appendFetchStart(make([]byte, 0, 64), seq, m.uid)
 	if withUID {
 		b = append(b, "UID "...)
 		b = appendUint(b, m.uid)
