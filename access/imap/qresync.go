@@ -146,3 +146,15 @@ func (s *session) fetchVanished(v *mailboxView, set numSet, changedSince uint64)
 	}
 	s.writeVanished(out, true)
 }
+
+// reportHeld keeps a QRESYNC client from skipping an expunge it has not
+// been told of: while VANISHED must wait (FETCH, STORE and SEARCH by
+// sequence number hold it back), the MODSEQs the client saw may be above
+// the expunge's, so HIGHESTMODSEQ is said again with a value below it,
+// the one to resynchronise from should the connection drop now (RFC 7162
+// §3.2, the example of §6).
+func (v *mailboxView) reportHeld(s *session) {
+	if s.qresync && v.heldBelow != 0 && len(v.goneUIDs) > 0 {
+		s.writef("* OK [HIGHESTMODSEQ %d] Highest", v.heldBelow)
+	}
+}

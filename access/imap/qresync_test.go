@@ -143,3 +143,33 @@ func TestQResyncBadInput(t *testing.T) {
 		t.Error("QRESYNC not advertised")
 	}
 }
+
+// While an expunge is held back (a FETCH by sequence number), a QRESYNC
+// client is given a HIGHESTMODSEQ below it, whatever MODSEQs it saw; the
+// VANISHED follows at the next command that may carry it.
+func TestQResyncHeldExpunge(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	for i := 1; i <= 2; i++ {
+		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
+	}
+	a := env.rawLogin(t, "alice")
+	a.ok("a1 ENABLE QRESYNC IMAP4rev2")
+	h0 := modseqOf(t, a.ok("a2 SELECT INBOX"), "* OK [HIGHESTMODSEQ ")
+	b := env.rawLogin(t, "alice")
+	b.ok("b1 SELECT INBOX")
+	b.ok(`b2 STORE 1 +FLAGS.SILENT (\Deleted)`)
+	b.ok("b3 EXPUNGE")
+	b.ok(`b4 UID STORE 2 +FLAGS.SILENT (\Flagged)`)
+	out := a.exchange("a3 FETCH 1:* (FLAGS)",
+		"* 1 FETCH (FLAGS () UID 1 MODSEQ (...",
+		"* 2 FETCH (FLAGS () UID 2 MODSEQ (...",
+		`* 2 FETCH (UID 2 FLAGS (\Flagged) MODSEQ (...`,
+		"* OK [HIGHESTMODSEQ "+u64(h0)+"] Highest",
+		"a3 OK FETCH completed")
+	if m := modseqOf(t, out, `* 2 FETCH (UID 2 FLAGS (\Flagged)`); m <= h0+2 {
+		t.Errorf("the flag change's modseq %d is not above the expunge's", m)
+	}
+	a.exchange("a4 NOOP", "* VANISHED 1", "a4 OK NOOP completed")
+	a.exchange("a5 NOOP", "a5 OK NOOP completed")
+}

@@ -41,6 +41,9 @@ type mailboxView struct {
 	// looks at them alone rather than at every message.
 	changedUIDs []uint32
 	goneUIDs    []uint32
+	// heldBelow is a modseq below every expunge in goneUIDs (the view's
+	// modseq before it learnt of them), 0 when none is held (qresync.go).
+	heldBelow uint64
 }
 
 type viewMsg struct {
@@ -198,6 +201,9 @@ func (v *mailboxView) apply(ch *store.Changes) {
 		if i, ok := v.index(uid); ok && !v.msgs[i].gone {
 			v.msgs[i].gone, v.msgs[i].changed = true, false
 			v.goneUIDs = append(v.goneUIDs, uid)
+			if v.heldBelow == 0 {
+				v.heldBelow = v.modseq
+			}
 		}
 	}
 	if len(fresh) > 0 {
@@ -211,6 +217,7 @@ func (v *mailboxView) apply(ch *store.Changes) {
 
 // report sends what changed since the client last heard.
 func (v *mailboxView) report(s *session, allowExpunge bool) {
+	defer v.reportHeld(s)
 	if v.newKeywords {
 		v.newKeywords = false
 		s.writeFlagsResponse(v)
@@ -274,7 +281,7 @@ func (v *mailboxView) expungeGone(s *session) {
 		v.msgs = v.msgs[:lowest+len(kept)]
 	}
 	v.exists -= uint32(n - len(v.msgs))
-	v.goneUIDs = v.goneUIDs[:0]
+	v.goneUIDs, v.heldBelow = v.goneUIDs[:0], 0
 	if !s.rev2 {
 		v.recent = v.recentCount()
 	}
