@@ -173,3 +173,26 @@ func TestQResyncHeldExpunge(t *testing.T) {
 	a.exchange("a4 NOOP", "* VANISHED 1", "a4 OK NOOP completed")
 	a.exchange("a5 NOOP", "a5 OK NOOP completed")
 }
+
+// In IDLE, a QRESYNC client hears another session's expunge as VANISHED.
+func TestQResyncIdleVanished(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	for i := 1; i <= 3; i++ {
+		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
+	}
+	a := env.rawLogin(t, "alice")
+	a.ok("a1 ENABLE QRESYNC")
+	a.ok("a2 SELECT INBOX")
+	b := env.rawLogin(t, "alice")
+	b.ok("b1 SELECT INBOX")
+	a.send("a3 IDLE\r\n")
+	a.expect("+ idling")
+	b.ok(`b2 UID STORE 1:2 +FLAGS.SILENT (\Deleted)`)
+	a.expect(`* 1 FETCH (UID 1 FLAGS (\Deleted) MODSEQ (...`, `* 2 FETCH (UID 2 FLAGS (\Deleted) MODSEQ (...`)
+	b.ok("b3 EXPUNGE")
+	a.expect("* VANISHED 1:2")
+	a.send("DONE\r\n")
+	a.expect("a3 OK IDLE completed")
+	a.exchange("a4 FETCH 1 (UID)", "* 1 FETCH (UID 3)", "a4 OK FETCH completed")
+}
