@@ -1,7 +1,10 @@
 package message
 
 import (
+	"bytes"
 	"html"
+	"io"
+	"mime/quotedprintable"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,12 +24,37 @@ const PreviewMax = 256
 // text is not this message's.
 func Preview(raw []byte, root *Part) string {
 	if p := firstText(raw, root, "plain", 0); p != nil {
-		return summarize(p.Text(raw))
+		return summarize(previewText(raw, p))
 	}
 	if p := firstText(raw, root, "html", 0); p != nil {
-		return summarize(stripHTML(p.Text(raw)))
+		return summarize(stripHTML(previewText(raw, p)))
 	}
 	return ""
+}
+
+// previewScan bounds the decoded text a preview reads of its part: ample
+// for 256 characters after quoted lines and markup, and what keeps the
+// preview of a megabyte-long part from decoding all of it.
+const previewScan = 64 << 10
+
+// previewText is the start of a part's text as Part.Text gives it
+// (transfer encoding and charset removed, valid UTF-8), decoded as a
+// stream and only up to previewScan bytes.
+func previewText(raw []byte, p *Part) string {
+	var r io.Reader = bytes.NewReader(raw[p.BodyStart:p.End])
+	enc, _ := p.Header.Get(raw, "Content-Transfer-Encoding")
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "base64":
+		r = newBase64Reader(r)
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	}
+	if cr, err := CharsetReader(p.Params["charset"], r); err == nil {
+		r = cr
+	}
+	// Damage ends the text; what decoded before it counts.
+	text, _ := io.ReadAll(io.LimitReader(newValidUTF8Reader(r), previewScan))
+	return string(text)
 }
 
 // firstText finds the first inline text/sub part in p, depth first.
