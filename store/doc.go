@@ -17,9 +17,10 @@
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Replace
-//     (replace.go), Expunge (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
-//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
-//     ExpungedSince (vanished.go), for QRESYNC; and
+//     (replace.go), Expunge (expunge.go), StoreFlags (flagstore.go).
+//     Reads (index.go): Status, Snapshot, FlagStates, ForEachMessage,
+//     GetMessage, ChangesSince; ExpungedSince (vanished.go), for QRESYNC;
+//     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied.
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
@@ -117,6 +118,9 @@
 //	  "state"              MailboxState: version byte 1, uidvalidity u32,
 //	                       uidnext u32, highestmodseq u64, exists u32,
 //	                       size u64, unseen u32, deleted u32
+//	  "recentuid"          u32: UIDs below it were claimed \Recent by a
+//	                       session (RFC 3501 §2.3.2); absent means 1;
+//	                       see recent.go
 //	  messages             uid u32 → message record: version byte 1,
 //	                       uid u32, modseq u64, internal date u64 (unix ns),
 //	                       saved date u64 (unix ns), size u64, segment u32,

@@ -28,8 +28,10 @@ func (s *session) capabilities() []string {
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
 		"UTF8=ACCEPT", "CONDSTORE", "QRESYNC", "OBJECTID", "SAVEDATE", "PREVIEW", "REPLACE", "UIDONLY", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
+	caps = append(caps, sortCapabilities...)
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
+		caps = append(caps, "NOTIFY")
 	}
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))

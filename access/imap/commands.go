@@ -38,6 +38,7 @@ var commands = map[string]*handler{
 	"GETACL":      cmd(authStates, parseOneName, runGetACL),         // RFC 4314 §3.3
 	"LISTRIGHTS":  cmd(authStates, parseIdentifier, runListRights),  // RFC 4314 §3.4
 	"MYRIGHTS":    cmd(authStates, parseOneName, runMyRights),       // RFC 4314 §3.5
+	"NOTIFY":      cmd(authStates, parseNotify, runNotify),          // RFC 5465 §3
 
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1
@@ -65,6 +66,13 @@ var commands = map[string]*handler{
 	// REPLACE (RFC 8508 §3).
 	"REPLACE":     cmd(stateSelected, parseReplace, runReplace),
 	"UID REPLACE": cmd(stateSelected, parseReplace, runReplace),
+
+	// SORT and THREAD (RFC 5256 §3); by sequence number they hold
+	// EXPUNGE back as SEARCH does.
+	"SORT":       cmd(stateSelected, parseSort, runSort, holdExpunge),
+	"UID SORT":   cmd(stateSelected, parseSort, runSort),
+	"THREAD":     cmd(stateSelected, parseThread, runThread, holdExpunge),
+	"UID THREAD": cmd(stateSelected, parseThread, runThread),
 }
 
 // handler is one entry of the command table. parse reads everything up to

@@ -118,6 +118,12 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"PREVIEW":       nil, // RFC 8970: an item of FETCH
 		"REPLACE":       {"REPLACE", "UID REPLACE"},
 		"UIDONLY":       nil, // RFC 9586: a mode ENABLE switches on
+		"NOTIFY":        {"NOTIFY"},
+		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
+		"THREAD":        {"THREAD", "UID THREAD"},
+		"ESORT":         nil, // RFC 5267: SORT's RETURN options
+		"WITHIN":        nil, // RFC 5032: SEARCH keys
+		"PARTIAL":       nil, // RFC 9394: a SEARCH and SORT return option
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -109,7 +109,7 @@ func TestSaveDateTranscript(t *testing.T) {
 }
 
 // PREVIEW (RFC 8970): a short plain-text preview, LAZY accepted, UTF-8
-// text as a literal (RFC 8970 §5: an nstring).
+// text quoted for an IMAP4rev2 session (RFC 8970 §5: an nstring).
 func TestPreviewTranscript(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -117,12 +117,13 @@ func TestPreviewTranscript(t *testing.T) {
 	env.deliver(t, "alice", "Content-Type: text/html; charset=utf-8\r\n\r\n<p>Caf\xc3\xa9 &amp; cake</p>\r\n")
 	env.deliver(t, "alice", "Subject: empty\r\n\r\n")
 	c := env.rawLogin(t, "alice")
+	c.ok("a0 ENABLE IMAP4rev2")
 	c.ok("a SELECT INBOX")
 	c.exchange("b FETCH 1 (PREVIEW)", `* 1 FETCH (PREVIEW "Hello there, bye")`, "b OK FETCH completed")
 	c.exchange("c FETCH 1 PREVIEW (LAZY)", `* 1 FETCH (PREVIEW "Hello there, bye")`, "c OK FETCH completed")
 	c.exchange("d UID FETCH 1:3 (PREVIEW (LAZY) FLAGS)",
 		`* 1 FETCH (UID 1 PREVIEW "Hello there, bye" FLAGS ())`,
-		"* 2 FETCH (UID 2 PREVIEW {12}\r\nCaf\xc3\xa9 & cake FLAGS ())",
+		"* 2 FETCH (UID 2 PREVIEW \"Caf\xc3\xa9 & cake\" FLAGS ())",
 		`* 3 FETCH (UID 3 PREVIEW "" FLAGS ())`,
 		"d OK UID FETCH completed")
 	// PREVIEW alone before FETCH's own modifiers.

@@ -7,23 +7,24 @@ import (
 	"chapar/store"
 )
 
-// selectLines is what SELECT INBOX answers an IMAP4rev1 session before its
-// resynchronisation: the counters, then the lines resync adds.
-func selectLines(exists, uidValidity, uidNext int, unseen string, resync ...string) []string {
+// selectLines is what SELECT INBOX (EXAMINE with readOnly) answers an
+// IMAP4rev2 session before its resynchronisation: the counters, then the
+// lines resync adds.
+func selectLines(exists, uidValidity, uidNext int, readOnly bool, resync ...string) []string {
+	perm := `* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted`
+	if readOnly {
+		perm = "* OK [PERMANENTFLAGS ()] Read-only mailbox"
+	}
 	out := []string{
 		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`,
-		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted`,
+		perm,
 		"* " + itoa(exists) + " EXISTS",
-		"* 0 RECENT",
-	}
-	if unseen != "" {
-		out = append(out, "* OK [UNSEEN "+unseen+"] First unseen message")
-	}
-	out = append(out,
-		"* OK [UIDVALIDITY "+itoa(uidValidity)+"] UIDs valid",
-		"* OK [UIDNEXT "+itoa(uidNext)+"] Predicted next UID",
+		"* OK [UIDVALIDITY " + itoa(uidValidity) + "] UIDs valid",
+		"* OK [UIDNEXT " + itoa(uidNext) + "] Predicted next UID",
 		"* OK [HIGHESTMODSEQ ...",
-		"* OK [MAILBOXID (F...")
+		"* OK [MAILBOXID (F...",
+		`* LIST () "/" INBOX`,
+	}
 	return append(out, resync...)
 }
 
@@ -43,8 +44,8 @@ func TestQResyncThunderbirdLike(t *testing.T) {
 	uv := int(inbox.UIDValidity)
 
 	a := env.rawLogin(t, "alice")
-	a.exchange("a1 ENABLE QRESYNC", "* ENABLED QRESYNC", "a1 OK ENABLE completed")
-	out := a.exchange("a2 SELECT INBOX", append(selectLines(5, uv, 6, "1"), "a2 OK [READ-WRITE] SELECT completed")...)
+	a.exchange("a1 ENABLE QRESYNC IMAP4rev2", "* ENABLED QRESYNC IMAP4rev2", "a1 OK ENABLE completed")
+	out := a.exchange("a2 SELECT INBOX", append(selectLines(5, uv, 6, false), "a2 OK [READ-WRITE] SELECT completed")...)
 	known := modseqOf(t, out, "* OK [HIGHESTMODSEQ ")
 	a.ok("a3 UID FETCH 1:* (FLAGS)")
 	a.ok("a4 LOGOUT")
@@ -58,8 +59,8 @@ func TestQResyncThunderbirdLike(t *testing.T) {
 	b.ok("b5 NOOP")
 
 	a = env.rawLogin(t, "alice")
-	a.exchange("c1 ENABLE QRESYNC", "* ENABLED QRESYNC", "c1 OK ENABLE completed")
-	out = a.exchange("c2 SELECT INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:5))", append(selectLines(4, uv, 7, "1",
+	a.exchange("c1 ENABLE QRESYNC IMAP4rev2", "* ENABLED QRESYNC IMAP4rev2", "c1 OK ENABLE completed")
+	out = a.exchange("c2 SELECT INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:5))", append(selectLines(4, uv, 7, false,
 		"* VANISHED (EARLIER) 3:4",
 		`* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`,
 		`* 4 FETCH (UID 6 FLAGS () MODSEQ (...`), "c2 OK [READ-WRITE] SELECT completed")...)
@@ -70,16 +71,13 @@ func TestQResyncThunderbirdLike(t *testing.T) {
 
 	// Known UIDs limit VANISHED; the reselect closes the old mailbox first.
 	a.exchange("c3 EXAMINE INBOX (QRESYNC ("+itoa(uv)+" "+u64(known)+" 1:3,5))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
-		selectLines(4, uv, 7, "")[:1]...), "* OK [PERMANENTFLAGS ()] Read-only mailbox", "* 4 EXISTS", "* 0 RECENT", "* OK [UNSEEN 1] First unseen message",
-		"* OK [UIDVALIDITY "+itoa(uv)+"] UIDs valid", "* OK [UIDNEXT 7] Predicted next UID", "* OK [HIGHESTMODSEQ "+u64(now)+"] Highest",
-		"* OK [MAILBOXID (F"+inbox.UniqueID+")] Ok",
-		"* VANISHED (EARLIER) 3", `* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`, `* 4 FETCH (UID 6 FLAGS () MODSEQ (...`,
+		selectLines(4, uv, 7, true, "* VANISHED (EARLIER) 3", `* 2 FETCH (UID 2 FLAGS (\Seen) MODSEQ (...`, `* 4 FETCH (UID 6 FLAGS () MODSEQ (...`)...),
 		"c3 OK [READ-ONLY] EXAMINE completed")...)
 	// A stale UIDVALIDITY, or a modseq that is current: a plain SELECT.
 	a.exchange("c4 SELECT INBOX (QRESYNC (1 "+u64(known)+"))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
-		selectLines(4, uv, 7, "1")...), "c4 OK [READ-WRITE] SELECT completed")...)
+		selectLines(4, uv, 7, false)...), "c4 OK [READ-WRITE] SELECT completed")...)
 	a.exchange("c5 SELECT INBOX (QRESYNC ("+itoa(uv)+" "+u64(now)+" 1:* (1:4 1,2,5,6)))", append(append([]string{"* OK [CLOSED] Previous mailbox closed"},
-		selectLines(4, uv, 7, "1")...), "c5 OK [READ-WRITE] SELECT completed")...)
+		selectLines(4, uv, 7, false)...), "c5 OK [READ-WRITE] SELECT completed")...)
 
 	// While selected, another session's expunge comes as VANISHED.
 	b.ok(`b6 UID STORE 1 +FLAGS.SILENT (\Deleted)`)
@@ -182,7 +180,7 @@ func TestQResyncIdleVanished(t *testing.T) {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
 	}
 	a := env.rawLogin(t, "alice")
-	a.ok("a1 ENABLE QRESYNC")
+	a.ok("a1 ENABLE QRESYNC IMAP4rev2")
 	a.ok("a2 SELECT INBOX")
 	b := env.rawLogin(t, "alice")
 	b.ok("b1 SELECT INBOX")

@@ -108,6 +108,8 @@ func (k *searchKey) match(sm *searchMsg) bool {
 		return m.Size < k.num
 	case "BEFORE", "ON", "SINCE":
 		return compareDay(day(m.InternalDate), k.date, k.op)
+	case "OLDER", "YOUNGER":
+		return within(m.InternalDate, time.Now(), k.op, k.num)
 	case "SENTBEFORE", "SENTON", "SENTSINCE":
 		raw, root := sm.fm.header()
 		v, _ := root.Header.Get(raw, "Date")
@@ -125,7 +127,9 @@ func (k *searchKey) match(sm *searchMsg) bool {
 	case "THREADID":
 		raw, root := sm.fm.header()
 		return threadID(raw, root, m) == k.str
-	case "BCC", "CC", "FROM", "SUBJECT", "TO":
+	case "BCC", "CC", "FROM", "TO":
+		return sm.addressContains(k.op, k.str)
+	case "SUBJECT":
 		return sm.headerContains(k.op, k.str)
 	case "HEADER":
 		return sm.headerContains(k.field, k.str)

@@ -109,6 +109,8 @@ type Server struct {
 
 	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
 	responses *responseCache
+	// sortKeys caches what SORT and THREAD compare (sortcache.go).
+	sortKeys *sortKeyCache
 
 	// skipped counts the bytes of refused commands passed over unparsed.
 	skipped atomic.Int64
@@ -156,6 +158,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		cfg:       cfg,
 		responses: newResponseCache(responseCacheBytes),
+		sortKeys:  newSortKeyCache(sortCacheMessages),
 		log:       cfg.Logger,
 		admins:    map[string]bool{},
 		done:      make(chan struct{}),

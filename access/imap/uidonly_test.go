@@ -11,7 +11,7 @@ func TestUIDOnlyTranscript(t *testing.T) {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
 	}
 	c := env.rawLogin(t, "alice")
-	c.exchange("a1 ENABLE UIDONLY", "* ENABLED UIDONLY", "a1 OK ENABLE completed")
+	c.exchange("a1 ENABLE UIDONLY IMAP4rev2", "* ENABLED UIDONLY IMAP4rev2", "a1 OK ENABLE completed")
 	c.ok("a2 CREATE Archive")
 	c.ok("a3 SELECT INBOX")
 	msg := testMessage("new", "y")
@@ -27,7 +27,7 @@ func TestUIDOnlyTranscript(t *testing.T) {
 	} {
 		c.exchange("b "+cmd, "b BAD [UIDREQUIRED] message numbers are not allowed once UIDONLY is enabled")
 	}
-	c.exchange("c1 UID SEARCH UID 1:2", "* SEARCH 1 2", "c1 OK UID SEARCH completed")
+	c.exchange("c1 UID SEARCH UID 1:2", `* ESEARCH (TAG "c1") UID ALL 1:2`, "c1 OK UID SEARCH completed")
 	c.exchange("c2 UID FETCH 2 (FLAGS)", "* 2 UIDFETCH (FLAGS ())", "c2 OK UID FETCH completed")
 	c.exchange("c3 UID FETCH 2 (UID FLAGS RFC822.SIZE)", "* 2 UIDFETCH (UID 2 FLAGS () RFC822.SIZE "+itoa(len(testMessage("m2", "x")))+")", "c3 OK UID FETCH completed")
 	c.exchange(`c4 UID STORE 2 +FLAGS (\Seen)`, `* 2 UIDFETCH (FLAGS (\Seen))`, "c4 OK UID STORE completed")
@@ -45,7 +45,7 @@ func TestUIDOnlyTranscript(t *testing.T) {
 
 	// With QRESYNC: MODSEQ comes, UID still not.
 	q := env.rawLogin(t, "alice")
-	q.exchange("q1 ENABLE UIDONLY QRESYNC", "* ENABLED UIDONLY QRESYNC", "q1 OK ENABLE completed")
+	q.exchange("q1 ENABLE UIDONLY QRESYNC IMAP4rev2", "* ENABLED UIDONLY QRESYNC IMAP4rev2", "q1 OK ENABLE completed")
 	q.exchange("q2 SELECT INBOX (QRESYNC (1 1 1:3 (1:2 1,3)))", "q2 BAD [UIDREQUIRED] message numbers are not allowed once UIDONLY is enabled")
 	q.ok("q3 SELECT INBOX")
 	out := q.exchange("q4 UID FETCH 2 (FLAGS)", `* 2 UIDFETCH (FLAGS (\Seen) MODSEQ (...`, "q4 OK UID FETCH completed")
