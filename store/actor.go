@@ -345,3 +345,16 @@ func (a Actor) SetQuota(root string, l QuotaLimits) error {
 func (a Actor) Subscriptions() ([]string, error) { return a.s.Subscriptions(a.user) }
 func (a Actor) Subscribe(name string) error      { return a.s.Subscribe(a.user, name) }
 func (a Actor) Unsubscribe(name string) error    { return a.s.Unsubscribe(a.user, name) }
+
+// Replace saves a new message into dst and removes uid from src (IMAP
+// REPLACE): i on dst, as APPEND; t and e on src, as for deleting and
+// expunging the old message (RFC 8508 §3.3 with RFC 4314 §4).
+func (a Actor) Replace(src *Mailbox, uid uint32, dst *Mailbox, nm NewMessage) (Delivered, error) {
+	if _, err := a.check(src, RightDeleteMsg|RightExpunge); err != nil {
+		return Delivered{}, err
+	}
+	if _, err := a.check(dst, RightInsert); err != nil {
+		return Delivered{}, err
+	}
+	return a.s.Replace(src, uid, dst, nm)
+}

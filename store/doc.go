@@ -17,10 +17,11 @@
 //     URLAuthKey, ResetURLAuthKeys (urlauth.go, RFC 4467).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
 //     one file each and all through updateMailbox (update.go): Deliver,
-//     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
-//     (expunge.go), RemoveMessages (remove.go, POP3's UPDATE),
-//     StoreFlags (flagstore.go). Reads (index.go): Status,
+//     Append, AppendAll (deliver.go), Copy, Move (copy.go), Replace
+//     (replace.go), Expunge (expunge.go), RemoveMessages (remove.go,
+//     POP3's UPDATE), StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
+//     ExpungedSince (vanished.go), for QRESYNC;
 //     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied.

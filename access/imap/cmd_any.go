@@ -30,7 +30,7 @@ func (s *session) capabilities() []string {
 	caps = append(caps, "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS",
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
-		"UTF8=ACCEPT", "CONDSTORE", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
+		"UTF8=ACCEPT", "CONDSTORE", "QRESYNC", "OBJECTID", "SAVEDATE", "PREVIEW", "REPLACE", "UIDONLY", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
 	caps = append(caps, sortCapabilities...)
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)

@@ -3,7 +3,8 @@ package imap
 import "strings"
 
 // ENABLE (RFC 5161) switches on IMAP4rev2 (RFC 9051 §6.3.1), UTF8=ACCEPT
-// (RFC 6855 §3) and CONDSTORE (RFC 7162 §3.1); other names are ignored, as
+// (RFC 6855 §3), CONDSTORE (RFC 7162 §3.1), QRESYNC (§3.2.3) and UIDONLY
+// (RFC 9586); other names are ignored, as
 // the RFC asks.
 
 func parseEnable(p *parser) []string {
@@ -31,6 +32,17 @@ func runEnable(s *session, c *command, caps []string) {
 			if !s.utf8 {
 				s.utf8 = true
 				on = append(on, "UTF8=ACCEPT")
+			}
+		case "UIDONLY":
+			if !s.uidonly {
+				s.uidonly = true
+				on = append(on, "UIDONLY")
+			}
+		case "QRESYNC":
+			// RFC 7162 §3.2.3: implies CONDSTORE.
+			if !s.qresync {
+				s.enableQResync()
+				on = append(on, "QRESYNC")
 			}
 		case "CONDSTORE":
 			if !s.condstore {

@@ -23,10 +23,24 @@ const internalDateLayout = "02-Jan-2006 15:04:05 -0700"
 // runFetch serves FETCH and UID FETCH.
 func runFetch(s *session, c *command, a fetchArgs) {
 	v, uid := s.sel, c.uid
-	idx := v.selectSet(s, a.set, uid)
+	if a.vanished && (!uid || !s.qresync || a.changedSince == 0) {
+		// RFC 7162 §3.2.6: UID FETCH only, with CHANGEDSINCE, once
+		// QRESYNC is enabled.
+		xbad("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC")
+	}
+	var idx []int
+	if uid && a.changedSince != 0 && !a.set.saved {
+		idx = v.changedIn(s, a.set, a.changedSince)
+	} else {
+		idx = v.selectSet(s, a.set, uid)
+	}
+	if a.vanished {
+		s.fetchVanished(v, a.set, a.changedSince)
+	}
 	items := a.items
-	if uid && !hasKind(items, fetchUID) {
-		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID.
+	if uid && !hasKind(items, fetchUID) && !s.uidonly {
+		// RFC 9051 §6.4.9: UID FETCH responses always carry the UID;
+		// a UIDFETCH response starts with it (RFC 9586 §3.3).
 		items = append([]fetchItem{{kind: fetchUID, label: "UID"}}, items...)
 	}
 	if a.changedSince != 0 && !hasKind(items, fetchModSeq) {
@@ -258,10 +272,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 		s.announceKeywords(s.sel, m.Flags)
 	}
 	utf8ok := s.utf8Out()
-	b := make([]byte, 0, 256)
-	b = append(b, "* "...)
-	b = appendUint(b, uint32(seq))
-	b = append(b, " FETCH ("...)
+	b := s.appendFetchStart(make([]byte, 0, 256), seq, m.UID)
 	sentFlags, sentUID, sentModSeq := false, false, false
 	for n, it := range items {
 		if n > 0 {
@@ -286,6 +297,14 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 		case fetchSize:
 			b = append(b, "RFC822.SIZE "...)
 			b = strconv.AppendInt(b, m.Size, 10)
+		case fetchSaveDate:
+			b = appendSaveDate(b, m)
+		case fetchEmailID:
+			b = appendObjectID(b, "EMAILID", emailID(m))
+		case fetchThreadID:
+			b = f.appendThreadID(b)
+		case fetchPreview:
+			b = f.appendPreview(b, utf8ok)
 		case fetchEnvelope:
 			b = append(b, "ENVELOPE "...)
 			b = s.srv.responses.appendCached(b, f.cacheKey(cacheEnvelope, utf8ok), func(b []byte) []byte {
@@ -340,7 +359,7 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 	}
 	if sentFlags && s.condstore {
 		// RFC 7162 §3.1: flags come with UID and MODSEQ.
-		if !sentUID {
+		if !sentUID && !s.uidonly {
 			b = append(b, " UID "...)
 			b = appendUint(b, m.UID)
 		}

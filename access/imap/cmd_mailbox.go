@@ -80,9 +80,12 @@ func runCreate(s *session, c *command, a createArgs) {
 		}
 		opts.SpecialUse = u
 	}
-	if _, err := s.act().CreateMailbox(name, opts); err != nil {
+	mb, err := s.act().CreateMailbox(name, opts)
+	if err != nil {
 		s.createError(ext, err)
 	}
+	// RFC 8474 §4.1: the new mailbox's MAILBOXID.
+	c.code = "MAILBOXID (" + mailboxID(mb) + ")"
 }
 
 func runDelete(s *session, c *command, raw string) {

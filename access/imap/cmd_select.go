@@ -13,6 +13,7 @@ import (
 type selectArgs struct {
 	name      string
 	condstore bool
+	qresync   *qresyncParams // RFC 7162 §3.2.5
 }
 
 func parseSelect(p *parser) selectArgs {
@@ -20,13 +21,17 @@ func parseSelect(p *parser) selectArgs {
 	p.sp()
 	a.name = p.astring()
 	if p.maybe(' ') {
-		// select-params (RFC 4466 §2.1): CONDSTORE (RFC 7162 §3.1.8);
-		// QRESYNC's is not supported.
+		// select-params (RFC 4466 §2.1): CONDSTORE (RFC 7162 §3.1.8),
+		// QRESYNC (§3.2.5).
 		p.list(true, func() {
-			if !p.maybeWord("CONDSTORE") {
+			switch {
+			case p.maybeWord("CONDSTORE"):
+				a.condstore = true
+			case a.qresync == nil && p.maybeWord("QRESYNC"):
+				a.qresync = parseQResyncParams(p)
+			default:
 				xbad("SELECT parameter %s not supported", p.atom())
 			}
-			a.condstore = true
 		})
 	}
 	p.end()
@@ -37,6 +42,10 @@ func runSelect(s *session, c *command, a selectArgs)  { selectMailbox(s, c, a, f
 func runExamine(s *session, c *command, a selectArgs) { selectMailbox(s, c, a, true) }
 
 func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
+	if a.qresync != nil && !s.qresync {
+		// RFC 7162 §3.2.5: BAD without ENABLE QRESYNC first.
+		xbad("QRESYNC is not enabled")
+	}
 	// RFC 9051 §6.3.2: selecting deselects first, even if the new
 	// SELECT fails; [CLOSED] marks where the old mailbox's updates end.
 	if s.sel != nil {
@@ -81,6 +90,8 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	// RFC 7162 §3.1.2.1: sent on every SELECT and EXAMINE, since the
 	// store keeps modseqs for every mailbox.
 	s.writef("* OK [HIGHESTMODSEQ %d] Highest", v.modseq)
+	// RFC 8474 §4.2: the mailbox's MAILBOXID, on every SELECT and EXAMINE.
+	s.writef("* OK [MAILBOXID (%s)] Ok", mailboxID(mb))
 	if !readOnly {
 		s.quotaAlert(mb)
 	}
@@ -89,6 +100,9 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 		b := []byte(`* LIST () "`)
 		b = append(b, s.ns.sep, '"', ' ')
 		s.writef("%s", s.appendMailbox(b, ext))
+	}
+	if a.qresync != nil {
+		s.resync(v, a.qresync)
 	}
 	if readOnly {
 		c.code = "READ-ONLY"

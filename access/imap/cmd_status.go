@@ -19,6 +19,7 @@ type statusArgs struct {
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true,
 	"RECENT": true, "SIZE": true, "DELETED": true, "HIGHESTMODSEQ": true,
+	"MAILBOXID": true, // RFC 8474 §4.2
 }
 
 // parseStatusItems reads "(" status-att *(SP status-att) ")".
@@ -96,6 +97,8 @@ func (s *session) writeStatus(mb *store.Mailbox, ext string, items []string) err
 			b = appendUint(b, st.Deleted)
 		case "HIGHESTMODSEQ":
 			b = strconv.AppendUint(b, st.HighestModSeq, 10)
+		case "MAILBOXID":
+			b = append(append(append(b, '('), mailboxID(mb)...), ')')
 		}
 	}
 	b = append(b, ')')

@@ -125,7 +125,11 @@ func runStore(s *session, c *command, a storeArgs) {
 			for i := range res.Changed {
 				m := &res.Changed[i]
 				if j, ok := v.index(m.UID); ok {
-					s.writef("* %d FETCH (UID %d MODSEQ (%d))", j+1, m.UID, m.ModSeq)
+					if s.uidonly {
+						s.writef("* %d UIDFETCH (MODSEQ (%d))", m.UID, m.ModSeq)
+					} else {
+						s.writef("* %d FETCH (UID %d MODSEQ (%d))", j+1, m.UID, m.ModSeq)
+					}
 				}
 			}
 		}

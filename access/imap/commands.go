@@ -73,6 +73,10 @@ var commands = map[string]*handler{
 	"MOVE":        cmd(stateSelected, parseCopy, runMove),                  // §6.4.8, RFC 6851
 	"UID MOVE":    cmd(stateSelected, parseCopy, runMove),                  // §6.4.9
 
+	// REPLACE (RFC 8508 §3).
+	"REPLACE":     cmd(stateSelected, parseReplace, runReplace),
+	"UID REPLACE": cmd(stateSelected, parseReplace, runReplace),
+
 	// SORT and THREAD (RFC 5256 §3); by sequence number they hold
 	// EXPUNGE back as SEARCH does.
 	"SORT":       cmd(stateSelected, parseSort, runSort, holdExpunge),

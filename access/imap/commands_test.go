@@ -112,6 +112,12 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"LIST-MYRIGHTS": nil, // RFC 8440: a LIST return option
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
+		"QRESYNC":       nil, // RFC 7162 §3.2: parameters of SELECT, EXAMINE and UID FETCH
+		"OBJECTID":      nil, // RFC 8474: items of STATUS, FETCH and SEARCH
+		"SAVEDATE":      nil, // RFC 8514: an item of FETCH, keys of SEARCH
+		"PREVIEW":       nil, // RFC 8970: an item of FETCH
+		"REPLACE":       {"REPLACE", "UID REPLACE"},
+		"UIDONLY":       nil, // RFC 9586: a mode ENABLE switches on
 		"NOTIFY":        {"NOTIFY"},
 		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
 		"THREAD":        {"THREAD", "UID THREAD"},

@@ -1,6 +1,9 @@
 package imap
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // CONDSTORE (RFC 7162 §3.1): every message has a modseq that grows with
 // each change of its flags, and the mailbox has the highest one
@@ -38,4 +41,27 @@ func appendModSeq(b []byte, modseq uint64) []byte {
 	b = append(b, "MODSEQ ("...)
 	b = strconv.AppendUint(b, modseq, 10)
 	return append(b, ')')
+}
+
+// changedIn returns the view positions of the messages of a UID set whose
+// modseq in the store is above modseq, ascending: UID FETCH 1:*
+// (CHANGEDSINCE m), how a client resynchronises, then costs the changes
+// since m rather than a pass over every message of the mailbox. The view's
+// own modseq is never above the store's, so every message the FETCH would
+// report is among these.
+func (v *mailboxView) changedIn(s *session, set numSet, modseq uint64) []int {
+	ch, err := s.store().ChangesSince(v.mb, modseq)
+	if err != nil {
+		s.storeError("FETCH", err)
+	}
+	star := v.lastUID()
+	var idx []int
+	for k := range ch.Changed {
+		uid := ch.Changed[k].UID
+		if i, ok := v.index(uid); ok && set.contains(uid, star) {
+			idx = append(idx, i)
+		}
+	}
+	slices.Sort(idx)
+	return slices.Compact(idx)
 }

@@ -23,6 +23,10 @@ const (
 	fetchBinary        // BINARY[...], BINARY.PEEK[...]
 	fetchBinarySize    // BINARY.SIZE[...]
 	fetchModSeq        // MODSEQ (RFC 7162 §3.1.4)
+	fetchSaveDate      // SAVEDATE (RFC 8514 §4.1)
+	fetchEmailID       // EMAILID (RFC 8474 §5.1)
+	fetchThreadID      // THREADID (RFC 8474 §5.2)
+	fetchPreview       // PREVIEW (RFC 8970 §3)
 )
 
 type fetchItem struct {
@@ -56,6 +60,8 @@ type fetchArgs struct {
 	// changedSince is the CHANGEDSINCE modifier (RFC 7162 §3.1.4.1),
 	// 0 when absent (the value is a mod-sequence-value, never 0).
 	changedSince uint64
+	// vanished is QRESYNC's VANISHED modifier (RFC 7162 §3.2.6).
+	vanished bool
 }
 
 func parseFetch(p *parser) fetchArgs {
@@ -84,13 +90,18 @@ func parseFetch(p *parser) fetchArgs {
 	}
 	if p.maybe(' ') {
 		// fetch-modifiers (RFC 4466 §2.4): CHANGEDSINCE (RFC 7162
-		// §3.1.4.1); QRESYNC's VANISHED is not supported.
+		// §3.1.4.1), VANISHED (§3.2.6; checked against the session in
+		// runFetch).
 		p.list(false, func() {
-			if !p.maybeWord("CHANGEDSINCE") || a.changedSince != 0 {
+			switch {
+			case a.changedSince == 0 && p.maybeWord("CHANGEDSINCE"):
+				p.sp()
+				a.changedSince = p.modSeqValue(false)
+			case !a.vanished && p.maybeWord("VANISHED"):
+				a.vanished = true
+			default:
 				xbad("FETCH modifier %s not supported", peekWord(p))
 			}
-			p.sp()
-			a.changedSince = p.modSeqValue(false)
 		})
 	}
 	p.end()
@@ -126,6 +137,15 @@ func parseFetchAtt(p *parser) fetchItem {
 		it.kind, it.label = fetchBodyStructure, w
 	case "MODSEQ":
 		it.kind, it.label = fetchModSeq, w
+	case "SAVEDATE":
+		it.kind, it.label = fetchSaveDate, w
+	case "EMAILID":
+		it.kind, it.label = fetchEmailID, w
+	case "THREADID":
+		it.kind, it.label = fetchThreadID, w
+	case "PREVIEW":
+		it.kind, it.label = fetchPreview, w
+		parsePreviewModifiers(p)
 	case "RFC822":
 		it.kind, it.label = fetchSection, w
 	case "RFC822.HEADER":

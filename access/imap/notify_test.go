@@ -94,7 +94,7 @@ func TestNotifyMailboxName(t *testing.T) {
 	c := env.rawLogin(t, "alice")
 	other := env.rawLogin(t, "alice")
 	c.exchange("a NOTIFY SET (personal (MailboxName SubscriptionChange))", "a OK NOTIFY completed")
-	c.exchange("b CREATE Mine", "b OK CREATE completed")
+	c.exchange("b CREATE Mine", "b OK [MAILBOXID (F...")
 	other.ok("c CREATE Work")
 	c.expect(`* LIST (\HasNoChildren) "/" Work`)
 	other.ok("d CREATE Work/Sub")

@@ -42,6 +42,10 @@ const (
 	cacheBodyUTF8
 	cacheBodyStructure
 	cacheBodyStructureUTF8
+	cachePreview // PREVIEW (RFC 8970)
+	cachePreviewUTF8
+	cacheThreadID // THREADID (RFC 8474 §5.2); the same in both forms
+	cacheThreadIDUTF8
 )
 
 // responseCacheBytes bounds the cache: some 50,000 envelopes.

@@ -37,7 +37,7 @@ const (
 func (k *searchKey) cost() int {
 	c := costIndex
 	switch k.op {
-	case "BCC", "CC", "FROM", "SUBJECT", "TO", "HEADER", "SENTBEFORE", "SENTON", "SENTSINCE":
+	case "BCC", "CC", "FROM", "SUBJECT", "TO", "HEADER", "SENTBEFORE", "SENTON", "SENTSINCE", "THREADID":
 		c = costHeader
 	case "BODY", "TEXT":
 		c = costBody
@@ -118,6 +118,15 @@ func (k *searchKey) match(sm *searchMsg) bool {
 			return false
 		}
 		return compareDay(day(t), k.date, k.op[len("SENT"):])
+	case "SAVEDATESUPPORTED":
+		return true // every mailbox keeps save dates (RFC 8514 §4.3)
+	case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE":
+		return compareDay(day(savedOrInternal(m)), k.date, k.op[len("SAVED"):])
+	case "EMAILID":
+		return emailID(m) == k.str
+	case "THREADID":
+		raw, root := sm.fm.header()
+		return threadID(raw, root, m) == k.str
 	case "BCC", "CC", "FROM", "TO":
 		return sm.addressContains(k.op, k.str)
 	case "SUBJECT":

@@ -82,7 +82,8 @@ func parseSearchKey(p *parser, depth int) *searchKey {
 	k := &searchKey{op: strings.ToUpper(p.atom())}
 	switch k.op {
 	case "ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN",
-		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN":
+		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN",
+		"SAVEDATESUPPORTED": // RFC 8514 §4.3
 	case "BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO":
 		p.sp()
 		k.str = p.astring()
@@ -94,9 +95,13 @@ func parseSearchKey(p *parser, depth int) *searchKey {
 		k.field = p.astring()
 		p.sp()
 		k.str = p.astring()
-	case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
+	case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE",
+		"SAVEDBEFORE", "SAVEDON", "SAVEDSINCE": // RFC 8514 §4.3
 		p.sp()
 		k.date = parseSearchDate(p)
+	case "EMAILID", "THREADID": // RFC 8474 §6
+		p.sp()
+		k.str = p.atom()
 	case "LARGER", "SMALLER":
 		p.sp()
 		k.num = p.number64()

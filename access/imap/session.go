@@ -43,6 +43,12 @@ type session struct {
 	rev2 bool
 	// condstore: a CONDSTORE enabling command was seen (RFC 7162 §3.1).
 	condstore bool
+	// qresync: ENABLE QRESYNC was seen (RFC 7162 §3.2.3); expunges are
+	// then reported as VANISHED.
+	qresync bool
+	// uidonly: ENABLE UIDONLY was seen (RFC 9586); messages are named by
+	// UID alone (uidonly.go).
+	uidonly bool
 
 	sel *mailboxView
 	// notify is what NOTIFY SET asked for (RFC 5465), nil without it.
@@ -195,6 +201,7 @@ func (s *session) execute() (keep bool) {
 		stateError(s.state, c.name)
 	}
 	args := h.parse(s.p)
+	s.requireUIDs(c, args)
 	h.run(s, c, args)
 	if s.state == stateLogout {
 		s.finish(c)

@@ -42,6 +42,9 @@ type mailboxView struct {
 	// looks at them alone rather than at every message.
 	changedUIDs []uint32
 	goneUIDs    []uint32
+	// heldBelow is a modseq below every expunge in goneUIDs (the view's
+	// modseq before it learnt of them), 0 when none is held (qresync.go).
+	heldBelow uint64
 }
 
 type viewMsg struct {
@@ -200,6 +203,9 @@ func (v *mailboxView) apply(ch *store.Changes) {
 		if i, ok := v.index(uid); ok && !v.msgs[i].gone {
 			v.msgs[i].gone, v.msgs[i].changed = true, false
 			v.goneUIDs = append(v.goneUIDs, uid)
+			if v.heldBelow == 0 {
+				v.heldBelow = v.modseq
+			}
 		}
 	}
 	if len(fresh) > 0 {
@@ -213,6 +219,7 @@ func (v *mailboxView) apply(ch *store.Changes) {
 
 // report sends what changed since the client last heard.
 func (v *mailboxView) report(s *session, allowExpunge bool) {
+	defer v.reportHeld(s)
 	if v.newKeywords {
 		v.newKeywords = false
 		s.writeFlagsResponse(v)
@@ -254,41 +261,46 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 }
 
 // expungeGone sends EXPUNGE for the messages the store no longer has,
-// highest sequence number first, so that each number is right when sent.
+// highest sequence number first, so that each number is right when sent;
+// or, once QRESYNC or UIDONLY is on, one VANISHED naming them all (RFC
+// 7162 §3.2.10, RFC 9586 §3.2).
 func (v *mailboxView) expungeGone(s *session) {
 	if len(v.goneUIDs) == 0 {
 		return
 	}
 	slices.Sort(v.goneUIDs)
 	lowest := len(v.msgs)
+	var vanished []uint32
 	for k := len(v.goneUIDs) - 1; k >= 0; k-- {
 		i, ok := v.index(v.goneUIDs[k])
 		if !ok || !v.msgs[i].gone {
 			continue
 		}
-		s.writef("* %d EXPUNGE", i+1)
+		if s.vanishedOnly() {
+			vanished = append(vanished, v.goneUIDs[k])
+		} else {
+			s.writef("* %d EXPUNGE", i+1)
+		}
 		lowest = i
 		if v.recent.has(v.goneUIDs[k]) {
 			v.recentStale = true
 		}
 	}
+	s.writeVanished(vanished, false)
 	n := len(v.msgs)
 	if lowest < n {
 		kept := slices.DeleteFunc(v.msgs[lowest:], func(m viewMsg) bool { return m.gone })
 		v.msgs = v.msgs[:lowest+len(kept)]
 	}
 	v.exists -= uint32(n - len(v.msgs))
-	v.goneUIDs = v.goneUIDs[:0]
+	v.goneUIDs, v.heldBelow = v.goneUIDs[:0], 0
 }
 
 // writeFlagsFetch sends "* n FETCH (UID u FLAGS (...))", with MODSEQ
 // for a CONDSTORE-aware session (RFC 7162 §3.1).
 func (s *session) writeFlagsFetch(seq int, m *viewMsg, withUID bool) {
-	withUID = withUID || s.condstore
-	b := make([]byte, 0, 64)
-	b = append(b, "* "...)
-	b = appendUint(b, uint32(seq))
-	b = append(b, " FETCH ("...)
+	withUID = (withUID || s.condstore) && !s.uidonly
+	b := s.appendFetchStart(make([]byte, 0, 64), seq, m.uid)
 	if withUID {
 		b = append(b, "UID "...)
 		b = appendUint(b, m.uid)
