@@ -46,9 +46,7 @@ func buildWebhookRequest(words []string, f webhookFlags, stdin io.Reader) (admin
 			return admin.Request{}, fmt.Errorf("webhook add: reading the secret: %w", err)
 		}
 		args = &admin.WebhookArgs{URL: words[1], Secret: strings.TrimRight(secret, "\r\n"), Mailbox: f.mailbox}
-		for _, t := range strings.FieldsFunc(f.events, func(r rune) bool { return r == ',' || r == ' ' }) {
-			args.Events = append(args.Events, t)
-		}
+		args.Events = strings.FieldsFunc(f.events, func(r rune) bool { return r == ',' || r == ' ' })
 		cmd = admin.CmdWebhookAdd
 	case "list":
 		if len(words) != 1 {
