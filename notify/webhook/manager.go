@@ -46,25 +46,34 @@ func Start(ctx context.Context, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := map[string]bool{}
-	for _, h := range hooks {
-		known[pipeline.ConsumerWebhookPrefix+h.ID] = true
-	}
-	names, err := cfg.Events.EventConsumerNames(ctx, pipeline.ConsumerWebhookPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("webhooks: %w", err)
-	}
-	for _, n := range names {
-		if !known[n] {
-			if err := cfg.Events.DeleteEventConsumer(ctx, n); err != nil {
-				cfg.Log.Warn("removing the consumer of a deleted webhook", "consumer", n, "err", err)
-			}
-		}
-	}
+	m.sweep(hooks)
 	for _, h := range hooks {
 		m.start(h)
 	}
 	return m, nil
+}
+
+// sweep removes the consumers of webhooks deleted while no server ran.
+// A failure is only logged: a consumer left behind costs the stream a
+// little bookkeeping, and a bus that cannot list consumers now must not
+// keep the server from starting (the senders retry on their own).
+func (m *Manager) sweep(hooks []store.Webhook) {
+	known := map[string]bool{}
+	for _, h := range hooks {
+		known[pipeline.ConsumerWebhookPrefix+h.ID] = true
+	}
+	names, err := m.cfg.Events.EventConsumerNames(m.ctx, pipeline.ConsumerWebhookPrefix)
+	if err != nil {
+		m.cfg.Log.Warn("listing the webhooks' consumers", "err", err)
+		return
+	}
+	for _, n := range names {
+		if !known[n] {
+			if err := m.cfg.Events.DeleteEventConsumer(m.ctx, n); err != nil {
+				m.cfg.Log.Warn("removing the consumer of a deleted webhook", "consumer", n, "err", err)
+			}
+		}
+	}
 }
 
 func (m *Manager) start(h store.Webhook) {

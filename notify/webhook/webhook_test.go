@@ -402,3 +402,37 @@ func TestAddRefusesBadInput(t *testing.T) {
 		t.Errorf("stored: %+v", list)
 	}
 }
+
+// A webhook deleted while no server ran leaves its consumer behind; the
+// next Start removes it and keeps the others'.
+func TestStartRemovesConsumersOfDeletedWebhooks(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	rc := newReceiver(t, nil)
+	m := r.start(r.cfg())
+	gone, err := m.Add(webhook.Spec{URL: rc.url(), Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := m.Add(webhook.Spec{URL: rc.url(), Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both consumers are in use once an event has passed through each.
+	seqs := r.publish(ev{"user.alice", "MessageNew"})
+	testkit.CheckFor(t, 30*time.Second, func() error {
+		if acc, _, _ := rc.got(); len(acc) != 2 {
+			return fmt.Errorf("accepted %v, want %v twice", acc, seqs)
+		}
+		return nil
+	})
+	m.Close()
+	if err := (webhook.Registry{Store: r.store}).Delete(gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.start(r.cfg())
+	names, err := r.bus.EventConsumerNames(context.Background(), pipeline.ConsumerWebhookPrefix)
+	if err != nil || !slices.Equal(names, []string{pipeline.ConsumerWebhookPrefix + kept.ID}) {
+		t.Errorf("consumers after Start: %v (%v), want only %s's", names, err, kept.ID)
+	}
+}
