@@ -40,9 +40,12 @@ func TestChecks(t *testing.T) {
 	if checkSecret("short") == nil || checkSecret(strings.Repeat("s", 15)) == nil || checkSecret(strings.Repeat("s", 16)) != nil {
 		t.Error("secrets: at least 16 bytes")
 	}
-	if checkTypes([]string{"MessageNew", "FlagsSet"}) != nil || checkTypes([]string{"a.b"}) == nil ||
-		checkTypes([]string{"*"}) == nil || checkTypes([]string{""}) == nil || checkTypes([]string{"Mes sage"}) == nil {
-		t.Error("event type names: letters only")
+	if checkTypes([]string{"MessageNew", "FlagsSet", "MailboxUnSubscribe"}) != nil || checkTypes([]string{"a.b"}) == nil ||
+		checkTypes([]string{"*"}) == nil || checkTypes([]string{""}) == nil || checkTypes([]string{"MesageNew"}) == nil {
+		t.Error("event type names: only those chapar publishes")
+	}
+	if err := checkTypes([]string{"messagenew"}); err == nil || !strings.Contains(err.Error(), `"MessageNew"`) {
+		t.Errorf("a name in the wrong case: %v", err)
 	}
 	if checkPattern("user.alice.*") != nil || checkPattern("a\nb") == nil || checkPattern("\xff") == nil {
 		t.Error("mailbox patterns")

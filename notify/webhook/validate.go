@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -46,21 +47,35 @@ func checkSecret(secret string) error {
 	return nil
 }
 
-// checkTypes accepts event type names: letters only, as RFC 5423's are,
-// which also keeps them safe as the last token of a NATS subject filter.
+// eventTypes are the event types chapar publishes or will: RFC 5423's
+// and Cyrus's names. A webhook names them exactly (they are the last token
+// of the subject the stream filters on), so a misspelt one, which would
+// match nothing, is refused rather than silently never sent.
+func eventTypes() []string {
+	return []string{"MessageNew", "MessageAppend", "MessageExpire", "MessageExpunge", "MessageRead",
+		"MessageTrash", "FlagsSet", "FlagsClear", "QuotaExceed", "QuotaWithin", "QuotaChange", "Login",
+		"Logout", "MailboxCreate", "MailboxDelete", "MailboxRename", "MailboxSubscribe",
+		"MailboxUnSubscribe", "AclChange"}
+}
+
 func checkTypes(types []string) error {
 	if len(strings.Join(types, ",")) > maxFilter {
 		return fmt.Errorf("event types: longer than %d bytes", maxFilter)
 	}
+	known := eventTypes()
 	for _, t := range types {
 		if t == "" {
 			return errors.New("event types: an empty name")
 		}
-		for _, r := range t {
-			if r > unicode.MaxASCII || !unicode.IsLetter(r) {
-				return fmt.Errorf("event types: %q is no event type name", t)
+		if slices.Contains(known, t) {
+			continue
+		}
+		for _, k := range known {
+			if strings.EqualFold(k, t) {
+				return fmt.Errorf("event types: %q is spelt %q", t, k)
 			}
 		}
+		return fmt.Errorf("event types: %q is no event type; known: %s", t, strings.Join(known, ","))
 	}
 	return nil
 }
