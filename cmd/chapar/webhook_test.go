@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -218,6 +219,20 @@ func TestWebhookDeliversEveryEventAcrossKillAndOutage(t *testing.T) {
 		}
 	}
 	t.Logf("%d events, %d POSTs accepted (repeats after the kill included): %v", len(got), posts, kinds)
+
+	// /metrics counts the webhook's deliveries since the restart, and no
+	// dead letter.
+	id := strings.Fields(out)[1]
+	resp, err := http.Get("http://" + in.httpAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	delivered := regexp.MustCompile(`(?m)^chapar_webhook_deliveries_total\{webhook="` + id + `",outcome="delivered"\} ([1-9][0-9]*)$`)
+	if !delivered.Match(metrics) || !strings.Contains(string(metrics), `chapar_webhook_dead_letters{webhook="`+id+`"} 0`+"\n") {
+		t.Errorf("/metrics lacks the webhook's deliveries or dead letters:\n%s", metrics)
+	}
 
 	testkit.CheckFor(t, 30*time.Second, func() error {
 		got, _, bad := bobNew.snapshot()
