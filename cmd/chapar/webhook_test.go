@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -293,5 +294,62 @@ func TestWebhookCommands(t *testing.T) {
 	in.mustChapar("", "webhook", "delete", id)
 	if list := in.mustChapar("", "webhook", "list", "--json"); strings.TrimSpace(list) != "[]" {
 		t.Errorf("after delete: %s", list)
+	}
+}
+
+// TestWebhookDeadLetters: receivers that answer 503 or hang get their
+// attempts; then `chapar webhook dead` lists the event, and a healthy
+// webhook beside them got it at once.
+func TestWebhookDeadLetters(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, "webhook_timeout: 1", "webhook_min_backoff: 1", "webhook_max_backoff: 1", "webhook_max_attempts: 2")
+	in.start()
+	defer in.stop()
+	in.addUser("alice")
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read whole, so that the server notices when chapar gives up
+		// and hangs up (r.Context ends).
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		attempts[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/fails":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case "/hangs":
+			<-r.Context().Done()
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
+	}))
+	defer srv.Close()
+	ids := map[string]string{}
+	for _, path := range []string{"/fails", "/hangs", "/ok"} {
+		out := in.mustChapar(hookSecret+"\n", "webhook", "add", srv.URL+path, "--events", "MessageNew", "--secret-stdin")
+		ids[path] = strings.Fields(out)[1]
+	}
+	res, err := testkit.LMTPSend(in.lmtpAddr(), "x@example.org", []string{"alice@example.com"}, "Subject: hi\r\n\r\nbody\r\n")
+	if err != nil || res["alice@example.com"] != nil {
+		t.Fatalf("LMTP: %v %v", err, res)
+	}
+	for _, path := range []string{"/fails", "/hangs"} {
+		testkit.CheckFor(t, 30*time.Second, func() error {
+			out, err := in.chapar("", "webhook", "dead", ids[path])
+			if err != nil {
+				return err
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[1], "MessageNew") || strings.Fields(lines[1])[2] != "2" {
+				return fmt.Errorf("webhook dead %s:\n%s", path, out)
+			}
+			return nil
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts["/fails"] != 2 || attempts["/hangs"] != 2 || attempts["/ok"] != 1 {
+		t.Errorf("attempts %v, want 2 for each failing receiver and 1 for the healthy one", attempts)
 	}
 }
