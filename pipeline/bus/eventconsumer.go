@@ -95,13 +95,15 @@ func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
 		since := ec.Since
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 	}
+	// Every mailbox's events of each type: the subject layout is
+	// pipeline's, so the filter follows it.
 	switch len(ec.Types) {
 	case 0:
 	case 1:
-		cfg.FilterSubject = pipeline.SubjectEventPrefix + "*." + ec.Types[0]
+		cfg.FilterSubject = pipeline.EventSubject("*", ec.Types[0])
 	default:
 		for _, t := range ec.Types {
-			cfg.FilterSubjects = append(cfg.FilterSubjects, pipeline.SubjectEventPrefix+"*."+t)
+			cfg.FilterSubjects = append(cfg.FilterSubjects, pipeline.EventSubject("*", t))
 		}
 	}
 	return cfg
