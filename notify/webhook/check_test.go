@@ -92,6 +92,11 @@ func TestBackoff(t *testing.T) {
 			t.Fatalf("backoff %v, want %v seconds", got, want)
 		}
 	}
+	low := Config{MinBackoff: 10 * time.Second, MaxBackoff: 5 * time.Second}
+	low.applyDefaults()
+	if d := low.backoff(3); d != 10*time.Second {
+		t.Errorf("a ceiling below the first wait: %v", d)
+	}
 	if d := (&Config{MinBackoff: time.Hour, MaxBackoff: time.Hour}).backoff(1 << 30); d != time.Hour {
 		t.Errorf("many attempts: %v", d)
 	}

@@ -67,8 +67,12 @@ func (c *Config) applyDefaults() {
 	if c.MinBackoff <= 0 {
 		c.MinBackoff = 5 * time.Second
 	}
-	if c.MaxBackoff < c.MinBackoff {
+	switch {
+	case c.MaxBackoff <= 0:
 		c.MaxBackoff = max(time.Hour, c.MinBackoff)
+	case c.MaxBackoff < c.MinBackoff:
+		// A ceiling below the first wait: every wait is the first.
+		c.MaxBackoff = c.MinBackoff
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
