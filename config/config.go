@@ -153,6 +153,15 @@ type Config struct {
 	// maximal_queue_lifetime).
 	OutboundMinBackoff time.Duration
 	OutboundMaxAge     time.Duration
+	// webhook_timeout, webhook_max_attempts, webhook_min_backoff,
+	// webhook_max_backoff (chapar): a webhook's POST is given
+	// webhook_timeout to be answered 2xx; a failed event is tried again
+	// after webhook_min_backoff, doubling up to webhook_max_backoff, and
+	// after webhook_max_attempts attempts kept as a dead letter.
+	WebhookTimeout     time.Duration
+	WebhookMaxAttempts int
+	WebhookMinBackoff  time.Duration
+	WebhookMaxBackoff  time.Duration
 	// imap_maxbodysearches (chapar): how many message bodies SEARCH BODY
 	// and TEXT read at once, server-wide; past it a search waits for a
 	// slot. Default 8; 0 = unlimited.
@@ -249,6 +258,10 @@ func Default() *Config {
 		Sendmail:                "/usr/sbin/sendmail",
 		OutboundMinBackoff:      30 * time.Second,
 		OutboundMaxAge:          5 * 24 * time.Hour,
+		WebhookTimeout:          10 * time.Second,
+		WebhookMaxAttempts:      10,
+		WebhookMinBackoff:       5 * time.Second,
+		WebhookMaxBackoff:       time.Hour,
 		AllowPlaintext:          false,            // plaintext only on loopback and Unix sockets
 		TLSMinVersion:           tls.VersionTLS12, // Cyrus's "tls1_2 tls1_3"
 		TLSMaxVersion:           tls.VersionTLS13,

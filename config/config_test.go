@@ -76,6 +76,10 @@ func TestDefaults(t *testing.T) {
 		Sendmail:                "/usr/sbin/sendmail",
 		OutboundMinBackoff:      30 * time.Second,
 		OutboundMaxAge:          5 * 24 * time.Hour,
+		WebhookTimeout:          10 * time.Second,
+		WebhookMaxAttempts:      10,
+		WebhookMinBackoff:       5 * time.Second,
+		WebhookMaxBackoff:       time.Hour,
 		IMAPMaxBodySearches:     8,
 		IMAPMetadataMaxSize:     64 << 10,
 		IMAPMetadataMaxEntries:  1000,
@@ -166,6 +170,10 @@ sendmail: /usr/lib/sendmail
 smtp_relay: relay.example.org:25
 outbound_min_backoff: 5
 outbound_max_age: 2d
+webhook_timeout: 3s
+webhook_max_attempts: 4
+webhook_min_backoff: 2
+webhook_max_backoff: 10m
 tls_versions: tls1_3
 tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_AES_128_GCM_SHA256
 sasl_minimum_layer: 128
@@ -262,6 +270,10 @@ func TestEveryKey(t *testing.T) {
 		{"SMTPRelay", c.SMTPRelay, "relay.example.org:25"},
 		{"OutboundMinBackoff", c.OutboundMinBackoff, 5 * time.Second},
 		{"OutboundMaxAge", c.OutboundMaxAge, 48 * time.Hour},
+		{"WebhookTimeout", c.WebhookTimeout, 3 * time.Second},
+		{"WebhookMaxAttempts", c.WebhookMaxAttempts, 4},
+		{"WebhookMinBackoff", c.WebhookMinBackoff, 2 * time.Second},
+		{"WebhookMaxBackoff", c.WebhookMaxBackoff, 10 * time.Minute},
 		{"IMAPMaxBodySearches", c.IMAPMaxBodySearches, 3},
 		{"IMAPMetadataMaxSize", c.IMAPMetadataMaxSize, int64(4 << 10)},
 		{"IMAPMetadataMaxEntries", c.IMAPMetadataMaxEntries, 0},

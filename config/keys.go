@@ -98,6 +98,14 @@ var knownKeys = map[string]option{
 	"outbound_min_backoff": durationKey(func(c *Config) *time.Duration { return &c.OutboundMinBackoff }, time.Second, 1),
 	// Chapar: how long outbound mail is retried.
 	"outbound_max_age": durationKey(func(c *Config) *time.Duration { return &c.OutboundMaxAge }, time.Second, 1),
+	// Chapar: time a webhook receiver has to answer.
+	"webhook_timeout": durationKey(func(c *Config) *time.Duration { return &c.WebhookTimeout }, time.Second, 1),
+	// Chapar: attempts at an event before its dead letter.
+	"webhook_max_attempts": intKey(func(c *Config) *int { return &c.WebhookMaxAttempts }, 1, 1000),
+	// Chapar: first retry delay of a webhook.
+	"webhook_min_backoff": durationKey(func(c *Config) *time.Duration { return &c.WebhookMinBackoff }, time.Second, 1),
+	// Chapar: longest retry delay of a webhook.
+	"webhook_max_backoff": durationKey(func(c *Config) *time.Duration { return &c.WebhookMaxBackoff }, time.Second, 1),
 	// Chapar: identities the NATS listener lets in.
 	"nats_auth_file": stringKey(func(c *Config) *string { return &c.NATSAuthFile }),
 	// Chapar: the NATS listener's certificate.

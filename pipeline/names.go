@@ -16,6 +16,9 @@ const (
 	StreamEvents = "CHAPAR_EVENTS"
 	// SubjectEventPrefix + "<mailboxid>.<EventType>" is one change event.
 	SubjectEventPrefix = "chapar.event."
+	// ConsumerWebhookPrefix + "<webhook id>" is a webhook's durable
+	// consumer on StreamEvents (notify/webhook).
+	ConsumerWebhookPrefix = "chapar-webhook-"
 
 	// StreamOutbound keeps mail chapar sends itself (Sieve redirect,
 	// vacation, MDN, notify) until the outbound worker has sent it.

@@ -8,7 +8,7 @@
 //
 // # The API in parts
 //
-// Store's methods fall into eight parts; each part's files are named for it.
+// Store's methods fall into nine parts; each part's files are named for it.
 //
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
@@ -40,6 +40,8 @@
 //     SetQuota, Quota, Quotas, QuotaRoot, CheckQuota, RecountQuota.
 //   - Maintenance (maintenance.go, repair.go, recount.go): Check, Repair,
 //     PruneApplied, PruneDuplicates.
+//   - Webhooks (webhooks.go): AddWebhook, Webhooks, GetWebhook,
+//     DeleteWebhook, AddDeadLetter, DeadLetters, DeadLetterCounts.
 //
 // Open and Close (store.go) open and close the whole.
 //
@@ -123,6 +125,12 @@
 //	urlauthkeys            created at the first GENURLAUTH (urlauth.go):
 //	                       normalised user name, NUL, mailbox unique id →
 //	                       the user's 32-byte URLAUTH key for it (RFC 4467)
+//	webhooks               webhook id (8 hex digits) → JSON Webhook {"id",
+//	                       "url", "secret", "events", "mailbox", "created"}
+//	                       (webhooks.go)
+//	webhook-dead           one sub-bucket per webhook id: events stream
+//	                       sequence u64 → JSON DeadLetter, the events its
+//	                       receiver never accepted
 //
 // # index/shard-NNN.db
 //

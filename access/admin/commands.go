@@ -24,6 +24,9 @@ type Commands struct {
 	// AutocreateQuota is Cyrus's autocreate_quota: the STORAGE limit in
 	// KiB user.add gives the new INBOX; 0 or less gives none.
 	AutocreateQuota int64
+	// Webhooks keeps the webhooks (webhooks.go); nil refuses the webhook
+	// commands.
+	Webhooks Webhooks
 }
 
 // Run executes one request.
@@ -87,6 +90,14 @@ func (c *Commands) Run(req Request) (any, error) {
 			return nil, c.setQuota(a)
 		}
 		return c.quotas(a)
+	case CmdWebhookAdd, CmdWebhookList, CmdWebhookDelete, CmdWebhookDead:
+		var a WebhookArgs
+		if len(req.Args) > 0 {
+			if err := decode(req, &a); err != nil {
+				return nil, err
+			}
+		}
+		return c.webhook(req.Cmd, a)
 	case CmdGroupAdd, CmdGroupDelete, CmdGroupList:
 		var a GroupArgs
 		if err := decode(req, &a); err != nil {

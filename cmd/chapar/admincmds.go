@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"chapar/access/admin"
+	"chapar/notify/webhook"
 	"chapar/store"
 )
 
@@ -28,6 +29,10 @@ func adminMain(group string, args []string) error {
 	global := fs.Bool("global", false, "sieve: the global scripts (include :global) instead of a user's")
 	none := fs.Bool("none", false, "sieve activate: deactivate every script")
 	recount := fs.Bool("f", false, "quota: count the usage again from the mailboxes (Cyrus's quota -f)")
+	var hookFlags webhookFlags
+	fs.StringVar(&hookFlags.events, "events", "", "webhook add: the event types sent, comma-separated (default all)")
+	fs.StringVar(&hookFlags.mailbox, "mailbox", "", "webhook add: a mailbox pattern (user.alice.*, %) the events must match")
+	fs.BoolVar(&hookFlags.secretStdin, "secret-stdin", false, "webhook add: read the signing secret from standard input")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -59,6 +64,8 @@ func adminMain(group string, args []string) error {
 		req, err = buildSieveRequest(words, *global, *none, os.Stdin)
 	case "quota":
 		req, err = quotaRequest(words, *recount)
+	case "webhook":
+		req, err = buildWebhookRequest(words, hookFlags, os.Stdin)
 	default:
 		req, err = buildRequest(group, words, *pwStdin, *partition, *repair)
 	}
@@ -73,7 +80,8 @@ func adminMain(group string, args []string) error {
 			return nil, nil, err
 		}
 		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota)}, func() { st.Close() }, nil
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
+			Webhooks: webhook.Registry{Store: st}}, func() { st.Close() }, nil
 	})
 	if err != nil {
 		return err
@@ -238,6 +246,8 @@ func printResult(cmd string, resp admin.Response, asJSON bool, w io.Writer) erro
 	switch cmd {
 	case admin.CmdSieveList, admin.CmdSieveGet, admin.CmdSievePut, admin.CmdSieveActivate, admin.CmdSieveDelete:
 		return printSieveResult(cmd, resp, w)
+	case admin.CmdWebhookAdd, admin.CmdWebhookList, admin.CmdWebhookDelete, admin.CmdWebhookDead:
+		return printWebhookResult(cmd, resp, w)
 	case admin.CmdUserList, admin.CmdCheck:
 		var lines []string
 		if err := admin.Decode(resp, &lines); err != nil {

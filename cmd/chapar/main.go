@@ -35,6 +35,12 @@ commands:
                                  set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
+  webhook add URL [--events TYPE,...] [--mailbox PATTERN] --secret-stdin
+                                 POST the change events to URL, signed with
+                                 the secret (at least 16 bytes) read from stdin
+  webhook list                   the webhooks (their secrets are never shown)
+  webhook delete ID              stop and forget a webhook and its dead letters
+  webhook dead ID [--json]       the events a webhook's receiver never accepted
 `
 
 func main() {
@@ -46,7 +52,7 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota":
+	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota", "webhook":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])

@@ -24,6 +24,7 @@ import (
 	"chapar/internal/metrics"
 	"chapar/internal/unixsocket"
 	"chapar/notify"
+	"chapar/notify/webhook"
 	"chapar/pipeline"
 	"chapar/pipeline/bus"
 	"chapar/pipeline/embedded"
@@ -73,6 +74,8 @@ type node struct {
 	onCommit      func(time.Duration, int)
 	sessionCounts []serviceCount
 	imap          *imap.Server
+	// webhooks delivers the webhooks when this process runs notify.
+	webhooks *webhook.Manager
 }
 
 func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *node, err error) {
@@ -104,6 +107,9 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		p := &notify.Publisher{Store: n.store, Sink: n.bus, Log: log.With("service", "notify"),
 			Published: n.metrics.Counter("chapar_events_published_total", "Change events put on the events stream.").With()}
 		n.goRun("notify", func() error { return p.Run(ctx) })
+		if err := n.startWebhooks(ctx, cfg); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.startStages(ctx, cfg); err != nil {
 		return nil, err
@@ -315,7 +321,8 @@ func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
 func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
 		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota)},
+			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
+			Webhooks: n.webhookAdmin()},
 		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
