@@ -84,6 +84,12 @@ type Config struct {
 	JetStreamSync   string
 	FuseLocalStages bool // fuse_local_stages (chapar)
 	IndexShards     int  // index_shards (chapar)
+	// Compaction of body segments (store/compact.go): how often the
+	// background pass runs (0: never), the dead share that qualifies a
+	// segment, and the bytes a pass may copy per second (0: unbounded).
+	CompactInterval       time.Duration // compact_interval (chapar)
+	CompactDeadPercent    int           // compact_dead_percent (chapar)
+	CompactMaxBytesPerSec int64         // compact_max_bytes_per_sec (chapar)
 	// allowplaintext: passwords without TLS on every connection. Unset,
 	// only loopback and Unix-socket connections may send them in the
 	// clear (Cyrus's default is yes on every connection).
@@ -255,6 +261,9 @@ func Default() *Config {
 		JetStreamSync:           "1s",
 		FuseLocalStages:         true,
 		IndexShards:             1,
+		CompactInterval:         time.Hour,
+		CompactDeadPercent:      50,
+		CompactMaxBytesPerSec:   32 << 20,
 		Sendmail:                "/usr/sbin/sendmail",
 		OutboundMinBackoff:      30 * time.Second,
 		OutboundMaxAge:          5 * 24 * time.Hour,

@@ -49,6 +49,9 @@ func TestDefaults(t *testing.T) {
 		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
 		SASLPwcheckMethod:       "chapar",
+		CompactInterval:         time.Hour,
+		CompactDeadPercent:      50,
+		CompactMaxBytesPerSec:   32 << 20,
 		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
 		IMAPListen:              []string{"127.0.0.1:1143"},
 		AdminSocket:             "./chapar-data/socket/admin",
@@ -200,6 +203,9 @@ lmtp_over_quota_perm_failure: yes
 lmtp_strict_quota: yes
 autocreate_quota: 2048
 defaultacl: anyone  lr group:staff lrsip
+compact_interval: 10m
+compact_dead_percent: 80
+compact_max_bytes_per_sec: 8M
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -230,6 +236,9 @@ func TestEveryKey(t *testing.T) {
 		{"AltNamespace", c.AltNamespace, false},
 		{"DuplicateSuppression", c.DuplicateSuppression, false},
 		{"DuplicateExpire", c.DuplicateExpire, 36 * time.Hour},
+		{"CompactInterval", c.CompactInterval, 10 * time.Minute},
+		{"CompactDeadPercent", c.CompactDeadPercent, 80},
+		{"CompactMaxBytesPerSec", c.CompactMaxBytesPerSec, int64(8 << 20)},
 		{"MaxMessageSize", c.MaxMessageSize, int64(10 << 20)},
 		{"SASLPwcheckMethod", c.SASLPwcheckMethod, "alwaystrue"},
 		{"LMTPListen", c.LMTPListen, []string{"[::1]:24", "/run/chapar/lmtp"}},

@@ -37,6 +37,12 @@ var knownKeys = map[string]option{
 	"altnamespace": boolKey(func(c *Config) *bool { return &c.AltNamespace }),
 	// Drop repeat deliveries.
 	"duplicatesuppression": boolKey(func(c *Config) *bool { return &c.DuplicateSuppression }),
+	// Chapar: how often background compaction of body segments runs; 0 = never.
+	"compact_interval": durationKey(func(c *Config) *time.Duration { return &c.CompactInterval }, time.Second, 0),
+	// Chapar: share of dead bytes (percent) at which a segment is compacted.
+	"compact_dead_percent": intKey(func(c *Config) *int { return &c.CompactDeadPercent }, 1, 100),
+	// Chapar: bytes compaction may copy per second; 0 = unbounded.
+	"compact_max_bytes_per_sec": {set: setCompactMaxBytesPerSec},
 	// Chapar: how long duplicate records last.
 	"duplicate_expire": durationKey(func(c *Config) *time.Duration { return &c.DuplicateExpire }, time.Second, 1),
 	// LMTP/APPEND size limit.
@@ -291,6 +297,12 @@ func checkVirtDomains(v string) error {
 		return nil
 	}
 	return fmt.Errorf(`expected "off", "userid" or "on", got %s`, quote(v))
+}
+
+func setCompactMaxBytesPerSec(p *parser, v string) error {
+	n, err := parseByteSize(v, 1)
+	p.cfg.CompactMaxBytesPerSec = n
+	return err
 }
 
 func setMaxMessageSize(p *parser, v string) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -37,6 +38,8 @@ type PlacedBody struct {
 	// seq is the partition's append count including this body: syncing
 	// up to it makes the body durable.
 	seq uint64
+	// held: appended by this placeBody and not yet released (releaseBody).
+	held bool
 }
 
 // placeBody appends a body to a partition unless reuse already holds it
@@ -54,7 +57,7 @@ func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody) (*Pl
 	if err != nil {
 		return nil, fmt.Errorf("put body on %s: %w", partition, err)
 	}
-	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc, seq: seq}, nil
+	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc, seq: seq, held: true}, nil
 }
 
 // syncBodies makes the bodies placed on a partition up to seq durable. A
@@ -73,13 +76,23 @@ func (s *Store) syncBodies(partition string, seq uint64) error {
 	return nil
 }
 
-// OpenBody returns a reader over a message's body.
+// OpenBody returns a reader over a message's body. A record read before
+// compaction moved the body is followed to where the body is now.
 func (s *Store) OpenBody(mb *Mailbox, m *Message) (*io.SectionReader, error) {
 	segs, ok := s.bodies[mb.Partition]
 	if !ok {
 		return nil, fmt.Errorf("open body: %w: %s", ErrNoPartition, mb.Partition)
 	}
+	m = s.current(mb, m)
 	f, err := segs.reader(m.Seg)
+	if errors.Is(err, ErrNoMessage) {
+		// The segment went after m was read and its move was forgotten:
+		// the index says where the body is now, if the message still is.
+		if fresh, ferr := s.GetMessage(mb, m.UID); ferr == nil && fresh.Seg != m.Seg && fresh.Size == m.Size {
+			m = fresh
+			f, err = segs.reader(m.Seg)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open body of %s uid %d: %w", mb.Name, m.UID, err)
 	}

@@ -62,6 +62,7 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 			}
 			placed[m.UID] = sb
+			defer s.releaseBody(sb)
 			last = sb.seq
 		}
 		if err := s.syncBodies(dst.Partition, last); err != nil {

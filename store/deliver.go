@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,6 +52,17 @@ type Delivered struct {
 // then the index entry, the counters, the idempotency record and the event
 // in one group-committed transaction.
 func (s *Store) Deliver(d Delivery) (Delivered, error) {
+	out, err := s.deliver(d)
+	if errors.Is(err, ErrBodyReclaimed) && d.Body != nil {
+		// The shared body was expunged everywhere and compacted away
+		// between two recipients: this one gets its own copy.
+		d.Body = nil
+		out, err = s.deliver(d)
+	}
+	return out, err
+}
+
+func (s *Store) deliver(d Delivery) (Delivered, error) {
 	mb, err := s.GetMailbox(d.Mailbox)
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver: %w", err)
@@ -59,6 +71,7 @@ func (s *Store) Deliver(d Delivery) (Delivered, error) {
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
+	defer s.releaseBody(body)
 	if err := s.syncBodies(mb.Partition, body.seq); err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
@@ -142,6 +155,7 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 		if err != nil {
 			return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 		}
+		defer s.releaseBody(body)
 		last = body.seq
 		recs[i] = Message{
 			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),

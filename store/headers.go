@@ -42,6 +42,7 @@ func (s *Store) HeaderReader(mb *Mailbox) *HeaderReader {
 // Header returns m's header block, as ReadHeader does.
 func (r *HeaderReader) Header(m *Message) ([]byte, error) {
 	n := headerLen(m)
+	m = r.s.current(r.mb, m)
 	if len(r.buf) > 0 && m.Seg == r.seg && m.Off >= r.off && m.Off+n <= r.off+int64(len(r.buf)) {
 		r.served++
 		at := m.Off - r.off
@@ -61,7 +62,9 @@ func (r *HeaderReader) Header(m *Message) ([]byte, error) {
 	}
 	f, err := segs.reader(m.Seg)
 	if err != nil {
-		return nil, fmt.Errorf("read header of %s uid %d: %w", r.mb.Name, m.UID, err)
+		// ReadHeader finds a body whose segment compaction removed.
+		r.buf = r.buf[:0]
+		return r.s.ReadHeader(r.mb, m)
 	}
 	buf := r.buf[:cap(r.buf)]
 	if int64(len(buf)) < r.window {

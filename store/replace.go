@@ -25,6 +25,7 @@ func (s *Store) Replace(src *Mailbox, uid uint32, dst *Mailbox, nm NewMessage) (
 	if err != nil {
 		return Delivered{}, fmt.Errorf("replace into %s: %w", dst.Name, err)
 	}
+	defer s.releaseBody(body)
 	if err := s.syncBodies(dst.Partition, body.seq); err != nil {
 		return Delivered{}, fmt.Errorf("replace into %s: %w", dst.Name, err)
 	}

@@ -45,6 +45,9 @@ type segments struct {
 
 	rmu     sync.RWMutex
 	readers map[uint32]*os.File
+
+	// mv is what compaction moved and removed (relocate.go).
+	mv moves
 }
 
 func openSegments(root string, noSync bool) (*segments, error) {
@@ -56,6 +59,7 @@ func openSegments(root string, noSync bool) (*segments, error) {
 		return nil, err
 	}
 	s := &segments{dir: dir, noSync: noSync, dirty: map[uint32]*os.File{}, readers: map[uint32]*os.File{}}
+	s.mv.tables, s.mv.gone, s.mv.inflight = map[uint32]*relocation{}, map[uint32]bool{}, map[uint32]int{}
 	// Continue the newest segment: what a crash left after its last
 	// recorded body is unreferenced and harmless.
 	ids, err := filepath.Glob(filepath.Join(dir, "seg-*"))
@@ -83,6 +87,7 @@ func openSegments(root string, noSync bool) (*segments, error) {
 func (s *segments) path(id uint32) string { return filepath.Join(s.dir, fmt.Sprintf("seg-%08d", id)) }
 
 func (s *segments) openCurrent() error {
+	_, statErr := os.Stat(s.path(s.curID))
 	f, err := os.OpenFile(s.path(s.curID), os.O_CREATE|os.O_RDWR, fileMode)
 	if err != nil {
 		return err
@@ -92,6 +97,14 @@ func (s *segments) openCurrent() error {
 		f.Close()
 		return err
 	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// A new segment's name must outlive a crash before any record
+		// names a body in it.
+		if err := s.syncDir(); err != nil {
+			f.Close()
+			return err
+		}
+	}
 	s.cur, s.curSize, s.curReserved = f, st.Size(), st.Size()
 	s.rmu.Lock()
 	s.readers[s.curID] = f
@@ -100,7 +113,9 @@ func (s *segments) openCurrent() error {
 }
 
 // append writes a body at the end of the current segment and returns where,
-// and the append count that sync must reach for it to be durable.
+// and the append count that sync must reach for it to be durable. The body
+// is held (relocate.go) until the caller releases it: compaction waits for
+// a segment's held bodies before judging what in it is dead.
 func (s *segments) append(body []byte) (bodyLoc, uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +145,7 @@ func (s *segments) append(body []byte) (bodyLoc, uint64, error) {
 	s.curSize += int64(n)
 	s.dirty[s.curID] = s.cur
 	s.appended++
+	s.mv.inflight[s.curID]++
 	return loc, s.appended, nil
 }
 
@@ -253,7 +269,7 @@ func (s *segments) close() error {
 	s.mu.Unlock()
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
-	errs := []error{truncErr}
+	errs := []error{truncErr, s.expire(0)}
 	for id, f := range s.readers {
 		errs = append(errs, f.Close())
 		delete(s.readers, id)

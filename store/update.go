@@ -46,13 +46,16 @@ type updateRun struct {
 	more   []*mailboxUpdate
 	events int
 	quota  *quotaRoots
+	// bodies are the partitions' segments, whose relocations every
+	// record written passes through (relocate.go).
+	bodies map[string]*segments
 }
 
 // updateMailbox runs change on mb's index in a group commit of mb's shard
 // and returns what the committed run returned. The outbox is signalled when
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
-	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota}
+	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota, bodies: s.bodies}
 	if err := s.shards[mb.Shard].commit.submit(c); err != nil {
 		var zero R
 		return zero, err
@@ -73,13 +76,14 @@ type mailboxChange[R any] struct {
 	result R
 	events int
 	quota  *quotaRoots
+	bodies map[string]*segments
 }
 
 // apply is one run of the change, in the transaction tx.
 func (c *mailboxChange[R]) apply(tx *bolt.Tx) error {
 	// A fresh view: nothing an earlier, rolled-back run read or counted
 	// survives into this one.
-	c.run = updateRun{tx: tx, quota: c.quota}
+	c.run = updateRun{tx: tx, quota: c.quota, bodies: c.bodies}
 	u, err := c.run.open(c.mb)
 	if err != nil {
 		return err
@@ -200,6 +204,9 @@ func (u *mailboxUpdate) nextModSeq() uint64 {
 func (u *mailboxUpdate) add(m *Message) error {
 	m.UID = u.state.UIDNext
 	u.state.UIDNext++
+	if err := u.relocate(m); err != nil {
+		return err
+	}
 	addToState(u.state, m)
 	u.dirty = true
 	return putMessage(u.index, m, 0)
@@ -208,8 +215,20 @@ func (u *mailboxUpdate) add(m *Message) error {
 // rewrite writes a changed record of a message that is in the mailbox;
 // oldModSeq is the modseq it had. The caller adjusts the counters.
 func (u *mailboxUpdate) rewrite(m *Message, oldModSeq uint64) error {
+	if err := u.relocate(m); err != nil {
+		return err
+	}
 	u.dirty = true
 	return putMessage(u.index, m, oldModSeq)
+}
+
+// relocate points a record read before compaction moved its body (a COPY's
+// source, a reused delivery body) at where the body is now.
+func (u *mailboxUpdate) relocate(m *Message) error {
+	if segs := u.run.bodies[u.mb.Partition]; segs != nil {
+		return segs.relocate(m)
+	}
+	return nil
 }
 
 // remove deletes messages under one new modseq, remembering the expunge
