@@ -27,6 +27,9 @@ type Commands struct {
 	// Webhooks keeps the webhooks (webhooks.go); nil refuses the webhook
 	// commands.
 	Webhooks Webhooks
+	// Compactor runs compaction passes (compact.go); nil runs them on
+	// Store with the default policy.
+	Compactor Compactor
 }
 
 // Run executes one request.
@@ -73,6 +76,14 @@ func (c *Commands) Run(req Request) (any, error) {
 		return problems, err
 	case CmdRepair:
 		return c.repair()
+	case CmdCompact:
+		var a CompactArgs
+		if len(req.Args) > 0 {
+			if err := decode(req, &a); err != nil {
+				return nil, err
+			}
+		}
+		return c.compact(a)
 	case CmdSieveList, CmdSieveGet, CmdSievePut, CmdSieveActivate, CmdSieveDelete:
 		var a SieveArgs
 		if err := decode(req, &a); err != nil {

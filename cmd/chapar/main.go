@@ -26,6 +26,8 @@ commands:
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters
+  compact [--now] [--json]       body segments with their live and dead bytes;
+                                 --now compacts those the policy picks
   sieve list|get|put|activate|delete USER|--global [NAME] [FILE|-]
                                  a user's Sieve scripts, or the global ones;
                                  put compiles first, activate --none deactivates
@@ -54,6 +56,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota", "webhook":
 		err = adminMain(os.Args[1], os.Args[2:])
+	case "compact":
+		err = compactMain(os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
 	case "help", "-h", "--help":

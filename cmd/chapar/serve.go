@@ -76,6 +76,8 @@ type node struct {
 	imap          *imap.Server
 	// webhooks delivers the webhooks when this process runs notify.
 	webhooks *webhook.Manager
+	// compactor reclaims the space of dead bodies (compact.go).
+	compactor *compactor
 }
 
 func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *node, err error) {
@@ -100,6 +102,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
+	n.compactor = newCompactor(n.store, cfg, log.With("service", "compact"), n.metrics)
 	if err := n.connectBus(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -146,6 +149,9 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		return nil, err
 	}
 	n.goRun("prune", func() error { return n.pruneLoop(ctx, cfg.DuplicateExpire) })
+	if cfg.CompactInterval > 0 {
+		n.goRun("compact", func() error { return n.compactor.loop(ctx, cfg.CompactInterval) })
+	}
 	log.Info("chapar ready", "configdirectory", cfg.ConfigDirectory, "lmtp", cfg.LMTPListen, "imap", cfg.IMAPListen)
 	return n, nil
 }
@@ -322,7 +328,7 @@ func (n *node) startAdmin(cfg *config.Config) error {
 	srv := &admin.Server{
 		Commands: &admin.Commands{Store: n.store, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
 			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
-			Webhooks: n.webhookAdmin()},
+			Webhooks: n.webhookAdmin(), Compactor: n.compactor},
 		Log: n.log.With("service", "admin"),
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
