@@ -195,6 +195,8 @@ func (s *segments) remove(seg uint32) error {
 	if err := os.Remove(s.path(seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	// The space returns when the file closes: then, not at the next pass.
+	time.AfterFunc(retireGrace, func() { s.expire(retireGrace) })
 	return s.syncDir()
 }
 
