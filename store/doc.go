@@ -26,7 +26,8 @@
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied.
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
-//     ReadBody, HeaderReader.
+//     ReadBody, HeaderReader; their space reclaimed by compaction
+//     (compact.go, relocate.go): Compact, SegmentUsage.
 //   - Users and authentication (users.go, authcache.go): AddUser,
 //     SetPassword, GetUser, Authenticate, ListUsers, DeleteUser;
 //     the SCRAM keys derived with each password (scram.go): SCRAMKeys.
@@ -78,6 +79,11 @@
 // ahead of its last body (so that appends are overwrites, see
 // segments.go), and the reserve is cut off on Close. Bytes after the last
 // recorded body, left by a crash, are unreferenced and harmless.
+// Compaction (compact.go) copies the live bodies of a segment that is
+// mostly dead to the current one, rewrites the segment and offset of the
+// records naming them in place, and deletes the file once no record names
+// it: numbers have gaps, and are never reused (the newest file is the
+// current segment, which is never deleted).
 //
 // There are no lock files: bbolt locks each .db file (flock) while it is
 // open, and Open gives up after a second with ErrLocked when another
