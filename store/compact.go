@@ -100,10 +100,12 @@ var compactMu sync.Mutex
 type bodyRef struct {
 	shard   int
 	mailbox string // index bucket (mailbox unique id)
-	bucket  string // sub-bucket holding the record
-	key     string
-	off     int64
-	size    int64
+	// path is the nested buckets under the index bucket down to the one
+	// holding the record; the last names its kind (recordLoc).
+	path []string
+	key  string
+	off  int64
+	size int64
 }
 
 // Record layout offsets (record.go): version 1, uid 4, modseq 8, two
@@ -116,9 +118,8 @@ const (
 )
 
 // recordLoc reads a record's body place without decoding the rest. Only
-// the messages bucket is known to hold records; in any other bucket a
-// value counts only when it decodes whole, so that a bucket added later
-// for records (kept expunged messages) keeps its bodies alive.
+// the messages bucket (by its name) is known to hold records; in any
+// other bucket a value counts only when it decodes whole.
 func recordLoc(bucket string, v []byte) (seg uint32, off, size int64, ok bool) {
 	if len(v) < recMinLen || v[0] != recordVersion {
 		return 0, 0, 0, false
@@ -161,16 +162,8 @@ func (s *Store) scanRefs(partition string, fn func(seg uint32, r bodyRef)) error
 				if p, ok := parts[string(id)]; ok && p != partition {
 					return nil
 				}
-				mb := tx.Bucket(bucketIndexes).Bucket(id)
-				return mb.ForEachBucket(func(name []byte) error {
-					b := mb.Bucket(name)
-					return b.ForEach(func(k, v []byte) error {
-						if seg, off, size, ok := recordLoc(string(name), v); ok {
-							fn(seg, bodyRef{shard: sh.id, mailbox: string(id), bucket: string(name),
-								key: string(k), off: off, size: size})
-						}
-						return nil
-					})
+				return walkRecords(tx.Bucket(bucketIndexes).Bucket(id), nil, func(path []string, k []byte, seg uint32, off, size int64) {
+					fn(seg, bodyRef{shard: sh.id, mailbox: string(id), path: path, key: string(k), off: off, size: size})
 				})
 			})
 		})
@@ -179,6 +172,29 @@ func (s *Store) scanRefs(partition string, fn func(seg uint32, r bodyRef)) error
 		}
 	}
 	return nil
+}
+
+// walkRecords calls fn for every record in the buckets nested in b, at
+// any depth: a bucket added later for records (messages kept after an
+// expunge) keeps its bodies alive and has them moved, without compaction
+// having to know it.
+func walkRecords(b *bolt.Bucket, path []string, fn func(path []string, k []byte, seg uint32, off, size int64)) error {
+	return b.ForEachBucket(func(name []byte) error {
+		sub := append(append([]string(nil), path...), string(name))
+		nb := b.Bucket(name)
+		if err := walkRecords(nb, sub, fn); err != nil {
+			return err
+		}
+		return nb.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil // a nested bucket, walked above
+			}
+			if seg, off, size, ok := recordLoc(string(name), v); ok {
+				fn(sub, k, seg, off, size)
+			}
+			return nil
+		})
+	})
 }
 
 // SegmentUsage reports every segment of every partition and its live bytes.
@@ -447,16 +463,18 @@ func (s *Store) rewriteRefs(seg uint32, batch []bodyRef, moved map[int64]bodyLoc
 	for shard, refs := range byShard {
 		err := s.shards[shard].commit.do(func(tx *bolt.Tx) error {
 			for _, r := range refs {
-				mb := tx.Bucket(bucketIndexes).Bucket([]byte(r.mailbox))
-				if mb == nil {
-					continue
+				b := tx.Bucket(bucketIndexes).Bucket([]byte(r.mailbox))
+				for _, name := range r.path {
+					if b == nil {
+						break
+					}
+					b = b.Bucket([]byte(name))
 				}
-				b := mb.Bucket([]byte(r.bucket))
 				if b == nil {
 					continue
 				}
 				v := b.Get([]byte(r.key))
-				sg, off, _, ok := recordLoc(r.bucket, v)
+				sg, off, _, ok := recordLoc(r.path[len(r.path)-1], v)
 				to, has := moved[r.off]
 				if !ok || sg != seg || off != r.off || !has {
 					continue

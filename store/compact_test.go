@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -10,9 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"chapar/internal/testkit"
 	"chapar/store"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // markedMessage is a message carrying a marker that can be grepped for in
@@ -337,4 +341,78 @@ func TestCompactStopsWhenCancelled(t *testing.T) {
 		t.Errorf("after a cancelled pass uid 5 reads %q", got)
 	}
 	checkClean(t, s)
+}
+
+// A record kept in a bucket compaction does not know by name (as a store
+// keeping expunged messages for a while might hold them) keeps its body
+// alive, and is moved with it.
+func TestCompactKeepsRecordsInOtherBuckets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := store.Options{Dir: dir, NoSync: true}
+	s := testkit.OpenStore(t, opts)
+	inbox := create(t, s, "user.alice")
+	kept := markedMessage("KEPTBODY", 3000)
+	deliver(t, s, "user.alice", "k/0", kept)
+	for i := range 5 {
+		deliver(t, s, "user.alice", fmt.Sprintf("d%d/0", i), markedMessage(fmt.Sprintf("DEAD%d", i), 3000))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(dir, "index", fmt.Sprintf("shard-%03d.db", inbox.Shard))
+	key := binary.BigEndian.AppendUint32(nil, 1)
+	withIndex := func(fn func(b *bolt.Bucket) error) {
+		t.Helper()
+		db, err := bolt.Open(shard, 0o600, &bolt.Options{Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bolt.Tx) error {
+			return fn(tx.Bucket([]byte("mailboxes")).Bucket([]byte(inbox.UniqueID)))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withIndex(func(b *bolt.Bucket) error {
+		nested, err := b.CreateBucket([]byte("kept"))
+		if err != nil {
+			return err
+		}
+		deeper, err := nested.CreateBucket([]byte("records"))
+		if err != nil {
+			return err
+		}
+		return deeper.Put(key, bytes.Clone(b.Bucket([]byte("messages")).Get(key)))
+	})
+	s = testkit.OpenStore(t, opts)
+	if _, err := s.RemoveMessages(inbox, []uint32{1, 2, 3, 4, 5, 6}, "pop3d"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Compact(context.Background(), store.CompactPolicy{})
+	if err != nil || st.Segments != 1 || st.Bodies != 1 {
+		t.Fatalf("Compact: %+v, %v; want the kept body moved", st, err)
+	}
+	if !segmentsHold(t, filepath.Join(dir, "spool"), "KEPTBODY") || segmentsHold(t, filepath.Join(dir, "spool"), "DEAD3") {
+		t.Error("the kept body went, or a dead one stayed")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var rec []byte
+	withIndex(func(b *bolt.Bucket) error {
+		rec = bytes.Clone(b.Bucket([]byte("kept")).Bucket([]byte("records")).Get(key))
+		return nil
+	})
+	// The record's segment (u32 at 37) and offset (u64 at 41) name the
+	// moved copy.
+	seg, off := binary.BigEndian.Uint32(rec[37:]), int64(binary.BigEndian.Uint64(rec[41:]))
+	data, err := os.ReadFile(filepath.Join(dir, "spool", "bodies", fmt.Sprintf("seg-%08d", seg)))
+	if err != nil {
+		t.Fatalf("the kept record names segment %d: %v", seg, err)
+	}
+	if off+int64(len(kept)) > int64(len(data)) || !bytes.Equal(data[off:off+int64(len(kept))], kept) {
+		t.Errorf("the kept record names segment %d at %d, which does not hold its body", seg, off)
+	}
 }
