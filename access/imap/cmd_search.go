@@ -17,6 +17,9 @@ import (
 // runSearch serves SEARCH and UID SEARCH.
 func runSearch(s *session, c *command, a searchArgs) {
 	v, uid := s.sel, c.uid
+	if a.update {
+		v.checkContextTag(c.tag)
+	}
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()
 	if withModSeq {
@@ -24,6 +27,9 @@ func runSearch(s *session, c *command, a searchArgs) {
 	}
 	seqs, modseqs := s.searchMatches(v, a.key, withModSeq)
 	s.searchResult(c, a, uid, seqs, modseqs)
+	if a.update {
+		s.openContext(c.tag, uid, a.key, nil, seqs, nil)
+	}
 }
 
 // searchMatches returns the view positions of the messages key matches,

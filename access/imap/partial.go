@@ -20,7 +20,7 @@ func parseReturnOptions(p *parser, name string) (ret []string, partial *resultPa
 	p.list(true, func() {
 		opt := p.atom()
 		switch up := strings.ToUpper(opt); up {
-		case "MIN", "MAX", "ALL", "COUNT", "SAVE":
+		case "MIN", "MAX", "ALL", "COUNT", "SAVE", "CONTEXT", "UPDATE": // RFC 5267 §4
 			ret = append(ret, up)
 		case "PARTIAL":
 			if partial != nil {
