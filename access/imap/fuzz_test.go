@@ -85,6 +85,7 @@ func FuzzParseCommand(f *testing.F) {
 		"a LIST \"\" * RETURN (MYRIGHTS)\r\n",
 		"a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from)]) MessageExpunge FlagChange)) (subtree (Lists {3+}\r\nfoo) (MessageNew MessageExpunge)) (personal (MailboxName SubscriptionChange))\r\nb NOTIFY NONE\r\n",
 		"a NOTIFY SET (mailboxes INBOX NONE) (inboxes (AnnotationChange x))\r\n",
+		"a NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange)) (selected (MailboxMetadataChange))\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"a UID SORT RETURN (MIN MAX COUNT ALL SAVE PARTIAL -1:-50) (REVERSE DATE SUBJECT DISPLAYFROM) UTF-8 OR FROM x (UNSEEN 1:*)\r\n",
 		"a SORT (ARRIVAL CC SIZE TO DISPLAYTO REVERSE FROM) US-ASCII SEARCH RETURN (PARTIAL 1:2)\r\n",
