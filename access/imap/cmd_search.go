@@ -19,6 +19,7 @@ func runSearch(s *session, c *command, a searchArgs) {
 	v, uid := s.sel, c.uid
 	if a.update {
 		v.checkContextTag(c.tag)
+		s.freezeKey(v, a.key)
 	}
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()

@@ -112,6 +112,7 @@ func runSort(s *session, c *command, a sortArgs) {
 	v := s.sel
 	if a.update {
 		v.checkContextTag(c.tag)
+		s.freezeKey(v, a.key)
 	}
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()

@@ -79,7 +79,6 @@ func (s *session) openContext(tag string, uid bool, key *searchKey, criteria []s
 		s.writef("%s] Too many search contexts, at most %d", b, maxContexts)
 		return
 	}
-	s.freezeKey(v, key)
 	ctx := &searchContext{tag: tag, uid: uid, key: key, criteria: criteria, order: v.uidsOf(positions)}
 	if criteria != nil {
 		ctx.keys = keys
@@ -96,8 +95,10 @@ func (s *session) openContext(tag string, uid bool, key *searchKey, criteria []s
 
 // freezeKey fixes the parts of a search program that name messages by
 // what they are now: sequence numbers are evaluated when the command is
-// received (RFC 5267 §4.3), and "$" is the result saved now, not by a
-// later SEARCH SAVE. Both become the UIDs they name.
+// received (RFC 5267 §4.3), and "$" is the result saved before the
+// command (RFC 5182 §2.1), not by its own SAVE or a later one. Both become
+// the UIDs they name, before the search, which finds the same messages
+// either way.
 func (s *session) freezeKey(v *mailboxView, k *searchKey) {
 	switch {
 	case (k.op == "SEQ" || k.op == "UID") && k.set.saved:

@@ -87,8 +87,10 @@ func TestSearchContextStoreKeysAndFrozenSets(t *testing.T) {
 	c.exchange("b UID SEARCH RETURN (UPDATE) 2:* UNFLAGGED", `* ESEARCH (TAG "b") UID ALL 2:3`, "b OK UID SEARCH completed")
 	c.exchange("sv UID SEARCH RETURN (SAVE) 1", "sv OK UID SEARCH completed")
 	c.exchange("c UID SEARCH RETURN (UPDATE COUNT) $ UNSEEN", `* ESEARCH (TAG "c") UID COUNT 1`, "c OK UID SEARCH completed")
-	// Save another result: context c still follows UID 1.
+	// Save another result: context c still follows UID 1; "$" in an
+	// UPDATE that also saves is the result saved before it.
 	c.exchange("sv2 UID SEARCH RETURN (SAVE) 3", "sv2 OK UID SEARCH completed")
+	c.exchange("c2 UID SEARCH RETURN (SAVE UPDATE) $ SEEN", "c2 OK UID SEARCH completed")
 	env.deliver(t, "alice", testMessage("lucky day", "x"))
 	env.deliver(t, "alice", testMessage("plain day", "lucky in the body only"))
 	// UID 4 and 5 are sequence numbers 4 and 5, outside b's 2:* of then.
@@ -98,6 +100,7 @@ func TestSearchContextStoreKeysAndFrozenSets(t *testing.T) {
 		`* 1 FETCH (UID 1 FLAGS (\Seen))`,
 		`* 3 FETCH (UID 3 FLAGS (\Seen))`,
 		`* ESEARCH (TAG "c") UID REMOVEFROM (0 1)`,
+		`* ESEARCH (TAG "c2") UID ADDTO (0 3)`,
 		"n2 OK NOOP completed")
 	d.ok(`t2 UID STORE 3 +FLAGS (\Flagged)`)
 	c.exchange("n3 NOOP",
@@ -233,4 +236,22 @@ func TestSearchContextLimitsAndBadInput(t *testing.T) {
 	c.exchange(`x6 CANCELUPDATE "k2"`, "x6 BAD CANCELUPDATE: no mailbox selected")
 	c.ok("s SELECT INBOX")
 	c.exchange(`x7 CANCELUPDATE "k2"`, `x7 NO CANCELUPDATE: no search context has tag "k2"`)
+}
+
+// RFC 5465 §5.2 with NOTIFY's SELECTED: new mail comes between commands
+// as EXISTS, then the ESEARCH ADDTO, then NOTIFY's FETCH; a flag change
+// as its FETCH, then the ESEARCH (§5.1).
+func TestSearchContextUnderNotify(t *testing.T) {
+	t.Parallel()
+	env, c, d := contextEnv(t)
+	c.exchange("n NOTIFY SET (selected (MessageNew (uid) MessageExpunge FlagChange))", "n OK NOTIFY completed")
+	c.exchange("a SEARCH RETURN (UPDATE COUNT) UNSEEN", `* ESEARCH (TAG "a") COUNT 3`, "a OK SEARCH completed")
+	env.deliver(t, "alice", testMessage("four", "x"))
+	c.expect("* 4 EXISTS", `* ESEARCH (TAG "a") ADDTO (0 4)`, "* 4 FETCH (UID 4)")
+	d.ok(`t UID STORE 2 +FLAGS (\Seen)`)
+	c.expect(`* 2 FETCH (UID 2 FLAGS (\Seen))`, `* ESEARCH (TAG "a") REMOVEFROM (0 2)`)
+	d.ok(`t2 UID STORE 3 +FLAGS.SILENT (\Deleted)`)
+	c.expect(`* 3 FETCH (UID 3 FLAGS (\Deleted))`)
+	d.ok("x EXPUNGE")
+	c.expect(`* ESEARCH (TAG "a") REMOVEFROM (0 3)`, "* 3 EXPUNGE")
 }
