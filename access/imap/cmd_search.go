@@ -29,7 +29,7 @@ func runSearch(s *session, c *command, a searchArgs) {
 	seqs, modseqs := s.searchMatches(v, a.key, withModSeq)
 	s.searchResult(c, a, uid, seqs, modseqs)
 	if a.update {
-		s.openContext(c.tag, uid, a.key, nil, seqs, nil)
+		s.openContext(c.tag, uid, a.key, nil, seqs, nil, a.updateFetch)
 	}
 }
 

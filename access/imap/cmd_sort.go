@@ -23,12 +23,14 @@ type sortCriterion struct {
 
 // sortArgs is a parsed SORT command.
 type sortArgs struct {
-	esort    bool     // RETURN was given (RFC 5267 §3)
-	ret      []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esort means ALL
-	partial  *resultPartial
-	update   bool // RETURN (UPDATE): keep the result updated (RFC 5267 §4.3)
-	criteria []sortCriterion
-	key      *searchKey
+	esort   bool     // RETURN was given (RFC 5267 §3)
+	ret     []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esort means ALL
+	partial *resultPartial
+	update  bool // RETURN (UPDATE): keep the result updated (RFC 5267 §4.3)
+	// updateFetch: what to FETCH of new mail the update adds (RFC 5465 §7).
+	updateFetch []fetchItem
+	criteria    []sortCriterion
+	key         *searchKey
 }
 
 // maxSortCriteria bounds the sort-criterion list: there are nine keys,
@@ -49,7 +51,7 @@ func parseSort(p *parser) sortArgs {
 	if p.maybeWord("RETURN") {
 		a.esort = true
 		p.sp()
-		a.ret, a.partial = parseReturnOptions(p, "SORT")
+		a.ret, a.partial, a.updateFetch = parseReturnOptions(p, "SORT")
 		a.ret, a.update = contextOptions(a.ret)
 		p.sp()
 	}
@@ -160,7 +162,7 @@ func runSort(s *session, c *command, a sortArgs) {
 		for k, i := range order {
 			ordered[k] = byPos[i]
 		}
-		s.openContext(c.tag, c.uid, a.key, a.criteria, order, ordered)
+		s.openContext(c.tag, c.uid, a.key, a.criteria, order, ordered, a.updateFetch)
 	}
 }
 

@@ -31,6 +31,8 @@ type searchArgs struct {
 	partial *resultPartial
 	key     *searchKey
 	update  bool // RETURN (UPDATE): keep the result updated (RFC 5267 §4.3)
+	// updateFetch: what to FETCH of new mail the update adds (RFC 5465 §7).
+	updateFetch []fetchItem
 }
 
 func parseSearch(p *parser) searchArgs {
@@ -39,7 +41,7 @@ func parseSearch(p *parser) searchArgs {
 	if p.maybeWord("RETURN") {
 		a.esearch = true
 		p.sp()
-		a.ret, a.partial = parseReturnOptions(p, "SEARCH")
+		a.ret, a.partial, a.updateFetch = parseReturnOptions(p, "SEARCH")
 		a.ret, a.update = contextOptions(a.ret)
 		p.sp()
 	}

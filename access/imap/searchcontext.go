@@ -37,6 +37,30 @@ type searchContext struct {
 	order  []uint32
 	keys   []*msgKeys
 	member map[uint32]bool
+	// fetch is what UPDATE asked to FETCH of new mail added to the result
+	// (RFC 5465 §7); flag changes that add a message send none.
+	fetch []fetchItem
+}
+
+// maxUpdateFetch bounds UPDATE's fetch attributes.
+const maxUpdateFetch = 50
+
+// parseUpdateFetch reads UPDATE's "(" fetch-att *(SP fetch-att) ")" (RFC
+// 5465 §8). As for NOTIFY's MessageNew, nothing that sets \Seen: the
+// client did not ask to read the message.
+func parseUpdateFetch(p *parser, name string) []fetchItem {
+	var items []fetchItem
+	p.list(false, func() {
+		if len(items) == maxUpdateFetch {
+			xbad("%s: more than %d UPDATE fetch attributes", name, maxUpdateFetch)
+		}
+		it := parseFetchAtt(p)
+		if it.setsSeen() {
+			xbad("%s: UPDATE fetch attribute %s would set \\Seen; use BODY.PEEK", name, it.label)
+		}
+		items = append(items, it)
+	})
+	return items
 }
 
 // contextOptions takes RFC 5267's CONTEXT and UPDATE out of a RETURN list.
@@ -72,14 +96,17 @@ func (v *mailboxView) context(tag string) int {
 // openContext keeps the result of an UPDATE search: positions are the
 // view positions found, in the requested order, keys their sort keys for
 // SORT. Past maxContexts it says NOUPDATE instead.
-func (s *session) openContext(tag string, uid bool, key *searchKey, criteria []sortCriterion, positions []int, keys []*msgKeys) {
+func (s *session) openContext(tag string, uid bool, key *searchKey, criteria []sortCriterion, positions []int, keys []*msgKeys, fetch []fetchItem) {
 	v := s.sel
 	if len(v.contexts) >= maxContexts {
 		b := appendString([]byte("* NO [NOUPDATE "), tag, false)
 		s.writef("%s] Too many search contexts, at most %d", b, maxContexts)
 		return
 	}
-	ctx := &searchContext{tag: tag, uid: uid, key: key, criteria: criteria, order: v.uidsOf(positions)}
+	ctx := &searchContext{tag: tag, uid: uid, key: key, criteria: criteria, order: v.uidsOf(positions), fetch: fetch}
+	if len(v.contexts) == 0 {
+		v.arrivedFrom = v.uidNext
+	}
 	if criteria != nil {
 		ctx.keys = keys
 		ctx.member = make(map[uint32]bool, len(positions))
@@ -165,6 +192,10 @@ func (v *mailboxView) touch(uid uint32) {
 // 5267 §4.3.4); the rest goes after EXISTS (§4.3.3) and the FETCHes of
 // flag changes (RFC 5465 §5.1).
 func (v *mailboxView) updateContexts(s *session, goneOnly bool) {
+	arrivedFrom := v.arrivedFrom
+	if !goneOnly {
+		v.arrivedFrom = v.uidNext
+	}
 	if len(v.touched) == 0 {
 		return
 	}
@@ -234,6 +265,32 @@ func (v *mailboxView) updateContexts(s *session, goneOnly bool) {
 			keys = s.keysFor(v, addedIdx)
 		}
 		ctx.update(s, v, removed, added, keys)
+		if len(ctx.fetch) > 0 {
+			s.fetchArrivals(v, ctx.fetch, addedIdx, arrivedFrom)
+		}
+	}
+}
+
+// fetchArrivals sends UPDATE's FETCH for the messages at view positions
+// idx that arrived since the last update (UIDs from arrivedFrom on),
+// after the ESEARCH that adds them, as RFC 5465 §5.2 orders it (§7's
+// example puts the FETCH first; §5.2 says it MUST follow ADDTO).
+func (s *session) fetchArrivals(v *mailboxView, items []fetchItem, idx []int, arrivedFrom uint32) {
+	var fresh []int
+	for _, i := range idx {
+		if v.msgs[i].uid >= arrivedFrom {
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	msgs := s.loadMessages(v, fresh)
+	hr := s.store().HeaderReader(v.mb)
+	for _, i := range fresh {
+		if m := msgs[v.msgs[i].uid]; m != nil {
+			s.writeFetchMsg(i+1, &fetchMsg{s: s, m: m, hr: hr}, items, false)
+		}
 	}
 }
 

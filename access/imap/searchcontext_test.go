@@ -255,3 +255,33 @@ func TestSearchContextUnderNotify(t *testing.T) {
 	d.ok("x EXPUNGE")
 	c.expect(`* ESEARCH (TAG "a") REMOVEFROM (0 3)`, "* 3 EXPUNGE")
 }
+
+// RFC 5465 §7: UPDATE may name fetch attributes, sent for new mail the
+// update adds, after its ADDTO (§5.2); not for a message a flag change
+// adds, and nothing that would set \Seen.
+func TestSearchContextUpdateFetch(t *testing.T) {
+	t.Parallel()
+	env, c, d := contextEnv(t)
+	c.exchange("a UID SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER.FIELDS (Subject)])) UNFLAGGED SUBJECT news",
+		`* ESEARCH (TAG "a") UID COUNT 0`, "a OK UID SEARCH completed")
+	env.deliver(t, "alice", testMessage("news today", "x"))
+	c.exchange("n1 NOOP",
+		"* 4 EXISTS",
+		`* ESEARCH (TAG "a") UID ADDTO (0 4)`,
+		"* 4 FETCH (UID 4 BODY[HEADER.FIELDS (Subject)] {23}\r\nSubject: news today\r\n\r\n)",
+		"n1 OK NOOP completed")
+	d.ok("dn NOOP")
+	d.ok(`t UID STORE 4 +FLAGS (\Flagged)`)
+	c.exchange("n2 NOOP",
+		`* 4 FETCH (UID 4 FLAGS (\Flagged))`,
+		`* ESEARCH (TAG "a") UID REMOVEFROM (0 4)`,
+		"n2 OK NOOP completed")
+	d.ok(`t2 UID STORE 4 -FLAGS (\Flagged)`)
+	c.exchange("n3 NOOP",
+		`* 4 FETCH (UID 4 FLAGS ())`,
+		`* ESEARCH (TAG "a") UID ADDTO (0 4)`,
+		"n3 OK NOOP completed")
+	c.exchange("b SEARCH RETURN (UPDATE (BODY[])) ALL", `b BAD SEARCH: UPDATE fetch attribute BODY[] would set \Seen; use BODY.PEEK`)
+	c.expectTagged("b2 SORT RETURN (UPDATE (UID) (DATE) UTF-8 ALL", "BAD")
+	c.expectTagged("b3 SEARCH RETURN (UPDATE ()) ALL", "BAD")
+}

@@ -50,6 +50,9 @@ type mailboxView struct {
 	// touched, while there are any, the UIDs whose match may have changed.
 	contexts []*searchContext
 	touched  []uint32
+	// arrivedFrom: messages from this UID on arrived since the contexts
+	// were last updated, for UPDATE's FETCH (RFC 5465 §7).
+	arrivedFrom uint32
 }
 
 type viewMsg struct {
