@@ -132,7 +132,7 @@ func (s *session) notifyMetadataChanges() {
 			continue
 		}
 		if entries == nil {
-			entries = s.listEntries()
+			entries = s.quietListEntries()
 		}
 		for ext, e := range entries {
 			if e.mb == nil || e.mb.UniqueID != ch.mailboxID {
@@ -147,6 +147,22 @@ func (s *session) notifyMetadataChanges() {
 			break
 		}
 	}
+}
+
+// quietListEntries is listEntries for a push between commands, where a
+// store error has no command to answer NO to: the changes are dropped
+// (logged), and the client may ask with GETMETADATA.
+func (s *session) quietListEntries() (entries map[string]*listEntry) {
+	defer func() {
+		if x := recover(); x != nil {
+			if _, ok := x.(noError); !ok {
+				panic(x)
+			}
+			s.log.Warn("NOTIFY: mailbox list unreadable", "err", x)
+			entries = map[string]*listEntry{}
+		}
+	}()
+	return s.listEntries()
 }
 
 // writeMetadataNames sends an unsolicited METADATA naming entries (RFC

@@ -342,14 +342,14 @@ func (ctx *searchContext) has(uid uint32) bool {
 func (ctx *searchContext) update(s *session, v *mailboxView, removed, added []uint32, keys []*msgKeys) {
 	var b []byte
 	if len(removed) > 0 {
-		b = append(b, " REMOVEFROM ("...)
-		b = ctx.remove(b, v, removed)
-		b = append(b, ')')
+		if pairs := ctx.remove(nil, v, removed); len(pairs) > 0 {
+			b = append(append(append(b, " REMOVEFROM ("...), pairs...), ')')
+		}
 	}
 	if len(added) > 0 {
-		b = append(b, " ADDTO ("...)
-		b = ctx.add(b, v, added, keys)
-		b = append(b, ')')
+		if pairs := ctx.add(nil, v, added, keys); len(pairs) > 0 {
+			b = append(append(append(b, " ADDTO ("...), pairs...), ')')
+		}
 	}
 	if b == nil {
 		return
@@ -386,8 +386,9 @@ func (ctx *searchContext) nums(v *mailboxView, uids []uint32) []uint32 {
 // neighbours by where it starts once the runs before it are gone.
 func (ctx *searchContext) remove(b []byte, v *mailboxView, removed []uint32) []byte {
 	if ctx.criteria == nil {
-		b = append(b, "0 "...)
-		b = appendSet(b, ctx.nums(v, removed))
+		if nums := ctx.nums(v, removed); len(nums) > 0 {
+			b = appendSet(append(b, "0 "...), nums)
+		}
 		ctx.order = slices.DeleteFunc(ctx.order, func(u uint32) bool {
 			_, ok := slices.BinarySearch(removed, u)
 			return ok
@@ -409,13 +410,14 @@ func (ctx *searchContext) remove(b []byte, v *mailboxView, removed []uint32) []b
 		for end < len(ctx.order) && gone[ctx.order[end]] {
 			end++
 		}
-		if !first {
-			b = append(b, ' ')
+		if nums := ctx.nums(v, ctx.order[i:end]); len(nums) > 0 {
+			if !first {
+				b = append(b, ' ')
+			}
+			first = false
+			b = appendUint(b, uint32(i-dropped+1))
+			b = appendOrderedSet(append(b, ' '), nums)
 		}
-		first = false
-		b = appendUint(b, uint32(i-dropped+1))
-		b = append(b, ' ')
-		b = appendOrderedSet(b, ctx.nums(v, ctx.order[i:end]))
 		dropped += end - i
 		i = end
 	}
@@ -438,8 +440,9 @@ func (ctx *searchContext) remove(b []byte, v *mailboxView, removed []uint32) []b
 // right once the pairs before it are in.
 func (ctx *searchContext) add(b []byte, v *mailboxView, added []uint32, keys []*msgKeys) []byte {
 	if ctx.criteria == nil {
-		b = append(b, "0 "...)
-		b = appendSet(b, ctx.nums(v, added))
+		if nums := ctx.nums(v, added); len(nums) > 0 {
+			b = appendSet(append(b, "0 "...), nums)
+		}
 		for _, u := range added {
 			if i, ok := slices.BinarySearch(ctx.order, u); !ok {
 				ctx.order = slices.Insert(ctx.order, i, u)
@@ -464,13 +467,14 @@ func (ctx *searchContext) add(b []byte, v *mailboxView, added []uint32, keys []*
 		for end < len(ctx.order) && fresh[ctx.order[end]] {
 			end++
 		}
-		if !first {
-			b = append(b, ' ')
+		if nums := ctx.nums(v, ctx.order[i:end]); len(nums) > 0 {
+			if !first {
+				b = append(b, ' ')
+			}
+			first = false
+			b = appendUint(b, uint32(i+1))
+			b = appendOrderedSet(append(b, ' '), nums)
 		}
-		first = false
-		b = appendUint(b, uint32(i+1))
-		b = append(b, ' ')
-		b = appendOrderedSet(b, ctx.nums(v, ctx.order[i:end]))
 		i = end
 	}
 	return b
