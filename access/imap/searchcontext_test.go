@@ -219,6 +219,8 @@ func TestSearchContextLimitsAndBadInput(t *testing.T) {
 	c.exchange("k1 SORT RETURN (UPDATE) (DATE) UTF-8 ALL", "k1 BAD tag k1 already names a search context (RFC 5267 §4.3)")
 	// Reusing a tag without UPDATE is the client's business.
 	c.exchange("k2 SEARCH RETURN (COUNT) ALL", `* ESEARCH (TAG "k2") COUNT 3`, "k2 OK SEARCH completed")
+	// CONTEXT alone is a hint: the result as for RETURN (), no context.
+	c.exchange("h SEARCH RETURN (CONTEXT) 2:*", `* ESEARCH (TAG "h") ALL 2:3`, "h OK SEARCH completed")
 	c.exchange(`x1 CANCELUPDATE "k0" "nope"`, `x1 NO CANCELUPDATE: no search context has tag "nope"`)
 	c.exchange("x2 CANCELUPDATE", "x2 BAD ...")
 	c.exchange(`x3 CANCELUPDATE "k0" `, "x3 BAD ...")
