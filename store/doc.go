@@ -141,8 +141,10 @@
 //	                       shard's part of the root's usage, moved in the
 //	                       transaction of every change (quotausage.go)
 //	outbox                 u64 sequence → JSON Event (MessageNew,
-//	                       MessageAppend, MessageExpunge, FlagsSet,
-//	                       FlagsClear, QuotaExceed, QuotaWithin)
+//	                       MessageAppend, MessageExpunge, MessageTrash,
+//	                       MessageRead, FlagsSet, FlagsClear, QuotaExceed,
+//	                       QuotaWithin); store.Event's own encoding,
+//	                       which notify turns into Cyrus's JSON
 //
 // # The outbox
 //
