@@ -46,7 +46,8 @@ func (r Role) permissions() *server.Permissions {
 				pipeline.SubjectStagePrefix + ">",
 				pipeline.SubjectOutcomePrefix + ">",
 				pipeline.SubjectEventPrefix + ">",
-				"_INBOX.>", // replies to an outcome offer (Ticket.Await)
+				pipeline.SubjectWakePrefix + ">", // changes kept off the events stream, for IDLE
+				"_INBOX.>",                       // replies to an outcome offer (Ticket.Await)
 				"$JS.API.INFO",
 				"$JS.API.STREAM.INFO.>",
 				"$JS.API.CONSUMER.INFO.>",
@@ -74,6 +75,7 @@ func (r Role) permissions() *server.Permissions {
 				pipeline.SubjectStagePrefix + ">",
 				pipeline.SubjectOutcomePrefix + ">",
 				pipeline.SubjectEventPrefix + ">",
+				pipeline.SubjectWakePrefix + ">",
 				"$O." + bodiesBucket + ".>",
 				"_INBOX.>",
 			}},
