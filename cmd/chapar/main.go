@@ -33,6 +33,8 @@ commands:
                                  set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
+  integrator add NAME --password-stdin | list | delete NAME
+                                 the NATS identities that may read the events
 `
 
 func main() {
@@ -48,6 +50,8 @@ func main() {
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
+	case "integrator":
+		err = integratorMain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
