@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"chapar/pipeline"
 	"chapar/store"
@@ -22,7 +23,16 @@ type Hub struct {
 	log  *slog.Logger
 
 	mu       sync.Mutex
-	watchers map[string]map[*Watch]struct{} // mailbox unique id → watchers
+	watchers map[string]*mailboxWatchers // by mailbox unique id
+
+	reads atomic.Int64 // store reads made through Watch.Changes
+}
+
+// mailboxWatchers are the watches of one mailbox and the reads of its
+// changes they share until the next event (sharedread.go).
+type mailboxWatchers struct {
+	watches map[*Watch]struct{}
+	reads   map[uint64]*sharedRead // by the modseq asked from
 }
 
 // Watch receives the events of one mailbox.
@@ -37,7 +47,7 @@ type Watch struct {
 
 // NewHub follows every change event on feed.
 func NewHub(feed pipeline.EventFeed, log *slog.Logger) (*Hub, error) {
-	h := &Hub{log: log, watchers: map[string]map[*Watch]struct{}{}}
+	h := &Hub{log: log, watchers: map[string]*mailboxWatchers{}}
 	stop, err := feed.Follow(h.dispatch)
 	if err != nil {
 		return nil, fmt.Errorf("event hub: %w", err)
@@ -51,8 +61,12 @@ func (h *Hub) Close() error { return h.stop() }
 
 func (h *Hub) dispatch(id, kind string) {
 	h.mu.Lock()
-	for w := range h.watchers[id] {
-		w.push(store.EventType(kind))
+	if mw := h.watchers[id]; mw != nil {
+		// What was read before this event may lack it.
+		mw.reads = nil
+		for w := range mw.watches {
+			w.push(store.EventType(kind))
+		}
 	}
 	h.mu.Unlock()
 }
@@ -61,10 +75,12 @@ func (h *Hub) dispatch(id, kind string) {
 func (h *Hub) Watch(mailboxID string) *Watch {
 	w := &Watch{hub: h, mailboxID: mailboxID, c: make(chan struct{}, 1)}
 	h.mu.Lock()
-	if h.watchers[mailboxID] == nil {
-		h.watchers[mailboxID] = map[*Watch]struct{}{}
+	mw := h.watchers[mailboxID]
+	if mw == nil {
+		mw = &mailboxWatchers{watches: map[*Watch]struct{}{}}
+		h.watchers[mailboxID] = mw
 	}
-	h.watchers[mailboxID][w] = struct{}{}
+	mw.watches[w] = struct{}{}
 	h.mu.Unlock()
 	return w
 }
@@ -73,9 +89,11 @@ func (h *Hub) Watch(mailboxID string) *Watch {
 func (w *Watch) Close() {
 	h := w.hub
 	h.mu.Lock()
-	delete(h.watchers[w.mailboxID], w)
-	if len(h.watchers[w.mailboxID]) == 0 {
-		delete(h.watchers, w.mailboxID)
+	if mw := h.watchers[w.mailboxID]; mw != nil {
+		delete(mw.watches, w)
+		if len(mw.watches) == 0 {
+			delete(h.watchers, w.mailboxID)
+		}
 	}
 	h.mu.Unlock()
 }

@@ -56,7 +56,7 @@ func runIdle(s *session, c *command, _ struct{}) {
 				panic(connError{l.err})
 			}
 		case <-wake:
-			s.sel.sync(s, true)
+			s.sel.syncWoken(s)
 			s.flushOrDie()
 		case <-keepalive.C:
 			s.writef("* OK Still here")

@@ -141,14 +141,13 @@ func (v *mailboxView) isRecent(uid uint32) bool { return uid >= v.recentFrom }
 // the size of the mailbox; when nothing changed, the store reads no more
 // than the mailbox's counters.
 func (v *mailboxView) sync(s *session, allowExpunge bool) {
-	if v.watch != nil {
-		select {
-		case <-v.watch.C():
-			v.watch.Take()
-		default:
-		}
-	}
-	ch, err := s.store().ChangesSince(v.mb, v.modseq)
+	v.drainWake()
+	v.syncFrom(s, allowExpunge, func() (*store.Changes, error) { return s.store().ChangesSince(v.mb, v.modseq) })
+}
+
+// syncFrom is sync with the read of the changes given.
+func (v *mailboxView) syncFrom(s *session, allowExpunge bool, read func() (*store.Changes, error)) {
+	ch, err := read()
 	if err != nil {
 		if isNoMailbox(err) {
 			// Deleted under us: there is no view left to keep in step

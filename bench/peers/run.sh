@@ -37,7 +37,10 @@
 #                  all of them: "lmtp lmtp-sieve imap idle idlescale bigbox")
 #   SYNC_ALWAYS    1 (default) to add the "chapar (sync always)" column, 0 not to
 #   IDLE_SCALE_SESSIONS  sessions of the chapar-only "idle at scale" scenario
-#                  (default 10000, ten per user over test1..test1000; 0 skips it)
+#                  (default 10000; 0 skips it)
+#   IDLE_SCALE_WATCHERS  of those, the sessions on each user's INBOX (default
+#                  1000: each delivery goes to a mailbox 1,000 sessions watch,
+#                  while the other 9,000 idle elsewhere, the shape)
 #   BENCH_OUT      the markdown to write (default BENCHMARKS.md in the repo root)
 #   CHAPAR_PEERS_DIR  state of the peers (default /tmp/chapar-peers)
 #   QUICK=1        tiny scenarios, to check this script end to end in a few
@@ -55,7 +58,8 @@ LMTP_N=${LMTP_N:-10000}
 SYNC_ALWAYS=${SYNC_ALWAYS:-1}
 PEERS_DIR=${CHAPAR_PEERS_DIR:-/tmp/chapar-peers}
 USERS=10
-SCALE_USERS=$(((IDLE_SCALE_SESSIONS + 9) / 10))
+IDLE_SCALE_WATCHERS=${IDLE_SCALE_WATCHERS:-1000}
+SCALE_USERS=$(((IDLE_SCALE_SESSIONS + IDLE_SCALE_WATCHERS - 1) / IDLE_SCALE_WATCHERS))
 [ "${QUICK:-0}" = 1 ] && SCALE_USERS=$USERS
 case " ${ONLY:-idlescale} " in *" idlescale "*) ;; *) SCALE_USERS=$USERS ;; esac # not run: no extra users
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,14 +51,23 @@ func TestCrashDuringCreateDeleteRepairs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 9))
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var rounds int
+	var rounds atomic.Int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		rounds = churnMailboxes(in, stop)
+		churnMailboxes(in, stop, &rounds)
 	}()
 	kills := 0
 	for ; kills < 5; kills++ {
+		// Each kill waits for a round done since the restart before it,
+		// so that on a loaded machine the kills still land on work.
+		before := rounds.Load()
+		testkit.Poll(30*time.Second, func() error {
+			if rounds.Load() == before {
+				return fmt.Errorf("no round since the last restart")
+			}
+			return nil
+		})
 		time.Sleep(time.Duration(200+rng.IntN(400)) * time.Millisecond)
 		in.kill()
 		in.start()
@@ -67,8 +77,8 @@ func TestCrashDuringCreateDeleteRepairs(t *testing.T) {
 	wg.Wait()
 	in.kill()
 	in.start()
-	t.Logf("%d kills during %d CREATE/APPEND/DELETE rounds", kills, rounds)
-	if rounds == 0 {
+	t.Logf("%d kills during %d CREATE/APPEND/DELETE rounds", kills, rounds.Load())
+	if rounds.Load() == 0 {
 		t.Fatal("the IMAP client completed no round: the kills hit nothing")
 	}
 
@@ -129,12 +139,11 @@ func addOrphanIndex(t *testing.T, shardPath string) {
 
 // churnMailboxes loops CREATE, APPEND, DELETE over IMAP until stop,
 // reconnecting after each kill, and returns how many rounds completed.
-func churnMailboxes(in *instance, stop chan struct{}) int {
-	rounds := 0
+func churnMailboxes(in *instance, stop chan struct{}, rounds *atomic.Int64) {
 	for n := 0; ; n++ {
 		select {
 		case <-stop:
-			return rounds
+			return
 		default:
 		}
 		c, err := dialIMAPLogin(in, "churn")
@@ -146,7 +155,7 @@ func churnMailboxes(in *instance, stop chan struct{}) int {
 			select {
 			case <-stop:
 				c.close()
-				return rounds
+				return
 			default:
 			}
 			box := fmt.Sprintf("INBOX.box%d", n)
@@ -155,7 +164,7 @@ func churnMailboxes(in *instance, stop chan struct{}) int {
 				c.close()
 				break
 			}
-			rounds++
+			rounds.Add(1)
 		}
 	}
 }

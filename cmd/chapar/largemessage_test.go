@@ -17,7 +17,9 @@ import (
 // CHAPAR_BODIES, and both recipients share the one stored body.
 func TestLargeMessageThroughTheBinary(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, "fuse_local_stages: no")
+	// 40 MB through every hop on a loaded machine can take longer than
+	// the default 10 s LMTP waits for the outcome before answering 451.
+	in := newInstance(t, "fuse_local_stages: no", "lmtp_outcome_wait: 300")
 	in.start()
 	in.addUser("alice")
 	in.mustChapar("", "mailbox", "create", "user/alice/Work")
