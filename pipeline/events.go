@@ -32,9 +32,10 @@ type EventSink interface {
 // subscriptions.
 type EventFeed interface {
 	// Follow calls fn with the mailbox and event type of every event, the
-	// wake-only ones included (EventMessage.WakeOnly), until
-	// stop is called. fn runs on one goroutine, in the order events arrive,
-	// and should return quickly: the next event waits for it.
+	// wake-only ones included (EventMessage.WakeOnly), until stop is
+	// called. fn is called for one event at a time, a mailbox's stream
+	// events in their order (wake-only ones may come before or after
+	// them), and should return quickly: the next event waits for it.
 	Follow(fn func(mailboxID, eventType string)) (stop func() error, err error)
 }
 

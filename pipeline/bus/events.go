@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"chapar/pipeline"
 
@@ -17,6 +18,7 @@ import (
 // change itself from the store.
 func (c *Conn) Follow(fn func(mailboxID, eventType string)) (func() error, error) {
 	var subs []*nats.Subscription
+	var one sync.Mutex
 	stop := func() error {
 		var errs []error
 		for _, s := range subs {
@@ -34,6 +36,10 @@ func (c *Conn) Follow(fn func(mailboxID, eventType string)) (func() error, error
 		parse := f.parse
 		sub, err := c.nc.Subscribe(f.subject, func(m *nats.Msg) {
 			if id, kind, ok := parse(m.Subject); ok {
+				// Two subscriptions, two goroutines: fn is promised
+				// one event at a time.
+				one.Lock()
+				defer one.Unlock()
 				fn(id, kind)
 			}
 		})
