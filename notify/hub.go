@@ -24,6 +24,8 @@ type Hub struct {
 
 	mu       sync.Mutex
 	watchers map[string]*mailboxWatchers // by mailbox unique id
+	// kindWatchers are woken by kinds of event in any mailbox (watchset.go).
+	kindWatchers map[*KindWatch]struct{}
 
 	reads atomic.Int64 // store reads made through Watch.Changes
 }
@@ -68,6 +70,7 @@ func (h *Hub) dispatch(id, kind string) {
 			w.push(store.EventType(kind))
 		}
 	}
+	h.dispatchKinds(store.EventType(kind))
 	h.mu.Unlock()
 }
 

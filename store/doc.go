@@ -18,7 +18,8 @@
 //     one file each and all through updateMailbox (update.go): Deliver,
 //     Append, AppendAll (deliver.go), Copy, Move (copy.go), Expunge
 //     (expunge.go), StoreFlags (flagstore.go). Reads (index.go): Status,
-//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince; and
+//     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
+//     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied.
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
@@ -116,6 +117,9 @@
 //	  "state"              MailboxState: version byte 1, uidvalidity u32,
 //	                       uidnext u32, highestmodseq u64, exists u32,
 //	                       size u64, unseen u32, deleted u32
+//	  "recentuid"          u32: UIDs below it were claimed \Recent by a
+//	                       session (RFC 3501 §2.3.2); absent means 1;
+//	                       see recent.go
 //	  messages             uid u32 → message record: version byte 1,
 //	                       uid u32, modseq u64, internal date u64 (unix ns),
 //	                       saved date u64 (unix ns), size u64, segment u32,

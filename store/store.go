@@ -79,6 +79,8 @@ type Store struct {
 	defaultACL map[string]string
 	// shared is SharedMailboxes' answer until the list changes.
 	shared sharedList
+	// recent remembers each mailbox's \Recent mark (recent.go).
+	recent recentMarks
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.

@@ -21,10 +21,12 @@ func (s *session) utf8Out() bool { return s.utf8 || s.rev2 }
 
 // decodeName turns a mailbox name as sent into UTF-8: modified UTF-7 for
 // IMAP4rev1 clients (RFC 3501 §5.1.3), UTF-8 otherwise. A rev1 client that
-// sends raw UTF-8 is understood rather than refused.
+// sends raw UTF-8 is understood rather than refused. A name that is
+// neither is a well-formed astring naming no possible mailbox, so it gets
+// NO [CANNOT] (RFC 5530 §3), as Cyrus and Dovecot answer, not BAD.
 func (s *session) decodeName(raw string) string {
 	if !utf8.ValidString(raw) {
-		xbad("mailbox name is not valid UTF-8")
+		xno("CANNOT", "mailbox name is not valid UTF-8")
 	}
 	if s.utf8Out() {
 		return raw
@@ -36,7 +38,7 @@ func (s *session) decodeName(raw string) string {
 				return raw
 			}
 		}
-		xbad("mailbox name %q is not valid modified UTF-7", raw)
+		xno("CANNOT", "mailbox name %q is not valid modified UTF-7", raw)
 	}
 	return name
 }

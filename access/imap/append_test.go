@@ -106,7 +106,7 @@ func TestMultiAppendIsOneTransaction(t *testing.T) {
 	has(t, out, "x OK [APPENDUID "+itoa(int(mb.UIDValidity))+" 1:3]")
 	// FLAGS first, for the new keyword; then one EXISTS for the three
 	// (and RECENT: an IMAP4rev1 session).
-	idler.expect(`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $X)`, "* 3 EXISTS", "* 3 RECENT")
+	idler.expect(`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $X)`, `* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $X \*)] Flags permitted`, "* 3 EXISTS", "* 3 RECENT")
 	idler.send("DONE\r\n")
 	idler.expect("b OK IDLE completed")
 	var modseqs []uint64

@@ -42,7 +42,7 @@ func benchSession(b *testing.B) (*session, *store.Message, []fetchItem) {
 	go io.Copy(io.Discard, c2)
 	s := &session{srv: &Server{}, log: testLogger()}
 	s.out.conn = c1
-	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.bench"}, msgs: []viewMsg{{uid: 1}}, recentFrom: 2}
+	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.bench"}, msgs: []viewMsg{{uid: 1}}}
 	m := &store.Message{UID: 1, Size: int64(len(multipartMessage)), InternalDate: time.Now(), Flags: []string{`\Seen`, "$Label"}}
 	p := &parser{line: []byte("1 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (From Subject)] BODY.PEEK[1])")}
 	a := parseFetch(&parser{line: append([]byte(" "), p.line...)})

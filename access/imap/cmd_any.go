@@ -30,6 +30,7 @@ func (s *session) capabilities() []string {
 		"UTF8=ACCEPT", "CONDSTORE", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
+		caps = append(caps, "NOTIFY")
 	}
 	if s.srv.cfg.MaxMessageSize > 0 {
 		caps = append(caps, "APPENDLIMIT="+strconv.FormatInt(s.srv.cfg.MaxMessageSize, 10))

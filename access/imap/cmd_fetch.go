@@ -252,6 +252,11 @@ func (s *session) writeFetch(seq int, m *store.Message, items []fetchItem, flags
 
 func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsChanged bool) {
 	m := f.m
+	if flagsChanged || hasKind(items, fetchFlags) {
+		// Read from the store, the flags may hold a keyword another
+		// session set since this one's last update.
+		s.announceKeywords(s.sel, m.Flags)
+	}
 	utf8ok := s.utf8Out()
 	b := make([]byte, 0, 256)
 	b = append(b, "* "...)
@@ -371,8 +376,13 @@ func applyPartial(data []byte, r *partialRange) []byte {
 
 // writeLiteral writes pending response bytes, then data as a literal
 // (literal8 when binary data holds NUL, RFC 3516 §4.2), returning the
-// emptied buffer.
+// emptied buffer. Empty data is the quoted "" instead, as Cyrus sends
+// it: RFC 3501 §6.4.5 calls a partial fetch past the end "an empty
+// string", and some clients stumble on a {0} literal.
 func (s *session) writeLiteral(b, data []byte, binary bool) []byte {
+	if len(data) == 0 {
+		return append(b, `""`...)
+	}
 	if binary && bytes.IndexByte(data, 0) >= 0 {
 		b = append(b, '~')
 	}

@@ -30,8 +30,11 @@ func runIdle(s *session, c *command, _ struct{}) {
 	keepalive := time.NewTicker(s.srv.cfg.IdleKeepalive)
 	defer keepalive.Stop()
 	var wake <-chan struct{}
+	notifyWake, listWake := s.notifyChans()
 	if s.sel != nil {
-		if s.sel.watch != nil {
+		// RFC 5465 §4: under NOTIFY, IDLE sends what NOTIFY asked for,
+		// so nothing of the selected mailbox unless it asked.
+		if s.sel.watch != nil && (s.notify == nil || s.notify.selected != nil) {
 			wake = s.sel.watch.C()
 		}
 		// Whatever changed between the last command and now.
@@ -56,7 +59,18 @@ func runIdle(s *session, c *command, _ struct{}) {
 				panic(connError{l.err})
 			}
 		case <-wake:
-			s.sel.syncWoken(s)
+			if s.notify != nil {
+				s.syncSelected(true) // with NOTIFY's MessageNew fetch attributes
+			} else {
+				s.sel.syncWoken(s)
+			}
+			s.flushOrDie()
+		case <-notifyWake:
+			s.pushOthers()
+			s.flushOrDie()
+		case <-listWake:
+			s.notifyListChanges()
+			s.pushOthers()
 			s.flushOrDie()
 		case <-keepalive.C:
 			s.writef("* OK Still here")

@@ -67,7 +67,8 @@ func selectMailbox(s *session, c *command, a selectArgs, readOnly bool) {
 	}
 	s.writef("* %d EXISTS", len(v.msgs))
 	if !s.rev2 {
-		s.writef("* 0 RECENT")
+		v.recentSent = v.recentCount()
+		s.writef("* %d RECENT", v.recentSent)
 		for i := range v.msgs {
 			if !hasFlag(v.flagsOf(&v.msgs[i]), `\Seen`) {
 				s.writef("* OK [UNSEEN %d] First unseen message", i+1)

@@ -79,9 +79,15 @@ func (s *session) writeStatus(mb *store.Mailbox, ext string, items []string) err
 		case "UNSEEN":
 			b = appendUint(b, st.Unseen)
 		case "RECENT":
+			// RFC 3501 §6.3.10: of the selected mailbox, what is recent to
+			// this session; of another, what no session has claimed yet.
 			var r uint32
-			if s.sel != nil && s.sel.mb.UniqueID == mb.UniqueID && !s.rev2 {
+			if s.sel != nil && s.sel.mb.UniqueID == mb.UniqueID {
 				r = s.sel.recentCount()
+			} else if _, n, err := s.act().UnclaimedRecent(mb); err == nil {
+				r = n
+			} else {
+				return err
 			}
 			b = appendUint(b, r)
 		case "SIZE":

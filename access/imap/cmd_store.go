@@ -100,9 +100,7 @@ func runStore(s *session, c *command, a storeArgs) {
 	}
 	for i := range res.Changed {
 		v.learnFlags(&res.Changed[i])
-		if v.noteKeywords(res.Changed[i].Flags) {
-			s.writeFlagsResponse(v)
-		}
+		s.announceKeywords(v, res.Changed[i].Flags)
 	}
 	var failed map[uint32]bool
 	if len(res.Failed) > 0 {
@@ -142,11 +140,15 @@ func runStore(s *session, c *command, a storeArgs) {
 	}
 }
 
-// writeFlagsResponse announces the flags now in use (RFC 9051 §7.3.5).
+// writeFlagsResponse announces the flags now in use (RFC 9051 §7.3.5)
+// and, in a writable mailbox, the PERMANENTFLAGS that include them.
 func (s *session) writeFlagsResponse(v *mailboxView) {
 	flags := `\Answered \Flagged \Deleted \Seen \Draft`
 	if len(v.keywords) > 0 {
 		flags += " " + strings.Join(v.keywords, " ")
 	}
 	s.writef("* FLAGS (%s)", flags)
+	if !v.readOnly {
+		s.writef("* OK [PERMANENTFLAGS (%s)] Flags permitted", permanentFlags(v.rights, v.keywords))
+	}
 }

@@ -38,6 +38,7 @@ var commands = map[string]*handler{
 	"GETACL":      cmd(authStates, parseOneName, runGetACL),         // RFC 4314 §3.3
 	"LISTRIGHTS":  cmd(authStates, parseIdentifier, runListRights),  // RFC 4314 §3.4
 	"MYRIGHTS":    cmd(authStates, parseOneName, runMyRights),       // RFC 4314 §3.5
+	"NOTIFY":      cmd(authStates, parseNotify, runNotify),          // RFC 5465 §3
 
 	// QUOTA (RFC 9208 §4.1).
 	"GETQUOTA":     cmd(authStates, parseOneName, runGetQuota),     // §4.1.1

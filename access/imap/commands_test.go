@@ -112,6 +112,7 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"LIST-MYRIGHTS": nil, // RFC 8440: a LIST return option
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
+		"NOTIFY":        {"NOTIFY"},
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

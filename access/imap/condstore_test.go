@@ -44,6 +44,7 @@ func TestCondStoreTranscript(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m"+itoa(i), "x"))
 	}
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	has(t, c.exchange("a0 CAPABILITY", "* CAPABILITY ...", "a0 OK CAPABILITY completed"), " CONDSTORE")
 	out := c.ok("a SELECT INBOX")
@@ -96,7 +97,7 @@ func TestCondStoreTranscript(t *testing.T) {
 	other := env.rawLogin(t, "alice")
 	other.ok("o1 SELECT INBOX")
 	other.ok(`o2 STORE 2 +FLAGS.SILENT ($Work)`)
-	out = c.exchange("p NOOP", "* FLAGS (...", `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (...`, "p OK NOOP completed")
+	out = c.exchange("p NOOP", "* FLAGS (...", "* OK [PERMANENTFLAGS (...", `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (...`, "p OK NOOP completed")
 	m2c := modseqOf(t, out, `* 2 FETCH (UID 2 FLAGS ($Work) MODSEQ (`)
 	if m2c <= m2b {
 		t.Errorf("modseq %d after %d", m2c, m2b)
@@ -119,6 +120,7 @@ func TestCondStoreEnable(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("m", "x"))
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.exchange("a ENABLE CONDSTORE", "* ENABLED CONDSTORE", "a OK ENABLE completed")
 	c.exchange("b ENABLE CONDSTORE", "* ENABLED", "b OK ENABLE completed")

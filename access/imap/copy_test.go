@@ -62,6 +62,7 @@ func TestExpungeTranscript(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))
 	}
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
 	c.ok(`a STORE 2,4:5 +FLAGS.SILENT (\Deleted)`)

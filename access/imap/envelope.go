@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"cmp"
 	"mime"
 	"strings"
 
@@ -38,33 +39,50 @@ func appendEnvelope(b []byte, raw []byte, p *message.Part, utf8ok bool) []byte {
 }
 
 // appendAddressList writes an address list, or NIL for none: the
-// addresses message.ParseAddressList finds, one bad address not losing the
+// addresses message.AddressItems finds, one bad address not losing the
 // others, display names decoded (and Q-encoded again for a client that has
-// not enabled UTF-8).
+// not enabled UTF-8). A group is kept as RFC 3501 §7.4.2 writes it: a
+// start (NIL NIL "name" NIL), its members, an end (NIL NIL NIL NIL).
 func appendAddressList(b []byte, v string, utf8ok bool) []byte {
-	addrs := message.ParseAddressList(v)
-	if len(addrs) == 0 {
+	items := message.AddressItems(v)
+	if len(items) == 0 {
 		return append(b, "NIL"...)
 	}
 	b = append(b, '(')
-	for _, a := range addrs {
-		name := a.Name
-		if !utf8ok && !isASCII(name) {
-			name = mime.QEncoding.Encode("utf-8", name)
+	for _, it := range items {
+		switch {
+		case it.GroupEnd:
+			b = append(b, "(NIL NIL NIL NIL)"...)
+		case it.Address == nil:
+			b = append(b, "(NIL NIL "...)
+			// An empty name would read as the group's end.
+			b = appendString(b, cmp.Or(envelopeText(it.Group, utf8ok), "group"), utf8ok)
+			b = append(b, " NIL)"...)
+		default:
+			a := it.Address
+			mbox, host := a.Address, ""
+			if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
+				mbox, host = a.Address[:i], a.Address[i+1:]
+			}
+			b = append(b, '(')
+			b = appendNString(b, envelopeText(a.Name, utf8ok), utf8ok)
+			b = append(b, " NIL "...)
+			b = appendNString(b, mbox, utf8ok)
+			b = append(b, ' ')
+			b = appendNString(b, host, utf8ok)
+			b = append(b, ')')
 		}
-		mbox, host := a.Address, ""
-		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
-			mbox, host = a.Address[:i], a.Address[i+1:]
-		}
-		b = append(b, '(')
-		b = appendNString(b, name, utf8ok)
-		b = append(b, " NIL "...)
-		b = appendNString(b, mbox, utf8ok)
-		b = append(b, ' ')
-		b = appendNString(b, host, utf8ok)
-		b = append(b, ')')
 	}
 	return append(b, ')')
+}
+
+// envelopeText is a decoded phrase as ENVELOPE sends it: Q-encoded again
+// for a client that has not enabled UTF-8 when it is not ASCII.
+func envelopeText(s string, utf8ok bool) string {
+	if !utf8ok && !isASCII(s) {
+		return mime.QEncoding.Encode("utf-8", s)
+	}
+	return s
 }
 
 func isASCII(s string) bool {

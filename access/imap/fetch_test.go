@@ -12,6 +12,7 @@ func TestFetchThroughClient(t *testing.T) {
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("first", "hello"))
 	env.deliver(t, "alice", multipartMessage)
+	env.seenElsewhere(t, "user.alice")
 	c := env.client(t, "alice")
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
@@ -91,6 +92,7 @@ func TestFetchSetsSeen(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("a", "x"))
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.ok("s EXAMINE INBOX")
 	c.exchange("a FETCH 1 BODY[TEXT]", "* 1 FETCH (BODY[TEXT] {3}\r\nx\r\n)", "a OK FETCH completed")
@@ -108,6 +110,7 @@ func TestFetchMacrosAndErrors(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("a", "x"))
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
 	has(t, c.exchange("a FETCH 1 FAST", "* 1 FETCH (...", "a OK FETCH completed"), "FLAGS ()", "INTERNALDATE", "RFC822.SIZE")

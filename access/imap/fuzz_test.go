@@ -66,6 +66,8 @@ func FuzzParseCommand(f *testing.F) {
 		"a DELETEACL INBOX anyone\r\n",
 		"a GETACL \"Shared Folders/x\"\r\nb LISTRIGHTS INBOX bob\r\nc MYRIGHTS INBOX\r\n",
 		"a LIST \"\" * RETURN (MYRIGHTS)\r\n",
+		"a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from)]) MessageExpunge FlagChange)) (subtree (Lists {3+}\r\nfoo) (MessageNew MessageExpunge)) (personal (MailboxName SubscriptionChange))\r\nb NOTIFY NONE\r\n",
+		"a NOTIFY SET (mailboxes INBOX NONE) (inboxes (AnnotationChange x))\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"* BAD\r\n\r\n",
 	} {
@@ -97,7 +99,7 @@ func FuzzParseCommand(f *testing.F) {
 // enough to evaluate search keys without a store.
 func fuzzSession() (*session, []*searchMsg) {
 	s := &session{srv: &Server{}, saved: []uint32{2}}
-	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.fuzz"}, recentFrom: 3}
+	s.sel = &mailboxView{mb: &store.Mailbox{Name: "user.fuzz"}, recent: recentSet{ranges: [][2]uint32{{3, 4}}, upTo: 4}}
 	bodies := []string{testMessage("one", "alpha"), multipartMessage, "Subject: broken\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"}
 	var sms []*searchMsg
 	for i, b := range bodies {

@@ -25,6 +25,7 @@ func TestIdleIsWokenByChanges(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	env.deliver(t, "alice", testMessage("first", "x"))
+	env.seenElsewhere(t, "user.alice")
 	idler := env.rawLogin(t, "alice")
 	other := env.rawLogin(t, "alice")
 	idler.ok("a SELECT INBOX")

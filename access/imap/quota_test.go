@@ -50,6 +50,7 @@ func TestQuotaCommands(t *testing.T) {
 	a.exchange("a8 APPEND INBOX {"+itoa(len(msg))+"+}\r\n"+msg, "a8 NO [OVERQUOTA] ...")
 	a.exchange("a9 GETQUOTA INBOX", "* QUOTA INBOX (STORAGE 1 100 MESSAGE 2 2)", "a9 OK ...")
 
+	env.seenElsewhere(t, "user.alice.Work")
 	out := a.ok("c1 SELECT Work")
 	has(t, out, "* NO [ALERT] Mailbox is over quota (MESSAGE)")
 	a.exchange("c2 COPY 1 INBOX", "c2 NO [OVERQUOTA] ...")

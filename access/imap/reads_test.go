@@ -39,6 +39,7 @@ func TestHeaderItemsReadOnlyTheHeader(t *testing.T) {
 	env.deliver(t, "alice", testMessage("big one", big))
 	env.deliver(t, "alice", multipartMessage)
 	reads := env.countReads()
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
 	if reads.index.Load() != 1 {

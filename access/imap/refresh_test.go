@@ -40,6 +40,7 @@ func TestRefreshBigMailbox(t *testing.T) {
 	env := newTestEnv(t)
 	bulkLoad(t, env.store, store.UserInbox("alice"), n)
 	reads := env.countReads()
+	env.seenElsewhere(t, "user.alice")
 	idler := env.rawLogin(t, "alice")
 	other := env.rawLogin(t, "alice")
 	has(t, idler.ok("a1 SELECT INBOX"), fmt.Sprintf("* %d EXISTS", n))

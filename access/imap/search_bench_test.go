@@ -11,7 +11,7 @@ import (
 func BenchmarkSearchBigMailbox(b *testing.B) {
 	for _, n := range []int{10000, 100000} {
 		st, _, s := selectedBigMailbox(b, n)
-		for _, q := range []string{`SUBJECT "bulk 5000"`, `UNSEEN`} {
+		for _, q := range []string{`SUBJECT "bulk 5000"`, `UNSEEN`, `FROM "nobody@example"`, `FROM "Sender <nobody"`} {
 			a := parseSearch(&parser{line: []byte(" " + q)})
 			b.Run(fmt.Sprintf("msgs=%d/%s", n, q), func(b *testing.B) {
 				b.ReportAllocs()

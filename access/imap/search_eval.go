@@ -116,7 +116,9 @@ func (k *searchKey) match(sm *searchMsg) bool {
 			return false
 		}
 		return compareDay(day(t), k.date, k.op[len("SENT"):])
-	case "BCC", "CC", "FROM", "SUBJECT", "TO":
+	case "BCC", "CC", "FROM", "TO":
+		return sm.addressContains(k.op, k.str)
+	case "SUBJECT":
 		return sm.headerContains(k.op, k.str)
 	case "HEADER":
 		return sm.headerContains(k.field, k.str)

@@ -13,6 +13,7 @@ func searchEnv(t *testing.T) (*testEnv, *rawConn) {
 	env.deliver(t, "alice", testMessage("apple pie", "first body"))     // 1
 	env.deliver(t, "alice", multipartMessage)                           // 2
 	env.deliver(t, "alice", testMessage("banana split", "second BODY")) // 3
+	env.seenElsewhere(t, "user.alice")
 	c := env.rawLogin(t, "alice")
 	c.ok("s SELECT INBOX")
 	c.ok(`f STORE 1 +FLAGS (\Seen $Label)`)

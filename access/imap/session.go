@@ -45,6 +45,8 @@ type session struct {
 	condstore bool
 
 	sel *mailboxView
+	// notify is what NOTIFY SET asked for (RFC 5465), nil without it.
+	notify *notifyState
 	// saved is the SEARCHRES result "$" (RFC 5182), as UIDs.
 	saved []uint32
 
@@ -105,6 +107,7 @@ func (s *session) serve() {
 }
 
 func (s *session) end() {
+	s.stopNotify()
 	s.unselect()
 	if s.user != "" {
 		s.srv.releaseUser(s.user)
@@ -141,6 +144,9 @@ func (s *session) command() bool {
 	s.conn.SetReadDeadline(time.Now().Add(timeout))
 	if s.srv.closing.Load() {
 		return s.bye("Server shutting down")
+	}
+	if s.notify != nil && s.in.r.Buffered() == 0 {
+		s.awaitCommand()
 	}
 	err := s.p.next()
 	switch {
@@ -193,8 +199,14 @@ func (s *session) execute() (keep bool) {
 		s.finish(c)
 		return false
 	}
+	if s.notify != nil {
+		if changesList[c.name] {
+			s.notifyOwnListChange()
+		}
+		s.pushOthers()
+	}
 	if s.sel != nil && h.flags&noSync == 0 {
-		s.sel.sync(s, h.flags&holdExpunge == 0)
+		s.syncSelected(h.flags&holdExpunge == 0)
 	}
 	s.finish(c)
 	return true

@@ -13,6 +13,7 @@ func TestStoreFlags(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		env.deliver(t, "alice", testMessage("m", "x"))
 	}
+	env.seenElsewhere(t, "user.alice")
 	c := env.client(t, "alice")
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)

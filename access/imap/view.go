@@ -27,13 +27,14 @@ type mailboxView struct {
 	modseq  uint64    // store's HIGHESTMODSEQ when msgs was last synced
 	uidNext uint32
 
-	// recentFrom: messages with a UID from here on arrived while this
-	// session had the mailbox selected, so they are \Recent to it
-	// (RFC 3501 §2.3.2, best effort: per session, not per mailbox).
-	recentFrom uint32
-	exists     uint32 // last EXISTS sent
-	recent     uint32 // last RECENT sent
-	keywords   []string
+	// recent holds the UIDs that are \Recent to this session (recent.go);
+	// recentStale: an EXPUNGE removed one of them, so the next update
+	// restates RECENT.
+	recent      recentSet
+	recentStale bool
+	exists      uint32 // last EXISTS sent
+	recentSent  uint32 // last RECENT sent
+	keywords    []string
 	// newKeywords: a keyword came into use; FLAGS is due (RFC 9051 §7.3.5).
 	newKeywords bool
 	// changedUIDs holds the UIDs marked changed (their FETCH is due) and
@@ -84,8 +85,8 @@ func openView(s *session, mb *store.Mailbox, readOnly bool) *mailboxView {
 		v.noteKeywords(m.Flags)
 	}
 	v.modseq, v.uidNext = st.HighestModSeq, st.UIDNext
-	v.recentFrom = st.UIDNext
 	v.exists = uint32(len(v.msgs))
+	v.claimRecent(s)
 	return v
 }
 
@@ -132,7 +133,7 @@ func (v *mailboxView) lastUID() uint32 {
 	return v.msgs[len(v.msgs)-1].uid
 }
 
-func (v *mailboxView) isRecent(uid uint32) bool { return uid >= v.recentFrom }
+func (v *mailboxView) isRecent(uid uint32) bool { return v.recent.has(uid) }
 
 // sync brings the view up to date with the store and sends the untagged
 // updates the client may receive now: EXPUNGE only when allowed, then
@@ -159,6 +160,7 @@ func (v *mailboxView) syncFrom(s *session, allowExpunge bool, read func() (*stor
 	}
 	if ch.State.HighestModSeq != v.modseq {
 		v.apply(ch)
+		v.claimRecent(s)
 	}
 	v.report(s, allowExpunge)
 }
@@ -218,15 +220,22 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 	if allowExpunge {
 		v.expungeGone(s)
 	}
+	grew := false
 	if n := uint32(len(v.msgs)); n != v.exists {
 		s.writef("* %d EXISTS", n)
-		v.exists = n
+		v.exists, grew = n, true
 	}
 	if !s.rev2 {
-		if r := v.recentCount(); r != v.recent {
+		// RFC 3501 §7.3.2: RECENT comes with every EXISTS, as Cyrus
+		// sends it, and after an EXPUNGE took a recent message, so that
+		// a client reads the count the same whether or not it lowers
+		// it at EXPUNGE; an arrival and an expunge in one update then
+		// still end with the right number.
+		if r := v.recentCount(); grew || v.recentStale || r != v.recentSent {
 			s.writef("* %d RECENT", r)
-			v.recent = r
+			v.recentSent = r
 		}
+		v.recentStale = false
 	}
 	if len(v.changedUIDs) == 0 {
 		return
@@ -259,6 +268,9 @@ func (v *mailboxView) expungeGone(s *session) {
 		}
 		s.writef("* %d EXPUNGE", i+1)
 		lowest = i
+		if v.recent.has(v.goneUIDs[k]) {
+			v.recentStale = true
+		}
 	}
 	n := len(v.msgs)
 	if lowest < n {
@@ -267,19 +279,6 @@ func (v *mailboxView) expungeGone(s *session) {
 	}
 	v.exists -= uint32(n - len(v.msgs))
 	v.goneUIDs = v.goneUIDs[:0]
-	if !s.rev2 {
-		v.recent = v.recentCount()
-	}
-}
-
-func (v *mailboxView) recentCount() uint32 {
-	var n uint32
-	for i := len(v.msgs) - 1; i >= 0 && v.msgs[i].uid >= v.recentFrom; i-- {
-		if !v.msgs[i].gone {
-			n++
-		}
-	}
-	return n
 }
 
 // writeFlagsFetch sends "* n FETCH (UID u FLAGS (...))", with MODSEQ
