@@ -80,3 +80,16 @@ func TestURIsName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFormatMessageNew is the cost the publisher adds per delivery.
+func BenchmarkFormatMessageNew(b *testing.B) {
+	c := DefaultEventOptions().compile()
+	ev := store.Event{ID: "1-1", Type: store.MessageNew, Mailbox: "user.alice", MailboxID: "0123456789abcdef", User: "alice",
+		UIDValidity: 1733313600, UIDs: []uint32{7}, MessageIDs: []string{"<a@b>"}, Size: 2048}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := c.format(&ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"net"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -52,4 +53,17 @@ func (s *Store) recordSession(t EventType, sess Session) error {
 	}
 	s.outbox.notify()
 	return nil
+}
+
+// SessionAddr writes an address as Cyrus's events do, "ip;port" (its
+// iplocalport form), for Session; a Unix socket or unknown address is "".
+func SessionAddr(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return ""
+	}
+	return host + ";" + port
 }

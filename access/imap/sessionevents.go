@@ -1,10 +1,6 @@
 package imap
 
-import (
-	"net"
-
-	"chapar/store"
-)
+import "chapar/store"
 
 // The Login and Logout events (RFC 5423 §4.5) of a session: written by the
 // store when event_groups has "access", nothing otherwise.
@@ -12,7 +8,7 @@ import (
 // sessionEvent describes the session for its Login or Logout event.
 func (s *session) sessionEvent() store.Session {
 	return store.Session{User: s.user, Service: "imapd",
-		ServerAddress: cyrusAddr(s.raw.LocalAddr()), ClientAddress: cyrusAddr(s.raw.RemoteAddr())}
+		ServerAddress: store.SessionAddr(s.raw.LocalAddr()), ClientAddress: store.SessionAddr(s.raw.RemoteAddr())}
 }
 
 // recordLogin reports a login that succeeded. A failure to write the event
@@ -31,17 +27,4 @@ func (s *session) recordLogout() {
 	if err := s.store().RecordLogout(s.sessionEvent()); err != nil {
 		s.log.Warn("logout event", "err", err)
 	}
-}
-
-// cyrusAddr writes an address as Cyrus's events do, "ip;port" (its
-// iplocalport form); a Unix socket or unknown address is "".
-func cyrusAddr(a net.Addr) string {
-	if a == nil {
-		return ""
-	}
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return ""
-	}
-	return host + ";" + port
 }

@@ -180,6 +180,7 @@ func (s *session) login(user, pass, authz string) error {
 	s.user = identity
 	s.log = s.log.With("user", identity)
 	s.log.Info("login")
+	s.recordLogin()
 	s.ok("", "Authenticated")
 	return nil
 }
