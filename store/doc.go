@@ -105,7 +105,8 @@
 //	                       {"storage" (KiB, -1 none), "message" (-1 none),
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
+//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange,
+//	                       MailboxSubscribe, MailboxUnSubscribe, Login, Logout)
 //
 // # index/shard-NNN.db
 //
