@@ -95,6 +95,15 @@ type Config struct {
 	// has no SASL security layer, so anything above 0 means "authenticate
 	// only over TLS or a Unix socket", loopback included.
 	SASLMinimumLayer int
+	// sasl_mech_list: the SASL mechanisms offered and accepted, in the
+	// order offered; nil = every one chapar implements (access/sasl).
+	// Names chapar does not implement are left out with a warning at
+	// start-up, as libsasl leaves out mechanisms it has no plugin for.
+	SASLMechList []string
+	// sasl_scram_iteration_counter (Cyrus SASL's scram_iteration_counter):
+	// the PBKDF2 count of the SCRAM keys derived when a password is set;
+	// 0 = 4096, the default of both.
+	SASLSCRAMIterations int
 	// lmtp_socket_group (chapar): the group, by name or number, given
 	// the LMTP Unix sockets (mode 0660), so that the MTA's group (postfix,
 	// mail) can connect; empty = the process's group.

@@ -164,6 +164,8 @@ outbound_max_age: 2d
 tls_versions: tls1_3
 tls_ciphers: ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_AES_128_GCM_SHA256
 sasl_minimum_layer: 128
+sasl_mech_list: SCRAM-SHA-256 PLAIN
+sasl_scram_iteration_counter: 8192
 lmtp_socket_group: postfix
 imap_maxbodysearches: 3
 nats_user: stage-worker

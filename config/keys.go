@@ -128,6 +128,10 @@ var knownKeys = map[string]option{
 	"tls_ciphers": {set: setTLSCiphers},
 	// Above 0: authenticate only over TLS or a Unix socket.
 	"sasl_minimum_layer": intKey(func(c *Config) *int { return &c.SASLMinimumLayer }, 0, 1<<16),
+	// SASL mechanisms offered (access/sasl); empty = all, as unset.
+	"sasl_mech_list": {set: setSASLMechList},
+	// PBKDF2 count of new SCRAM keys.
+	"sasl_scram_iteration_counter": intKey(func(c *Config) *int { return &c.SASLSCRAMIterations }, 1, 1<<24),
 	// Chapar: group of the LMTP Unix sockets.
 	"lmtp_socket_group": {set: setLMTPSocketGroup},
 	// IMAP autologout.
@@ -522,5 +526,16 @@ func setDefaultACL(p *parser, v string) error {
 		}
 	}
 	p.cfg.DefaultACL = strings.Join(f, " ")
+	return nil
+}
+
+// setSASLMechList reads sasl_mech_list; empty is unset (every mechanism),
+// as in Cyrus. The names are checked where the mechanisms are known
+// (cmd/chapar, against access/sasl).
+func setSASLMechList(p *parser, v string) error {
+	p.cfg.SASLMechList = nil
+	if f := strings.Fields(v); len(f) > 0 {
+		p.cfg.SASLMechList = f
+	}
 	return nil
 }

@@ -26,7 +26,7 @@ const (
 	noAutocreate = `INBOXes are made only by "chapar user add"` // Cyrus's autocreate
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
 	atOnce       = "chapar deletes mailboxes and expunges messages at once"
-	ownAuth      = "IMAP login is fixed: AUTH=PLAIN and AUTH=LOGIN, failures slowed, no +mailbox suffix"
+	ownAuth      = "login names take no +mailbox suffix"
 	ownTLS       = "chapar asks for no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
 	ownEvents    = "change events go to NATS (CHAPAR_EVENTS) and wake IDLE from there"
@@ -65,7 +65,6 @@ var notImplementedKeys = map[string]notImplemented{
 	"delete_mode":              {atOnce, nil},       // immediate or delayed mailbox delete
 	"expunge_mode":             {atOnce, nil},       // immediate or delayed expunge
 	"deletedprefix":            {atOnce, nil},       // prefix of delayed-delete mailboxes
-	"sasl_mech_list":           {ownAuth, nil},      // SASL mechanisms offered
 	"imapmagicplus":            {ownAuth, nil},      // "+" in login names
 	"tls_client_ca_file":       {ownTLS, nil},       // CA bundle for client certificates
 	"imapidresponse":           {ownIMAP, nil},      // send an ID response

@@ -1,8 +1,10 @@
 // Package message parses Internet messages (RFC 5322) and their MIME
 // structure (RFC 2045, RFC 2046) for every part of chapar that reads mail:
 // ingest takes the Message-ID, the store the size of the header block,
-// IMAP renders ENVELOPE, BODYSTRUCTURE and sections from the part tree and
-// searches header fields and text, and Sieve tests header fields,
+// IMAP renders ENVELOPE, BODYSTRUCTURE and sections from the part tree,
+// searches header fields and text and sorts and threads by base subject
+// (BaseSubject), first address (FirstAddress) and msg-ids (MessageIDs),
+// and Sieve tests header fields,
 // addresses and body text.
 //
 // Parsing is zero-copy: a Part and its Fields are byte offsets into the

@@ -25,7 +25,8 @@
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
 //     ReadBody, HeaderReader.
 //   - Users and authentication (users.go, authcache.go): AddUser,
-//     SetPassword, GetUser, Authenticate, ListUsers, DeleteUser.
+//     SetPassword, GetUser, Authenticate, ListUsers, DeleteUser;
+//     the SCRAM keys derived with each password (scram.go): SCRAMKeys.
 //   - Sieve scripts (sieve.go): PutSieveScript, SieveScript,
 //     ListSieveScripts, SetActiveSieveScript, ActiveSieveScript,
 //     DeleteSieveScript, RenameSieveScript; SieveMark and PruneSieveMarks
@@ -88,7 +89,11 @@
 //	  "group:NAME"         JSON list of the group's members (normalised
 //	                       user names), for ACL identifiers "group:NAME"
 //	users                  normalised user name → JSON User
-//	                       {"name", "password_hash" (bcrypt), "created"}
+//	                       {"name", "password_hash" (bcrypt), "created",
+//	                       "scram": {"SHA-1"|"SHA-256": {"salt",
+//	                       "iterations", "stored_key", "server_key"}}
+//	                       (byte strings in base64; absent for a password
+//	                       set before chapar derived SCRAM keys)}
 //	mailboxes              internal mailbox name → JSON Mailbox {"name",
 //	                       "uniqueid", "partition", "shard", "uidvalidity",
 //	                       "acl", "specialuse", "created"}; Go: bucketMboxList

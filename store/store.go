@@ -34,6 +34,11 @@ type Options struct {
 	// bcrypt.MinCost, so that a test user costs microseconds, not a tenth
 	// of a second. Hashes already stored keep the cost they were made with.
 	PasswordCost int
+	// SCRAMIterations is the PBKDF2 iteration count of the SCRAM keys
+	// AddUser and SetPassword derive (scram.go); 0 means
+	// DefaultSCRAMIterations. Tests set a small count; keys already
+	// stored keep the count they were made with.
+	SCRAMIterations int
 	// AuthConcurrency bounds the bcrypt comparisons Authenticate runs at
 	// once; 0 means GOMAXPROCS. Past it, logins queue for a slot, so that
 	// a storm of password guesses waits its turn instead of taking every
@@ -113,6 +118,12 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.PasswordCost < bcrypt.MinCost || opts.PasswordCost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("store: password cost %d: bcrypt takes %d to %d", opts.PasswordCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	if opts.SCRAMIterations == 0 {
+		opts.SCRAMIterations = DefaultSCRAMIterations
+	}
+	if opts.SCRAMIterations < 1 {
+		return nil, fmt.Errorf("store: SCRAM iteration count %d: must be positive", opts.SCRAMIterations)
 	}
 	if _, ok := opts.Partitions[opts.DefaultPartition]; !ok {
 		return nil, fmt.Errorf("store: default partition %q: %w", opts.DefaultPartition, ErrNoPartition)

@@ -17,6 +17,10 @@ type User struct {
 	Name         string    `json:"name"`
 	PasswordHash string    `json:"password_hash"`
 	Created      time.Time `json:"created"`
+	// SCRAM holds the SCRAM keys per hash name ("SHA-1", "SHA-256"),
+	// derived when the password is set (scram.go); a user whose password
+	// was set before chapar derived them has none until it is set again.
+	SCRAM map[string]SCRAMKeys `json:"scram,omitempty"`
 }
 
 // NormalizeUser is the store's key form of a user name: the user-name
@@ -53,7 +57,11 @@ func (s *Store) AddUser(name, password string) error {
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
-	u := User{Name: name, PasswordHash: string(hash), Created: time.Now().UTC()}
+	keys, err := newSCRAMKeys(password, s.opts.SCRAMIterations)
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	u := User{Name: name, PasswordHash: string(hash), Created: time.Now().UTC(), SCRAM: keys}
 	err = s.meta.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		if b.Get([]byte(name)) != nil {
@@ -74,12 +82,16 @@ func (s *Store) AddUser(name, password string) error {
 	return nil
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password, and with it the SCRAM keys.
 func (s *Store) SetPassword(name, password string) error {
 	name = NormalizeUser(name)
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.PasswordCost)
 	if err != nil {
-		return err
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	keys, err := newSCRAMKeys(password, s.opts.SCRAMIterations)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
 	}
 	return s.meta.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
@@ -92,6 +104,7 @@ func (s *Store) SetPassword(name, password string) error {
 			return err
 		}
 		u.PasswordHash = string(hash)
+		u.SCRAM = keys
 		v, err := json.Marshal(&u)
 		if err != nil {
 			return err

@@ -48,6 +48,12 @@ func (c *Commands) Run(req Request) (any, error) {
 			return nil, err
 		}
 		return nil, c.Store.DeleteUser(c.Users.Canonical(a.Name))
+	case CmdUserPasswd:
+		var a UserArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return nil, c.Store.SetPassword(c.Users.Canonical(a.Name), a.Password)
 	case CmdMailboxCreate, CmdMailboxDelete, CmdMailboxRename, CmdMbexamine:
 		var a MailboxArgs
 		if err := decode(req, &a); err != nil {

@@ -25,6 +25,7 @@ const (
 	CmdUserAdd       = "user.add"       // UserArgs
 	CmdUserList      = "user.list"      // none → []string
 	CmdUserDelete    = "user.delete"    // UserArgs
+	CmdUserPasswd    = "user.passwd"    // UserArgs: a new password (and SCRAM keys)
 	CmdMailboxCreate = "mailbox.create" // MailboxArgs
 	CmdMailboxDelete = "mailbox.delete" // MailboxArgs
 	CmdMailboxRename = "mailbox.rename" // MailboxArgs with NewName

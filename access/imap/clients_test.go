@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	chaparsasl "chapar/access/sasl"
+	"chapar/internal/testkit"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -31,6 +35,16 @@ func lookTool(t *testing.T, name string, also ...string) string {
 	return ""
 }
 
+// cyrusSCRAM: Cyrus SASL's SCRAM plugin is there for imtest; where it is
+// not, the SCRAM logins are left out, saying why.
+func cyrusSCRAM(t *testing.T) bool {
+	if why := testkit.CyrusSCRAMMissing(); why != "" {
+		t.Logf("SCRAM logins left out: %s", why)
+		return false
+	}
+	return true
+}
+
 func port(addr string) string { return addr[strings.LastIndexByte(addr, ':')+1:] }
 
 func TestCyrusImtest(t *testing.T) {
@@ -40,18 +54,30 @@ func TestCyrusImtest(t *testing.T) {
 	env := newTestEnv(t)
 	script := filepath.Join(t.TempDir(), "script")
 	os.WriteFile(script, []byte("t1 SELECT INBOX\r\nt2 LOGOUT\r\n"), 0o644)
-	for _, mech := range []string{"login", "plain"} {
+	for _, mech := range []string{"login", "plain", "SCRAM-SHA-256", "SCRAM-SHA-1"} {
+		if strings.HasPrefix(mech, "SCRAM") && !cyrusSCRAM(t) {
+			continue
+		}
 		out, err := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "pw", "-m", mech, "-f", script, "127.0.0.1").CombinedOutput()
 		if err != nil {
 			t.Fatalf("imtest -m %s: %v\n%s", mech, err, out)
+		}
+		// Cyrus SASL's own SCRAM client (libsasl2-modules), not a fallback.
+		if strings.HasPrefix(mech, "SCRAM") && !bytes.Contains(out, []byte("AUTHENTICATE "+mech)) {
+			t.Errorf("imtest -m %s did not use %s:\n%s", mech, mech, out)
 		}
 		if !bytes.Contains(out, []byte("Authenticated.")) || !bytes.Contains(out, []byte("t1 OK [READ-WRITE]")) {
 			t.Errorf("imtest -m %s did not log in:\n%s", mech, out)
 		}
 	}
-	out, _ := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "wrong", "-m", "login", "-f", script, "127.0.0.1").CombinedOutput()
-	if bytes.Contains(out, []byte("Authenticated.")) {
-		t.Errorf("imtest logged in with a wrong password:\n%s", out)
+	for _, mech := range []string{"login", "SCRAM-SHA-256"} {
+		if strings.HasPrefix(mech, "SCRAM") && !cyrusSCRAM(t) {
+			continue
+		}
+		out, _ := exec.Command(imtest, "-p", port(env.addr), "-a", "alice", "-w", "wrong", "-m", mech, "-f", script, "127.0.0.1").CombinedOutput()
+		if bytes.Contains(out, []byte("Authenticated.")) || !bytes.Contains(out, []byte("NO [AUTHENTICATIONFAILED]")) {
+			t.Errorf("imtest -m %s with a wrong password:\n%s", mech, out)
+		}
 	}
 }
 
@@ -192,5 +218,67 @@ SyncState *
 	}
 	if answered != 20 {
 		t.Errorf("%d answered in the Maildir, want 20", answered)
+	}
+}
+
+// cyradm (Cyrus::IMAP, Cyrus SASL's SCRAM plugin) logs in with
+// SCRAM-SHA-256, the one mechanism sasl_mech_list leaves, and lists the
+// user's mailboxes; a wrong password does not.
+func TestCyradmSCRAM(t *testing.T) {
+	t.Parallel()
+	cyradm, err := exec.LookPath("cyradm")
+	if err != nil {
+		t.Skip("cyradm not installed (Debian: apt-get install cyrus-admin)")
+	}
+	testkit.NeedCyrusSCRAM(t)
+	env := newTestEnv(t, func(c *Config) {
+		c.SASL = &chaparsasl.Config{Mechanisms: []string{"SCRAM-SHA-256"}, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+	})
+	for _, pw := range []string{"pw", "wrong"} {
+		cmd := exec.Command(cyradm, "--user", "alice", "--password", pw, "--auth", "SCRAM-SHA-256", "--port", port(env.addr), "127.0.0.1")
+		cmd.Stdin = strings.NewReader("lm\n")
+		out, _ := cmd.CombinedOutput()
+		listed := bytes.Contains(out, []byte("INBOX"))
+		if listed != (pw == "pw") {
+			t.Errorf("cyradm --auth SCRAM-SHA-256, password %q:\n%s", pw, out)
+		}
+	}
+}
+
+// imtest after STARTTLS, choosing its mechanism itself as cyradm and
+// sieveshell do. By default no -PLUS is offered and Cyrus SASL logs in
+// with SCRAM-SHA-256, saying it could bind ("y"). With every mechanism
+// listed, under TLS 1.2, it binds with tls-unique (naming the mechanism
+// without -PLUS, as Cyrus SASL 2.1.28 does) and chapar checks the binding.
+func TestCyrusImtestSCRAMOverTLS(t *testing.T) {
+	t.Parallel()
+	imtest := lookTool(t, "imtest", "/usr/lib/cyrus/bin/imtest")
+	testkit.NeedCyrusSCRAM(t)
+	script := filepath.Join(t.TempDir(), "script")
+	os.WriteFile(script, []byte("t1 SELECT INBOX\r\nt2 LOGOUT\r\n"), 0o644)
+	for _, tc := range []struct {
+		name    string
+		tune    func(*Config)
+		binding string // the gs2 header imtest must send, in base64
+	}{
+		{"default", func(c *Config) {}, "eSws"}, // "y,,"
+		{"every mechanism, TLS 1.2", func(c *Config) {
+			c.TLSConfig.MaxVersion = tls.VersionTLS12
+			c.SASL = &chaparsasl.Config{Mechanisms: chaparsasl.Mechanisms, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+		}, "cD10bHMtdW5pcXVl"}, // "p=tls-unique"
+	} {
+		env := newTestEnv(t, func(c *Config) {
+			c.TLSConfig = testTLSConfig(t)
+			tc.tune(c)
+		})
+		for _, pw := range []string{"pw", "wrong"} {
+			out, _ := exec.Command(imtest, "-t", "", "-p", port(env.addr), "-a", "alice", "-w", pw, "-f", script, "127.0.0.1").CombinedOutput()
+			if !bytes.Contains(out, []byte("AUTHENTICATE SCRAM-SHA-256 "+tc.binding)) {
+				t.Errorf("%s: imtest did not use SCRAM-SHA-256 with %s:\n%s", tc.name, tc.binding, out)
+			}
+			if ok := bytes.Contains(out, []byte("t1 OK [READ-WRITE]")); ok != (pw == "pw") {
+				t.Errorf("%s, password %s:\n%s", tc.name, pw, out)
+			}
+		}
 	}
 }

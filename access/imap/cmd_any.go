@@ -18,16 +18,20 @@ func (s *session) capabilities() []string {
 		if !s.secure && s.srv.cfg.TLSConfig != nil {
 			caps = append(caps, "STARTTLS")
 		}
-		if s.plaintextOK() {
-			caps = append(caps, "AUTH=PLAIN", "AUTH=LOGIN")
-		} else {
+		if !s.plaintextOK() {
 			caps = append(caps, "LOGINDISABLED")
+		}
+		// sasl_mech_list, less what this connection may not use: PLAIN
+		// and LOGIN where passwords may not pass, -PLUS without TLS.
+		for _, m := range s.srv.sasl.Offer(s.saslConn()) {
+			caps = append(caps, "AUTH="+m)
 		}
 	}
 	caps = append(caps, "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS",
 		"MOVE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE",
 		"CREATE-SPECIAL-USE", "ESEARCH", "SEARCHRES", "STATUS=SIZE", "BINARY", "MULTIAPPEND",
 		"UTF8=ACCEPT", "CONDSTORE", "ACL", "RIGHTS=kxten", "LIST-MYRIGHTS")
+	caps = append(caps, sortCapabilities...)
 	if s.state != stateNotAuth {
 		caps = append(caps, quotaCapabilities...)
 		caps = append(caps, "NOTIFY")
@@ -43,6 +47,14 @@ func (s *session) capabilities() []string {
 // CAPABILITY says LOGINDISABLED (RFC 9051 §6.2.3, RFC 3501 §7.2.1).
 func (s *session) plaintextOK() bool {
 	p := connorigin.Policy{AllowPlaintext: s.srv.cfg.AllowPlaintext, RequireTLS: s.srv.cfg.RequireTLSForAuth}
+	return p.PlaintextOK(s.origin, s.secure)
+}
+
+// hashedOK: SCRAM, which never sends the password, may be used here;
+// only sasl_minimum_layer, which asks for TLS, stops it (Cyrus's rule:
+// SCRAM has no security layer of its own).
+func (s *session) hashedOK() bool {
+	p := connorigin.Policy{AllowPlaintext: true, RequireTLS: s.srv.cfg.RequireTLSForAuth}
 	return p.PlaintextOK(s.origin, s.secure)
 }
 

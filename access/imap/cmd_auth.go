@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"bytes"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -9,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"chapar/store"
+	"chapar/access/sasl"
 )
 
 // The not-authenticated state's commands: STARTTLS, LOGIN and
@@ -56,45 +55,27 @@ func runLogin(s *session, c *command, a loginArgs) {
 	if !s.plaintextOK() {
 		xno("PRIVACYREQUIRED", "LOGIN: passwords are refused on this connection before STARTTLS")
 	}
-	s.login(c, a.user, a.pass, "")
+	id, err := s.srv.sasl.Password(a.user, a.pass)
+	s.authenticated(c, id, err)
 }
 
-// login checks a password and enters the authenticated state; authz, when
-// given and different, names the user an administrator acts as.
-func (s *session) login(c *command, user, pass, authz string) {
-	// One rule for user names (store.UserRule): "alice" and
-	// "alice@defaultdomain" log in as the same user.
-	user = s.srv.cfg.Users.Canonical(user)
-	ok, err := s.srv.cfg.Authenticate(user, pass)
-	if err != nil && !errors.Is(err, store.ErrNoUser) {
-		s.log.Warn("authentication backend", "user", user, "err", err)
+// authenticated ends LOGIN and AUTHENTICATE alike: it answers a failed
+// exchange (err), or enters the authenticated state as the user id may
+// act as (an administrator may name another, RFC 4616 §2's authzid).
+func (s *session) authenticated(c *command, id sasl.Identity, err error) {
+	switch {
+	case errors.Is(err, sasl.ErrMalformed):
+		xbad("AUTHENTICATE: %v", err)
+	case errors.Is(err, sasl.ErrAuthFailed):
+		s.loginFailed(id.User, err)
+	case err != nil:
+		s.log.Warn("authentication backend", "user", id.User, "err", err)
 		xno("UNAVAILABLE", "authentication is temporarily unavailable")
 	}
-	if !ok {
-		d := s.srv.throttle.failed(user, s.remoteHost(), time.Now())
-		s.log.Info("login failed", "user", user, "delay", d)
-		if h := s.srv.delayHook.Load(); h != nil {
-			(*h)(d)
-		}
-		time.Sleep(d)
-		// Cyrus's maxlogintrys: past that many failures the connection is
-		// a guesser's; the failing command still gets its tagged NO
-		// (RFC 9051 §6.2.3), then BYE and the connection closes, so each
-		// further batch of guesses costs a new connection.
-		s.loginFailures++
-		if limit := s.srv.cfg.MaxLoginTries; limit > 0 && s.loginFailures >= limit {
-			s.log.Warn("too many login failures; disconnecting", "user", user, "failures", s.loginFailures)
-			s.byeAfter = "Too many login failures"
-		}
-		xno("AUTHENTICATIONFAILED", "invalid credentials")
-	}
-	identity := user
-	s.srv.throttle.succeeded(identity)
-	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
-		if !s.srv.admins[identity] {
-			xno("AUTHORIZATIONFAILED", "%s may not act as %s", identity, authz)
-		}
-		identity = s.srv.cfg.Users.Canonical(authz)
+	s.srv.throttle.succeeded(id.User)
+	identity, err := s.srv.sasl.Authorize(id, func(u string) bool { return s.srv.admins[u] })
+	if err != nil {
+		xno("AUTHORIZATIONFAILED", "%s may not act as %s", id.User, id.Authz)
 	}
 	if !s.srv.acquireUser(identity) {
 		xno("LIMIT", "too many connections for %s", identity)
@@ -111,6 +92,27 @@ func (s *session) login(c *command, user, pass, authz string) {
 	// RFC 9051 §6.2.3: the capabilities change with login, so say them.
 	c.code = "CAPABILITY " + strings.Join(s.capabilities(), " ")
 	c.text = "Logged in"
+}
+
+// loginFailed delays and refuses a failed login of user, and past
+// maxlogintrys ends the connection.
+func (s *session) loginFailed(user string, why error) {
+	d := s.srv.throttle.failed(user, s.remoteHost(), time.Now())
+	s.log.Info("login failed", "user", user, "delay", d, "why", why)
+	if h := s.srv.delayHook.Load(); h != nil {
+		(*h)(d)
+	}
+	time.Sleep(d)
+	// Cyrus's maxlogintrys: past that many failures the connection is
+	// a guesser's; the failing command still gets its tagged NO
+	// (RFC 9051 §6.2.3), then BYE and the connection closes, so each
+	// further batch of guesses costs a new connection.
+	s.loginFailures++
+	if limit := s.srv.cfg.MaxLoginTries; limit > 0 && s.loginFailures >= limit {
+		s.log.Warn("too many login failures; disconnecting", "user", user, "failures", s.loginFailures)
+		s.byeAfter = "Too many login failures"
+	}
+	xno("AUTHENTICATIONFAILED", "invalid credentials")
 }
 
 // remoteHost is the client's address without its port, the key of the
@@ -162,8 +164,8 @@ func decodeSASL(line string) []byte {
 }
 
 // saslStep sends a challenge and reads the client's response line.
-func (s *session) saslStep(challenge string) []byte {
-	s.writef("+ %s", base64.StdEncoding.EncodeToString([]byte(challenge)))
+func (s *session) saslStep(challenge []byte) []byte {
+	s.writef("+ %s", base64.StdEncoding.EncodeToString(challenge))
 	if err := s.out.flush(); err != nil {
 		panic(connError{err})
 	}
@@ -177,33 +179,35 @@ func (s *session) saslStep(challenge string) []byte {
 	return decodeSASL(string(line))
 }
 
+// runAuthenticate runs a mechanism of access/sasl (RFC 9051 §6.2.2): the
+// initial response of SASL-IR (RFC 4959), then "+ base64" challenges; IMAP
+// has no success data, so SCRAM's server-final message is one more
+// challenge, answered empty.
 func runAuthenticate(s *session, c *command, a authArgs) {
-	switch a.mech {
-	case "PLAIN":
-		if !s.plaintextOK() {
-			xno("PRIVACYREQUIRED", "AUTHENTICATE PLAIN: passwords are refused on this connection before STARTTLS")
-		}
-		resp := a.initial
-		if !a.hasIR {
-			resp = s.saslStep("")
-		}
-		// RFC 4616 §2: authzid NUL authcid NUL passwd.
-		parts := bytes.Split(resp, []byte{0})
-		if len(parts) != 3 || len(parts[1]) == 0 {
-			xbad("AUTHENTICATE PLAIN: malformed response")
-		}
-		s.login(c, string(parts[1]), string(parts[2]), string(parts[0]))
-	case "LOGIN":
-		if !s.plaintextOK() {
-			xno("PRIVACYREQUIRED", "AUTHENTICATE LOGIN: passwords are refused on this connection before STARTTLS")
-		}
-		user := a.initial
-		if !a.hasIR {
-			user = s.saslStep("Username:")
-		}
-		pass := s.saslStep("Password:")
-		s.login(c, string(user), string(pass), "")
-	default:
+	mech, err := s.srv.sasl.Start(a.mech, s.saslConn())
+	switch {
+	case errors.Is(err, sasl.ErrNeedTLS):
+		xno("PRIVACYREQUIRED", "AUTHENTICATE %s: refused on this connection before STARTTLS", a.mech)
+	case err != nil:
 		xno("", "AUTHENTICATE: mechanism %s not supported", a.mech)
+	}
+	var initial []byte
+	if a.hasIR {
+		initial = append([]byte{}, a.initial...)
+	}
+	_, err = sasl.Run(mech, initial, false, func(challenge []byte) ([]byte, error) {
+		return s.saslStep(challenge), nil
+	})
+	s.authenticated(c, mech.Identity(), err)
+}
+
+// saslConn describes the connection to access/sasl: its TLS state for
+// channel binding, and what the password rules allow on it.
+func (s *session) saslConn() sasl.Conn {
+	return sasl.Conn{
+		TLS:         sasl.TLSState(s.conn),
+		ServerCert:  sasl.ServerCertificate(s.srv.cfg.TLSConfig),
+		PlaintextOK: s.plaintextOK(),
+		HashedOK:    s.hashedOK(),
 	}
 }

@@ -22,28 +22,32 @@ func runSearch(s *session, c *command, a searchArgs) {
 	if withModSeq {
 		s.enableCondStore()
 	}
-	var seqs []int       // positions of matches
-	var modseqs []uint64 // their modseqs, with MODSEQ
-	if a.key.fromViewAlone() {
-		var m store.Message // one record, refilled: match keeps nothing
-		for i := range v.msgs {
-			vm := &v.msgs[i]
-			if vm.gone {
-				continue // expunged, not yet announced: the store's path skips it too
-			}
-			v.fill(vm, &m)
-			if a.key.match(&searchMsg{s: s, seq: uint32(i + 1), m: &m}) {
-				seqs = append(seqs, i)
-				if withModSeq {
-					modseqs = append(modseqs, m.ModSeq)
-				}
+	seqs, modseqs := s.searchMatches(v, a.key, withModSeq)
+	s.searchResult(c, a, uid, seqs, modseqs)
+}
+
+// searchMatches returns the view positions of the messages key matches,
+// ascending, and with withModSeq their modseqs; SORT and THREAD search
+// through it too. key must have been through cheapFirst.
+func (s *session) searchMatches(v *mailboxView, key *searchKey, withModSeq bool) (seqs []int, modseqs []uint64) {
+	if !key.fromViewAlone() {
+		return s.searchStore(v, key, withModSeq)
+	}
+	var m store.Message // one record, refilled: match keeps nothing
+	for i := range v.msgs {
+		vm := &v.msgs[i]
+		if vm.gone {
+			continue // expunged, not yet announced: the store's path skips it too
+		}
+		v.fill(vm, &m)
+		if key.match(&searchMsg{s: s, seq: uint32(i + 1), m: &m}) {
+			seqs = append(seqs, i)
+			if withModSeq {
+				modseqs = append(modseqs, m.ModSeq)
 			}
 		}
-		s.searchResult(c, a, uid, seqs, modseqs)
-		return
 	}
-	seqs, modseqs = s.searchStore(v, a.key, withModSeq)
-	s.searchResult(c, a, uid, seqs, modseqs)
+	return seqs, modseqs
 }
 
 // searchChunk is how many index entries one store read brings in; the
@@ -214,6 +218,8 @@ func (s *session) searchResult(c *command, a searchArgs, uid bool, idx []int, mo
 		case r == "COUNT":
 			b = append(b, " COUNT "...)
 			b = appendUint(b, uint32(len(nums)))
+		case r == "PARTIAL":
+			b = appendPartial(b, *a.partial, nums, appendSet)
 		}
 	}
 	if highest != 0 {
@@ -243,3 +249,6 @@ func (s *session) saveResult(idx []int, ret []string) {
 	}
 	s.saved = v.uidsOf(keep)
 }
+
+// appendSet writes ascending numbers as a sequence set, runs as ranges.
+func appendSet(b []byte, nums []uint32) []byte { return append(b, store.FormatUIDSet(nums)...) }

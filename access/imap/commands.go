@@ -62,6 +62,13 @@ var commands = map[string]*handler{
 	"UID COPY":    cmd(stateSelected, parseCopy, runCopy),                  // §6.4.9
 	"MOVE":        cmd(stateSelected, parseCopy, runMove),                  // §6.4.8, RFC 6851
 	"UID MOVE":    cmd(stateSelected, parseCopy, runMove),                  // §6.4.9
+
+	// SORT and THREAD (RFC 5256 §3); by sequence number they hold
+	// EXPUNGE back as SEARCH does.
+	"SORT":       cmd(stateSelected, parseSort, runSort, holdExpunge),
+	"UID SORT":   cmd(stateSelected, parseSort, runSort),
+	"THREAD":     cmd(stateSelected, parseThread, runThread, holdExpunge),
+	"UID THREAD": cmd(stateSelected, parseThread, runThread),
 }
 
 // handler is one entry of the command table. parse reads everything up to

@@ -113,6 +113,11 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"QUOTA":         {"GETQUOTA", "GETQUOTAROOT"},
 		"QUOTASET":      {"SETQUOTA"},
 		"NOTIFY":        {"NOTIFY"},
+		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
+		"THREAD":        {"THREAD", "UID THREAD"},
+		"ESORT":         nil, // RFC 5267: SORT's RETURN options
+		"WITHIN":        nil, // RFC 5032: SEARCH keys
+		"PARTIAL":       nil, // RFC 9394: a SEARCH and SORT return option
 		// Extensions of existing commands, or of authentication.
 		"AUTH": nil, "LOGINDISABLED": nil, "LITERAL+": nil, "SASL-IR": nil,
 		"CHILDREN": nil, "LIST-EXTENDED": nil, "LIST-STATUS": nil, "SPECIAL-USE": nil,

@@ -69,6 +69,10 @@ func FuzzParseCommand(f *testing.F) {
 		"a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from)]) MessageExpunge FlagChange)) (subtree (Lists {3+}\r\nfoo) (MessageNew MessageExpunge)) (personal (MailboxName SubscriptionChange))\r\nb NOTIFY NONE\r\n",
 		"a NOTIFY SET (mailboxes INBOX NONE) (inboxes (AnnotationChange x))\r\n",
 		"a NOOP {99999999999+}\r\n",
+		"a UID SORT RETURN (MIN MAX COUNT ALL SAVE PARTIAL -1:-50) (REVERSE DATE SUBJECT DISPLAYFROM) UTF-8 OR FROM x (UNSEEN 1:*)\r\n",
+		"a SORT (ARRIVAL CC SIZE TO DISPLAYTO REVERSE FROM) US-ASCII SEARCH RETURN (PARTIAL 1:2)\r\n",
+		"a THREAD REFERENCES UTF-8 SUBJECT {3+}\r\nabc\r\nb UID THREAD ORDEREDSUBJECT US-ASCII ALL\r\n",
+		"a SEARCH RETURN (PARTIAL 1:100 COUNT) YOUNGER 3600 OLDER 60\r\n",
 		"* BAD\r\n\r\n",
 	} {
 		f.Add([]byte(s))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"chapar/internal/connorigin"
+	"chapar/internal/testkit"
 	"chapar/notify"
 	"chapar/pipeline/bustest"
 	"chapar/store"
@@ -48,7 +49,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	log := testLogger()
-	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store"), NoSync: true, Logger: log, PasswordCost: bcrypt.MinCost})
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "store"), NoSync: true, Logger: log, PasswordCost: bcrypt.MinCost, SCRAMIterations: testkit.TestSCRAMIterations})
 	if err != nil {
 		t.Fatal(err)
 	}

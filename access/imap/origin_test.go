@@ -51,9 +51,10 @@ func TestPlaintextRefusedOnNetworkAddress(t *testing.T) {
 	addr := env.listenOn(t, "tcp", net.JoinHostPort(ip, "0"))
 	c := rawAt(t, "tcp", addr)
 	out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK ...")
-	has(t, out, "STARTTLS", "LOGINDISABLED")
-	if strings.Contains(out[0], "AUTH=") {
-		t.Errorf("AUTH= offered in the clear on %s: %q", addr, out[0])
+	// SCRAM never sends the password, so it stays; -PLUS needs TLS.
+	has(t, out, "STARTTLS", "LOGINDISABLED", "AUTH=SCRAM-SHA-256", "AUTH=SCRAM-SHA-1")
+	if strings.Contains(out[0], "AUTH=PLAIN") || strings.Contains(out[0], "AUTH=LOGIN") || strings.Contains(out[0], "-PLUS") {
+		t.Errorf("AUTH=PLAIN, LOGIN or -PLUS offered in the clear on %s: %q", addr, out[0])
 	}
 	c.exchange("b LOGIN alice pw", "b NO [PRIVACYREQUIRED] ...")
 	c.exchange("c AUTHENTICATE PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00pw")), "c NO [PRIVACYREQUIRED] ...")
@@ -76,8 +77,14 @@ func TestRequireTLSForAuth(t *testing.T) {
 	c := env.raw(t)
 	out := c.exchange("a CAPABILITY", "* CAPABILITY ...", "a OK ...")
 	has(t, out, "STARTTLS", "LOGINDISABLED")
+	// Cyrus's rule: SCRAM has no security layer, so a minimum layer
+	// refuses it too without TLS.
+	if strings.Contains(out[0], "AUTH=") {
+		t.Errorf("AUTH= offered without TLS under sasl_minimum_layer: %q", out[0])
+	}
 	c.exchange("b LOGIN alice pw", "b NO [PRIVACYREQUIRED] ...")
 	c.exchange("c AUTHENTICATE LOGIN", "c NO [PRIVACYREQUIRED] ...")
+	c.exchange("c2 AUTHENTICATE SCRAM-SHA-256", "c2 NO [PRIVACYREQUIRED] ...")
 
 	sock := env.listenOn(t, "unix", filepath.Join(t.TempDir(), "imap"))
 	c = rawAt(t, "unix", sock)

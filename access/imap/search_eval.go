@@ -108,6 +108,8 @@ func (k *searchKey) match(sm *searchMsg) bool {
 		return m.Size < k.num
 	case "BEFORE", "ON", "SINCE":
 		return compareDay(day(m.InternalDate), k.date, k.op)
+	case "OLDER", "YOUNGER":
+		return within(m.InternalDate, time.Now(), k.op, k.num)
 	case "SENTBEFORE", "SENTON", "SENTSINCE":
 		raw, root := sm.fm.header()
 		v, _ := root.Header.Get(raw, "Date")

@@ -24,7 +24,8 @@ type searchKey struct {
 // searchArgs is a parsed SEARCH command.
 type searchArgs struct {
 	esearch bool     // RETURN was given (RFC 4731)
-	ret     []string // MIN MAX ALL COUNT SAVE; empty with esearch means ALL
+	ret     []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esearch means ALL
+	partial *resultPartial
 	key     *searchKey
 }
 
@@ -34,15 +35,7 @@ func parseSearch(p *parser) searchArgs {
 	if p.maybeWord("RETURN") {
 		a.esearch = true
 		p.sp()
-		p.list(true, func() {
-			opt := strings.ToUpper(p.atom())
-			switch opt {
-			case "MIN", "MAX", "ALL", "COUNT", "SAVE":
-				a.ret = append(a.ret, opt)
-			default:
-				xbad("unknown SEARCH return option %s", opt)
-			}
-		})
+		a.ret, a.partial = parseReturnOptions(p, "SEARCH")
 		p.sp()
 	}
 	if p.maybeWord("CHARSET") {
@@ -107,6 +100,10 @@ func parseSearchKey(p *parser, depth int) *searchKey {
 	case "LARGER", "SMALLER":
 		p.sp()
 		k.num = p.number64()
+	case "OLDER", "YOUNGER":
+		// WITHIN (RFC 5032 §3): an interval in seconds, nz-number.
+		p.sp()
+		k.num = int64(p.nzNumber())
 	case "MODSEQ":
 		// "MODSEQ" [SP entry-name SP entry-type-req] SP
 		// mod-sequence-valzer: the store keeps one modseq per message,

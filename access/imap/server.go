@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chapar/access/sasl"
 	"chapar/internal/acceptretry"
 	"chapar/internal/connorigin"
 	"chapar/notify"
@@ -68,6 +69,11 @@ type Config struct {
 	// at once across the server (imap_maxbodysearches); past it a search
 	// waits for a slot. 0 = DefaultMaxBodySearches, negative = unlimited.
 	MaxBodySearches int
+
+	// SASL is the mechanisms offered and how they check credentials
+	// (sasl_mech_list; access/sasl); nil means every mechanism, checked
+	// with Authenticate and the store's SCRAM keys.
+	SASL *sasl.Config
 }
 
 // DefaultMaxCommandSize is 8 MiB: 128 lines at the 64 KiB line limit and
@@ -109,12 +115,17 @@ type Server struct {
 
 	// responses caches ENVELOPE and BODYSTRUCTURE texts (respcache.go).
 	responses *responseCache
+	// sortKeys caches what SORT and THREAD compare (sortcache.go).
+	sortKeys *sortKeyCache
 
 	// skipped counts the bytes of refused commands passed over unparsed.
 	skipped atomic.Int64
 
 	// bodySearches bounds the bodies searched at once (bodysearch.go).
 	bodySearches *bodySearchGate
+
+	// sasl is Config.SASL, or the default built from the Config.
+	sasl *sasl.Config
 }
 
 // NewServer makes a server; it serves nothing until Serve or ServeTLS.
@@ -156,6 +167,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		cfg:       cfg,
 		responses: newResponseCache(responseCacheBytes),
+		sortKeys:  newSortKeyCache(sortCacheMessages),
 		log:       cfg.Logger,
 		admins:    map[string]bool{},
 		done:      make(chan struct{}),
@@ -168,6 +180,13 @@ func NewServer(cfg Config) *Server {
 	}
 	for _, a := range cfg.Admins {
 		s.admins[cfg.Users.Canonical(a)] = true
+	}
+	s.sasl = cfg.SASL
+	if s.sasl == nil {
+		s.sasl = &sasl.Config{Canonical: cfg.Users.Canonical, CheckPassword: cfg.Authenticate}
+		if cfg.Store != nil {
+			s.sasl.SCRAMKeys = cfg.Store.SCRAMKeys
+		}
 	}
 	if (!cfg.AllowPlaintext || cfg.RequireTLSForAuth) && cfg.TLSConfig == nil {
 		s.log.Warn("imap: plaintext logins are refused and no TLS is configured: only local connections can log in over a plain listener")

@@ -1,14 +1,13 @@
 package managesieve
 
 import (
-	"bytes"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
 
-	"chapar/store"
+	"chapar/access/sasl"
 )
 
 func (s *session) cmdStartTLS(args []token) error {
@@ -53,13 +52,15 @@ func (s *session) cmdUnauthenticate(args []token) error {
 		return err
 	}
 	s.log.Info("unauthenticate", "user", s.user)
+	s.recordLogout() // the session the Login reported ends here
 	s.user = ""
 	s.ok("", "Unauthenticate completed")
 	return nil
 }
 
-// cmdAuthenticate runs SASL PLAIN (RFC 4616) or LOGIN with the optional
-// initial response (RFC 5804 §2.1); challenges and responses are strings.
+// cmdAuthenticate runs a mechanism of access/sasl with the optional
+// initial response (RFC 5804 §2.1); challenges and responses are strings,
+// and SCRAM's server-final message rides in the OK as its SASL code.
 func (s *session) cmdAuthenticate(args []token) error {
 	if err := arity(args, 1, 2); err != nil {
 		return err
@@ -67,20 +68,19 @@ func (s *session) cmdAuthenticate(args []token) error {
 	if s.user != "" {
 		return refuse("", "Already authenticated")
 	}
-	mech, err := str(args, 0)
+	name, err := str(args, 0)
 	if err != nil {
 		return err
 	}
-	mech = strings.ToUpper(mech)
-	if mech != "PLAIN" && mech != "LOGIN" {
-		return refuse("", "Mechanism %s is not supported", mech)
-	}
-	if !s.secure && !s.srv.cfg.PlaintextOK(s.raw) {
-		return refuse("ENCRYPT-NEEDED", "Plaintext passwords need TLS; use STARTTLS")
+	mech, err := s.srv.sasl.Start(name, s.saslConn())
+	switch {
+	case errors.Is(err, sasl.ErrNeedTLS):
+		return refuse("ENCRYPT-NEEDED", "%s needs TLS on this connection; use STARTTLS", strings.ToUpper(name))
+	case err != nil:
+		return refuse("", "Mechanism %s is not supported", strings.ToUpper(name))
 	}
 	var initial []byte
-	hasInitial := len(args) == 2
-	if hasInitial {
+	if len(args) == 2 {
 		ir, err := str(args, 1)
 		if err != nil {
 			return err
@@ -89,39 +89,23 @@ func (s *session) cmdAuthenticate(args []token) error {
 			return err
 		}
 	}
-	var authz, user, pass string
-	if mech == "PLAIN" {
-		resp := initial
-		if !hasInitial {
-			if resp, err = s.challenge(""); err != nil {
-				return err
-			}
-		}
-		parts := bytes.Split(resp, []byte{0})
-		if len(parts) != 3 || len(parts[1]) == 0 {
-			return refuse("", "Malformed PLAIN response")
-		}
-		authz, user, pass = string(parts[0]), string(parts[1]), string(parts[2])
-	} else {
-		u := initial
-		if !hasInitial {
-			if u, err = s.challenge("Username:"); err != nil {
-				return err
-			}
-		}
-		p, err := s.challenge("Password:")
-		if err != nil {
-			return err
-		}
-		user, pass = string(u), string(p)
+	var stepErr error
+	extra, err := sasl.Run(mech, initial, true, func(challenge []byte) ([]byte, error) {
+		resp, err := s.challenge(challenge)
+		stepErr = err
+		return resp, err
+	})
+	if stepErr != nil {
+		// Cancelled, or the connection is gone: answered as it is.
+		return stepErr
 	}
-	return s.login(user, pass, authz)
+	return s.loginDone(mech.Identity(), err, extra)
 }
 
 // challenge sends a server challenge and reads the client's answer: a
 // string holding base64, or "*" to cancel.
-func (s *session) challenge(text string) ([]byte, error) {
-	s.line(quote(base64.StdEncoding.EncodeToString([]byte(text))))
+func (s *session) challenge(data []byte) ([]byte, error) {
+	s.line(quote(base64.StdEncoding.EncodeToString(data)))
 	if err := s.w.Flush(); err != nil {
 		return nil, err
 	}
@@ -148,20 +132,32 @@ func decode64(v string) ([]byte, error) {
 	if err != nil {
 		return nil, refuse("", "Invalid base64")
 	}
+	if b == nil {
+		b = []byte{}
+	}
 	return b, nil
 }
 
-func (s *session) login(user, pass, authz string) error {
-	// The user-name rule LOGIN and LMTP share (store.UserRule).
-	user = s.srv.cfg.Users.Canonical(user)
-	ok, err := s.srv.cfg.Authenticate(user, pass)
-	if err != nil && !errors.Is(err, store.ErrNoUser) {
-		s.log.Warn("authentication backend", "user", user, "err", err)
-		return refuse("TRYLATER", "Authentication is temporarily unavailable")
+// saslConn describes the connection to access/sasl.
+func (s *session) saslConn() sasl.Conn {
+	return sasl.Conn{
+		TLS:         sasl.TLSState(s.conn),
+		ServerCert:  sasl.ServerCertificate(s.srv.cfg.TLSConfig),
+		PlaintextOK: s.secure || s.srv.cfg.PlaintextOK(s.raw),
+		HashedOK:    s.secure || s.srv.cfg.HashedOK(s.raw),
 	}
-	if !ok {
+}
+
+// loginDone answers the end of an exchange: a refusal, or OK with the
+// success data (RFC 5804 §2.1) as the session becomes the user's.
+func (s *session) loginDone(id sasl.Identity, err error, extra []byte) error {
+	switch {
+	case errors.Is(err, sasl.ErrMalformed):
+		s.log.Info("login failed", "user", id.User, "why", err)
+		return refuse("", "Malformed SASL message")
+	case errors.Is(err, sasl.ErrAuthFailed):
 		s.failures++
-		s.log.Info("login failed", "user", user)
+		s.log.Info("login failed", "user", id.User, "why", err)
 		time.Sleep(s.srv.cfg.FailureDelay)
 		if m := s.srv.cfg.MaxLoginTries; m > 0 && s.failures >= m {
 			s.no("", "Authentication failed")
@@ -169,18 +165,22 @@ func (s *session) login(user, pass, authz string) error {
 			return nil
 		}
 		return refuse("", "Authentication failed")
+	case err != nil:
+		s.log.Warn("authentication backend", "user", id.User, "err", err)
+		return refuse("TRYLATER", "Authentication is temporarily unavailable")
 	}
-	identity := user
-	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
-		if !s.srv.admins[identity] {
-			return refuse("", "%s may not act as %s", identity, authz)
-		}
-		identity = s.srv.cfg.Users.Canonical(authz)
+	identity, err := s.srv.sasl.Authorize(id, func(u string) bool { return s.srv.admins[u] })
+	if err != nil {
+		return refuse("", "%s may not act as %s", id.User, id.Authz)
 	}
 	s.user = identity
 	s.log = s.log.With("user", identity)
 	s.log.Info("login")
 	s.recordLogin()
-	s.ok("", "Authenticated")
+	code := ""
+	if extra != nil {
+		code = "SASL " + quote(base64.StdEncoding.EncodeToString(extra))
+	}
+	s.ok(code, "Authenticated")
 	return nil
 }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"chapar/access/sasl"
+	"chapar/internal/testkit"
 )
 
 // Real ManageSieve clients from Debian's packages: sieve-connect and
@@ -87,5 +90,33 @@ func TestSieveshellPutsActivatesAndLists(t *testing.T) {
 	name, text, err := st.ActiveSieveScript("bob")
 	if err != nil || name != "vacation" || string(text) != clientScript {
 		t.Errorf("store: active %q %q %v", name, text, err)
+	}
+}
+
+// sieveshell logs in with Cyrus SASL's own SCRAM-SHA-256 (the SCRAM
+// plugin of libsasl2-modules) when that is all the server offers:
+// sasl_mech_list narrows the choice to it.
+func TestSieveshellSCRAM(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("sieveshell")
+	if err != nil {
+		t.Skip("sieveshell is not installed (Debian package cyrus-admin; .ci/run installs it)")
+	}
+	testkit.NeedCyrusSCRAM(t)
+	for _, mech := range []string{"SCRAM-SHA-256", "SCRAM-SHA-1"} {
+		addr, _ := testServer(t, func(c *Config) {
+			c.SASL = &sasl.Config{Mechanisms: []string{mech}, CheckPassword: c.Store.Authenticate, SCRAMKeys: c.Store.SCRAMKeys}
+		})
+		for _, tc := range []struct {
+			password string
+			ok       bool
+		}{{"secret", true}, {"wrong", false}} {
+			cmd := exec.Command(bin, "--user=bob", "--authname=bob", "--password="+tc.password, "--exec=list\n", addr)
+			out, err := cmd.CombinedOutput()
+			failed := err != nil || strings.Contains(string(out), "unable to connect") || strings.Contains(string(out), "failed")
+			if failed == tc.ok {
+				t.Errorf("sieveshell over %s, password %q: %v\n%s", mech, tc.password, err, out)
+			}
+		}
 	}
 }

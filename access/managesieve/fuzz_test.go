@@ -17,6 +17,7 @@ func FuzzSession(f *testing.F) {
 		"CAPABILITY\r\nLOGOUT\r\n",
 		"AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHNlY3JldA==\"\r\nPUTSCRIPT \"a\" {5+}\r\nkeep;\r\nSETACTIVE \"a\"\r\nLISTSCRIPTS\r\nGETSCRIPT \"a\"\r\n",
 		"AUTHENTICATE \"LOGIN\"\r\n\"YWxpY2U=\"\r\n\"c2VjcmV0\"\r\nRENAMESCRIPT {1+}\r\na \"b\"\r\n",
+		"AUTHENTICATE \"SCRAM-SHA-256\" \"biwsbj1hbGljZSxyPWFiYw==\"\r\n\"Yz1iaXdzLHI9YWJjLHA9QUFBQQ==\"\r\nAUTHENTICATE \"SCRAM-SHA-1-PLUS\"\r\n\"cD10bHMtdW5pcXVlLCxuPWFsaWNlLHI9eA==\"\r\n",
 		"PUTSCRIPT \"x\" {99999999999}\r\n",
 		"NOOP \"\\\"\"\r\nHAVESPACE \"x\" 99999999999999999999\r\n",
 		"\"\r\n{\r\n}\r\n(\r\n",

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chapar/access/sasl"
 	"chapar/internal/acceptretry"
 	"chapar/store"
 )
@@ -22,6 +23,14 @@ type Config struct {
 	// connection not (yet) under TLS: the same rule as IMAP's
 	// allowplaintext. nil allows them only under TLS.
 	PlaintextOK func(c net.Conn) bool
+	// HashedOK says whether SCRAM, which never sends the password, may be
+	// used on a connection not under TLS: false only where
+	// sasl_minimum_layer asks for TLS. nil allows it everywhere.
+	HashedOK func(c net.Conn) bool
+	// SASL is the mechanisms offered and how they check credentials
+	// (sasl_mech_list; access/sasl); nil means every mechanism, checked
+	// with Authenticate and the store's SCRAM keys.
+	SASL *sasl.Config
 	// TLSConfig enables STARTTLS; nil leaves it out.
 	TLSConfig *tls.Config
 	// Check compiles a script as the sieve stage will, returning an error
@@ -53,6 +62,7 @@ type Config struct {
 // Server serves ManageSieve on any number of listeners.
 type Server struct {
 	cfg    Config
+	sasl   *sasl.Config
 	admins map[string]bool
 	log    *slog.Logger
 
@@ -71,6 +81,9 @@ func NewServer(cfg Config) *Server {
 	if cfg.PlaintextOK == nil {
 		cfg.PlaintextOK = func(net.Conn) bool { return false }
 	}
+	if cfg.HashedOK == nil {
+		cfg.HashedOK = func(net.Conn) bool { return true }
+	}
 	if cfg.FailureDelay == 0 {
 		cfg.FailureDelay = time.Second
 	}
@@ -84,6 +97,13 @@ func NewServer(cfg Config) *Server {
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 	for _, a := range cfg.Admins {
 		s.admins[cfg.Users.Canonical(a)] = true
+	}
+	s.sasl = cfg.SASL
+	if s.sasl == nil {
+		s.sasl = &sasl.Config{Canonical: cfg.Users.Canonical, CheckPassword: cfg.Authenticate}
+		if cfg.Store != nil {
+			s.sasl.SCRAMKeys = cfg.Store.SCRAMKeys
+		}
 	}
 	return s
 }

@@ -94,10 +94,8 @@ func (s *session) serve() {
 func (s *session) writeCapabilities() {
 	cfg := s.srv.cfg
 	s.line(quote("IMPLEMENTATION") + " " + quote("chapar"))
-	var mechs []string
-	if s.secure || cfg.PlaintextOK(s.raw) {
-		mechs = []string{"PLAIN", "LOGIN"}
-	}
+	// sasl_mech_list, less what this connection may not use yet.
+	mechs := s.srv.sasl.Offer(s.saslConn())
 	s.line(quote("SASL") + " " + quote(strings.Join(mechs, " ")))
 	s.line(quote("SIEVE") + " " + quote(strings.Join(cfg.Extensions, " ")))
 	if cfg.TLSConfig != nil && !s.secure {

@@ -274,6 +274,7 @@ var imapOps = []string{
 
 var bigboxOps = []string{
 	"SELECT INBOX", "FETCH 1:* FLAGS", "SEARCH UNSEEN", "SEARCH SUBJECT",
+	"SORT DATE", "SORT SUBJECT", "THREAD REFERENCES",
 	"LMTP deliver", "APPEND", "UID STORE+EXPUNGE 1",
 }
 

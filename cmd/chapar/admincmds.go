@@ -68,7 +68,7 @@ func adminMain(group string, args []string) error {
 	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
 		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
 			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
-			DefaultACL: cfg.DefaultACL})
+			DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -93,15 +93,17 @@ func buildRequest(group string, words []string, pwStdin bool, partition string, 
 	switch group {
 	case "user":
 		if len(words) == 0 {
-			return admin.Request{}, errors.New("usage: chapar user add|list|delete NAME")
+			return admin.Request{}, errors.New("usage: chapar user add|passwd|list|delete NAME")
 		}
 		switch words[0] {
-		case "add":
-			if err := need(2, "user add NAME --password-stdin"); err != nil {
+		case "add", "passwd":
+			// passwd sets a new password, and with it new SCRAM keys, as
+			// Cyrus's saslpasswd2 does for sasldb.
+			if err := need(2, "user "+words[0]+" NAME --password-stdin"); err != nil {
 				return admin.Request{}, err
 			}
 			if !pwStdin {
-				return admin.Request{}, errors.New("user add: give the password on standard input with --password-stdin")
+				return admin.Request{}, fmt.Errorf("user %s: give the password on standard input with --password-stdin", words[0])
 			}
 			pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
 			if err != nil && err != io.EOF {
@@ -109,9 +111,12 @@ func buildRequest(group string, words []string, pwStdin bool, partition string, 
 			}
 			pw = strings.TrimRight(pw, "\r\n")
 			if pw == "" {
-				return admin.Request{}, errors.New("user add: empty password")
+				return admin.Request{}, fmt.Errorf("user %s: empty password", words[0])
 			}
 			cmd, args = admin.CmdUserAdd, admin.UserArgs{Name: words[1], Password: pw}
+			if words[0] == "passwd" {
+				cmd = admin.CmdUserPasswd
+			}
 		case "list":
 			cmd = admin.CmdUserList
 		case "delete":

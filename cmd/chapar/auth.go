@@ -1,6 +1,9 @@
 package main
 
-import "chapar/config"
+import (
+	"chapar/access/sasl"
+	"chapar/config"
+)
 
 // passwordCheck is the password check of every service that logs users
 // in (IMAP, ManageSieve): the store's, whose bcrypt comparisons share one
@@ -14,4 +17,29 @@ func (n *node) passwordCheck(cfg *config.Config) func(user, pass string) (bool, 
 		}
 	}
 	return n.store.Authenticate
+}
+
+// saslConfig is the SASL setting IMAP and ManageSieve share (and POP3
+// will): sasl_mech_list, the user-name rule, the password check above and
+// the store's SCRAM keys. Names chapar does not implement are left out
+// with a warning, as libsasl leaves out mechanisms it has no plugin for.
+func (n *node) saslConfig(cfg *config.Config) *sasl.Config {
+	var mechs []string
+	if cfg.SASLMechList != nil {
+		mechs = []string{}
+		for _, m := range cfg.SASLMechList {
+			if !sasl.Known(m) {
+				n.log.Warn("sasl_mech_list: mechanism not implemented; left out", "mechanism", m, "implemented", sasl.Mechanisms)
+				continue
+			}
+			mechs = append(mechs, m)
+		}
+	}
+	return &sasl.Config{
+		Mechanisms:      mechs,
+		Canonical:       userRule(cfg).Canonical,
+		CheckPassword:   n.passwordCheck(cfg),
+		SCRAMKeys:       n.store.SCRAMKeys,
+		DecoyIterations: cfg.SASLSCRAMIterations,
+	}
 }

@@ -35,6 +35,7 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 		Admins:           cfg.Admins,
 		Users:            userRule(cfg),
 		Authenticate:     n.passwordCheck(cfg),
+		SASL:             n.saslConfig(cfg),
 		AllowPlaintext:   cfg.AllowPlaintext,
 		// Cyrus's sasl_minimum_layer is the least SASL security strength
 		// a login must have; chapar's only layer is TLS, so any minimum

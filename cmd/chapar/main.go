@@ -12,6 +12,8 @@ const usage = `usage: chapar <command> [-C imapd.conf] [arguments]
 commands:
   serve                          run the server (LMTP, pipeline, IMAP, ManageSieve, admin socket)
   user add NAME --password-stdin create a user and its INBOX
+  user passwd NAME --password-stdin
+                                 set a user's password (and its SCRAM keys)
   user list                      list users
   user delete NAME               delete a user and all its mailboxes
   mailbox create NAME [--partition P]

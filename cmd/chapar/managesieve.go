@@ -24,6 +24,7 @@ func (n *node) startManageSieve(cfg *config.Config) error {
 	}
 	// allowplaintext and sasl_minimum_layer decide as they do for IMAP.
 	policy := connorigin.Policy{AllowPlaintext: cfg.AllowPlaintext, RequireTLS: cfg.SASLMinimumLayer > 0}
+	hashed := connorigin.Policy{AllowPlaintext: true, RequireTLS: policy.RequireTLS}
 	extensions := sieve.Capabilities(cfg.SieveExtensions)
 	var notifyMethods []string
 	if slices.Contains(extensions, "enotify") {
@@ -34,7 +35,10 @@ func (n *node) startManageSieve(cfg *config.Config) error {
 		Users:        userRule(cfg),
 		Authenticate: n.passwordCheck(cfg),
 		// Called only before TLS: under TLS a password may always pass.
-		PlaintextOK:   func(c net.Conn) bool { return policy.PlaintextOK(connorigin.Of(c), false) },
+		PlaintextOK: func(c net.Conn) bool { return policy.PlaintextOK(connorigin.Of(c), false) },
+		// SCRAM sends no password: only sasl_minimum_layer stops it.
+		HashedOK:      func(c net.Conn) bool { return hashed.PlaintextOK(connorigin.Of(c), false) },
+		SASL:          n.saslConfig(cfg),
 		TLSConfig:     tlsConfig,
 		Check:         checkSieveScript(cfg),
 		Extensions:    extensions,

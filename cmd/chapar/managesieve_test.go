@@ -202,7 +202,7 @@ func TestManageSieveMinimumLayerNeedsTLS(t *testing.T) {
 		t.Fatalf("TLS handshake: %v", err)
 	}
 	c.c, c.r = tc, bufio.NewReader(tc)
-	if caps := c.untilDone(); !strings.Contains(caps, `"SASL" "PLAIN LOGIN"`) {
+	if caps := c.untilDone(); !strings.Contains(caps, `"SASL" "SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN"`) {
 		t.Errorf("capabilities under TLS: %q", caps)
 	}
 	if got := c.do(auth); !strings.HasPrefix(got, "OK") {

@@ -93,6 +93,7 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		DefaultACL:       cfg.DefaultACL,
 		OnCommit:         n.onCommit,
 		SessionEvents:    eventOptions(cfg).WantsSessionEvents(),
+		SCRAMIterations:  cfg.SASLSCRAMIterations,
 	})
 	if err != nil {
 		return nil, err

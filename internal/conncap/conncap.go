@@ -163,6 +163,10 @@ type conn struct {
 	release func()
 }
 
+// NetConn is the connection inside, so that the services can reach a
+// TLS connection's state through the cap (SASL channel binding).
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 func (c *conn) Close() error {
 	err := c.Conn.Close()
 	c.release()

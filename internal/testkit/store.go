@@ -9,13 +9,18 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
+// TestSCRAMIterations is the PBKDF2 count of test users' SCRAM keys:
+// enough to exercise the loop, cheap on a shared machine.
+const TestSCRAMIterations = 2
+
 // Quiet is a logger that drops everything, for tests that do not read logs.
 func Quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // OpenStore opens a real store on disk and closes it when the test ends.
 // An empty opts.Dir means a fresh temporary directory, a nil Logger Quiet,
-// and a zero PasswordCost bcrypt's minimum: a test user then costs
-// microseconds, not the tens of milliseconds the default cost is for.
+// a zero PasswordCost bcrypt's minimum and a zero SCRAMIterations
+// TestSCRAMIterations: a test user then costs microseconds, not the tens
+// of milliseconds the default cost is for.
 // NoSync is passed as given, so tests that check durability keep fsync.
 func OpenStore(tb testing.TB, opts store.Options) *store.Store {
 	tb.Helper()
@@ -27,6 +32,9 @@ func OpenStore(tb testing.TB, opts store.Options) *store.Store {
 	}
 	if opts.PasswordCost == 0 {
 		opts.PasswordCost = bcrypt.MinCost
+	}
+	if opts.SCRAMIterations == 0 {
+		opts.SCRAMIterations = TestSCRAMIterations
 	}
 	s, err := store.Open(opts)
 	if err != nil {
