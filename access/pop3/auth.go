@@ -109,9 +109,7 @@ func (s *session) login(user, authz string) {
 	s.user, s.actor, s.drop, s.state = identity, actor, drop, stateTransaction
 	s.log = s.log.With("user", identity)
 	s.log.Info("login", "messages", len(drop.msgs), "tls", s.secure)
-	if f := s.srv.cfg.OnLogin; f != nil {
-		f(identity, s.raw.RemoteAddr())
-	}
+	s.recordLogin()
 	n, size := drop.stat()
 	s.ok("Mailbox locked and ready: %d message%s (%d octets)", n, plural(n), size)
 }

@@ -48,10 +48,7 @@ type Config struct {
 	FailureDelay time.Duration
 	// ServerName is said in the greeting.
 	ServerName string
-	// OnLogin and OnLogout, when set, are told of each session's user
-	// (the hook for Login/Logout events).
-	OnLogin, OnLogout func(user string, remote net.Addr)
-	Log               *slog.Logger
+	Log        *slog.Logger
 	// now is the clock of popminpoll; tests set it.
 	now func() time.Time
 }

@@ -41,6 +41,8 @@ commands:
   webhook list                   the webhooks (their secrets are never shown)
   webhook delete ID              stop and forget a webhook and its dead letters
   webhook dead ID [--json]       the events a webhook's receiver never accepted
+  integrator add NAME --password-stdin | list | delete NAME
+                                 the NATS identities that may read the events
 `
 
 func main() {
@@ -56,6 +58,8 @@ func main() {
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
+	case "integrator":
+		err = integratorMain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

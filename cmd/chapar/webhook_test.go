@@ -119,7 +119,8 @@ func (rc *hookReceiver) snapshot() (map[uint64]string, int, []string) {
 func TestWebhookDeliversEveryEventAcrossKillAndOutage(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t, "admins: admin", "webhook_timeout: 2", "webhook_min_backoff: 1",
-		"webhook_max_backoff: 1", "webhook_max_attempts: 1000")
+		"webhook_max_backoff: 1", "webhook_max_attempts: 1000",
+		"event_groups: message mailbox flags") // the flag changes are part of the workload
 	in.start()
 	all := startHookReceiver(t)
 	bobNew := startHookReceiver(t)

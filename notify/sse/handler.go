@@ -154,7 +154,7 @@ func (s *stream) send(e pipeline.LoggedEvent) error {
 	if err := json.Unmarshal(e.Data, &a); err != nil {
 		return nil
 	}
-	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(a) {
+	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
 		return nil
 	}
 	s.mu.Lock()
@@ -171,13 +171,15 @@ func (s *stream) send(e pipeline.LoggedEvent) error {
 }
 
 // maySee: an administrator sees everything; a user the events of their
-// own mailboxes, of mailboxes they may see (l), and of their own logins.
-// A mailbox that no longer exists (its MailboxDelete) is judged by owner.
-func (s *stream) maySee(a about) bool {
+// own mailboxes, of mailboxes they may see (l), and of their own logins
+// and subscriptions (a subscription is its subscriber's business, not the
+// mailbox owner's). A mailbox that no longer exists (its MailboxDelete) is
+// judged by owner.
+func (s *stream) maySee(eventType string, a about) bool {
 	if s.h.admins[s.user] {
 		return true
 	}
-	if a.Mailbox == "" {
+	if a.Mailbox == "" || eventType == string(store.MailboxSubscribe) || eventType == string(store.MailboxUnSubscribe) {
 		return a.User == s.user || a.UserID == s.user
 	}
 	if store.Owner(a.Mailbox) == s.user {
