@@ -35,7 +35,7 @@ commands:
                                  set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
-  webhook add URL [--events TYPE,...] [--mailbox PATTERN] --secret-stdin
+  webhook add URL [--events TYPE,...] [--mailbox PATTERN] [--batch N] --secret-stdin
                                  POST the change events to URL, signed with
                                  the secret (at least 16 bytes) read from stdin
   webhook list                   the webhooks (their secrets are never shown)
