@@ -228,3 +228,32 @@ func (s *Store) RestoreMessages(mailbox string, msgs []RestoredMessage, uidNext 
 	}
 	return nil
 }
+
+// RestoreUser writes a user record as a backup kept it: the password hash
+// and SCRAM keys as they were, so that the user logs in with the same
+// password. It creates no mailbox (RestoreMailbox brings the INBOX back)
+// and fails with ErrUserExists when the name is taken.
+func (s *Store) RestoreUser(u User) error {
+	u.Name = NormalizeUser(u.Name)
+	if err := validUserName(u.Name); err != nil {
+		return err
+	}
+	if u.Created.IsZero() {
+		u.Created = time.Now().UTC()
+	}
+	err := s.meta.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		if b.Get([]byte(u.Name)) != nil {
+			return ErrUserExists
+		}
+		v, err := json.Marshal(&u)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(u.Name), v)
+	})
+	if err != nil {
+		return fmt.Errorf("restore user %s: %w", u.Name, err)
+	}
+	return nil
+}

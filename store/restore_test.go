@@ -68,3 +68,26 @@ func TestRestoreKeepsUIDsModSeqsAndUIDValidity(t *testing.T) {
 	}
 	checkClean(t, s)
 }
+
+func TestRestoreUserKeepsThePassword(t *testing.T) {
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	if err := s.AddUser("erin", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.GetUser("erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RestoreUser(*u); !errors.Is(err, store.ErrUserExists) {
+		t.Fatalf("restoring over a user: %v", err)
+	}
+	if err := s.DeleteUser("erin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RestoreUser(*u); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Authenticate("erin", "s3cret"); err != nil || !ok {
+		t.Fatalf("restored user's password: %v %v", ok, err)
+	}
+}
