@@ -7,8 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"chapar/message"
-
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -140,7 +138,10 @@ type RestoredMessage struct {
 	InternalDate time.Time
 	SavedDate    time.Time
 	Flags        []string
-	Body         []byte
+	// MessageID is the Message-ID the index kept, as it kept it (APPEND
+	// and LMTP set it; a record may have none even when the body does).
+	MessageID string
+	Body      []byte
 }
 
 // RestoreMessages writes messages into a mailbox under their own UIDs and
@@ -173,7 +174,7 @@ func (s *Store) RestoreMessages(mailbox string, msgs []RestoredMessage, uidNext 
 		last = body.seq
 		recs[i] = Message{UID: rm.UID, ModSeq: rm.ModSeq, InternalDate: rm.InternalDate, SavedDate: rm.SavedDate,
 			Size: int64(len(rm.Body)), Flags: normalizeFlags(rm.Flags), HeaderSize: headerSize(rm.Body),
-			Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: message.MessageID(rm.Body)}
+			Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: rm.MessageID}
 		if recs[i].InternalDate.IsZero() {
 			recs[i].InternalDate = time.Now()
 		}
