@@ -24,7 +24,9 @@
 //     ExpungedSince (vanished.go), for QRESYNC;
 //     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
-//     delivery key was applied.
+//     delivery key was applied. RestoreMailbox and RestoreMessages
+//     (restore.go) bring a backup back under its own UIDVALIDITY, UIDs
+//     and modseqs (chapar restore).
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
 //     ReadBody, HeaderReader.
 //   - Users and authentication (users.go, authcache.go): AddUser,

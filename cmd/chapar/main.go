@@ -23,6 +23,13 @@ commands:
   group delete NAME [MEMBER...]  remove members, or the whole group
   group list [NAME]              list groups and their members
   mboxlist [--json]              the mailbox list, like ctl_mboxlist -d
+  mboxlist --dump                the list in ctl_mboxlist -d form: name, partition, ACL
+  mboxlist --restore [FILE|-]    recreate missing mailboxes of a dump, with their ACLs
+  backup USER FILE               a user's mail, flags, UIDs, ACLs, quotas, sieve (tar)
+  restore FILE                   bring a backup back (the user must have no mailboxes)
+  import [--mailbox NAME] mbox|maildir USER PATH
+                                 import an mbox or a Maildir(++), keeping dates and
+                                 flags; a rerun skips what is imported already
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters
@@ -54,8 +61,12 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
-	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota", "webhook":
+	case "user", "mailbox", "group", "mbexamine", "check", "sieve", "quota", "webhook":
 		err = adminMain(os.Args[1], os.Args[2:])
+	case "mboxlist":
+		err = mboxlistMain(os.Args[2:])
+	case "backup", "restore", "import":
+		err = lifecycleMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
 	case "integrator":
