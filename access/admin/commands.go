@@ -98,6 +98,8 @@ func (c *Commands) Run(req Request) (any, error) {
 			}
 		}
 		return c.webhook(req.Cmd, a)
+	case CmdMboxlistDump, CmdMboxlistRestore, CmdBackup, CmdRestore, CmdImport:
+		return c.lifecycle(req, nil)
 	case CmdGroupAdd, CmdGroupDelete, CmdGroupList:
 		var a GroupArgs
 		if err := decode(req, &a); err != nil {

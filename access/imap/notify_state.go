@@ -74,7 +74,7 @@ func (s *session) startNotify(a notifyArgs) {
 	hub := s.srv.cfg.Hub
 	if hub != nil && n.listEvents() {
 		n.kinds = hub.WatchKinds(n.listWake, store.MailboxCreate, store.MailboxDelete, store.MailboxRename,
-			store.AclChange, "MailboxSubscribe", "MailboxUnSubscribe")
+			store.AclChange, store.MailboxSubscribe, store.MailboxUnSubscribe)
 	}
 	if n.wantsMetadata() {
 		s.srv.metadata.subscribe(n)

@@ -110,5 +110,10 @@ func TestNotifyMailboxName(t *testing.T) {
 	bob.ok("g CREATE Elsewhere")
 	other.ok("h DELETE Mine")
 	c.expect(`* LIST (\NonExistent) "/" Mine`)
-	c.exchange("i NOOP", "i OK NOOP completed")
+	// SubscriptionChange (§5.5): another session subscribes, then not.
+	other.ok("i SUBSCRIBE Play")
+	c.expect(`* LIST (\HasNoChildren \Subscribed) "/" Play`)
+	other.ok("j UNSUBSCRIBE Play")
+	c.expect(`* LIST (\HasNoChildren) "/" Play`)
+	c.exchange("k NOOP", "k OK NOOP completed")
 }
