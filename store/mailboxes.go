@@ -181,7 +181,12 @@ func (s *Store) ListMailboxes(prefix string) ([]Mailbox, error) {
 }
 
 // DeleteMailbox removes a mailbox and its index. Its bodies stay until the
-// body collector finds no mailbox holding them.
+// body collector finds no mailbox holding them. Under delete_mode: delayed
+// (Options.DelayedDelete) a mailbox outside the DELETED hierarchy is not
+// removed but moved into it, index and all (deleted.go); to its users it
+// is gone all the same: the same MailboxDelete event, its quota usage
+// released, its quota root removed. A mailbox already in the DELETED
+// hierarchy is always removed for good.
 func (s *Store) DeleteMailbox(name string) error {
 	s.metaMu.Lock()
 	defer s.metaMu.Unlock()
@@ -189,8 +194,15 @@ func (s *Store) DeleteMailbox(name string) error {
 	if err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
+	delayed := s.opts.DelayedDelete && !IsDeletedName(name)
 	err = s.meta.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketMboxList).Delete([]byte(name)); err != nil {
+		list := tx.Bucket(bucketMboxList)
+		if delayed {
+			if err := moveToDeleted(list, mb, time.Now()); err != nil {
+				return err
+			}
+		}
+		if err := list.Delete([]byte(name)); err != nil {
 			return err
 		}
 		// A root goes with its mailbox (Cyrus removes a deleted user's
@@ -198,9 +210,12 @@ func (s *Store) DeleteMailbox(name string) error {
 		if err := tx.Bucket(bucketQuota).Delete([]byte(name)); err != nil {
 			return err
 		}
-		// Its metadata goes with it (RFC 5464 §3.1).
-		if err := deleteMetadata(tx, mb.UniqueID); err != nil {
-			return err
+		// Its metadata goes with it (RFC 5464 §3.1), unless it is kept
+		// in the DELETED hierarchy.
+		if !delayed {
+			if err := deleteMetadata(tx, mb.UniqueID); err != nil {
+				return err
+			}
 		}
 		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
 	})
@@ -223,6 +238,9 @@ func (s *Store) DeleteMailbox(name string) error {
 					return err
 				}
 			}
+		}
+		if delayed {
+			return nil
 		}
 		return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
 	})

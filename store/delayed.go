@@ -1,0 +1,216 @@
+package store
+
+// Delayed expunge (Cyrus's expunge_mode: delayed): an expunge removes
+// messages from the index exactly as an immediate one does (sessions see
+// EXPUNGE or VANISHED, the counters and the quota usage drop), and keeps
+// each record, with the time of the expunge, in the mailbox's kept bucket.
+// The body stays referenced by the kept record, so unexpunge can bring the
+// message back and compaction must not reclaim it; expire (cyr_expire -X)
+// drops the kept records for good, after which the body is unreferenced
+// unless another record names it.
+//
+// Cyrus counts expunged-but-kept messages against no quota (its
+// quota_mailbox_used leaves out records flagged EXPUNGED), and neither
+// does chapar: a user who expunges gets the room back at once, and an
+// unexpunge charges the usage again without checking the limit, as
+// Cyrus's unexpunge does.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketKept is the per-mailbox bucket of expunged records kept under
+// expunge_mode: delayed: old uid u32 → expunged-at u64 (unix ns) + the
+// message record as it was (record.go).
+var bucketKept = []byte("kept")
+
+// ExpungedMessage is a message expunged under expunge_mode: delayed and
+// kept: its record as it was when expunged, with its old UID.
+type ExpungedMessage struct {
+	Message
+	Expunged time.Time
+}
+
+func encodeKept(m *Message, at time.Time) []byte {
+	v := binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))
+	return append(v, encodeMessage(m)...)
+}
+
+func decodeKept(v []byte) (ExpungedMessage, error) {
+	var e ExpungedMessage
+	if len(v) < 8 {
+		return e, errCorrupt
+	}
+	e.Expunged = time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+	if err := decodeMessageInto(v[8:], &e.Message); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// keepExpunged writes the records of messages just removed into the kept
+// bucket, stamped with the time of the expunge.
+func (u *mailboxUpdate) keepExpunged(doomed []*Message) error {
+	kept, err := u.index.CreateBucketIfNotExists(bucketKept)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, m := range doomed {
+		if err := kept.Put(uidKey(m.UID), encodeKept(m, now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Expunged lists a mailbox's expunged-but-kept messages by old UID.
+func (s *Store) Expunged(mb *Mailbox) ([]ExpungedMessage, error) {
+	var out []ExpungedMessage
+	err := s.viewIndex(mb, func(b *bolt.Bucket) error {
+		kept := b.Bucket(bucketKept)
+		if kept == nil {
+			return nil
+		}
+		return kept.ForEach(func(k, v []byte) error {
+			e, err := decodeKept(v)
+			if err != nil {
+				return fmt.Errorf("kept uid %x: %w", k, err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expunged of %s: %w", mb.Name, err)
+	}
+	return out, nil
+}
+
+// UnexpungeOptions selects the kept messages Unexpunge restores and how.
+type UnexpungeOptions struct {
+	// UIDs are the old UIDs to restore; nil restores every kept message.
+	UIDs []uint32
+	// Since, when set, restores only what was expunged at or after it
+	// (Cyrus's unexpunge -t).
+	Since time.Time
+	// ClearDeleted takes \Deleted off the restored messages (-d).
+	ClearDeleted bool
+	// AddFlag, when set, is a keyword added to each restored message (-f).
+	AddFlag string
+}
+
+// Restored is one message unexpunge brought back.
+type Restored struct {
+	OldUID uint32 `json:"old_uid"`
+	UID    uint32 `json:"uid"`
+}
+
+// Unexpunge brings kept messages back into the mailbox, as Cyrus's
+// unexpunge does: under new UIDs (the old ones were announced as gone and
+// must never come back, RFC 9051 §2.3.1.1) in the order of their old UIDs,
+// with their flags, internal dates and bodies, under one new modseq and
+// one MessageAppend event, so open sessions see them arrive. Their usage
+// counts against the quota again, without a limit check.
+func (s *Store) Unexpunge(mb *Mailbox, opts UnexpungeOptions) ([]Restored, error) {
+	want := map[uint32]bool{}
+	for _, uid := range opts.UIDs {
+		want[uid] = true
+	}
+	restored, err := updateMailbox(s, mb, func(u *mailboxUpdate) ([]Restored, error) {
+		kept := u.index.Bucket(bucketKept)
+		if kept == nil {
+			return nil, nil
+		}
+		var picked []ExpungedMessage
+		err := kept.ForEach(func(k, v []byte) error {
+			e, err := decodeKept(v)
+			if err != nil {
+				return fmt.Errorf("kept uid %x: %w", k, err)
+			}
+			if opts.UIDs != nil && !want[e.UID] {
+				return nil
+			}
+			if !opts.Since.IsZero() && e.Expunged.Before(opts.Since) {
+				return nil
+			}
+			picked = append(picked, e)
+			return nil
+		})
+		if err != nil || len(picked) == 0 {
+			return nil, err
+		}
+		modseq := u.nextModSeq()
+		out := make([]Restored, 0, len(picked))
+		uids := make([]uint32, 0, len(picked))
+		var size int64
+		for _, e := range picked {
+			if err := kept.Delete(uidKey(e.UID)); err != nil {
+				return nil, err
+			}
+			m := e.Message
+			m.Flags = slices.Clone(m.Flags)
+			if opts.ClearDeleted {
+				m.Flags = slices.DeleteFunc(m.Flags, func(f string) bool { return f == FlagDeleted })
+			}
+			if opts.AddFlag != "" && !hasFlag(m.Flags, opts.AddFlag) {
+				m.Flags = append(m.Flags, opts.AddFlag)
+			}
+			m.ModSeq = modseq
+			if err := u.add(&m); err != nil {
+				return nil, err
+			}
+			out = append(out, Restored{OldUID: e.UID, UID: m.UID})
+			uids = append(uids, m.UID)
+			size += m.Size
+		}
+		ev := u.event(MessageAppend, "unexpunge")
+		ev.UIDs, ev.Size = uids, size
+		return out, u.emit(&ev)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unexpunge %s: %w", mb.Name, err)
+	}
+	return restored, nil
+}
+
+// ExpireExpunged removes for good the kept records of a mailbox expunged
+// before cutoff (cyr_expire -X), and returns how many went. Their bodies
+// are then unreferenced unless another record names them, and compaction
+// may reclaim them.
+func (s *Store) ExpireExpunged(mb *Mailbox, cutoff time.Time) (int, error) {
+	n, err := updateMailbox(s, mb, func(u *mailboxUpdate) (int, error) {
+		kept := u.index.Bucket(bucketKept)
+		if kept == nil {
+			return 0, nil
+		}
+		var old [][]byte
+		err := kept.ForEach(func(k, v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("kept uid %x: %w", k, errCorrupt)
+			}
+			if time.Unix(0, int64(binary.BigEndian.Uint64(v))).Before(cutoff) {
+				old = append(old, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		for _, k := range old {
+			if err := kept.Delete(k); err != nil {
+				return 0, err
+			}
+		}
+		return len(old), nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire expunged of %s: %w", mb.Name, err)
+	}
+	return n, nil
+}
