@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"chapar/access/admin"
+	"chapar/config"
 	"chapar/notify/webhook"
 	"chapar/store"
 )
@@ -72,21 +74,29 @@ func adminMain(group string, args []string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
+	resp, err := callOrOpen(cfg.AdminSocket, req, openCommands(cfg, log))
+	if err != nil {
+		return err
+	}
+	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
+}
+
+// openCommands opens the store directly, for an admin command that finds
+// no server on the socket; the store acts as the server's would
+// (expunge_mode and delete_mode included).
+func openCommands(cfg *config.Config, log *slog.Logger) func() (*admin.Commands, func(), error) {
+	return func() (*admin.Commands, func(), error) {
 		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
 			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
-			DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations})
+			DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations,
+			DelayedExpunge: cfg.ExpungeMode == "delayed", DelayedDelete: cfg.DeleteMode == "delayed"})
 		if err != nil {
 			return nil, nil, err
 		}
 		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
 			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
 			Webhooks: webhook.Registry{Store: st}}, func() { st.Close() }, nil
-	})
-	if err != nil {
-		return err
 	}
-	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
 }
 
 func buildRequest(group string, words []string, pwStdin bool, partition string, repair bool) (admin.Request, error) {

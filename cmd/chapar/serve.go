@@ -96,6 +96,8 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		DefaultACL:       cfg.DefaultACL,
 		OnCommit:         n.onCommit,
 		SCRAMIterations:  cfg.SASLSCRAMIterations,
+		DelayedExpunge:   cfg.ExpungeMode == "delayed",
+		DelayedDelete:    cfg.DeleteMode == "delayed",
 	})
 	if err != nil {
 		return nil, err
