@@ -41,7 +41,7 @@ type UnexpungeArgs struct {
 // UnexpungeReport lists kept messages (for -l) or what was restored.
 type UnexpungeReport struct {
 	Mailbox  string           `json:"mailbox"`
-	Kept     []KeptRecord     `json:"kept,omitempty"`
+	Kept     []KeptRecord     `json:"kept"` // null unless listing
 	Restored []store.Restored `json:"restored,omitempty"`
 }
 
