@@ -1,6 +1,7 @@
 // Package admin is chapar's administration service: a Unix socket under
 // configdirectory on which the admin commands (chapar user, mailbox,
-// mboxlist, mbexamine, check, check --repair, sieve, webhook) reach the running server, since the server
+// mboxlist, mbexamine, check, check --repair, sieve, webhook, unexpunge,
+// expire, ipurge) reach the running server, since the server
 // holds the store's files locked. One JSON request per line, one JSON
 // response per line.
 package admin
