@@ -253,3 +253,24 @@ func TestParseDeletedName(t *testing.T) {
 		}
 	}
 }
+
+// chapar check sees a kept record whose body is gone: unexpunge needs it.
+func TestCheckKeptBodies(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, DelayedExpunge: true})
+	inbox := create(t, s, "user.alice")
+	deliver(t, s, "user.alice", "j/0", message("m", ""), `\Deleted`)
+	if _, err := s.Expunge(inbox, nil); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("Check = %v, %v", problems, err)
+	}
+	if err := s.BreakKeptBody(inbox, 1); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Check()
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "kept uid 1: body") {
+		t.Fatalf("Check = %q, %v; want the kept body missing", problems, err)
+	}
+}
