@@ -274,3 +274,72 @@ func TestCheckKeptBodies(t *testing.T) {
 		t.Fatalf("Check = %q, %v; want the kept body missing", problems, err)
 	}
 }
+
+// An administrator brings a deleted mailbox back by renaming it, as in
+// Cyrus: its messages, its owner's rights and its quota usage return.
+func TestDelayedDeleteRenameBack(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, DelayedDelete: true})
+	create(t, s, "user.alice")
+	work := create(t, s, "user.alice.Work")
+	if err := s.SetQuota("user.alice", store.QuotaLimits{StorageKiB: 100, Messages: -1}); err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, s, "user.alice.Work", "j/0", message("m", ""))
+	if err := s.DeleteMailbox("user.alice.Work"); err != nil {
+		t.Fatal(err)
+	}
+	del, err := s.DeletedMailboxes()
+	if err != nil || len(del) != 1 {
+		t.Fatalf("DeletedMailboxes = %+v, %v", del, err)
+	}
+	if err := s.RenameMailbox(del[0].Name, "user.alice.Work"); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := s.As("alice", false).Mailbox("user.alice.Work", store.RightRead)
+	if err != nil || back.UniqueID != work.UniqueID {
+		t.Fatalf("alice opens the restored Work: %+v, %v", back, err)
+	}
+	if st := status(t, s, back); st.Exists != 1 {
+		t.Fatalf("restored Work holds %d messages", st.Exists)
+	}
+	if q, _ := s.Quota("user.alice"); q.Usage.Messages != 1 {
+		t.Fatalf("quota usage after the rename back = %+v", q.Usage)
+	}
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("Check = %v, %v", problems, err)
+	}
+}
+
+// Deleting a user under delete_mode: delayed keeps every mailbox in
+// DELETED, and the name is free for a new user.
+func TestDelayedDeleteUser(t *testing.T) {
+	t.Parallel()
+	s := testkit.OpenStore(t, store.Options{NoSync: true, DelayedDelete: true, PasswordCost: 4})
+	if err := s.AddUser("bob", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, "user.bob.Sent")
+	deliver(t, s, "user.bob", "j/0", message("m", ""))
+	if err := s.DeleteUser("bob"); err != nil {
+		t.Fatal(err)
+	}
+	del, err := s.DeletedMailboxes()
+	if err != nil || len(del) != 2 {
+		t.Fatalf("DeletedMailboxes = %+v, %v", del, err)
+	}
+	var origs []string
+	for _, d := range del {
+		origs = append(origs, d.Original)
+	}
+	slices.Sort(origs)
+	if !slices.Equal(origs, []string{"user.bob", "user.bob.Sent"}) {
+		t.Fatalf("deleted %v", origs)
+	}
+	if err := s.AddUser("bob", "pw"); err != nil {
+		t.Fatalf("bob again: %v", err)
+	}
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("Check = %v, %v", problems, err)
+	}
+}
