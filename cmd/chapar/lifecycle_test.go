@@ -110,6 +110,26 @@ func TestDelayedExpungeUnexpunge(t *testing.T) {
 	if out := in.mustChapar("", "check"); !strings.Contains(out, "store is consistent") {
 		t.Fatalf("check:\n%s", out)
 	}
+
+	// With no server running, unexpunge works on the store itself, and
+	// the server finds the message back at its next start.
+	im.cmd("j", `UID STORE 5 +FLAGS.SILENT (\Deleted)`, "j OK")
+	im.cmd("k", "EXPUNGE", "k OK")
+	in.stop()
+	if out := in.mustChapar("", "unexpunge", "-l", "user/alice"); !strings.Contains(out, "1 expunged message(s) kept") {
+		t.Fatalf("unexpunge -l without a server:\n%s", out)
+	}
+	if out := in.mustChapar("", "unexpunge", "-a", "user/alice"); !strings.Contains(out, "restored UID 5 as UID 6") {
+		t.Fatalf("unexpunge -a without a server:\n%s", out)
+	}
+	in.start()
+	ex := in.examine("user/alice")
+	if ex.Exists != 2 || ex.Messages[len(ex.Messages)-1].UID != 6 {
+		t.Fatalf("after restart: %+v", ex)
+	}
+	if body := in.fetchBody("alice", "INBOX", 6); !strings.Contains(string(body), "body of two") {
+		t.Fatalf("UID 6 after restart: %q", body)
+	}
 }
 
 // TestDelayedDelete: under delete_mode: delayed a DELETE moves the
