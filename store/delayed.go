@@ -214,3 +214,44 @@ func (s *Store) ExpireExpunged(mb *Mailbox, cutoff time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// forEachKept calls fn with every kept record of a mailbox's index b, in
+// old UID order. A record fn changes and returns true for is written back
+// after the walk (bbolt takes no writes to a bucket it is walking), which
+// needs a write transaction: this is how body compaction moves the body
+// references of kept records along with those of live ones. A record that
+// does not decode is handed to bad, when bad is not nil, and skipped.
+func forEachKept(b *bolt.Bucket, fn func(e *ExpungedMessage) (bool, error), bad func(k []byte, err error)) error {
+	kept := b.Bucket(bucketKept)
+	if kept == nil {
+		return nil
+	}
+	var changed []ExpungedMessage
+	err := kept.ForEach(func(k, v []byte) error {
+		e, err := decodeKept(v)
+		if err != nil {
+			if bad != nil {
+				bad(k, err)
+				return nil
+			}
+			return fmt.Errorf("kept uid %x: %w", k, err)
+		}
+		rewrite, err := fn(&e)
+		if err != nil {
+			return err
+		}
+		if rewrite {
+			changed = append(changed, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range changed {
+		if err := kept.Put(uidKey(changed[i].UID), encodeKept(&changed[i].Message, changed[i].Expunged)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

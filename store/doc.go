@@ -162,7 +162,8 @@
 //	                       u64 (unix ns) + the message record as it was
 //	                       (delayed.go). A kept record still references
 //	                       its body (segment, offset, size, hash), so the
-//	                       body collector counts it as live; unexpunge
+//	                       body collector counts it as live and moves
+//	                       it with the live ones (forEachKept); unexpunge
 //	                       moves it back to messages under a new uid,
 //	                       ExpireExpunged deletes it
 //	applied                delivery key (job id + "/" + recipient index) →

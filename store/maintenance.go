@@ -175,17 +175,8 @@ func (s *Store) pruneByTime(bucket []byte, age time.Duration) (int, error) {
 // each decodes, lies below UIDNEXT, is no longer in the mailbox, and its
 // body is still on the partition, since unexpunge may bring it back.
 func (s *Store) checkKept(mb *Mailbox, b *bolt.Bucket, st *MailboxState, bodies *segments, report func(string, ...any)) {
-	kept := b.Bucket(bucketKept)
-	if kept == nil {
-		return
-	}
 	msgs := b.Bucket(bucketMessages)
-	kept.ForEach(func(k, v []byte) error {
-		e, err := decodeKept(v)
-		if err != nil {
-			report("mailbox %s: kept uid %x: %v", mb.Name, k, err)
-			return nil
-		}
+	forEachKept(b, func(e *ExpungedMessage) (bool, error) {
 		if e.UID >= st.UIDNext {
 			report("mailbox %s: kept uid %d not below uidnext %d", mb.Name, e.UID, st.UIDNext)
 		}
@@ -193,12 +184,14 @@ func (s *Store) checkKept(mb *Mailbox, b *bolt.Bucket, st *MailboxState, bodies 
 			report("mailbox %s: uid %d both in the mailbox and kept as expunged", mb.Name, e.UID)
 		}
 		if bodies == nil {
-			return nil
+			return false, nil
 		}
 		if size, err := bodies.size(e.Seg); err != nil || e.Off+e.Size > size {
 			report("mailbox %s: kept uid %d: body %s (segment %d, %d+%d) missing on partition %s",
 				mb.Name, e.UID, e.Body, e.Seg, e.Off, e.Size, mb.Partition)
 		}
-		return nil
+		return false, nil
+	}, func(k []byte, err error) {
+		report("mailbox %s: kept uid %x: %v", mb.Name, k, err)
 	})
 }
