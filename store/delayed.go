@@ -25,8 +25,11 @@ import (
 )
 
 // bucketKept is the per-mailbox bucket of expunged records kept under
-// expunge_mode: delayed: old uid u32 → expunged-at u64 (unix ns) + the
-// message record as it was (record.go).
+// expunge_mode: delayed: old uid u32 → the message record as it was
+// (record.go), then expunged-at u64 (unix ns). The record comes first and
+// whole, so that whatever reads body references from index records (the
+// body collector, which walks every bucket of an index) reads a kept one
+// as any other, at the same offsets, and may move its body in place.
 var bucketKept = []byte("kept")
 
 // ExpungedMessage is a message expunged under expunge_mode: delayed and
@@ -37,8 +40,7 @@ type ExpungedMessage struct {
 }
 
 func encodeKept(m *Message, at time.Time) []byte {
-	v := binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))
-	return append(v, encodeMessage(m)...)
+	return binary.BigEndian.AppendUint64(encodeMessage(m), uint64(at.UnixNano()))
 }
 
 func decodeKept(v []byte) (ExpungedMessage, error) {
@@ -46,11 +48,16 @@ func decodeKept(v []byte) (ExpungedMessage, error) {
 	if len(v) < 8 {
 		return e, errCorrupt
 	}
-	e.Expunged = time.Unix(0, int64(binary.BigEndian.Uint64(v)))
-	if err := decodeMessageInto(v[8:], &e.Message); err != nil {
+	e.Expunged = keptTime(v)
+	if err := decodeMessageInto(v[:len(v)-8], &e.Message); err != nil {
 		return e, err
 	}
 	return e, nil
+}
+
+// keptTime reads when a kept record was expunged, without decoding it.
+func keptTime(v []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v[len(v)-8:])))
 }
 
 // keepExpunged writes the records of messages just removed into the kept
@@ -194,7 +201,7 @@ func (s *Store) ExpireExpunged(mb *Mailbox, cutoff time.Time) (int, error) {
 			if len(v) < 8 {
 				return fmt.Errorf("kept uid %x: %w", k, errCorrupt)
 			}
-			if time.Unix(0, int64(binary.BigEndian.Uint64(v))).Before(cutoff) {
+			if keptTime(v).Before(cutoff) {
 				old = append(old, k)
 			}
 			return nil

@@ -158,9 +158,11 @@
 //	  expunged             modseq u64 + uid u32 → empty: the expunges, for
 //	                       QRESYNC VANISHED
 //	  kept                 created at the first expunge under
-//	                       expunge_mode: delayed: old uid u32 → expunged-at
-//	                       u64 (unix ns) + the message record as it was
-//	                       (delayed.go). A kept record still references
+//	                       expunge_mode: delayed: old uid u32 → the
+//	                       message record as it was, then expunged-at u64
+//	                       (unix ns) (delayed.go); the record first, so
+//	                       that its body reference lies at the offsets of
+//	                       a messages record. A kept record still references
 //	                       its body (segment, offset, size, hash), so the
 //	                       body collector counts it as live and moves
 //	                       it with the live ones (forEachKept); unexpunge
