@@ -210,6 +210,13 @@ func TestDelayedDelete(t *testing.T) {
 	if _, _, err := s.As("cyrus", true).Mailbox(dm.Name, store.RightLookup); err != nil {
 		t.Fatalf("admin looks up %s: %v", dm.Name, err)
 	}
+	// Nobody makes a mailbox there but DELETE.
+	if _, err := s.CreateMailbox("DELETED.user.alice.X.5F2A3B1C", store.CreateOptions{}); !errors.Is(err, store.ErrBadName) {
+		t.Fatalf("CreateMailbox in DELETED: %v, want ErrBadName", err)
+	}
+	if err := s.RenameMailbox("user.alice.Work.Sub", "DELETED.x.5F2A3B1C"); !errors.Is(err, store.ErrBadName) {
+		t.Fatalf("RenameMailbox into DELETED: %v, want ErrBadName", err)
+	}
 	// The same name deleted again in the same second gets its own entry.
 	create(t, s, "user.alice.Work")
 	if err := s.DeleteMailbox("user.alice.Work"); err != nil {

@@ -34,6 +34,16 @@ func IsDeletedName(name string) bool {
 	return name == DeletedPrefix || strings.HasPrefix(name, DeletedPrefix+".")
 }
 
+// notInDeleted refuses a new name in the DELETED hierarchy, which only
+// DELETE fills (Cyrus refuses to create or rename into it too): a name
+// there is what expire -D removes once its suffix is old enough.
+func notInDeleted(name string) error {
+	if IsDeletedName(name) {
+		return fmt.Errorf("%w: %q: the %s hierarchy holds deleted mailboxes only", ErrBadName, name, DeletedPrefix)
+	}
+	return nil
+}
+
 // deletedName is the name a mailbox deleted at t takes.
 func deletedName(name string, t time.Time) string {
 	domain := ""

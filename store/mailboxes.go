@@ -65,6 +65,9 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
+	if err := notInDeleted(name); err != nil {
+		return nil, err
+	}
 	part := opts.Partition
 	if part == "" {
 		part = s.opts.DefaultPartition
@@ -262,6 +265,9 @@ func (s *Store) DeleteMailbox(name string) error {
 // list. Renaming a user's INBOX is RFC 9051's special case: see renameInbox.
 func (s *Store) RenameMailbox(from, to string) error {
 	if err := ValidateName(to); err != nil {
+		return err
+	}
+	if err := notInDeleted(to); err != nil {
 		return err
 	}
 	if owner := Owner(from); owner != "" && from == UserInbox(owner) {
