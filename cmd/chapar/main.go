@@ -65,7 +65,7 @@ func main() {
 	case "user", "mailbox", "group", "mboxlist", "mbexamine", "check", "sieve", "quota", "webhook":
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "unexpunge", "expire", "ipurge":
-		err = lifecycleExit(os.Args[1], os.Args[2:])
+		err = retentionExit(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
 	case "help", "-h", "--help":

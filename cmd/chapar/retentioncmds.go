@@ -25,8 +25,8 @@ const (
 	ipurgeUsage    = "usage: chapar ipurge [-f] [-x] [-X] [-i] [-s] [-o] [-n] -d DAYS | -b BYTES | -k KiB | -m MiB PATTERN..."
 )
 
-// lifecycleMain runs unexpunge, expire or ipurge.
-func lifecycleMain(cmd string, args []string, stdout, stderr io.Writer) error {
+// retentionMain runs unexpunge, expire or ipurge.
+func retentionMain(cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	confPath := configFlag(fs)
@@ -71,7 +71,7 @@ func lifecycleMain(cmd string, args []string, stdout, stderr io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s\n", resp.Result)
 		return err
 	}
-	return printLifecycle(req.Cmd, resp, stdout)
+	return printRetention(req.Cmd, resp, stdout)
 }
 
 func request(cmd string, args any) (admin.Request, error) {
@@ -242,7 +242,7 @@ func parseAge(s string, unit time.Duration) (time.Duration, error) {
 	return time.Duration(f * float64(unit)), nil
 }
 
-func printLifecycle(cmd string, resp admin.Response, w io.Writer) error {
+func printRetention(cmd string, resp admin.Response, w io.Writer) error {
 	switch cmd {
 	case admin.CmdUnexpunge:
 		var r admin.UnexpungeReport
@@ -287,7 +287,7 @@ func printLifecycle(cmd string, resp admin.Response, w io.Writer) error {
 	return nil
 }
 
-// lifecycleExit runs a lifecycle command from main.
-func lifecycleExit(cmd string, args []string) error {
-	return lifecycleMain(cmd, args, os.Stdout, os.Stderr)
+// retentionExit runs a lifecycle command from main.
+func retentionExit(cmd string, args []string) error {
+	return retentionMain(cmd, args, os.Stdout, os.Stderr)
 }

@@ -1,6 +1,6 @@
 package admin
 
-// The data lifecycle commands, as Cyrus's tools of the same names:
+// The retention commands of the data lifecycle, as Cyrus's tools of the same names:
 // unexpunge (list and restore messages kept by expunge_mode: delayed),
 // cyr_expire (chapar expire: drop kept expunges, DELETED mailboxes and
 // duplicate marks past an age) and ipurge (remove messages by age or
@@ -17,7 +17,7 @@ import (
 	"chapar/store"
 )
 
-// The lifecycle commands and their arguments.
+// The retention commands and their arguments.
 const (
 	CmdUnexpunge = "unexpunge" // UnexpungeArgs → UnexpungeReport
 	CmdExpire    = "expire"    // ExpireArgs → ExpireReport

@@ -13,7 +13,7 @@ import (
 	"chapar/store"
 )
 
-func lifecycleServer(t *testing.T, opts store.Options) (*store.Store, func(cmd string, args, out any) error) {
+func retentionServer(t *testing.T, opts store.Options) (*store.Store, func(cmd string, args, out any) error) {
 	t.Helper()
 	opts.NoSync = true
 	st := testkit.OpenStore(t, opts)
@@ -41,7 +41,7 @@ func put(t *testing.T, st *store.Store, mailbox, key, date string, size int, fla
 
 func TestAdminUnexpungeAndExpire(t *testing.T) {
 	t.Parallel()
-	st, call := lifecycleServer(t, store.Options{DelayedExpunge: true, DelayedDelete: true})
+	st, call := retentionServer(t, store.Options{DelayedExpunge: true, DelayedDelete: true})
 	if _, err := st.CreateMailbox("user.alice", store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestAdminUnexpungeAndExpire(t *testing.T) {
 
 func TestAdminIpurge(t *testing.T) {
 	t.Parallel()
-	st, call := lifecycleServer(t, store.Options{})
+	st, call := retentionServer(t, store.Options{})
 	for _, name := range []string{"shared", "shared.news", "user.bob"} {
 		if _, err := st.CreateMailbox(name, store.CreateOptions{}); err != nil {
 			t.Fatal(err)
