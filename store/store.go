@@ -54,6 +54,9 @@ type Options struct {
 	// DelayedDelete is delete_mode: delayed: DeleteMailbox moves a
 	// mailbox into the DELETED hierarchy (deleted.go).
 	DelayedDelete bool
+	// SessionEvents makes RecordLogin and RecordLogout write Login and
+	// Logout events (event_groups "access"); off, they write nothing.
+	SessionEvents bool
 	// OnCommit, if set, learns of each index transaction: how long it took
 	// (fsync included) and how many changes shared it (the group commit);
 	// the metrics of /metrics come from here.

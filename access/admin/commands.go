@@ -116,6 +116,8 @@ func (c *Commands) Run(req Request) (any, error) {
 			return nil, err
 		}
 		return c.ipurge(a)
+	case CmdMboxlistDump, CmdMboxlistRestore, CmdBackup, CmdRestore, CmdImport:
+		return c.lifecycle(req, nil)
 	case CmdGroupAdd, CmdGroupDelete, CmdGroupList:
 		var a GroupArgs
 		if err := decode(req, &a); err != nil {

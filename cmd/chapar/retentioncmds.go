@@ -63,7 +63,9 @@ func retentionMain(cmd string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	resp, err := callOrOpen(cfg.AdminSocket, req, openCommands(cfg, log))
+	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
+		return openAdminCommands(cfg, log)
+	})
 	if err != nil {
 		return err
 	}
