@@ -58,6 +58,8 @@ type Config struct {
 	AltNamespace         bool              // altnamespace
 	DuplicateSuppression bool              // duplicatesuppression
 	DuplicateExpire      time.Duration     // duplicate_expire (chapar)
+	ExpungeMode          string            // expunge_mode: "immediate" (chapar's default) or "delayed"
+	DeleteMode           string            // delete_mode: "immediate" (chapar's default) or "delayed"
 	MaxMessageSize       int64             // maxmessagesize in bytes; 0 = as large as the pipeline allows
 	SASLPwcheckMethod    string            // sasl_pwcheck_method: "chapar" or "alwaystrue"
 	LMTPListen           []string          // lmtp_listen (chapar); empty = no LMTP listener
@@ -258,6 +260,8 @@ func Default() *Config {
 		DuplicateSuppression:    true,
 		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
+		ExpungeMode:             "immediate",
+		DeleteMode:              "immediate",
 		SASLPwcheckMethod:       "chapar",
 		IMAPListen:              []string{"127.0.0.1:1143"},
 		Services:                append([]string(nil), allServices...),

@@ -48,6 +48,8 @@ func TestDefaults(t *testing.T) {
 		DuplicateSuppression:    true,
 		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
+		ExpungeMode:             "immediate",
+		DeleteMode:              "immediate",
 		SASLPwcheckMethod:       "chapar",
 		LMTPListen:              []string{"127.0.0.1:2003", "./chapar-data/socket/lmtp"},
 		IMAPListen:              []string{"127.0.0.1:1143"},
@@ -141,6 +143,8 @@ unixhierarchysep: no
 altnamespace: off
 duplicatesuppression: false
 duplicate_expire: 1d12h
+expunge_mode: delayed
+delete_mode: Delayed
 maxmessagesize: 10M
 sasl_pwcheck_method: alwaystrue
 lmtp_listen: [::1]:24 /run/chapar/lmtp
@@ -220,7 +224,7 @@ var embeddedOnly = map[string]bool{
 func TestEveryKey(t *testing.T) {
 	c, w := parse(t, everyKey+"nats_listen:\n")
 	// alwaystrue is allowed but always warned about.
-	if len(w) != 1 || !strings.Contains(w[0].Msg, "alwaystrue") || w[0].Line != 14 {
+	if len(w) != 1 || !strings.Contains(w[0].Msg, "alwaystrue") || w[0].Line != 16 {
 		t.Errorf("warnings = %v", w)
 	}
 	checks := []struct {
@@ -238,6 +242,8 @@ func TestEveryKey(t *testing.T) {
 		{"AltNamespace", c.AltNamespace, false},
 		{"DuplicateSuppression", c.DuplicateSuppression, false},
 		{"DuplicateExpire", c.DuplicateExpire, 36 * time.Hour},
+		{"ExpungeMode", c.ExpungeMode, "delayed"},
+		{"DeleteMode", c.DeleteMode, "delayed"},
 		{"MaxMessageSize", c.MaxMessageSize, int64(10 << 20)},
 		{"SASLPwcheckMethod", c.SASLPwcheckMethod, "alwaystrue"},
 		{"LMTPListen", c.LMTPListen, []string{"[::1]:24", "/run/chapar/lmtp"}},
@@ -372,6 +378,8 @@ func TestBadValues(t *testing.T) {
 		{"index_shards: 257", "index_shards: expected a whole number from 1 to 256"},
 		{"duplicate_expire: 3x", `imapd.conf:1: duplicate_expire: expected a duration`},
 		{"duplicate_expire: 0", `duplicate_expire: expected a duration greater than zero`},
+		{"expunge_mode: later", `imapd.conf:1: expunge_mode: expected immediate or delayed, got "later"`},
+		{"delete_mode: semidelayed", `delete_mode: expected immediate or delayed, got "semidelayed"`},
 		{"timeout: -5", `timeout: expected a duration`},
 		{"lmtp_outcome_wait: 1.5s", `lmtp_outcome_wait: expected a duration`},
 		{"maxmessagesize: 1T", `maxmessagesize: expected a size`},

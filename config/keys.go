@@ -37,6 +37,9 @@ var knownKeys = map[string]option{
 	"altnamespace": boolKey(func(c *Config) *bool { return &c.AltNamespace }),
 	// Drop repeat deliveries.
 	"duplicatesuppression": boolKey(func(c *Config) *bool { return &c.DuplicateSuppression }),
+	// Expunge and delete: at once, or kept for unexpunge and cyr_expire.
+	"expunge_mode": {set: setExpungeMode},
+	"delete_mode":  {set: setDeleteMode},
 	// Chapar: how long duplicate records last.
 	"duplicate_expire": durationKey(func(c *Config) *time.Duration { return &c.DuplicateExpire }, time.Second, 1),
 	// LMTP/APPEND size limit.
@@ -267,6 +270,36 @@ func durationKey(field func(*Config) *time.Duration, unit, min time.Duration) op
 }
 
 // Option-specific setters and the checks Validate shares with them.
+
+// setExpungeMode reads Cyrus's expunge_mode. "default" is chapar's
+// default, immediate (Cyrus 3's is delayed: chapar keeps nothing unless
+// asked, since kept messages hold disk until "chapar expire -X" runs);
+// "semidelayed", which Cyrus 2.3 had, keeps the records as delayed does.
+func setExpungeMode(p *parser, v string) error {
+	switch strings.ToLower(v) {
+	case "immediate", "default":
+		p.cfg.ExpungeMode = "immediate"
+	case "delayed", "semidelayed":
+		p.cfg.ExpungeMode = "delayed"
+	default:
+		return fmt.Errorf("expected immediate or delayed, got %s", quote(v))
+	}
+	return nil
+}
+
+// setDeleteMode reads Cyrus's delete_mode; chapar's default is
+// immediate, for the reason of setExpungeMode.
+func setDeleteMode(p *parser, v string) error {
+	switch strings.ToLower(v) {
+	case "immediate", "default":
+		p.cfg.DeleteMode = "immediate"
+	case "delayed":
+		p.cfg.DeleteMode = "delayed"
+	default:
+		return fmt.Errorf("expected immediate or delayed, got %s", quote(v))
+	}
+	return nil
+}
 
 func setDefaultPartition(p *parser, v string) error {
 	if v == "" {

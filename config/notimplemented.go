@@ -24,7 +24,7 @@ const (
 	noSieveDir   = "Sieve scripts live in chapar's store; upload them over ManageSieve or with \"chapar sieve put\""
 	noAutocreate = `INBOXes are made only by "chapar user add"` // Cyrus's autocreate
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
-	atOnce       = "chapar deletes mailboxes and expunges messages at once"
+	fixedDeleted = "the DELETED hierarchy of delete_mode: delayed is always named DELETED"
 	ownAuth      = "login names take no +mailbox suffix"
 	ownTLS       = "chapar asks for no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
@@ -60,9 +60,7 @@ var notImplementedKeys = map[string]notImplemented{
 	"hashimapspool":            {ownStore, nil},     // hash spool directories
 	"fulldirhash":              {ownStore, nil},     // hash on the full name
 	"mboxname_lockpath":        {ownStore, nil},     // mailbox name lock directory
-	"delete_mode":              {atOnce, nil},       // immediate or delayed mailbox delete
-	"expunge_mode":             {atOnce, nil},       // immediate or delayed expunge
-	"deletedprefix":            {atOnce, nil},       // prefix of delayed-delete mailboxes
+	"deletedprefix":            {fixedDeleted, nil}, // prefix of delayed-delete mailboxes
 	"imapmagicplus":            {ownAuth, nil},      // "+" in login names
 	"tls_client_ca_file":       {ownTLS, nil},       // CA bundle for client certificates
 	"imapidresponse":           {ownIMAP, nil},      // send an ID response

@@ -12,7 +12,7 @@
 //
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
-//     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
+//     DeletedMailboxes (deleted.go, delete_mode: delayed), RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
 //     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464);
 //     URLAuthKey, ResetURLAuthKeys (urlauth.go, RFC 4467).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
@@ -21,7 +21,8 @@
 //     (replace.go), Expunge (expunge.go), RemoveMessages (remove.go,
 //     POP3's UPDATE), StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
-//     ExpungedSince (vanished.go), for QRESYNC;
+//     ExpungedSince (vanished.go), for QRESYNC; Expunged, Unexpunge,
+//     ExpireExpunged (delayed.go), for expunge_mode: delayed;
 //     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
 //     delivery key was applied. RestoreMailbox and RestoreMessages
@@ -159,6 +160,17 @@
 //	                       modseq, for CONDSTORE/QRESYNC catch-up
 //	  expunged             modseq u64 + uid u32 → empty: the expunges, for
 //	                       QRESYNC VANISHED
+//	  kept                 created at the first expunge under
+//	                       expunge_mode: delayed: old uid u32 → the
+//	                       message record as it was, then expunged-at u64
+//	                       (unix ns) (delayed.go); the record first, so
+//	                       that its body reference lies at the offsets of
+//	                       a messages record. A kept record still references
+//	                       its body (segment, offset, size, hash), so the
+//	                       body collector counts it as live and moves
+//	                       it with the live ones (forEachKept); unexpunge
+//	                       moves it back to messages under a new uid,
+//	                       ExpireExpunged deletes it
 //	applied                delivery key (job id + "/" + recipient index) →
 //	                       unix time u64 + uid u32: the applied-delivery
 //	                       records that make Deliver idempotent (applied.go);

@@ -46,13 +46,16 @@ type updateRun struct {
 	more   []*mailboxUpdate
 	events int
 	quota  *quotaRoots
+	// keep is expunge_mode: delayed: an expunge keeps its records (see
+	// delayed.go).
+	keep bool
 }
 
 // updateMailbox runs change on mb's index in a group commit of mb's shard
 // and returns what the committed run returned. The outbox is signalled when
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
-	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota}
+	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota, keep: s.opts.DelayedExpunge}
 	if err := s.shards[mb.Shard].commit.submit(c); err != nil {
 		var zero R
 		return zero, err
@@ -73,13 +76,14 @@ type mailboxChange[R any] struct {
 	result R
 	events int
 	quota  *quotaRoots
+	keep   bool
 }
 
 // apply is one run of the change, in the transaction tx.
 func (c *mailboxChange[R]) apply(tx *bolt.Tx) error {
 	// A fresh view: nothing an earlier, rolled-back run read or counted
 	// survives into this one.
-	c.run = updateRun{tx: tx, quota: c.quota}
+	c.run = updateRun{tx: tx, quota: c.quota, keep: c.keep}
 	u, err := c.run.open(c.mb)
 	if err != nil {
 		return err

@@ -1,8 +1,8 @@
 // Package admin is chapar's administration service: a Unix socket under
 // configdirectory on which the admin commands (chapar user, mailbox,
 // mboxlist, mbexamine, check, check --repair, sieve, webhook, backup,
-// restore, import) reach the running server, since the server
-// holds the store's files locked. One JSON request per line, one JSON
+// restore, import, unexpunge, expire, ipurge) reach the running server,
+// since the server holds the store's files locked. One JSON request per line, one JSON
 // response per line.
 package admin
 

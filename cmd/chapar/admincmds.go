@@ -84,11 +84,14 @@ func adminMain(group string, args []string) error {
 	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
 }
 
-// openAdminCommands opens the store itself, for when no server runs.
+// openAdminCommands opens the store itself, for when no server runs; the
+// store acts as the server's would (expunge_mode and delete_mode
+// included).
 func openAdminCommands(cfg *config.Config, log *slog.Logger) (*admin.Commands, func(), error) {
 	st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
 		DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
-		DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations})
+		DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations,
+		DelayedExpunge: cfg.ExpungeMode == "delayed", DelayedDelete: cfg.DeleteMode == "delayed"})
 	if err != nil {
 		return nil, nil, err
 	}

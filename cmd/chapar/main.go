@@ -40,6 +40,16 @@ commands:
                                  quota; -f counts the usage again
   quota set ROOT [STORAGE=KiB] [MESSAGE=N]
                                  set a root's limits; none given removes it
+  unexpunge -l|-a MAILBOX | -u MAILBOX UID... [-d] [-f FLAG] [-t INTERVAL]
+                                 list or restore messages kept by
+                                 expunge_mode: delayed (new UIDs), like Cyrus's
+  expire [-X AGE] [-D AGE] [-E AGE]
+                                 like cyr_expire: remove for good expunged
+                                 messages (-X), DELETED mailboxes (-D) and
+                                 duplicate marks (-E) older than AGE days
+  ipurge [-f -x -X -i -s -o -n] -d DAYS|-b BYTES|-k KiB|-m MiB PATTERN...
+                                 like Cyrus's ipurge: remove messages by age
+                                 or size (users' mailboxes only with -f)
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
   webhook add URL [--events TYPE,...] [--mailbox PATTERN] [--batch N] --secret-stdin
@@ -63,6 +73,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "user", "mailbox", "group", "mbexamine", "check", "sieve", "quota", "webhook":
 		err = adminMain(os.Args[1], os.Args[2:])
+	case "unexpunge", "expire", "ipurge":
+		err = retentionExit(os.Args[1], os.Args[2:])
 	case "mboxlist":
 		err = mboxlistMain(os.Args[2:])
 	case "backup", "restore", "import":

@@ -97,6 +97,8 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		OnCommit:         n.onCommit,
 		SessionEvents:    eventOptions(cfg).WantsSessionEvents(),
 		SCRAMIterations:  cfg.SASLSCRAMIterations,
+		DelayedExpunge:   cfg.ExpungeMode == "delayed",
+		DelayedDelete:    cfg.DeleteMode == "delayed",
 	})
 	if err != nil {
 		return nil, err
