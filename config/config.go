@@ -195,8 +195,18 @@ type Config struct {
 	// implements. CheckSieveExtensions checks the names.
 	SieveExtensions []string
 	PostUser        string // postuser
-	ServerName      string // servername
-	LogLevel        string // loglevel: debug, info, warn or error
+	// Change events (README "Events for integrators"), Cyrus's options:
+	// the groups published (event_groups), the optional parameters they
+	// carry (event_extra_params), flags (event_exclude_flags) and
+	// special-use mailboxes (event_exclude_specialuse; "ALL": every
+	// mailbox but INBOXes) whose changes are not published. Excluded
+	// events still wake IDLE.
+	EventGroups            []string
+	EventExtraParams       []string
+	EventExcludeFlags      []string
+	EventExcludeSpecialUse []string
+	ServerName             string // servername
+	LogLevel               string // loglevel: debug, info, warn or error
 
 	// The NATS edge (README "NATS edge"). On the embedded server's
 	// listener: who may connect (nats_auth_file, required with
@@ -286,6 +296,10 @@ func Default() *Config {
 		SieveMaxScriptSize:      32 << 10, // Cyrus's default
 		SieveMaxScripts:         5,        // Cyrus's default
 		ServerName:              hostname(),
+		EventGroups:             []string{"message", "mailbox"}, // Cyrus's defaults
+		EventExtraParams:        []string{"timestamp"},
+		EventExcludeFlags:       []string{},
+		EventExcludeSpecialUse:  []string{`\Junk`},
 		LogLevel:                "info",
 		lines:                   map[string]int{},
 	}

@@ -56,9 +56,13 @@ func TestDefaults(t *testing.T) {
 		HTTPListen:              []string{"127.0.0.1:8008"},
 		SieveMaxScriptSize:      32 << 10,
 		SieveMaxScripts:         5,
-		Services:                []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"},
+		EventGroups:             []string{"message", "mailbox"},
+		EventExtraParams:        []string{"timestamp"},
+		EventExcludeFlags:       []string{},
+		EventExcludeSpecialUse:  []string{`\Junk`},
 		POPTimeout:              10 * time.Minute,
 		POPExpireDays:           -1,
+		Services:                []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"},
 		LMTPOutcomeWait:         10 * time.Second,
 		JetStreamSync:           "1s",
 		FuseLocalStages:         true,
@@ -200,6 +204,10 @@ lmtp_over_quota_perm_failure: yes
 lmtp_strict_quota: yes
 autocreate_quota: 2048
 defaultacl: anyone  lr group:staff lrsip
+event_groups: Message flags access
+event_extra_params: modseq messages flagNames
+event_exclude_flags: \Seen $Junk
+event_exclude_specialuse: \Sent ALL
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -264,6 +272,10 @@ func TestEveryKey(t *testing.T) {
 		{"MaxLoginTrys", c.MaxLoginTrys, 5},
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},
+		{"EventGroups", c.EventGroups, []string{"message", "flags", "access"}},
+		{"EventExtraParams", c.EventExtraParams, []string{"modseq", "messages", "flagNames"}},
+		{"EventExcludeFlags", c.EventExcludeFlags, []string{`\Seen`, "$Junk"}},
+		{"EventExcludeSpecialUse", c.EventExcludeSpecialUse, []string{`\Sent`, "ALL"}},
 		{"LogLevel", c.LogLevel, "debug"},
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
 		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},

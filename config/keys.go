@@ -86,6 +86,14 @@ var knownKeys = map[string]option{
 	"popexpiretime": {set: setPOPExpireTime},
 	// Chapar: admin tool socket.
 	"admin_socket": pathKey(func(c *Config) *string { return &c.AdminSocket }),
+	// Event notification groups published.
+	"event_groups": {set: setEventGroups},
+	// Optional parameters of events.
+	"event_extra_params": {set: setEventExtraParams},
+	// Flags whose changes are not published.
+	"event_exclude_flags": listKey(func(c *Config) *[]string { return &c.EventExcludeFlags }, nil),
+	// Special-use mailboxes whose events are not published.
+	"event_exclude_specialuse": listKey(func(c *Config) *[]string { return &c.EventExcludeSpecialUse }, nil),
 	// Chapar: external NATS; empty = embedded.
 	"nats_url": stringKey(func(c *Config) *string { return &c.NATSURL }),
 	// Chapar: embedded server TCP address.

@@ -28,7 +28,7 @@ const (
 	ownAuth      = "login names take no +mailbox suffix"
 	ownTLS       = "chapar asks for no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
-	ownEvents    = "change events go to NATS (CHAPAR_EVENTS), every type, and wake IDLE from there"
+	ownEvents    = "change events go to NATS (CHAPAR_EVENTS) and wake IDLE from there"
 	ownLMTP      = "LMTP takes 8-bit header bytes as they are"
 
 	// Reasons for the options Debian's default imapd.conf and other
@@ -71,7 +71,6 @@ var notImplementedKeys = map[string]notImplemented{
 	"sharedprefix":             {ownIMAP, nil},      // alt-namespace prefix of shared folders
 	"idlesocket":               {ownEvents, nil},    // IDLE notification socket
 	"notifysocket":             {ownEvents, nil},    // notification daemon socket
-	"event_groups":             {ownEvents, nil},    // event notification groups
 	"event_notifier":           {ownEvents, nil},    // event notification method
 	"lmtp_strict_rfc2821":      {ownLMTP, nil},      // reject 8-bit headers over LMTP
 	// Set by Debian's default imapd.conf, or by many Cyrus sites.

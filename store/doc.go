@@ -117,7 +117,8 @@
 //	                       {"storage" (KiB, -1 none), "message" (-1 none),
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
+//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange,
+//	                       MailboxSubscribe, MailboxUnSubscribe, Login, Logout)
 //	metadata               created at the first SETMETADATA (metadata.go):
 //	                       one sub-bucket per mailbox unique id
 //	                       ("\x00server" for the server's entries), whose
@@ -172,8 +173,10 @@
 //	                       shard's part of the root's usage, moved in the
 //	                       transaction of every change (quotausage.go)
 //	outbox                 u64 sequence → JSON Event (MessageNew,
-//	                       MessageAppend, MessageExpunge, FlagsSet,
-//	                       FlagsClear, QuotaExceed, QuotaWithin)
+//	                       MessageAppend, MessageExpunge, MessageTrash,
+//	                       MessageRead, FlagsSet, FlagsClear, QuotaExceed,
+//	                       QuotaWithin); store.Event's own encoding,
+//	                       which notify turns into Cyrus's JSON
 //
 // # The outbox
 //

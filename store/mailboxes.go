@@ -120,7 +120,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		if err := tx.Bucket(bucketMboxList).Put([]byte(name), v); err != nil {
 			return err
 		}
-		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1})
+		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1, SpecialUse: mb.SpecialUse})
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
@@ -202,7 +202,7 @@ func (s *Store) DeleteMailbox(name string) error {
 		if err := deleteMetadata(tx, mb.UniqueID); err != nil {
 			return err
 		}
-		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
+		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity, SpecialUse: mb.SpecialUse})
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
@@ -310,7 +310,7 @@ func (s *Store) RenameMailbox(from, to string) error {
 			if err := list.Put([]byte(newName), v); err != nil {
 				return err
 			}
-			if err := appendEvent(tx, &Event{Type: MailboxRename, Mailbox: newName, OldMailbox: m.old, MailboxID: m.mb.UniqueID, UIDValidity: m.mb.UIDValidity}); err != nil {
+			if err := appendEvent(tx, &Event{Type: MailboxRename, Mailbox: newName, OldMailbox: m.old, MailboxID: m.mb.UniqueID, UIDValidity: m.mb.UIDValidity, SpecialUse: m.mb.SpecialUse}); err != nil {
 				return err
 			}
 		}

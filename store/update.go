@@ -233,7 +233,7 @@ func (u *mailboxUpdate) event(t EventType, service string) Event {
 	st := u.state
 	return Event{Type: t, Service: service, Mailbox: u.mb.Name, MailboxID: u.mb.UniqueID,
 		UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq,
-		Messages: st.Exists, Unseen: st.Unseen}
+		Messages: st.Exists, Unseen: st.Unseen, SpecialUse: u.mb.SpecialUse}
 }
 
 // emit writes an event to the shard's outbox, in the change's transaction.

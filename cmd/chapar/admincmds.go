@@ -35,6 +35,7 @@ func adminMain(group string, args []string) error {
 	fs.StringVar(&hookFlags.events, "events", "", "webhook add: the event types sent, comma-separated (default all)")
 	fs.StringVar(&hookFlags.mailbox, "mailbox", "", "webhook add: a mailbox pattern (user.alice.*, %) the events must match")
 	fs.BoolVar(&hookFlags.secretStdin, "secret-stdin", false, "webhook add: read the signing secret from standard input")
+	fs.IntVar(&hookFlags.batch, "batch", 0, "webhook add: POST JSON arrays of up to N events (default: one event per POST)")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args

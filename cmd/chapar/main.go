@@ -43,12 +43,14 @@ commands:
                                  set a root's limits; none given removes it
   nats-user add NAME --role worker|integrator --password-stdin
                                  add a NATS identity to nats_auth_file (bcrypt)
-  webhook add URL [--events TYPE,...] [--mailbox PATTERN] --secret-stdin
+  webhook add URL [--events TYPE,...] [--mailbox PATTERN] [--batch N] --secret-stdin
                                  POST the change events to URL, signed with
                                  the secret (at least 16 bytes) read from stdin
   webhook list                   the webhooks (their secrets are never shown)
   webhook delete ID              stop and forget a webhook and its dead letters
   webhook dead ID [--json]       the events a webhook's receiver never accepted
+  integrator add NAME --password-stdin | list | delete NAME
+                                 the NATS identities that may read the events
 `
 
 func main() {
@@ -68,6 +70,8 @@ func main() {
 		err = lifecycleMain(os.Args[1], os.Args[2:])
 	case "nats-user":
 		err = natsUserMain(os.Args[2:])
+	case "integrator":
+		err = integratorMain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
