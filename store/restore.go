@@ -197,7 +197,7 @@ func (s *Store) RestoreMessages(mailbox string, msgs []RestoredMessage, uidNext 
 			if m.UID < st.UIDNext {
 				return none, fmt.Errorf("UID %d is not above UIDNEXT %d", m.UID, st.UIDNext)
 			}
-			if m.ModSeq == 0 || m.ModSeq <= st.HighestModSeq && u.has(m.UID) {
+			if m.ModSeq == 0 {
 				m.ModSeq = st.HighestModSeq + 1
 			}
 			if m.ModSeq > st.HighestModSeq {

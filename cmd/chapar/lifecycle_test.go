@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -120,5 +124,71 @@ func TestBackupImportRestoreThroughTheBinary(t *testing.T) {
 	}
 	if _, err := os.Stat(file); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An import cut off by a SIGKILL of the server after its first batch
+// resumes: the rerun imports the rest, every message is there exactly
+// once, and the store checks clean.
+func TestImportResumesAfterTheServerIsKilled(t *testing.T) {
+	in := newInstance(t)
+	in.start()
+	in.addUser("bob")
+	const n = 3000
+	var mbox strings.Builder
+	for i := range n {
+		fmt.Fprintf(&mbox, "From s@example.org Mon Feb  3 01:02:03 2020\nFrom: s@example.org\nSubject: %d\nMessage-ID: <%d@gen>\n\n%s\n\n", i, i, strings.Repeat("x", 1000))
+	}
+	path := filepath.Join(t.TempDir(), "big.mbox")
+	if err := os.WriteFile(path, []byte(mbox.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chaparBin, "import", "mbox", "bob", path, "-C", in.conf)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "chapar import: user.bob:") {
+			break
+		}
+	}
+	in.kill()
+	io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err == nil {
+		t.Log("the import finished before the kill; the rerun below still must find all of it")
+	}
+	in.start()
+	out := in.mustChapar("", "import", "mbox", "bob", path)
+	var imported, already int
+	if _, err := fmt.Sscanf(out[strings.Index(out, "imported "):], "imported %d messages", &imported); err != nil {
+		t.Fatalf("rerun: %s", out)
+	}
+	if i := strings.Index(out, "), "); i < 0 {
+		t.Fatalf("rerun: %s", out)
+	} else if _, err := fmt.Sscanf(out[i+3:], "%d already there", &already); err != nil {
+		t.Fatalf("rerun: %s", out)
+	}
+	if already == 0 || imported+already != n {
+		t.Fatalf("rerun imported %d with %d already there; want them to add up to %d, some from the first run\n%s", imported, already, n, out)
+	}
+	t.Logf("rerun after the kill: %d imported, %d already there", imported, already)
+	ex := in.examine("user/bob")
+	if len(ex.Messages) != n {
+		t.Fatalf("INBOX holds %d messages, want %d", len(ex.Messages), n)
+	}
+	seen := map[string]bool{}
+	for _, m := range ex.Messages {
+		if seen[m.MessageID] {
+			t.Fatalf("%s imported twice", m.MessageID)
+		}
+		seen[m.MessageID] = true
+	}
+	if out := in.mustChapar("", "check"); !strings.Contains(out, "store is consistent") {
+		t.Fatalf("check: %s", out)
 	}
 }

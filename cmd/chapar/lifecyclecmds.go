@@ -107,8 +107,8 @@ func lifecycleMain(group string, args []string) error {
 		cmd, reqArgs, out = admin.CmdRestore, admin.BackupArgs{File: file}, new(backup.Summary)
 		progress = summaryProgress("restore", *quiet)
 	case "import":
-		if len(words) != 3 || (words[0] != mailimport.FormatMbox && words[0] != mailimport.FormatMaildir) {
-			return errors.New("usage: chapar import [--mailbox NAME] mbox|maildir USER PATH")
+		if len(words) != 3 || (words[0] != mailimport.FormatMbox && words[0] != mailimport.FormatMaildir && words[0] != mailimport.FormatCyrus) {
+			return errors.New("usage: chapar import [--mailbox NAME] mbox|maildir|cyrus USER PATH")
 		}
 		path, err := filepath.Abs(words[2])
 		if err != nil {

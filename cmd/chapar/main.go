@@ -27,9 +27,10 @@ commands:
   mboxlist --restore [FILE|-]    recreate missing mailboxes of a dump, with their ACLs
   backup USER FILE               a user's mail, flags, UIDs, ACLs, quotas, sieve (tar)
   restore FILE                   bring a backup back (the user must have no mailboxes)
-  import [--mailbox NAME] mbox|maildir USER PATH
-                                 import an mbox or a Maildir(++), keeping dates and
-                                 flags; a rerun skips what is imported already
+  import [--mailbox NAME] mbox|maildir|cyrus USER PATH
+                                 import an mbox, a Maildir(++) or a Cyrus mailbox
+                                 directory, keeping dates and flags; a rerun skips
+                                 what is imported already
   mbexamine MAILBOX [--json]     a mailbox's index, like mbexamine
   check [--repair]               verify the store's consistency; --repair fixes
                                  orphan indexes and counters

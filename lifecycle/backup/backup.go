@@ -177,7 +177,7 @@ func Write(s *store.Store, user string, w io.Writer, progress func(Summary)) (*S
 		sum.Scripts++
 	}
 	for i := range boxes {
-		if err := writeMailbox(s, tw, i+1, &boxes[i], sum); err != nil {
+		if err := writeMailbox(s, tw, i+1, &boxes[i], sum, progress); err != nil {
 			return nil, fmt.Errorf("backup %s: %w", user, err)
 		}
 		sum.Mailboxes++
@@ -191,7 +191,11 @@ func Write(s *store.Store, user string, w io.Writer, progress func(Summary)) (*S
 	return sum, nil
 }
 
-func writeMailbox(s *store.Store, tw *tar.Writer, n int, mb *store.Mailbox, sum *Summary) error {
+// progressEvery is how many messages pass between progress reports within
+// a mailbox, so that a large one still shows it moves.
+const progressEvery = 1000
+
+func writeMailbox(s *store.Store, tw *tar.Writer, n int, mb *store.Mailbox, sum *Summary, progress func(Summary)) error {
 	snap, err := s.Snapshot(mb)
 	if err != nil {
 		return err
@@ -237,6 +241,9 @@ func writeMailbox(s *store.Store, tw *tar.Writer, n int, mb *store.Mailbox, sum 
 		}
 		sum.Messages++
 		sum.Bytes += int64(len(body))
+		if progress != nil && sum.Messages%progressEvery == 0 {
+			progress(*sum)
+		}
 	}
 	return nil
 }

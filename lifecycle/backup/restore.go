@@ -195,7 +195,11 @@ func (rs *restorer) flush(uidNext uint32, highestModSeq uint64) error {
 	}
 	rs.sum.Messages += len(rs.batch)
 	rs.sum.Bytes += rs.batchBytes
+	full := len(rs.batch) >= restoreBatch
 	rs.batch, rs.batchBytes = rs.batch[:0], 0
+	if full && rs.progress != nil {
+		rs.progress(*rs.sum)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 // Package mailimport brings mail from other systems into the store
-// (chapar import): an mbox file or a Maildir (with its Maildir++
-// subfolders) into a user's mailboxes, keeping each message's internal
+// (chapar import): an mbox file, a Maildir (with its Maildir++
+// subfolders) or a Cyrus mailbox directory (with its children) into a
+// user's mailboxes, keeping each message's internal
 // date and flags (lifecycle/mailfile reads them).
 //
 // An import is resumable without any state of its own: before it writes
@@ -21,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"chapar/lifecycle/mailfile"
@@ -32,6 +34,7 @@ import (
 const (
 	FormatMbox    = "mbox"
 	FormatMaildir = "maildir"
+	FormatCyrus   = "cyrus"
 )
 
 // Batch bounds: a batch is one transaction.
@@ -103,8 +106,10 @@ func Import(s *store.Store, opts Options) (*Report, error) {
 		err = im.mbox()
 	case FormatMaildir:
 		err = im.maildir()
+	case FormatCyrus:
+		err = im.cyrus(opts.Path, opts.Mailbox)
 	default:
-		err = fmt.Errorf("import: unknown format %q (mbox or maildir)", opts.Format)
+		err = fmt.Errorf("import: unknown format %q (mbox, maildir or cyrus)", opts.Format)
 	}
 	r.Elapsed = time.Since(start)
 	return r, err
@@ -150,6 +155,43 @@ func (im *importer) maildir() error {
 			return mailfile.ReadMaildir(fo.Path, im.opts.MaxMessageSize, yield, skip)
 		})
 		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cyrus imports a Cyrus mailbox directory into mailbox, and each
+// subdirectory holding a cyrus.header (a child mailbox, as Cyrus's spool
+// nests them) below it.
+func (im *importer) cyrus(dir, mailbox string) error {
+	if _, err := os.Stat(filepath.Join(dir, "cyrus.header")); err != nil {
+		return fmt.Errorf("import: %s: not a Cyrus mailbox directory: %w", dir, err)
+	}
+	if err := im.into(mailbox, func(yield func(*mailfile.Message) error, skip func(mailfile.Skip)) error {
+		return mailfile.ReadCyrus(dir, im.opts.MaxMessageSize, yield, skip)
+	}); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	for _, e := range entries {
+		sub := filepath.Join(dir, e.Name())
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(sub, "cyrus.header")); err != nil {
+			continue
+		}
+		child := mailbox + "." + e.Name()
+		if err := store.ValidateName(child); err != nil {
+			im.report.Skipped = append(im.report.Skipped, Skip{Mailbox: mailbox,
+				Skip: mailfile.Skip{Where: sub, Reason: "folder name: " + err.Error()}})
+			continue
+		}
+		if err := im.cyrus(sub, child); err != nil {
 			return err
 		}
 	}

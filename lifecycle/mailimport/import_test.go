@@ -129,7 +129,30 @@ func TestImportMalformedMboxListsSkips(t *testing.T) {
 	if _, err := mailimport.Import(s, mailimport.Options{Format: "mbox", Mailbox: "user.dan", Path: "/nonexistent"}); err == nil {
 		t.Fatal("a missing file imported without error")
 	}
-	if _, err := mailimport.Import(s, mailimport.Options{Format: "cyrus", Mailbox: "user.dan", Path: "."}); err == nil {
+	if _, err := mailimport.Import(s, mailimport.Options{Format: "mh", Mailbox: "user.dan", Path: "."}); err == nil {
 		t.Fatal("an unknown format was accepted")
+	}
+}
+
+func TestImportCyrusMailboxWithAChild(t *testing.T) {
+	s := testkit.OpenStore(t, store.Options{NoSync: true})
+	dir := t.TempDir()
+	mailfiletest.WriteCyrusMailbox(t, dir, 12)
+	child := filepath.Join(dir, "Sent")
+	if err := os.Mkdir(child, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mailfiletest.WriteCyrusMailbox(t, child, 20)
+	r := run(t, s, mailimport.Options{Format: "cyrus", Mailbox: "user.eve", Path: dir})
+	if r.Imported != 4 || len(r.Skipped) != 4 || !slices.Equal(r.Created, []string{"user.eve", "user.eve.Sent"}) {
+		t.Fatalf("report %+v", r)
+	}
+	sent := messages(t, s, "user.eve.Sent")
+	if len(sent) != 2 || !sameFlags(sent[1].Flags, `\Flagged`, `\Draft`, "$Work") ||
+		!sent[1].InternalDate.Equal(time.Date(2016, 6, 7, 8, 9, 10, 0, time.UTC)) {
+		t.Fatalf("Sent = %+v", sent)
+	}
+	if _, err := mailimport.Import(s, mailimport.Options{Format: "cyrus", Mailbox: "user.eve", Path: t.TempDir()}); err == nil {
+		t.Fatal("a directory without cyrus.header imported")
 	}
 }

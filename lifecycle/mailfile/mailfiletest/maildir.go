@@ -1,9 +1,12 @@
-// Package mailfiletest writes the mail folders the import tests read.
+// Package mailfiletest writes the mail folders the import tests read:
+// a Dovecot Maildir++ tree and a Cyrus mailbox directory.
 package mailfiletest
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -55,6 +58,59 @@ func WriteDovecotMaildir(t testing.TB, dir string) {
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "dovecot-keywords"), []byte("0 $Work\n1 Junk\n2 $Later\nbad line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WriteCyrusMailbox writes a Cyrus mailbox directory as imap/mailbox.h
+// lays it out for the given minor version: message files "UID.", a
+// cyrus.header naming two user flags, and a cyrus.index whose records
+// carry dates and flags (UID 2 expunged, UID 4 not in the index).
+func WriteCyrusMailbox(t testing.TB, dir string, version uint32) {
+	t.Helper()
+	for uid, body := range map[int]string{
+		1: "From: a@x\r\nSubject: one\r\n\r\n1\r\n",
+		2: "From: a@x\r\nSubject: two, expunged\r\n\r\n2\r\n",
+		3: "From: a@x\r\nSubject: three\r\n\r\n3\r\n",
+		4: "From: a@x\r\nSubject: four, unindexed\r\n\r\n4\r\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(uid)+"."), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	header := "\241\002\213\015Cyrus mailbox header\n\"The best thing about this system was that it had lots of goals.\"\n\t--Jim Morris on Andrew\nuser.alice\t0123456789abcdef\n$Work Junk \n"
+	if err := os.WriteFile(filepath.Join(dir, "cyrus.header"), []byte(header), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const start, size = 96, 104
+	idx := make([]byte, start+3*size)
+	be := binary.BigEndian
+	be.PutUint32(idx[8:], version)
+	be.PutUint32(idx[12:], start)
+	be.PutUint32(idx[16:], size)
+	be.PutUint32(idx[20:], 3)
+	recs := []struct {
+		uid, sys, user uint32
+		date           time.Time
+	}{
+		{1, 1<<4 | 1<<0, 1 << 1, time.Date(2015, 1, 2, 3, 4, 5, 0, time.UTC)}, // \Seen \Answered Junk
+		{2, 1 << 31, 0, time.Date(2015, 1, 3, 0, 0, 0, 0, time.UTC)},          // expunged
+		{3, 1<<1 | 1<<3, 1, time.Date(2016, 6, 7, 8, 9, 10, 0, time.UTC)},     // \Flagged \Draft $Work
+	}
+	for i, r := range recs {
+		rec := idx[start+i*size:]
+		be.PutUint32(rec[0:], r.uid)
+		if version >= 20 {
+			be.PutUint64(rec[8:], uint64(r.date.UnixNano()))
+			be.PutUint32(rec[36:], r.sys)
+			be.PutUint32(rec[40:], r.user)
+		} else {
+			be.PutUint32(rec[4:], uint32(r.date.Unix()))
+			be.PutUint32(rec[32:], r.sys)
+			be.PutUint32(rec[36:], r.user)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cyrus.index"), idx, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
