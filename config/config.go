@@ -58,6 +58,8 @@ type Config struct {
 	AltNamespace         bool              // altnamespace
 	DuplicateSuppression bool              // duplicatesuppression
 	DuplicateExpire      time.Duration     // duplicate_expire (chapar)
+	ExpungeMode          string            // expunge_mode: "immediate" (chapar's default) or "delayed"
+	DeleteMode           string            // delete_mode: "immediate" (chapar's default) or "delayed"
 	MaxMessageSize       int64             // maxmessagesize in bytes; 0 = as large as the pipeline allows
 	SASLPwcheckMethod    string            // sasl_pwcheck_method: "chapar" or "alwaystrue"
 	LMTPListen           []string          // lmtp_listen (chapar); empty = no LMTP listener
@@ -201,8 +203,18 @@ type Config struct {
 	// implements. CheckSieveExtensions checks the names.
 	SieveExtensions []string
 	PostUser        string // postuser
-	ServerName      string // servername
-	LogLevel        string // loglevel: debug, info, warn or error
+	// Change events (README "Events for integrators"), Cyrus's options:
+	// the groups published (event_groups), the optional parameters they
+	// carry (event_extra_params), flags (event_exclude_flags) and
+	// special-use mailboxes (event_exclude_specialuse; "ALL": every
+	// mailbox but INBOXes) whose changes are not published. Excluded
+	// events still wake IDLE.
+	EventGroups            []string
+	EventExtraParams       []string
+	EventExcludeFlags      []string
+	EventExcludeSpecialUse []string
+	ServerName             string // servername
+	LogLevel               string // loglevel: debug, info, warn or error
 
 	// The NATS edge (README "NATS edge"). On the embedded server's
 	// listener: who may connect (nats_auth_file, required with
@@ -254,6 +266,8 @@ func Default() *Config {
 		DuplicateSuppression:    true,
 		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
+		ExpungeMode:             "immediate",
+		DeleteMode:              "immediate",
 		SASLPwcheckMethod:       "chapar",
 		IMAPListen:              []string{"127.0.0.1:1143"},
 		Services:                append([]string(nil), allServices...),
@@ -295,6 +309,10 @@ func Default() *Config {
 		SieveMaxScriptSize:      32 << 10, // Cyrus's default
 		SieveMaxScripts:         5,        // Cyrus's default
 		ServerName:              hostname(),
+		EventGroups:             []string{"message", "mailbox"}, // Cyrus's defaults
+		EventExtraParams:        []string{"timestamp"},
+		EventExcludeFlags:       []string{},
+		EventExcludeSpecialUse:  []string{`\Junk`},
 		LogLevel:                "info",
 		lines:                   map[string]int{},
 	}

@@ -48,6 +48,8 @@ func TestDefaults(t *testing.T) {
 		DuplicateSuppression:    true,
 		DefaultACL:              "anyone lrs",
 		DuplicateExpire:         72 * time.Hour,
+		ExpungeMode:             "immediate",
+		DeleteMode:              "immediate",
 		SASLPwcheckMethod:       "chapar",
 		CompactInterval:         time.Hour,
 		CompactDeadPercent:      50,
@@ -59,9 +61,13 @@ func TestDefaults(t *testing.T) {
 		HTTPListen:              []string{"127.0.0.1:8008"},
 		SieveMaxScriptSize:      32 << 10,
 		SieveMaxScripts:         5,
-		Services:                []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"},
+		EventGroups:             []string{"message", "mailbox"},
+		EventExtraParams:        []string{"timestamp"},
+		EventExcludeFlags:       []string{},
+		EventExcludeSpecialUse:  []string{`\Junk`},
 		POPTimeout:              10 * time.Minute,
 		POPExpireDays:           -1,
+		Services:                []string{"lmtp", "imap", "managesieve", "pop3", "filter", "deliver", "notify", "outbound"},
 		LMTPOutcomeWait:         10 * time.Second,
 		JetStreamSync:           "1s",
 		FuseLocalStages:         true,
@@ -140,6 +146,8 @@ unixhierarchysep: no
 altnamespace: off
 duplicatesuppression: false
 duplicate_expire: 1d12h
+expunge_mode: delayed
+delete_mode: Delayed
 maxmessagesize: 10M
 sasl_pwcheck_method: alwaystrue
 lmtp_listen: [::1]:24 /run/chapar/lmtp
@@ -206,6 +214,10 @@ defaultacl: anyone  lr group:staff lrsip
 compact_interval: 10m
 compact_dead_percent: 80
 compact_max_bytes_per_sec: 8M
+event_groups: Message flags access
+event_extra_params: modseq messages flagNames
+event_exclude_flags: \Seen $Junk
+event_exclude_specialuse: \Sent ALL
 `
 
 // embeddedOnly are the options of the embedded server's listener, which
@@ -218,7 +230,7 @@ var embeddedOnly = map[string]bool{
 func TestEveryKey(t *testing.T) {
 	c, w := parse(t, everyKey+"nats_listen:\n")
 	// alwaystrue is allowed but always warned about.
-	if len(w) != 1 || !strings.Contains(w[0].Msg, "alwaystrue") || w[0].Line != 14 {
+	if len(w) != 1 || !strings.Contains(w[0].Msg, "alwaystrue") || w[0].Line != 16 {
 		t.Errorf("warnings = %v", w)
 	}
 	checks := []struct {
@@ -239,6 +251,8 @@ func TestEveryKey(t *testing.T) {
 		{"CompactInterval", c.CompactInterval, 10 * time.Minute},
 		{"CompactDeadPercent", c.CompactDeadPercent, 80},
 		{"CompactMaxBytesPerSec", c.CompactMaxBytesPerSec, int64(8 << 20)},
+		{"ExpungeMode", c.ExpungeMode, "delayed"},
+		{"DeleteMode", c.DeleteMode, "delayed"},
 		{"MaxMessageSize", c.MaxMessageSize, int64(10 << 20)},
 		{"SASLPwcheckMethod", c.SASLPwcheckMethod, "alwaystrue"},
 		{"LMTPListen", c.LMTPListen, []string{"[::1]:24", "/run/chapar/lmtp"}},
@@ -273,6 +287,10 @@ func TestEveryKey(t *testing.T) {
 		{"MaxLoginTrys", c.MaxLoginTrys, 5},
 		{"PostUser", c.PostUser, "bb"},
 		{"ServerName", c.ServerName, "mail.example.org"},
+		{"EventGroups", c.EventGroups, []string{"message", "flags", "access"}},
+		{"EventExtraParams", c.EventExtraParams, []string{"modseq", "messages", "flagNames"}},
+		{"EventExcludeFlags", c.EventExcludeFlags, []string{`\Seen`, "$Junk"}},
+		{"EventExcludeSpecialUse", c.EventExcludeSpecialUse, []string{`\Sent`, "ALL"}},
 		{"LogLevel", c.LogLevel, "debug"},
 		{"IMAPMaxCommandSize", c.IMAPMaxCommandSize, int64(1 << 20)},
 		{"Sendmail", c.Sendmail, "/usr/lib/sendmail"},
@@ -369,6 +387,8 @@ func TestBadValues(t *testing.T) {
 		{"index_shards: 257", "index_shards: expected a whole number from 1 to 256"},
 		{"duplicate_expire: 3x", `imapd.conf:1: duplicate_expire: expected a duration`},
 		{"duplicate_expire: 0", `duplicate_expire: expected a duration greater than zero`},
+		{"expunge_mode: later", `imapd.conf:1: expunge_mode: expected immediate or delayed, got "later"`},
+		{"delete_mode: semidelayed", `delete_mode: expected immediate or delayed, got "semidelayed"`},
 		{"timeout: -5", `timeout: expected a duration`},
 		{"lmtp_outcome_wait: 1.5s", `lmtp_outcome_wait: expected a duration`},
 		{"maxmessagesize: 1T", `maxmessagesize: expected a size`},

@@ -43,6 +43,9 @@ var knownKeys = map[string]option{
 	"compact_dead_percent": intKey(func(c *Config) *int { return &c.CompactDeadPercent }, 1, 100),
 	// Chapar: bytes compaction may copy per second; 0 = unbounded.
 	"compact_max_bytes_per_sec": {set: setCompactMaxBytesPerSec},
+	// Expunge and delete: at once, or kept for unexpunge and cyr_expire.
+	"expunge_mode": {set: setExpungeMode},
+	"delete_mode":  {set: setDeleteMode},
 	// Chapar: how long duplicate records last.
 	"duplicate_expire": durationKey(func(c *Config) *time.Duration { return &c.DuplicateExpire }, time.Second, 1),
 	// LMTP/APPEND size limit.
@@ -92,6 +95,14 @@ var knownKeys = map[string]option{
 	"popexpiretime": {set: setPOPExpireTime},
 	// Chapar: admin tool socket.
 	"admin_socket": pathKey(func(c *Config) *string { return &c.AdminSocket }),
+	// Event notification groups published.
+	"event_groups": {set: setEventGroups},
+	// Optional parameters of events.
+	"event_extra_params": {set: setEventExtraParams},
+	// Flags whose changes are not published.
+	"event_exclude_flags": listKey(func(c *Config) *[]string { return &c.EventExcludeFlags }, nil),
+	// Special-use mailboxes whose events are not published.
+	"event_exclude_specialuse": listKey(func(c *Config) *[]string { return &c.EventExcludeSpecialUse }, nil),
 	// Chapar: external NATS; empty = embedded.
 	"nats_url": stringKey(func(c *Config) *string { return &c.NATSURL }),
 	// Chapar: embedded server TCP address.
@@ -265,6 +276,36 @@ func durationKey(field func(*Config) *time.Duration, unit, min time.Duration) op
 }
 
 // Option-specific setters and the checks Validate shares with them.
+
+// setExpungeMode reads Cyrus's expunge_mode. "default" is chapar's
+// default, immediate (Cyrus 3's is delayed: chapar keeps nothing unless
+// asked, since kept messages hold disk until "chapar expire -X" runs);
+// "semidelayed", which Cyrus 2.3 had, keeps the records as delayed does.
+func setExpungeMode(p *parser, v string) error {
+	switch strings.ToLower(v) {
+	case "immediate", "default":
+		p.cfg.ExpungeMode = "immediate"
+	case "delayed", "semidelayed":
+		p.cfg.ExpungeMode = "delayed"
+	default:
+		return fmt.Errorf("expected immediate or delayed, got %s", quote(v))
+	}
+	return nil
+}
+
+// setDeleteMode reads Cyrus's delete_mode; chapar's default is
+// immediate, for the reason of setExpungeMode.
+func setDeleteMode(p *parser, v string) error {
+	switch strings.ToLower(v) {
+	case "immediate", "default":
+		p.cfg.DeleteMode = "immediate"
+	case "delayed":
+		p.cfg.DeleteMode = "delayed"
+	default:
+		return fmt.Errorf("expected immediate or delayed, got %s", quote(v))
+	}
+	return nil
+}
 
 func setDefaultPartition(p *parser, v string) error {
 	if v == "" {

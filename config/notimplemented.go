@@ -24,11 +24,11 @@ const (
 	noSieveDir   = "Sieve scripts live in chapar's store; upload them over ManageSieve or with \"chapar sieve put\""
 	noAutocreate = `INBOXes are made only by "chapar user add"` // Cyrus's autocreate
 	ownStore     = "chapar's store has its own layout (bbolt and segment files)"
-	atOnce       = "chapar deletes mailboxes and expunges messages at once"
+	fixedDeleted = "the DELETED hierarchy of delete_mode: delayed is always named DELETED"
 	ownAuth      = "login names take no +mailbox suffix"
 	ownTLS       = "chapar asks for no client certificates"
 	ownIMAP      = "IMAP's ID, LIST and NAMESPACE answers are fixed"
-	ownEvents    = "change events go to NATS (CHAPAR_EVENTS), every type, and wake IDLE from there"
+	ownEvents    = "change events go to NATS (CHAPAR_EVENTS) and wake IDLE from there"
 	ownLMTP      = "LMTP takes 8-bit header bytes as they are"
 
 	// Reasons for the options Debian's default imapd.conf and other
@@ -60,9 +60,7 @@ var notImplementedKeys = map[string]notImplemented{
 	"hashimapspool":            {ownStore, nil},     // hash spool directories
 	"fulldirhash":              {ownStore, nil},     // hash on the full name
 	"mboxname_lockpath":        {ownStore, nil},     // mailbox name lock directory
-	"delete_mode":              {atOnce, nil},       // immediate or delayed mailbox delete
-	"expunge_mode":             {atOnce, nil},       // immediate or delayed expunge
-	"deletedprefix":            {atOnce, nil},       // prefix of delayed-delete mailboxes
+	"deletedprefix":            {fixedDeleted, nil}, // prefix of delayed-delete mailboxes
 	"imapmagicplus":            {ownAuth, nil},      // "+" in login names
 	"tls_client_ca_file":       {ownTLS, nil},       // CA bundle for client certificates
 	"imapidresponse":           {ownIMAP, nil},      // send an ID response
@@ -71,7 +69,6 @@ var notImplementedKeys = map[string]notImplemented{
 	"sharedprefix":             {ownIMAP, nil},      // alt-namespace prefix of shared folders
 	"idlesocket":               {ownEvents, nil},    // IDLE notification socket
 	"notifysocket":             {ownEvents, nil},    // notification daemon socket
-	"event_groups":             {ownEvents, nil},    // event notification groups
 	"event_notifier":           {ownEvents, nil},    // event notification method
 	"lmtp_strict_rfc2821":      {ownLMTP, nil},      // reject 8-bit headers over LMTP
 	// Set by Debian's default imapd.conf, or by many Cyrus sites.

@@ -104,7 +104,7 @@ func TestNotImplementedReport(t *testing.T) {
 	text := "admins: a\n" + // 1
 		"sievedir: /var/sieve\n" + // 2
 		"quota_db: quotalegacy\n" + // 3
-		"expunge_mode: delayed\n" + // 4
+		"deletedprefix: DELETED\n" + // 4
 		"lmtp_downcase_rcpt: no\n" + // 5
 		"bogus: 1\n" + // 6
 		"sievedir: /srv/sieve\n" + // 7
@@ -117,7 +117,7 @@ func TestNotImplementedReport(t *testing.T) {
 			got = append(got, fmt.Sprintf("%d %s", x.Line, strings.Split(x.Msg, `"`)[1]))
 		}
 	}
-	want := []string{"2 sievedir", "3 quota_db", "4 expunge_mode", "9 tls_client_ca_file"}
+	want := []string{"2 sievedir", "3 quota_db", "4 deletedprefix", "9 tls_client_ca_file"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reported %q, want %q", got, want)
 	}

@@ -7,9 +7,8 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"chapar/internal/metrics"
@@ -24,6 +23,23 @@ type Publisher struct {
 	Log   *slog.Logger
 	// Published counts the events put on the stream; nil counts nothing.
 	Published *metrics.Counter
+	// Events are the event_* options: which events reach the stream and
+	// what their JSON carries; nil means Cyrus's defaults
+	// (DefaultEventOptions).
+	Events *EventOptions
+
+	opts *compiled
+}
+
+// DefaultEventOptions are Cyrus's defaults of the event_* options, on
+// this host's name.
+func DefaultEventOptions() EventOptions {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return EventOptions{Groups: []string{"message", "mailbox"}, ExtraParams: []string{"timestamp"},
+		ExcludeSpecialUse: []string{`\Junk`}, ServerName: host, UnixHierarchySep: true, AltNamespace: true}
 }
 
 // batchSize bounds the events published before their acknowledgements are
@@ -33,6 +49,11 @@ const batchSize = 512
 // Run publishes until ctx ends. It wakes on every commit that wrote events,
 // and every second in case a wake-up was missed.
 func (p *Publisher) Run(ctx context.Context) error {
+	opts := DefaultEventOptions()
+	if p.Events != nil {
+		opts = *p.Events
+	}
+	p.opts = opts.compile()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -64,17 +85,23 @@ func (p *Publisher) publishPending(ctx context.Context) (int, error) {
 	}
 	msgs := make([]pipeline.EventMessage, len(evs))
 	for i := range evs {
-		data, err := json.Marshal(&evs[i])
+		data, publish, err := p.opts.format(&evs[i])
 		if err != nil {
-			return 0, fmt.Errorf("event %s: %w", evs[i].ID, err)
+			return 0, err
 		}
-		msgs[i] = pipeline.EventMessage{ID: evs[i].ID, MailboxID: evs[i].MailboxID, Type: string(evs[i].Type), Data: data}
+		msgs[i] = pipeline.EventMessage{ID: evs[i].ID, MailboxID: evs[i].MailboxID, Type: string(evs[i].Type), Data: data, WakeOnly: !publish}
 	}
 	// Only the unbroken run of published events leaves the outbox, so that
 	// a retry never publishes a later event of an outbox before an earlier
 	// one.
 	done, err := p.Sink.PublishOrdered(ctx, msgs)
-	p.Published.Add(uint64(done))
+	published := 0
+	for _, m := range msgs[:done] {
+		if !m.WakeOnly {
+			published++
+		}
+	}
+	p.Published.Add(uint64(published))
 	if done > 0 {
 		if aerr := p.Store.AckEvents(evs[:done]); aerr != nil {
 			return done, aerr

@@ -11,13 +11,14 @@ import (
 // one consumer each, so that one slow receiver holds back no other.
 type EventConsumers interface {
 	// ConsumeEvents creates the consumer c (or takes it up where it
-	// stopped) and calls fn with its events one at a time, in stream
-	// order: the next event comes only once fn has returned. While fn
-	// runs the event is kept from being handed out again. fn returning
-	// nil acknowledges the event; an error leaves it to come again first
-	// on the next ConsumeEvents and is returned. ConsumeEvents returns
-	// nil when ctx ends.
-	ConsumeEvents(ctx context.Context, c EventConsumer, fn func(ctx context.Context, e LoggedEvent) error) error
+	// stopped) and calls fn with its events in stream order, up to
+	// c.Batch at a time (those at hand; fn never waits for a batch to
+	// fill): the next events come only once fn has returned. While fn
+	// runs its events are kept from being handed out again. fn returning
+	// nil acknowledges them; an error leaves them to come again first on
+	// the next ConsumeEvents and is returned. ConsumeEvents returns nil
+	// when ctx ends.
+	ConsumeEvents(ctx context.Context, c EventConsumer, fn func(ctx context.Context, events []LoggedEvent) error) error
 	// DeleteEventConsumer removes a consumer; one that does not exist is
 	// no error.
 	DeleteEventConsumer(ctx context.Context, name string) error
@@ -36,6 +37,9 @@ type EventConsumer struct {
 	// Since is where a new consumer starts: the first event published at
 	// or after it. Zero: events published from its creation on.
 	Since time.Time
+	// Batch is the most events handed to the reader at once, and so the
+	// most it holds unacknowledged. Default 1: one event at a time.
+	Batch int
 	// AckWait is how long an event handed to a reader that went away
 	// (a killed process) waits before it is handed out again. Default
 	// 30s.

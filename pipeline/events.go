@@ -9,6 +9,10 @@ type EventMessage struct {
 	MailboxID string
 	Type      string // RFC 5423 event type: MessageNew, FlagsSet, ...
 	Data      []byte // the event in Cyrus's JSON shape
+	// WakeOnly keeps the event off the stream (the event_* options exclude
+	// it) while still waking the followers of its mailbox (IMAP IDLE): it
+	// goes out on core NATS, on WakeSubject, without its data.
+	WakeOnly bool
 }
 
 // EventSink publishes change events durably; notify drains the store's
@@ -27,9 +31,11 @@ type EventSink interface {
 // Hub), so that ten thousand idling IMAP sessions are not ten thousand
 // subscriptions.
 type EventFeed interface {
-	// Follow calls fn with the mailbox and event type of every event until
-	// stop is called. fn runs on one goroutine, in the order events arrive,
-	// and should return quickly: the next event waits for it.
+	// Follow calls fn with the mailbox and event type of every event, the
+	// wake-only ones included (EventMessage.WakeOnly), until stop is
+	// called. fn is called for one event at a time, a mailbox's stream
+	// events in their order (wake-only ones may come before or after
+	// them), and should return quickly: the next event waits for it.
 	Follow(fn func(mailboxID, eventType string)) (stop func() error, err error)
 }
 

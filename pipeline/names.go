@@ -20,6 +20,11 @@ const (
 	// consumer on StreamEvents (notify/webhook).
 	ConsumerWebhookPrefix = "chapar-webhook-"
 
+	// SubjectWakePrefix + "<mailboxid>.<EventType>" is core NATS (not
+	// stored): a change whose event the event_* options keep off the
+	// stream, so that IDLE sessions still learn of it.
+	SubjectWakePrefix = "chapar.wake."
+
 	// StreamOutbound keeps mail chapar sends itself (Sieve redirect,
 	// vacation, MDN, notify) until the outbound worker has sent it.
 	// Work-queue retention, like StreamJobs.
@@ -102,6 +107,20 @@ func EventSubject(mailboxID, eventType string) string {
 // is not an event's.
 func ParseEventSubject(subject string) (mailboxID, eventType string, ok bool) {
 	rest, ok := strings.CutPrefix(subject, SubjectEventPrefix)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, ".")
+}
+
+// WakeSubject is where a change excluded from the stream wakes IDLE.
+func WakeSubject(mailboxID, eventType string) string {
+	return SubjectWakePrefix + mailboxID + "." + eventType
+}
+
+// ParseWakeSubject reverses WakeSubject.
+func ParseWakeSubject(subject string) (mailboxID, eventType string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, SubjectWakePrefix)
 	if !ok {
 		return "", "", false
 	}

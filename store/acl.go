@@ -95,6 +95,11 @@ func (s *Store) MailboxRights(mb *Mailbox, user string, isAdmin bool) Rights {
 	if isAdmin {
 		return AllRights
 	}
+	// The DELETED hierarchy is the administrators' alone (delete_mode:
+	// delayed, deleted.go), whatever ACL the mailbox had before.
+	if IsDeletedName(mb.Name) {
+		return 0
+	}
 	groups := s.groups.of(user)
 	var pos, neg Rights
 	for id, str := range mb.ACL {

@@ -12,7 +12,7 @@
 //
 //   - Mailboxes (mailboxes.go, subscriptions.go; names in names.go):
 //     CreateMailbox, GetMailbox, ListMailboxes, DeleteMailbox,
-//     RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
+//     DeletedMailboxes (deleted.go, delete_mode: delayed), RenameMailbox, DefaultPartition, Subscribe, Unsubscribe,
 //     Subscriptions; Metadata, SetMetadata (metadata.go, RFC 5464);
 //     URLAuthKey, ResetURLAuthKeys (urlauth.go, RFC 4467).
 //   - Index, the messages of a mailbox, their flags and expunges. Writes,
@@ -21,10 +21,13 @@
 //     (replace.go), Expunge (expunge.go), RemoveMessages (remove.go,
 //     POP3's UPDATE), StoreFlags (flagstore.go). Reads (index.go): Status,
 //     Snapshot, FlagStates, ForEachMessage, GetMessage, ChangesSince;
-//     ExpungedSince (vanished.go), for QRESYNC;
+//     ExpungedSince (vanished.go), for QRESYNC; Expunged, Unexpunge,
+//     ExpireExpunged (delayed.go), for expunge_mode: delayed;
 //     RecentUID, ClaimRecent, UnclaimedRecent (recent.go); and
 //     DuplicateMark (duplicates.go); Applied (applied.go), whether a
-//     delivery key was applied.
+//     delivery key was applied. RestoreMailbox and RestoreMessages
+//     (restore.go) bring a backup back under its own UIDVALIDITY, UIDs
+//     and modseqs (chapar restore).
 //   - Bodies (bodies.go, segments.go, headers.go): OpenBody, ReadHeader,
 //     ReadBody, HeaderReader; their space reclaimed by compaction
 //     (compact.go, relocate.go): Compact, SegmentUsage.
@@ -121,7 +124,8 @@
 //	                       {"storage" (KiB, -1 none), "message" (-1 none),
 //	                       "uniqueid" (the root mailbox's, keying usage)}
 //	outbox                 u64 sequence → JSON Event (MailboxCreate,
-//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange)
+//	                       MailboxDelete, MailboxRename, QuotaChange, AclChange,
+//	                       MailboxSubscribe, MailboxUnSubscribe, Login, Logout)
 //	metadata               created at the first SETMETADATA (metadata.go):
 //	                       one sub-bucket per mailbox unique id
 //	                       ("\x00server" for the server's entries), whose
@@ -162,6 +166,17 @@
 //	                       modseq, for CONDSTORE/QRESYNC catch-up
 //	  expunged             modseq u64 + uid u32 → empty: the expunges, for
 //	                       QRESYNC VANISHED
+//	  kept                 created at the first expunge under
+//	                       expunge_mode: delayed: old uid u32 → the
+//	                       message record as it was, then expunged-at u64
+//	                       (unix ns) (delayed.go); the record first, so
+//	                       that its body reference lies at the offsets of
+//	                       a messages record. A kept record still references
+//	                       its body (segment, offset, size, hash), so the
+//	                       body collector counts it as live and moves
+//	                       it with the live ones (forEachKept); unexpunge
+//	                       moves it back to messages under a new uid,
+//	                       ExpireExpunged deletes it
 //	applied                delivery key (job id + "/" + recipient index) →
 //	                       unix time u64 + uid u32: the applied-delivery
 //	                       records that make Deliver idempotent (applied.go);
@@ -176,8 +191,10 @@
 //	                       shard's part of the root's usage, moved in the
 //	                       transaction of every change (quotausage.go)
 //	outbox                 u64 sequence → JSON Event (MessageNew,
-//	                       MessageAppend, MessageExpunge, FlagsSet,
-//	                       FlagsClear, QuotaExceed, QuotaWithin)
+//	                       MessageAppend, MessageExpunge, MessageTrash,
+//	                       MessageRead, FlagsSet, FlagsClear, QuotaExceed,
+//	                       QuotaWithin); store.Event's own encoding,
+//	                       which notify turns into Cyrus's JSON
 //
 // # The outbox
 //

@@ -10,11 +10,25 @@ const (
 	MessageNew     EventType = "MessageNew"    // delivery (LMTP)
 	MessageAppend  EventType = "MessageAppend" // APPEND, COPY, MOVE
 	MessageExpunge EventType = "MessageExpunge"
-	FlagsSet       EventType = "FlagsSet"
-	FlagsClear     EventType = "FlagsClear"
-	MailboxCreate  EventType = "MailboxCreate"
-	MailboxDelete  EventType = "MailboxDelete"
-	MailboxRename  EventType = "MailboxRename"
+	// MessageExpire is RFC 5423's expunge by the server's own policy
+	// (Cyrus's cyr_expire); chapar has no such policy yet and emits none.
+	MessageExpire EventType = "MessageExpire"
+	// RFC 5423 §4.2 prefers MessageTrash (\Deleted set) and MessageRead
+	// (\Seen set) to FlagsSet; a STORE setting \Deleted, \Seen and
+	// $Work yields all three, as Cyrus's mboxevent_notify splits it.
+	MessageTrash  EventType = "MessageTrash"
+	MessageRead   EventType = "MessageRead"
+	FlagsSet      EventType = "FlagsSet"
+	FlagsClear    EventType = "FlagsClear"
+	MailboxCreate EventType = "MailboxCreate"
+	MailboxDelete EventType = "MailboxDelete"
+	MailboxRename EventType = "MailboxRename"
+	// Subscriptions (RFC 5423 §4.4) of the user in Event.User.
+	MailboxSubscribe   EventType = "MailboxSubscribe"
+	MailboxUnSubscribe EventType = "MailboxUnSubscribe"
+	// Login and Logout (RFC 5423 §4.5) of a user's session.
+	Login  EventType = "Login"
+	Logout EventType = "Logout"
 	// Quota events (RFC 5423 §4.3): a root reaching its limit, going back
 	// below it, and its limits changed by SETQUOTA.
 	QuotaExceed EventType = "QuotaExceed"
@@ -24,8 +38,10 @@ const (
 	AclChange EventType = "AclChange"
 )
 
-// Event is one committed change, in the JSON shape Cyrus's notifier uses
-// (RFC 5423 parameter names; vnd.cmu.* for Cyrus's own).
+// Event is one committed change as the outbox keeps it. Its JSON here is
+// the outbox's encoding (store/doc.go), not what integrators read: notify
+// turns it into Cyrus's JSON (notify/cyrusjson.go) under the event_*
+// options.
 type Event struct {
 	// ID is stable for the life of the event: it becomes the Nats-Msg-Id, so
 	// that publishing the same outbox entry twice yields one event.
@@ -56,6 +72,13 @@ type Event struct {
 	// names them; rights "" means the entry was removed.
 	ACLIdentifier string `json:"aclIdentifier,omitempty"`
 	ACLRights     string `json:"aclRights,omitempty"`
+	// SpecialUse is the mailbox's RFC 6154 attribute when the event was
+	// written, for event_exclude_specialuse.
+	SpecialUse string `json:"specialuse,omitempty"`
+	// ServerAddress and ClientAddress are a Login's or Logout's ends, as
+	// Cyrus writes them: "ip;port".
+	ServerAddress string `json:"serverAddress,omitempty"`
+	ClientAddress string `json:"clientAddress,omitempty"`
 
 	// source and seq locate the event in its outbox.
 	source int

@@ -74,7 +74,8 @@ func (s *Store) deletedUIDs(mb *Mailbox) ([]uint32, error) {
 }
 
 // expunge removes messages, gives the removal one new modseq and emits one
-// MessageExpunge. It returns the UIDs removed, none when doomed is empty.
+// MessageExpunge. Under expunge_mode: delayed their records are kept,
+// hidden, for unexpunge and expire (delayed.go). It returns the UIDs removed, none when doomed is empty.
 func (u *mailboxUpdate) expunge(doomed []*Message, service string) ([]uint32, error) {
 	if len(doomed) == 0 {
 		return nil, nil
@@ -82,6 +83,11 @@ func (u *mailboxUpdate) expunge(doomed []*Message, service string) ([]uint32, er
 	gone, err := u.remove(doomed)
 	if err != nil {
 		return nil, err
+	}
+	if u.run.keep {
+		if err := u.keepExpunged(doomed); err != nil {
+			return nil, err
+		}
 	}
 	ev := u.event(MessageExpunge, service)
 	ev.UIDs = gone

@@ -22,14 +22,13 @@ type FlagResult struct {
 }
 
 // StoreFlags changes flags, giving every changed message a new modseq, and
-// emits FlagsSet and/or FlagsClear. UIDs that are not in the mailbox are
+// emits MessageTrash, MessageRead, FlagsSet and FlagsClear (flagevents.go). UIDs that are not in the mailbox are
 // ignored, as STORE does for expunged messages.
 func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 	flags := normalizeFlags(fc.Flags)
 	res, err := updateMailbox(s, mb, func(u *mailboxUpdate) (*FlagResult, error) {
 		res := &FlagResult{}
-		var set, clear []uint32
-		var setFlags, clearFlags []string
+		var ev flagEvents
 		for _, uid := range fc.UIDs {
 			m, err := u.message(uid)
 			if err != nil {
@@ -46,15 +45,7 @@ func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 			if !changed {
 				continue
 			}
-			added, removed := diffFlags(m.Flags, next)
-			if len(added) > 0 {
-				set = append(set, uid)
-				setFlags = mergeFlags(setFlags, added)
-			}
-			if len(removed) > 0 {
-				clear = append(clear, uid)
-				clearFlags = mergeFlags(clearFlags, removed)
-			}
+			ev.add(uid, m.Flags, next)
 			countDelta(u.state, m.Flags, next)
 			old := m.ModSeq
 			m.Flags, m.ModSeq = next, u.nextModSeq()
@@ -63,19 +54,8 @@ func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 			}
 			res.Changed = append(res.Changed, *m)
 		}
-		if len(set) > 0 {
-			ev := u.event(FlagsSet, "imapd")
-			ev.UIDs, ev.Flags = set, setFlags
-			if err := u.emit(&ev); err != nil {
-				return nil, err
-			}
-		}
-		if len(clear) > 0 {
-			ev := u.event(FlagsClear, "imapd")
-			ev.UIDs, ev.Flags = clear, clearFlags
-			if err := u.emit(&ev); err != nil {
-				return nil, err
-			}
+		if err := ev.emit(u); err != nil {
+			return nil, err
 		}
 		return res, nil
 	})
@@ -85,6 +65,7 @@ func (s *Store) StoreFlags(mb *Mailbox, fc FlagChange) (*FlagResult, error) {
 	return res, nil
 }
 
+// diffFlags lists the flags next has that old lacks, and those it lost.
 func diffFlags(old, next []string) (added, removed []string) {
 	for _, f := range next {
 		if !hasFlag(old, f) {

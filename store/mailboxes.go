@@ -65,6 +65,9 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
+	if err := notInDeleted(name); err != nil {
+		return nil, err
+	}
 	part := opts.Partition
 	if part == "" {
 		part = s.opts.DefaultPartition
@@ -120,7 +123,7 @@ func (s *Store) CreateMailbox(name string, opts CreateOptions) (*Mailbox, error)
 		if err := tx.Bucket(bucketMboxList).Put([]byte(name), v); err != nil {
 			return err
 		}
-		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1})
+		return appendEvent(tx, &Event{Type: MailboxCreate, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: uidValidity, UIDNext: 1, SpecialUse: mb.SpecialUse})
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
@@ -181,7 +184,12 @@ func (s *Store) ListMailboxes(prefix string) ([]Mailbox, error) {
 }
 
 // DeleteMailbox removes a mailbox and its index. Its bodies stay until the
-// body collector finds no mailbox holding them.
+// body collector finds no mailbox holding them. Under delete_mode: delayed
+// (Options.DelayedDelete) a mailbox outside the DELETED hierarchy is not
+// removed but moved into it, index and all (deleted.go); to its users it
+// is gone all the same: the same MailboxDelete event, its quota usage
+// released, its quota root removed. A mailbox already in the DELETED
+// hierarchy is always removed for good.
 func (s *Store) DeleteMailbox(name string) error {
 	s.metaMu.Lock()
 	defer s.metaMu.Unlock()
@@ -189,8 +197,15 @@ func (s *Store) DeleteMailbox(name string) error {
 	if err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
+	delayed := s.opts.DelayedDelete && !IsDeletedName(name)
 	err = s.meta.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketMboxList).Delete([]byte(name)); err != nil {
+		list := tx.Bucket(bucketMboxList)
+		if delayed {
+			if err := moveToDeleted(list, mb, time.Now()); err != nil {
+				return err
+			}
+		}
+		if err := list.Delete([]byte(name)); err != nil {
 			return err
 		}
 		// A root goes with its mailbox (Cyrus removes a deleted user's
@@ -198,11 +213,14 @@ func (s *Store) DeleteMailbox(name string) error {
 		if err := tx.Bucket(bucketQuota).Delete([]byte(name)); err != nil {
 			return err
 		}
-		// Its metadata goes with it (RFC 5464 §3.1).
-		if err := deleteMetadata(tx, mb.UniqueID); err != nil {
-			return err
+		// Its metadata goes with it (RFC 5464 §3.1), unless it is kept
+		// in the DELETED hierarchy.
+		if !delayed {
+			if err := deleteMetadata(tx, mb.UniqueID); err != nil {
+				return err
+			}
 		}
-		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity})
+		return appendEvent(tx, &Event{Type: MailboxDelete, Mailbox: name, MailboxID: mb.UniqueID, UIDValidity: mb.UIDValidity, SpecialUse: mb.SpecialUse})
 	})
 	s.mboxes.forgetAll()
 	if err != nil {
@@ -224,6 +242,9 @@ func (s *Store) DeleteMailbox(name string) error {
 				}
 			}
 		}
+		if delayed {
+			return nil
+		}
 		return tx.Bucket(bucketIndexes).DeleteBucket([]byte(mb.UniqueID))
 	})
 	if err != nil {
@@ -244,6 +265,9 @@ func (s *Store) DeleteMailbox(name string) error {
 // list. Renaming a user's INBOX is RFC 9051's special case: see renameInbox.
 func (s *Store) RenameMailbox(from, to string) error {
 	if err := ValidateName(to); err != nil {
+		return err
+	}
+	if err := notInDeleted(to); err != nil {
 		return err
 	}
 	if owner := Owner(from); owner != "" && from == UserInbox(owner) {
@@ -310,7 +334,7 @@ func (s *Store) RenameMailbox(from, to string) error {
 			if err := list.Put([]byte(newName), v); err != nil {
 				return err
 			}
-			if err := appendEvent(tx, &Event{Type: MailboxRename, Mailbox: newName, OldMailbox: m.old, MailboxID: m.mb.UniqueID, UIDValidity: m.mb.UIDValidity}); err != nil {
+			if err := appendEvent(tx, &Event{Type: MailboxRename, Mailbox: newName, OldMailbox: m.old, MailboxID: m.mb.UniqueID, UIDValidity: m.mb.UIDValidity, SpecialUse: m.mb.SpecialUse}); err != nil {
 				return err
 			}
 		}

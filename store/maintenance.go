@@ -106,6 +106,7 @@ func (s *Store) checkIndex(mb *Mailbox, b *bolt.Bucket, report func(string, ...a
 		}
 		return nil
 	})
+	s.checkKept(mb, b, st, bodies, report)
 	if bm := b.Bucket(bucketByModSeq); bm != nil && bm.Stats().KeyN != int(count) {
 		report("mailbox %s: modseq index holds %d entries for %d messages", mb.Name, bm.Stats().KeyN, count)
 	}
@@ -168,4 +169,29 @@ func (s *Store) pruneByTime(bucket []byte, age time.Duration) (int, error) {
 		total += len(old)
 	}
 	return total, nil
+}
+
+// checkKept checks the records expunge_mode: delayed keeps (delayed.go):
+// each decodes, lies below UIDNEXT, is no longer in the mailbox, and its
+// body is still on the partition, since unexpunge may bring it back.
+func (s *Store) checkKept(mb *Mailbox, b *bolt.Bucket, st *MailboxState, bodies *segments, report func(string, ...any)) {
+	msgs := b.Bucket(bucketMessages)
+	forEachKept(b, func(e *ExpungedMessage) (bool, error) {
+		if e.UID >= st.UIDNext {
+			report("mailbox %s: kept uid %d not below uidnext %d", mb.Name, e.UID, st.UIDNext)
+		}
+		if msgs.Get(uidKey(e.UID)) != nil {
+			report("mailbox %s: uid %d both in the mailbox and kept as expunged", mb.Name, e.UID)
+		}
+		if bodies == nil {
+			return false, nil
+		}
+		if size, err := bodies.size(e.Seg); err != nil || e.Off+e.Size > size {
+			report("mailbox %s: kept uid %d: body %s (segment %d, %d+%d) missing on partition %s",
+				mb.Name, e.UID, e.Body, e.Seg, e.Off, e.Size, mb.Partition)
+		}
+		return false, nil
+	}, func(k []byte, err error) {
+		report("mailbox %s: kept uid %x: %v", mb.Name, k, err)
+	})
 }

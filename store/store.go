@@ -47,6 +47,16 @@ type Options struct {
 	// DefaultACL is the ACL of a new top-level shared mailbox, in
 	// imapd.conf's defaultacl form ("anyone lrs"); "" means DefaultACL.
 	DefaultACL string
+	// DelayedExpunge is expunge_mode: delayed: an expunge keeps the
+	// records it removes, hidden, for Unexpunge and ExpireExpunged
+	// (delayed.go).
+	DelayedExpunge bool
+	// DelayedDelete is delete_mode: delayed: DeleteMailbox moves a
+	// mailbox into the DELETED hierarchy (deleted.go).
+	DelayedDelete bool
+	// SessionEvents makes RecordLogin and RecordLogout write Login and
+	// Logout events (event_groups "access"); off, they write nothing.
+	SessionEvents bool
 	// OnCommit, if set, learns of each index transaction: how long it took
 	// (fsync included) and how many changes shared it (the group commit);
 	// the metrics of /metrics come from here.

@@ -46,6 +46,9 @@ type updateRun struct {
 	more   []*mailboxUpdate
 	events int
 	quota  *quotaRoots
+	// keep is expunge_mode: delayed: an expunge keeps its records (see
+	// delayed.go).
+	keep bool
 	// bodies are the partitions' segments, whose relocations every
 	// record written passes through (relocate.go).
 	bodies map[string]*segments
@@ -55,7 +58,7 @@ type updateRun struct {
 // and returns what the committed run returned. The outbox is signalled when
 // that run wrote events.
 func updateMailbox[R any](s *Store, mb *Mailbox, change func(u *mailboxUpdate) (R, error)) (R, error) {
-	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota, bodies: s.bodies}
+	c := &mailboxChange[R]{mb: mb, change: change, quota: s.quota, keep: s.opts.DelayedExpunge, bodies: s.bodies}
 	if err := s.shards[mb.Shard].commit.submit(c); err != nil {
 		var zero R
 		return zero, err
@@ -76,6 +79,7 @@ type mailboxChange[R any] struct {
 	result R
 	events int
 	quota  *quotaRoots
+	keep   bool
 	bodies map[string]*segments
 }
 
@@ -83,7 +87,7 @@ type mailboxChange[R any] struct {
 func (c *mailboxChange[R]) apply(tx *bolt.Tx) error {
 	// A fresh view: nothing an earlier, rolled-back run read or counted
 	// survives into this one.
-	c.run = updateRun{tx: tx, quota: c.quota, bodies: c.bodies}
+	c.run = updateRun{tx: tx, quota: c.quota, keep: c.keep, bodies: c.bodies}
 	u, err := c.run.open(c.mb)
 	if err != nil {
 		return err
@@ -252,7 +256,7 @@ func (u *mailboxUpdate) event(t EventType, service string) Event {
 	st := u.state
 	return Event{Type: t, Service: service, Mailbox: u.mb.Name, MailboxID: u.mb.UniqueID,
 		UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, ModSeq: st.HighestModSeq,
-		Messages: st.Exists, Unseen: st.Unseen}
+		Messages: st.Exists, Unseen: st.Unseen, SpecialUse: u.mb.SpecialUse}
 }
 
 // emit writes an event to the shard's outbox, in the change's transaction.

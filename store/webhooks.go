@@ -37,7 +37,10 @@ type Webhook struct {
 	Events []string `json:"events,omitempty"`
 	// Mailbox is a Cyrus pattern on the internal mailbox name ("*" any,
 	// "%" any but the hierarchy separator); empty sends every mailbox.
-	Mailbox string    `json:"mailbox,omitempty"`
+	Mailbox string `json:"mailbox,omitempty"`
+	// Batch, when not 0, sends the events as JSON arrays of up to Batch
+	// events per POST; 0 sends one event per POST.
+	Batch   int       `json:"batch,omitempty"`
 	Created time.Time `json:"created"`
 }
 

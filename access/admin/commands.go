@@ -109,6 +109,26 @@ func (c *Commands) Run(req Request) (any, error) {
 			}
 		}
 		return c.webhook(req.Cmd, a)
+	case CmdUnexpunge:
+		var a UnexpungeArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.unexpunge(a)
+	case CmdExpire:
+		var a ExpireArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.expire(a)
+	case CmdIpurge:
+		var a IpurgeArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.ipurge(a)
+	case CmdMboxlistDump, CmdMboxlistRestore, CmdBackup, CmdRestore, CmdImport:
+		return c.lifecycle(req, nil)
 	case CmdGroupAdd, CmdGroupDelete, CmdGroupList:
 		var a GroupArgs
 		if err := decode(req, &a); err != nil {

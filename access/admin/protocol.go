@@ -1,7 +1,8 @@
 // Package admin is chapar's administration service: a Unix socket under
 // configdirectory on which the admin commands (chapar user, mailbox,
-// mboxlist, mbexamine, check, check --repair, compact, sieve, webhook) reach the running server, since the server
-// holds the store's files locked. One JSON request per line, one JSON
+// mboxlist, mbexamine, check, check --repair, compact, sieve, webhook, backup,
+// restore, import, unexpunge, expire, ipurge) reach the running server,
+// since the server holds the store's files locked. One JSON request per line, one JSON
 // response per line.
 package admin
 
@@ -13,11 +14,14 @@ type Request struct {
 	Args json.RawMessage `json:"args,omitempty"`
 }
 
-// Response carries a result or an error message.
+// Response carries a result or an error message. A long command may send
+// progress first: responses with Progress set, before the final one
+// (lifecycle.go).
 type Response struct {
-	OK     bool            `json:"ok"`
-	Error  string          `json:"error,omitempty"`
-	Result json.RawMessage `json:"result,omitempty"`
+	OK       bool            `json:"ok"`
+	Error    string          `json:"error,omitempty"`
+	Result   json.RawMessage `json:"result,omitempty"`
+	Progress json.RawMessage `json:"progress,omitempty"`
 }
 
 // The commands and their arguments.

@@ -77,7 +77,9 @@ func (s *Server) serveConn(c net.Conn) {
 		if err := json.Unmarshal(line, &req); err != nil {
 			resp.Error = "bad request: " + err.Error()
 		} else {
-			resp = Execute(s.Commands, req)
+			resp = ExecuteProgress(s.Commands, req, func(p json.RawMessage) {
+				enc.Encode(&Response{OK: true, Progress: p})
+			})
 			s.Log.Info("admin", "cmd", req.Cmd, "ok", resp.OK, "error", resp.Error)
 		}
 		if err := enc.Encode(&resp); err != nil {

@@ -10,7 +10,7 @@ import (
 
 // The webhook commands (chapar webhook add|list|delete|dead).
 const (
-	CmdWebhookAdd    = "webhook.add"    // WebhookArgs (URL, Secret, Events, Mailbox) → store.Webhook without secret
+	CmdWebhookAdd    = "webhook.add"    // WebhookArgs (URL, Secret, Events, Mailbox, Batch) → store.Webhook without secret
 	CmdWebhookList   = "webhook.list"   // none → []store.Webhook without secrets
 	CmdWebhookDelete = "webhook.delete" // WebhookArgs with ID
 	CmdWebhookDead   = "webhook.dead"   // WebhookArgs with ID → []store.DeadLetter
@@ -23,6 +23,7 @@ type WebhookArgs struct {
 	Secret  string   `json:"secret,omitempty"`
 	Events  []string `json:"events,omitempty"`
 	Mailbox string   `json:"mailbox,omitempty"`
+	Batch   int      `json:"batch,omitempty"`
 }
 
 // Webhooks keeps the webhooks: the running server's webhook.Manager,
@@ -43,7 +44,7 @@ func (c *Commands) webhook(cmd string, a WebhookArgs) (any, error) {
 	}
 	switch cmd {
 	case CmdWebhookAdd:
-		w, err := c.Webhooks.Add(webhook.Spec{URL: a.URL, Secret: a.Secret, Events: a.Events, Mailbox: a.Mailbox})
+		w, err := c.Webhooks.Add(webhook.Spec{URL: a.URL, Secret: a.Secret, Events: a.Events, Mailbox: a.Mailbox, Batch: a.Batch})
 		if err != nil {
 			return nil, fmt.Errorf("webhook add: %w", err)
 		}

@@ -88,6 +88,7 @@ func (s *session) authenticated(c *command, id sasl.Identity, err error) {
 	s.state = stateAuth
 	s.log = s.log.With("user", identity)
 	s.log.Info("login")
+	s.recordLogin()
 	// RFC 9051 §6.2.3: the capabilities change with login, so say them.
 	c.code = "CAPABILITY " + strings.Join(s.capabilities(), " ")
 	c.text = "Logged in"

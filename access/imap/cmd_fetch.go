@@ -378,6 +378,9 @@ func (s *session) writeFetchMsg(seq int, f *fetchMsg, items []fetchItem, flagsCh
 // learnFlags records that the client has been told a message's flags.
 func (v *mailboxView) learnFlags(m *store.Message) {
 	if i, ok := v.index(m.UID); ok && !v.msgs[i].gone && m.ModSeq >= v.msgs[i].modseq {
+		if m.ModSeq > v.msgs[i].modseq {
+			v.touch(m.UID)
+		}
 		v.msgs[i].flagSet, v.msgs[i].modseq, v.msgs[i].changed = v.sets.intern(m.Flags), m.ModSeq, false
 	}
 }

@@ -250,6 +250,7 @@ func runSetMetadata(s *session, c *command, a setMetadataArgs) {
 	var big *store.MetadataTooBigError
 	switch {
 	case err == nil:
+		s.publishMetadata(mb, a.entries)
 	case errors.As(err, &big):
 		xno("METADATA MAXSIZE "+strconv.Itoa(big.Max), "SETMETADATA: value larger than %d bytes", big.Max)
 	case errors.Is(err, store.ErrMetadataTooMany):

@@ -26,6 +26,9 @@ const (
 type notifyEvents struct {
 	messageNew, messageExpunge, flagChange bool
 	mailboxName, subscriptionChange        bool
+	// mailboxMetadata and serverMetadata: MailboxMetadataChange and
+	// ServerMetadataChange (RFC 5465 §5.6-5.7, notify_metadata.go).
+	mailboxMetadata, serverMetadata bool
 	// fetch is MessageNew's fetch-att list, for the selected mailbox only.
 	fetch []fetchItem
 }
@@ -49,7 +52,7 @@ type notifyArgs struct {
 }
 
 // supportedEvents is the list BADEVENT answers with.
-const supportedEvents = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange"
+const supportedEvents = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange"
 
 // maxNotifyGroups and maxNotifyNames bound what one command may ask.
 const (
@@ -175,10 +178,14 @@ func parseNotifyEvent(p *parser, a *notifyArgs, g *notifyGroup, selected bool) {
 		ev.mailboxName = true
 	case "SUBSCRIPTIONCHANGE":
 		ev.subscriptionChange = true
+	case "MAILBOXMETADATACHANGE":
+		ev.mailboxMetadata = true
+	case "SERVERMETADATACHANGE":
+		ev.serverMetadata = true
 	default:
 		a.badEvents = append(a.badEvents, name)
 	}
-	if selected && (ev.mailboxName || ev.subscriptionChange) {
+	if selected && (ev.mailboxName || ev.subscriptionChange || ev.mailboxMetadata || ev.serverMetadata) {
 		xbad("NOTIFY: only message events go with SELECTED or SELECTED-DELAYED")
 	}
 }

@@ -17,6 +17,10 @@ import (
 // runSearch serves SEARCH and UID SEARCH.
 func runSearch(s *session, c *command, a searchArgs) {
 	v, uid := s.sel, c.uid
+	if a.update {
+		v.checkContextTag(c.tag)
+		s.freezeKey(v, a.key)
+	}
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()
 	if withModSeq {
@@ -24,6 +28,9 @@ func runSearch(s *session, c *command, a searchArgs) {
 	}
 	seqs, modseqs := s.searchMatches(v, a.key, withModSeq)
 	s.searchResult(c, a, uid, seqs, modseqs)
+	if a.update {
+		s.openContext(c.tag, uid, a.key, nil, seqs, nil, a.updateFetch)
+	}
 }
 
 // searchMatches returns the view positions of the messages key matches,

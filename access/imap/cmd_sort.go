@@ -13,7 +13,7 @@ import (
 
 // sortCapabilities are what SORT, THREAD and their extensions add to
 // CAPABILITY.
-var sortCapabilities = []string{"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "PARTIAL", "WITHIN"}
+var sortCapabilities = []string{"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT", "PARTIAL", "WITHIN"}
 
 // sortCriterion is one sort-criterion: a sort key, perhaps reversed.
 type sortCriterion struct {
@@ -23,11 +23,14 @@ type sortCriterion struct {
 
 // sortArgs is a parsed SORT command.
 type sortArgs struct {
-	esort    bool     // RETURN was given (RFC 5267 §3)
-	ret      []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esort means ALL
-	partial  *resultPartial
-	criteria []sortCriterion
-	key      *searchKey
+	esort   bool     // RETURN was given (RFC 5267 §3)
+	ret     []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esort means ALL
+	partial *resultPartial
+	update  bool // RETURN (UPDATE): keep the result updated (RFC 5267 §4.3)
+	// updateFetch: what to FETCH of new mail the update adds (RFC 5465 §7).
+	updateFetch []fetchItem
+	criteria    []sortCriterion
+	key         *searchKey
 }
 
 // maxSortCriteria bounds the sort-criterion list: there are nine keys,
@@ -48,7 +51,8 @@ func parseSort(p *parser) sortArgs {
 	if p.maybeWord("RETURN") {
 		a.esort = true
 		p.sp()
-		a.ret, a.partial = parseReturnOptions(p, "SORT")
+		a.ret, a.partial, a.updateFetch = parseReturnOptions(p, "SORT")
+		a.ret, a.update = contextOptions(a.ret)
 		p.sp()
 	}
 	if p.peek() != '(' {
@@ -108,6 +112,10 @@ func parseSearchCharset(p *parser, name string) {
 
 func runSort(s *session, c *command, a sortArgs) {
 	v := s.sel
+	if a.update {
+		v.checkContextTag(c.tag)
+		s.freezeKey(v, a.key)
+	}
 	a.key.cheapFirst()
 	withModSeq := a.key.usesModSeq()
 	if withModSeq {
@@ -118,7 +126,8 @@ func runSort(s *session, c *command, a sortArgs) {
 	if len(modseqs) > 0 {
 		highest = slices.Max(modseqs)
 	}
-	order := sortPositions(idx, s.keysFor(v, idx), a.criteria)
+	keys := s.keysFor(v, idx)
+	order := sortPositions(idx, keys, a.criteria)
 	nums := make([]uint32, len(order))
 	for k, i := range order {
 		if c.uid {
@@ -144,6 +153,17 @@ func runSort(s *session, c *command, a sortArgs) {
 		return
 	}
 	s.esortResult(c, a, order, nums, highest)
+	if a.update {
+		byPos := make(map[int]*msgKeys, len(idx))
+		for k, i := range idx {
+			byPos[i] = keys[k]
+		}
+		ordered := make([]*msgKeys, len(order))
+		for k, i := range order {
+			ordered[k] = byPos[i]
+		}
+		s.openContext(c.tag, c.uid, a.key, a.criteria, order, ordered, a.updateFetch)
+	}
 }
 
 // esortResult answers SORT RETURN (...) with ESEARCH (RFC 5267 §3.2):

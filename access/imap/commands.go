@@ -83,6 +83,9 @@ var commands = map[string]*handler{
 	"UID SORT":   cmd(stateSelected, parseSort, runSort),
 	"THREAD":     cmd(stateSelected, parseThread, runThread, holdExpunge),
 	"UID THREAD": cmd(stateSelected, parseThread, runThread),
+
+	// CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4.3.5).
+	"CANCELUPDATE": cmd(stateSelected, parseCancelUpdate, runCancelUpdate),
 }
 
 // handler is one entry of the command table. parse reads everything up to

@@ -121,9 +121,10 @@ func TestAdvertisedCommandsAreInTheTable(t *testing.T) {
 		"NOTIFY":        {"NOTIFY"},
 		"SORT":          {"SORT", "UID SORT"}, // SORT=DISPLAY too: RFC 5957 keys
 		"THREAD":        {"THREAD", "UID THREAD"},
-		"ESORT":         nil, // RFC 5267: SORT's RETURN options
-		"WITHIN":        nil, // RFC 5032: SEARCH keys
-		"PARTIAL":       nil, // RFC 9394: a SEARCH and SORT return option
+		"ESORT":         nil,              // RFC 5267: SORT's RETURN options
+		"CONTEXT":       {"CANCELUPDATE"}, // RFC 5267 §4: CONTEXT=SEARCH, CONTEXT=SORT
+		"WITHIN":        nil,              // RFC 5032: SEARCH keys
+		"PARTIAL":       nil,              // RFC 9394: a SEARCH and SORT return option
 
 		// Issue 12's extensions (RFC 4978, 5464).
 		"COMPRESS":        {"COMPRESS"},

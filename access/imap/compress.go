@@ -18,10 +18,25 @@ import (
 // before; only the connection under its reader and writer changes, the way
 // STARTTLS changes it.
 
-// compressLevel trades ratio for speed: IMAP responses are mostly headers
-// and message text, where the fastest level already gets most of the gain,
-// and the extension must cost little throughput.
-const compressLevel = flate.BestSpeed
+// How a burst of responses (what goes out between two flushes) is
+// compressed depends on its size, measured on mail-like text (see
+// BenchmarkFetchCompress, BenchmarkCompressSmall):
+//
+//   - up to smallBurst bytes (a tagged OK, an EXISTS) it goes as a stored
+//     block and the empty one of a sync flush: compress/flate would spend some 20 µs building Huffman codes
+//     for it and save a few bytes (it keeps no LZ77 history for blocks
+//     that small either);
+//   - the first bulkBurst bytes of a burst, FETCH lists, headers and small
+//     messages, go through flate.BestSpeed (LZ77 and Huffman codes, about
+//     35% of the text's size);
+//   - what follows in the same burst, the body of a big message, goes
+//     Huffman-only (flate.HuffmanOnly, about 52% of the size at under a
+//     third of BestSpeed's CPU), so that a large FETCH costs little more
+//     than it does uncompressed.
+const (
+	smallBurst = 128
+	bulkBurst  = 16 << 10
+)
 
 type compressArgs struct{ mechanism string }
 
@@ -59,38 +74,62 @@ func runCompress(s *session, c *command, a compressArgs) {
 }
 
 // deflateConn is a net.Conn whose reads inflate what arrives and whose
-// writes deflate what is sent. Writes are buffered in the compressor until
-// Flush, which the session's output calls at the end of every burst of
-// responses, so the client sees each answer at once (RFC 4978 §4 asks the
-// server to flush so that the client is never left waiting).
+// writes deflate what is sent. Writes are held until Flush, which the
+// session's output calls at the end of every burst of responses, so the
+// client sees each answer at once (RFC 4978 §4 asks the server to flush
+// so that the client is never left waiting). Every burst ends on a byte
+// boundary, which is what lets its blocks come from different encoders.
 type deflateConn struct {
 	net.Conn
 	r *inflater
-	w *flate.Writer
-	// out gathers the compressor's output: flate.Writer writes in pieces
-	// of a few hundred bytes, one system call and one packet each without
+	// fast and huff are the two encoders over out; cur is the one the
+	// burst uses now, nil while the burst is still small and held in
+	// small.
+	fast, huff *flate.Writer
+	cur        *flate.Writer
+	small      []byte
+	// burst counts the bytes of this burst given to the encoders.
+	burst int
+	// fastStale: the client has inflated bytes fast did not write (a
+	// stored or Huffman-only block), so fast's LZ77 history no longer
+	// lines up with the client's window and must be dropped first.
+	fastStale bool
+	// out gathers the encoders' output: flate.Writer writes in pieces of
+	// a few hundred bytes, one system call and one packet each without
 	// it.
 	out *bufio.Writer
 }
 
-// deflaters keeps compressors between sessions: a new one costs about
-// 0.4 ms and most of a megabyte, for every session that compresses.
-var deflaters sync.Pool
+// fastWriters and huffWriters keep encoders between sessions: a new
+// BestSpeed one costs about 0.4 ms and most of a megabyte.
+var fastWriters, huffWriters sync.Pool
+
+func pooledWriter(p *sync.Pool, level int, w io.Writer) (*flate.Writer, error) {
+	if fw, _ := p.Get().(*flate.Writer); fw != nil {
+		fw.Reset(w)
+		return fw, nil
+	}
+	fw, err := flate.NewWriter(w, level)
+	if err != nil {
+		return nil, fmt.Errorf("deflate writer: %w", err)
+	}
+	return fw, nil
+}
 
 // newDeflateConn wraps c; compressed is where inbound bytes come from (the
 // session's existing reader over c, which may hold some already).
 func newDeflateConn(c net.Conn, compressed *bufio.Reader) (*deflateConn, error) {
 	out := bufio.NewWriterSize(c, 16<<10)
-	w, _ := deflaters.Get().(*flate.Writer)
-	if w != nil {
-		w.Reset(out)
-	} else {
-		var err error
-		if w, err = flate.NewWriter(out, compressLevel); err != nil {
-			return nil, fmt.Errorf("deflate writer: %w", err)
-		}
+	fast, err := pooledWriter(&fastWriters, flate.BestSpeed, out)
+	if err != nil {
+		return nil, err
 	}
-	return &deflateConn{Conn: c, r: newInflater(compressed), w: w, out: out}, nil
+	huff, err := pooledWriter(&huffWriters, flate.HuffmanOnly, out)
+	if err != nil {
+		return nil, err
+	}
+	return &deflateConn{Conn: c, r: newInflater(compressed), fast: fast, huff: huff,
+		small: make([]byte, 0, smallBurst), out: out}, nil
 }
 
 func (d *deflateConn) Read(b []byte) (int, error) {
@@ -101,12 +140,87 @@ func (d *deflateConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (d *deflateConn) Write(b []byte) (int, error) { return d.w.Write(b) }
+func (d *deflateConn) Write(b []byte) (int, error) {
+	if d.fast == nil {
+		return 0, net.ErrClosed
+	}
+	if d.cur == nil {
+		if len(d.small)+len(b) <= smallBurst {
+			d.small = append(d.small, b...)
+			return len(b), nil
+		}
+		// More than a small burst: BestSpeed from its start.
+		if d.fastStale {
+			d.fast.Reset(d.out)
+			d.fastStale = false
+		}
+		d.cur = d.fast
+		if len(d.small) > 0 {
+			if _, err := d.fast.Write(d.small); err != nil {
+				return 0, err
+			}
+			d.burst = len(d.small)
+			d.small = d.small[:0]
+		}
+	}
+	if d.cur == d.fast && d.burst+len(b) > bulkBurst {
+		// Bulk: what BestSpeed has goes out as it is (a sync flush, on a
+		// byte boundary), the rest of the burst Huffman-only.
+		if err := d.fast.Flush(); err != nil {
+			return 0, err
+		}
+		d.cur, d.fastStale = d.huff, true
+	}
+	d.burst += len(b)
+	return d.cur.Write(b)
+}
 
-// Flush sends everything written so far, ending on a byte boundary
-// (a sync flush) so that the client can inflate all of it now.
+// endBurst puts out what the burst holds, ending on a byte boundary: the
+// encoder's sync flush (an empty stored block), or the small burst as a
+// stored block.
+func (d *deflateConn) endBurst() error {
+	if d.cur != nil {
+		err := d.cur.Flush()
+		d.cur, d.burst = nil, 0
+		return err
+	}
+	if len(d.small) > 0 {
+		// The empty stored block after it is the sync flush's marker:
+		// inflaters such as Go's hand out a block's bytes only when the
+		// next block begins.
+		d.storedBlock(d.small, false)
+		err := d.storedBlock(nil, false)
+		d.small = d.small[:0]
+		d.fastStale = true
+		return err
+	}
+	return nil
+}
+
+// storedBlock writes b (at most 65535 bytes) as a stored block (RFC 1951
+// §3.2.4), the stream being on a byte boundary: the header's three bits
+// and their padding, LEN and its complement, and the bytes as they are.
+func (d *deflateConn) storedBlock(b []byte, final bool) error {
+	bfinal := byte(0)
+	if final {
+		bfinal = 1
+	}
+	n := uint16(len(b))
+	// Byte by byte: an array handed to Write would be allocated.
+	for _, c := range [...]byte{bfinal, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)} {
+		d.out.WriteByte(c)
+	}
+	_, err := d.out.Write(b)
+	return err
+}
+
+// Flush sends everything written so far, so that the client can inflate
+// all of it now.
 func (d *deflateConn) Flush() error {
-	if err := d.w.Flush(); err != nil {
+	if d.fast == nil {
+		return net.ErrClosed
+	}
+	if err := d.endBurst(); err != nil {
 		return err
 	}
 	return d.out.Flush()
@@ -116,22 +230,24 @@ func (d *deflateConn) Flush() error {
 // that does not read.
 const closeGrace = time.Second
 
-// Close ends the stream with a final block, so that the client's inflater
-// sees a complete stream rather than a cut one, then closes the
-// connection and keeps the compressor for another session.
+// Close ends the stream with a final (empty, stored) block, so that the
+// client's inflater sees a complete stream rather than a cut one, then
+// closes the connection and keeps the encoders for another session.
 func (d *deflateConn) Close() error {
-	if d.w == nil {
+	if d.fast == nil {
 		return d.Conn.Close()
 	}
 	d.Conn.SetWriteDeadline(time.Now().Add(closeGrace))
-	if d.w.Close() == nil {
+	if d.endBurst() == nil && d.storedBlock(nil, true) == nil {
 		d.out.Flush()
 	}
-	d.w.Reset(io.Discard)
-	deflaters.Put(d.w)
-	// Once in the pool the compressor is another session's: a second
-	// Close must not put it there again.
-	d.w = nil
+	d.fast.Reset(io.Discard)
+	d.huff.Reset(io.Discard)
+	fastWriters.Put(d.fast)
+	huffWriters.Put(d.huff)
+	// Once in the pools the encoders are another session's: a second
+	// Close must not put them there again, nor a late Write use them.
+	d.fast, d.huff, d.cur = nil, nil, nil
 	return d.Conn.Close()
 }
 

@@ -6,7 +6,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchWords makes message text that compresses like mail does, not like
@@ -56,10 +58,12 @@ func BenchmarkFetchCompress(b *testing.B) {
 			c.ok("s SELECT INBOX")
 			b.ReportAllocs()
 			var n int64
+			cpu := startCPU()
 			for b.Loop() {
 				c.send("f UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[])\r\n")
 				n = readUntilTag(b, c.r, "f ")
 			}
+			cpu.report(b)
 			b.SetBytes(n)
 		})
 	}
@@ -87,5 +91,61 @@ func readUntilTag(b *testing.B, r *bufio.Reader, tag string) int64 {
 			}
 			total += n
 		}
+	}
+}
+
+// BenchmarkCompressSmall measures the round trip of commands whose
+// answers are short, the bulk of an IMAP session: a NOOP (one tagged
+// line) and a FETCH of flags (about 1 KB), without and with
+// COMPRESS=DEFLATE. Each answer is a burst of its own, flushed at once
+// (RFC 4978 §4), so the figure is the cost of a flush.
+func BenchmarkCompressSmall(b *testing.B) {
+	env := newTestEnv(b)
+	for i := range 20 {
+		env.deliver(b, "alice", testMessage(fmt.Sprintf("message %d", i), "text"))
+	}
+	for _, cmd := range []string{"NOOP", "UID FETCH 1:* (UID FLAGS RFC822.SIZE)"} {
+		for _, compressed := range []bool{false, true} {
+			name := strings.Fields(cmd)[0] + "/plain"
+			if compressed {
+				name = strings.Fields(cmd)[0] + "/deflate"
+			}
+			b.Run(name, func(b *testing.B) {
+				c := env.rawLogin(b, "alice")
+				if compressed {
+					c.compress()
+				}
+				c.ok("s SELECT INBOX")
+				b.ReportAllocs()
+				cpu := startCPU()
+				for b.Loop() {
+					c.send("f " + cmd + "\r\n")
+					readUntilTag(b, c.r, "f ")
+				}
+				cpu.report(b)
+			})
+		}
+	}
+}
+
+// cpuClock is the process's CPU time (user and system) at a start, so
+// that a benchmark can report what an operation cost in CPU, which on a
+// shared machine varies less than the time it took.
+type cpuClock time.Duration
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuClock { return cpuClock(processCPU()) }
+
+// report adds cpu-ns/op: client and server together, as both run here.
+func (c cpuClock) report(b *testing.B) {
+	if b.N > 0 {
+		b.ReportMetric(float64(processCPU()-time.Duration(c))/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/flate"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os/exec"
 	"strings"
@@ -223,4 +224,57 @@ func TestCompressIdle(t *testing.T) {
 	c.send("DONE\r\n")
 	c.expect("i1 OK IDLE completed")
 	c.exchange("f FETCH 1 (BODY.PEEK[TEXT])", "* 1 FETCH (BODY[TEXT] {14}\r\nwhile idling\r\n)", "f OK FETCH completed")
+}
+
+// The server's half of the stream mixes stored blocks (small bursts),
+// BestSpeed and Huffman-only blocks (the bulk of a big burst). Every burst,
+// whatever its size and whatever came before it, inflates to exactly what
+// was written, at once, with Go's inflater (as the client in these tests
+// and the bench's); an LZ77 history out of line with the client's window
+// would show here as wrong bytes.
+func TestCompressBurstSizes(t *testing.T) {
+	t.Parallel()
+	server, client := net.Pipe()
+	t.Cleanup(func() { server.Close(); client.Close() })
+	d, err := newDeflateConn(server, bufio.NewReader(server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	text := benchText(r, 400<<10)
+	sizes := []int{21, smallBurst, smallBurst + 1, 3000, 5, bulkBurst, bulkBurst + 1, 40, 300 << 10, 129, 7, 9000, 100 << 10, 1, 2000}
+	got := make(chan string)
+	go func() {
+		in := flate.NewReader(client)
+		for _, n := range sizes {
+			b := make([]byte, n)
+			if _, err := io.ReadFull(in, b); err != nil {
+				got <- "read: " + err.Error()
+				return
+			}
+			got <- string(b)
+		}
+	}()
+	for i, n := range sizes {
+		want := text[i*97 : i*97+n]
+		// In the pieces the session's 8 KiB output buffer hands over.
+		for rest := want; rest != ""; {
+			k := min(len(rest), 8<<10)
+			if _, err := io.WriteString(d, rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[k:]
+		}
+		if err := d.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case g := <-got:
+			if g != want {
+				t.Fatalf("burst %d of %d bytes inflated to %d bytes %.40q...", i, n, len(g), g)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("burst %d of %d bytes: not readable after the flush", i, n)
+		}
+	}
 }

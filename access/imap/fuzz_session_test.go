@@ -42,7 +42,9 @@ func FuzzSession(f *testing.F) {
 		"a SETACL INBOX bob lr\r\nb GETACL INBOX\r\nc DELETEACL INBOX bob\r\nd MYRIGHTS INBOX\r\ne LISTRIGHTS INBOX -bob",
 		"a SETACL INBOX alice -rswipkxte\r\nb SELECT INBOX\r\nc STORE 1 FLAGS (\\Seen)\r\nd LIST \"\" * RETURN (MYRIGHTS)",
 		"a NOTIFY SET STATUS (selected (MessageNew (uid flags) MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge MailboxName))\r\nb SELECT INBOX\r\nc CREATE n\r\nd NOTIFY NONE",
+		"a NOTIFY SET (subtree INBOX (MailboxMetadataChange ServerMetadataChange))\r\nb SETMETADATA INBOX (/shared/c \"x\" /private/d NIL)\r\nc SETMETADATA \"\" (/private/e \"y\")\r\nd NOTIFY NONE",
 		"a STATUS INBOX (RECENT)\r\nb EXAMINE INBOX\r\nc SEARCH RECENT NEW OLD\r\nd SELECT &Jjo\r\ne CREATE Bad&Name",
+		"a SELECT INBOX\r\nb UID SEARCH RETURN (UPDATE) UNSEEN 1:*\r\nc SORT RETURN (UPDATE (UID ENVELOPE) MIN) (SUBJECT) UTF-8 BODY x\r\nd STORE 1 +FLAGS (\\Seen \\Deleted)\r\ne EXPUNGE\r\nf CANCELUPDATE \"b\" \"c\"",
 		"a SELECT INBOX\r\nb APPEND INBOX {26+}\r\nCc: G: a@b, \"c\" <d@e>;\r\n\r\nc FETCH * (ENVELOPE BODY[1]<99.1>)\r\nd SEARCH CC \"c <d\"",
 	} {
 		f.Add([]byte(s))

@@ -85,11 +85,13 @@ func FuzzParseCommand(f *testing.F) {
 		"a LIST \"\" * RETURN (MYRIGHTS)\r\n",
 		"a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from)]) MessageExpunge FlagChange)) (subtree (Lists {3+}\r\nfoo) (MessageNew MessageExpunge)) (personal (MailboxName SubscriptionChange))\r\nb NOTIFY NONE\r\n",
 		"a NOTIFY SET (mailboxes INBOX NONE) (inboxes (AnnotationChange x))\r\n",
+		"a NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange)) (selected (MailboxMetadataChange))\r\n",
 		"a NOOP {99999999999+}\r\n",
 		"a UID SORT RETURN (MIN MAX COUNT ALL SAVE PARTIAL -1:-50) (REVERSE DATE SUBJECT DISPLAYFROM) UTF-8 OR FROM x (UNSEEN 1:*)\r\n",
 		"a SORT (ARRIVAL CC SIZE TO DISPLAYTO REVERSE FROM) US-ASCII SEARCH RETURN (PARTIAL 1:2)\r\n",
 		"a THREAD REFERENCES UTF-8 SUBJECT {3+}\r\nabc\r\nb UID THREAD ORDEREDSUBJECT US-ASCII ALL\r\n",
 		"a SEARCH RETURN (PARTIAL 1:100 COUNT) YOUNGER 3600 OLDER 60\r\n",
+		"a UID SEARCH RETURN (CONTEXT UPDATE (UID BODY.PEEK[HEADER] FLAGS)) 1:3 $\r\nb SORT RETURN (UPDATE COUNT) (DATE) UTF-8 ALL\r\nc CANCELUPDATE \"a\" b {1+}\r\nc\r\n",
 		"* BAD\r\n\r\n",
 	} {
 		f.Add([]byte(s))

@@ -35,6 +35,10 @@ type inflater struct {
 	lit    *huffman
 	dist   *huffman
 	err    error
+	// The codes of dynamic blocks, built anew in place for each block:
+	// a client that flushes every command sends one per command.
+	dynLit, dynDist, dynLen huffman
+	lengths                 [286 + 30]uint8
 }
 
 type inflateState uint8
@@ -253,8 +257,13 @@ func (f *inflater) symbol() {
 		if dist > len(f.hist) {
 			corrupt("distance %d beyond the output", dist)
 		}
-		// Byte by byte: a copy may overlap what it writes (§3.2.3).
 		from := len(f.hist) - dist
+		if dist >= length {
+			f.hist = append(f.hist, f.hist[from:from+length]...)
+			return
+		}
+		// Byte by byte: the copy overlaps what it writes (§3.2.3), a
+		// run of the last dist bytes.
 		for i := 0; i < length; i++ {
 			f.hist = append(f.hist, f.hist[from+i])
 		}
@@ -277,7 +286,19 @@ const fastBits = 9
 // over-subscribed set is corrupt, an incomplete one is allowed (a code of
 // one distance is legal) and fails only if a missing code is read.
 func newHuffman(lengths []uint8) *huffman {
-	h := &huffman{symbol: make([]uint16, len(lengths))}
+	h := &huffman{}
+	h.build(lengths)
+	return h
+}
+
+// build makes h the code of the given code lengths, reusing its memory.
+func (h *huffman) build(lengths []uint8) {
+	h.count = [16]uint16{}
+	clear(h.fast[:])
+	if cap(h.symbol) < len(lengths) {
+		h.symbol = make([]uint16, len(lengths))
+	}
+	h.symbol = h.symbol[:len(lengths)]
 	for _, l := range lengths {
 		h.count[l]++
 	}
@@ -324,7 +345,6 @@ func newHuffman(lengths []uint8) *huffman {
 			h.fast[i] = uint16(s)<<4 | uint16(l)
 		}
 	}
-	return h
 }
 
 // decodeSym reads one code: from the table when the bits it needs have
@@ -394,8 +414,9 @@ func (f *inflater) dynamic() {
 	for i := 0; i < nclen; i++ {
 		clen[codeLengthOrder[i]] = uint8(f.take(3))
 	}
-	lencode := newHuffman(clen[:])
-	lengths := make([]uint8, nlit+ndist)
+	lencode := &f.dynLen
+	lencode.build(clen[:])
+	lengths := f.lengths[:nlit+ndist]
 	for i := 0; i < len(lengths); {
 		sym := f.decodeSym(lencode)
 		if sym < 16 {
@@ -427,6 +448,7 @@ func (f *inflater) dynamic() {
 	if lengths[256] == 0 {
 		corrupt("no end-of-block code")
 	}
-	f.lit = newHuffman(lengths[:nlit])
-	f.dist = newHuffman(lengths[nlit:])
+	f.dynLit.build(lengths[:nlit])
+	f.dynDist.build(lengths[nlit:])
+	f.lit, f.dist = &f.dynLit, &f.dynDist
 }

@@ -84,6 +84,7 @@ func (s *session) pushOthers() {
 		}
 		s.notifyMailboxChange(w)
 	}
+	s.notifyMetadataChanges()
 }
 
 // syncSelected is the end-of-command sync of the selected mailbox, with

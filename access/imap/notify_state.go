@@ -3,6 +3,7 @@ package imap
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"chapar/notify"
 	"chapar/store"
@@ -24,6 +25,11 @@ type notifyState struct {
 	// names is the mailbox list as last told (or known) to the client,
 	// for MailboxName and SubscriptionChange.
 	names map[string]nameState // by external name
+
+	// metaQueue holds the METADATA changes not yet told, queued by other
+	// sessions' SETMETADATA (notify_metadata.go).
+	metaMu    sync.Mutex
+	metaQueue []metadataChange
 }
 
 // watchedMailbox is one mailbox other than the selected one whose message
@@ -68,7 +74,10 @@ func (s *session) startNotify(a notifyArgs) {
 	hub := s.srv.cfg.Hub
 	if hub != nil && n.listEvents() {
 		n.kinds = hub.WatchKinds(n.listWake, store.MailboxCreate, store.MailboxDelete, store.MailboxRename,
-			store.AclChange, "MailboxSubscribe", "MailboxUnSubscribe")
+			store.AclChange, store.MailboxSubscribe, store.MailboxUnSubscribe)
+	}
+	if n.wantsMetadata() {
+		s.srv.metadata.subscribe(n)
 	}
 	entries := s.listEntries()
 	n.names = snapshotNames(entries)
@@ -89,6 +98,7 @@ func (s *session) stopNotify() {
 	if n.kinds != nil {
 		n.kinds.Close()
 	}
+	s.srv.metadata.unsubscribe(n)
 	s.notify = nil
 }
 

@@ -17,6 +17,8 @@ func TestNotifyRefusesWhatTheRFCForbids(t *testing.T) {
 		"a NOTIFY SET (selected (MessageExpunge FlagChange))",
 		"a NOTIFY SET (personal (FlagChange))",
 		"a NOTIFY SET (selected (MailboxName))",
+		"a NOTIFY SET (selected (MailboxMetadataChange))",
+		"a NOTIFY SET (selected-delayed (ServerMetadataChange))",
 		"a NOTIFY SET (selected (MessageNew MessageExpunge)) (selected-delayed (MessageNew MessageExpunge))",
 		"a NOTIFY SET (mailboxes INBOX (MessageNew (uid) MessageExpunge))",
 		"a NOTIFY SET (selected (MessageNew (body[]) MessageExpunge))",
@@ -30,9 +32,9 @@ func TestNotifyRefusesWhatTheRFCForbids(t *testing.T) {
 		c.expectTagged(bad, "BAD")
 	}
 	c.exchange("b NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))",
-		"b NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] NOTIFY: not supported: AnnotationChange")
-	c.exchange("c NOTIFY SET (personal (MailboxMetadataChange))",
-		"c NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] NOTIFY: not supported: MailboxMetadataChange")
+		"b NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] NOTIFY: not supported: AnnotationChange")
+	c.exchange("c NOTIFY SET (personal (MailboxMetadataChange FolderColourChange))",
+		"c NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] NOTIFY: not supported: FolderColourChange")
 	c.exchange("d NOTIFY SET (personal NONE)", "d OK NOTIFY completed")
 	c.exchange("e NOTIFY NONE", "e OK NOTIFY completed")
 }
@@ -108,5 +110,10 @@ func TestNotifyMailboxName(t *testing.T) {
 	bob.ok("g CREATE Elsewhere")
 	other.ok("h DELETE Mine")
 	c.expect(`* LIST (\NonExistent) "/" Mine`)
-	c.exchange("i NOOP", "i OK NOOP completed")
+	// SubscriptionChange (§5.5): another session subscribes, then not.
+	other.ok("i SUBSCRIBE Play")
+	c.expect(`* LIST (\HasNoChildren \Subscribed) "/" Play`)
+	other.ok("j UNSUBSCRIBE Play")
+	c.expect(`* LIST (\HasNoChildren) "/" Play`)
+	c.exchange("k NOOP", "k OK NOOP completed")
 }

@@ -15,13 +15,20 @@ type resultPartial struct{ first, last int64 }
 
 // parseReturnOptions reads "RETURN" SP "(" [option *(SP option)] ")"
 // after the command name, up to and including the closing bracket.
-// name is the command, for the BAD text.
-func parseReturnOptions(p *parser, name string) (ret []string, partial *resultPartial) {
+// name is the command, for the BAD text. fetch is UPDATE's fetch-att list
+// (RFC 5465 §7: modifier-update = "UPDATE" ["(" fetch-att *(SP fetch-att) ")"]).
+func parseReturnOptions(p *parser, name string) (ret []string, partial *resultPartial, fetch []fetchItem) {
 	p.list(true, func() {
 		opt := p.atom()
 		switch up := strings.ToUpper(opt); up {
-		case "MIN", "MAX", "ALL", "COUNT", "SAVE":
+		case "MIN", "MAX", "ALL", "COUNT", "SAVE", "CONTEXT": // RFC 5267 §4
 			ret = append(ret, up)
+		case "UPDATE":
+			ret = append(ret, up)
+			if p.peek() == ' ' && len(p.rest()) > 1 && p.rest()[1] == '(' {
+				p.sp()
+				fetch = parseUpdateFetch(p, name)
+			}
 		case "PARTIAL":
 			if partial != nil {
 				xbad("%s: PARTIAL given twice", name)
@@ -37,7 +44,7 @@ func parseReturnOptions(p *parser, name string) (ret []string, partial *resultPa
 			xbad("%s: too many return options", name)
 		}
 	})
-	return ret, partial
+	return ret, partial, fetch
 }
 
 // partialRange reads partial-range-first / partial-range-last (RFC 9394

@@ -81,6 +81,9 @@ func (k *searchKey) match(sm *searchMsg) bool {
 			return containsUID(sm.s.saved, m.UID)
 		}
 		return k.set.contains(sm.seq, uint32(len(v.msgs)))
+	case "UIDS":
+		_, ok := slices.BinarySearch(k.uids, m.UID)
+		return ok
 	case "UID":
 		if k.set.saved {
 			return containsUID(sm.s.saved, m.UID)
@@ -154,7 +157,7 @@ func (k *searchKey) fromViewAlone() bool {
 			}
 		}
 		return true
-	case "ALL", "SEQ", "UID", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN",
+	case "ALL", "SEQ", "UID", "UIDS", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN",
 		"UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN", "KEYWORD", "UNKEYWORD",
 		"RECENT", "NEW", "OLD", "MODSEQ":
 		return true

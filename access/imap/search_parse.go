@@ -16,6 +16,9 @@ type searchKey struct {
 	date  time.Time // a day, at midnight UTC
 	set   numSet
 	kids  []*searchKey
+	// uids, for the internal key "UIDS", are the UIDs a sequence set or
+	// "$" named when an updating search began (searchcontext.go).
+	uids []uint32
 
 	// modseq is MODSEQ's value (RFC 7162 §3.1.5).
 	modseq uint64
@@ -27,6 +30,9 @@ type searchArgs struct {
 	ret     []string // MIN MAX ALL COUNT SAVE PARTIAL; empty with esearch means ALL
 	partial *resultPartial
 	key     *searchKey
+	update  bool // RETURN (UPDATE): keep the result updated (RFC 5267 §4.3)
+	// updateFetch: what to FETCH of new mail the update adds (RFC 5465 §7).
+	updateFetch []fetchItem
 }
 
 func parseSearch(p *parser) searchArgs {
@@ -35,7 +41,8 @@ func parseSearch(p *parser) searchArgs {
 	if p.maybeWord("RETURN") {
 		a.esearch = true
 		p.sp()
-		a.ret, a.partial = parseReturnOptions(p, "SEARCH")
+		a.ret, a.partial, a.updateFetch = parseReturnOptions(p, "SEARCH")
+		a.ret, a.update = contextOptions(a.ret)
 		p.sp()
 	}
 	if p.maybeWord("CHARSET") {

@@ -120,6 +120,8 @@ type Server struct {
 	responses *responseCache
 	// sortKeys caches what SORT and THREAD compare (sortcache.go).
 	sortKeys *sortKeyCache
+	// metadata tells NOTIFY sessions of METADATA changes (notify_metadata.go).
+	metadata metadataSignal
 
 	// skipped counts the bytes of refused commands passed over unparsed.
 	skipped atomic.Int64

@@ -119,6 +119,7 @@ func (s *session) end() {
 	if s.user != "" {
 		s.srv.releaseUser(s.user)
 	}
+	s.recordLogout()
 	s.out.flush()
 	s.conn.Close()
 }

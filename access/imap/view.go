@@ -45,6 +45,14 @@ type mailboxView struct {
 	// heldBelow is a modseq below every expunge in goneUIDs (the view's
 	// modseq before it learnt of them), 0 when none is held (qresync.go).
 	heldBelow uint64
+
+	// contexts are the updating SEARCH and SORT results (searchcontext.go);
+	// touched, while there are any, the UIDs whose match may have changed.
+	contexts []*searchContext
+	touched  []uint32
+	// arrivedFrom: messages from this UID on arrived since the contexts
+	// were last updated, for UPDATE's FETCH (RFC 5465 §7).
+	arrivedFrom uint32
 }
 
 type viewMsg struct {
@@ -178,6 +186,7 @@ func (v *mailboxView) apply(ch *store.Changes) {
 		m := &ch.Changed[k]
 		if m.UID >= v.uidNext {
 			fresh = append(fresh, viewMsg{uid: m.UID, modseq: m.ModSeq, flagSet: v.sets.intern(m.Flags)})
+			v.touch(m.UID)
 			v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
 			continue
 		}
@@ -197,12 +206,14 @@ func (v *mailboxView) apply(ch *store.Changes) {
 			v.changedUIDs = append(v.changedUIDs, m.UID)
 		}
 		vm.modseq, vm.flagSet = m.ModSeq, v.sets.intern(m.Flags)
+		v.touch(m.UID)
 		v.newKeywords = v.noteKeywords(m.Flags) || v.newKeywords
 	}
 	for _, uid := range ch.Expunged {
 		if i, ok := v.index(uid); ok && !v.msgs[i].gone {
 			v.msgs[i].gone, v.msgs[i].changed = true, false
 			v.goneUIDs = append(v.goneUIDs, uid)
+			v.touch(uid)
 			if v.heldBelow == 0 {
 				v.heldBelow = v.modseq
 			}
@@ -224,6 +235,8 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 		v.newKeywords = false
 		s.writeFlagsResponse(v)
 	}
+	// RFC 5267 §4.3.4: REMOVEFROM before the EXPUNGE of what it removes.
+	v.updateContexts(s, true)
 	if allowExpunge {
 		v.expungeGone(s)
 	}
@@ -244,9 +257,16 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 		}
 		v.recentStale = false
 	}
-	if len(v.changedUIDs) == 0 {
-		return
+	if len(v.changedUIDs) > 0 {
+		v.reportChanged(s)
 	}
+	// RFC 5267 §4.3.3, RFC 5465 §5.1-5.2: ADDTO after EXISTS, and after
+	// the FETCH of a flag change.
+	v.updateContexts(s, false)
+}
+
+// reportChanged sends the FETCH FLAGS of the messages marked changed.
+func (v *mailboxView) reportChanged(s *session) {
 	slices.Sort(v.changedUIDs)
 	for _, uid := range slices.Compact(v.changedUIDs) {
 		i, ok := v.index(uid)

@@ -52,6 +52,7 @@ func (s *session) cmdUnauthenticate(args []token) error {
 		return err
 	}
 	s.log.Info("unauthenticate", "user", s.user)
+	s.recordLogout() // the session the Login reported ends here
 	s.user = ""
 	s.ok("", "Unauthenticate completed")
 	return nil
@@ -175,6 +176,7 @@ func (s *session) loginDone(id sasl.Identity, err error, extra []byte) error {
 	s.user = identity
 	s.log = s.log.With("user", identity)
 	s.log.Info("login")
+	s.recordLogin()
 	code := ""
 	if extra != nil {
 		code = "SASL " + quote(base64.StdEncoding.EncodeToString(extra))

@@ -53,6 +53,7 @@ func (s *session) maxLiteral() int64 {
 
 func (s *session) serve() {
 	defer s.conn.Close()
+	defer s.recordLogout()
 	s.writeCapabilities()
 	s.ok("", "chapar ManageSieve ready")
 	for !s.done {

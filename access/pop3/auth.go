@@ -2,12 +2,10 @@ package pop3
 
 import (
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
-	"strings"
 	"time"
 
-	"chapar/store"
+	"chapar/access/sasl"
 )
 
 // The AUTHORIZATION state's commands: USER and PASS (RFC 1939 §7), APOP
@@ -34,16 +32,8 @@ func (s *session) cmdPass(args []string) {
 	}
 	user := s.userArg
 	s.userArg = ""
-	ok, err := s.verify(user, args[0])
-	switch {
-	case err != nil:
-		s.log.Warn("authentication backend", "user", user, "err", err)
-		s.err("[SYS/TEMP] Authentication is temporarily unavailable")
-	case !ok:
-		s.failed(user)
-	default:
-		s.login(user, "")
-	}
+	id, err := s.srv.sasl.Password(user, args[0])
+	s.authenticated("PASS", id, err)
 }
 
 // cmdApop refuses APOP (RFC 1939 §7): it needs the password kept in the
@@ -52,21 +42,36 @@ func (s *session) cmdApop([]string) {
 	s.err("[AUTH] APOP is not offered; use USER/PASS or AUTH over TLS")
 }
 
-// verify checks a password of a user name as written, through the user
-// rule; an unknown user is a wrong password, not a backend failure.
-func (s *session) verify(user, pass string) (bool, error) {
-	ok, err := s.srv.cfg.Authenticate(s.srv.cfg.Users.Canonical(user), pass)
-	if errors.Is(err, store.ErrNoUser) {
-		return false, nil
+// authenticated ends PASS and AUTH alike (how names which): it answers
+// an exchange that failed (err), or logs in as the user id may act as
+// (an administrator may name another, RFC 4616 §2's authzid).
+func (s *session) authenticated(how string, id sasl.Identity, err error) {
+	switch {
+	case errors.Is(err, sasl.ErrAuthFailed):
+		s.failed(id.User, err)
+		return
+	case errors.Is(err, sasl.ErrMalformed):
+		s.log.Info("malformed SASL message", "mechanism", how, "err", err)
+		s.err("Malformed %s message", how)
+		return
+	case err != nil:
+		s.log.Warn("authentication backend", "user", id.User, "err", err)
+		s.err("[SYS/TEMP] Authentication is temporarily unavailable")
+		return
 	}
-	return ok, err
+	identity, err := s.srv.sasl.Authorize(id, func(u string) bool { return s.srv.admins[u] })
+	if err != nil {
+		s.err("[AUTH] %s may not act as %s", id.User, printable(id.Authz))
+		return
+	}
+	s.login(identity)
 }
 
-// failed answers a wrong password, slowly, and past maxlogintrys ends
-// the connection.
-func (s *session) failed(user string) {
+// failed answers a wrong password or proof, slowly, and past
+// maxlogintrys ends the connection.
+func (s *session) failed(user string, why error) {
 	s.failures++
-	s.log.Info("login failed", "user", user)
+	s.log.Info("login failed", "user", user, "why", why)
 	time.Sleep(s.srv.cfg.FailureDelay)
 	s.err("[AUTH] Invalid login")
 	if m := s.srv.cfg.MaxLoginTries; m > 0 && s.failures >= m {
@@ -75,18 +80,9 @@ func (s *session) failed(user string) {
 	}
 }
 
-// login enters TRANSACTION as user (authz, when given and different,
-// names the user an administrator acts as): the popminpoll check, the
-// maildrop lock and its snapshot (RFC 1939 §8).
-func (s *session) login(user, authz string) {
-	identity := s.srv.cfg.Users.Canonical(user)
-	if authz != "" && s.srv.cfg.Users.Canonical(authz) != identity {
-		if !s.srv.admins[identity] {
-			s.err("[AUTH] %s may not act as %s", identity, printable(authz))
-			return
-		}
-		identity = s.srv.cfg.Users.Canonical(authz)
-	}
+// login enters TRANSACTION as identity, the authorized user: the
+// popminpoll check, the maildrop lock and its snapshot (RFC 1939 §8).
+func (s *session) login(identity string) {
 	if wait := s.srv.pollTooSoon(identity); wait > 0 {
 		// RFC 2449 §8.1.1: LOGIN-DELAY says the login came too soon.
 		mins := int((s.srv.cfg.MinPoll + time.Minute - 1) / time.Minute)
@@ -109,9 +105,7 @@ func (s *session) login(user, authz string) {
 	s.user, s.actor, s.drop, s.state = identity, actor, drop, stateTransaction
 	s.log = s.log.With("user", identity)
 	s.log.Info("login", "messages", len(drop.msgs), "tls", s.secure)
-	if f := s.srv.cfg.OnLogin; f != nil {
-		f(identity, s.raw.RemoteAddr())
-	}
+	s.recordLogin()
 	n, size := drop.stat()
 	s.ok("Mailbox locked and ready: %d message%s (%d octets)", n, plural(n), size)
 }
@@ -121,112 +115,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// cmdAuth runs a SASL exchange (RFC 5034 §4). Without arguments it
-// lists the mechanisms, as Cyrus and the clients of RFC 1734's day
-// expect.
-func (s *session) cmdAuth(args []string) {
-	mechs := s.offered()
-	if len(args) == 0 {
-		s.ok("Mechanisms follow")
-		for _, m := range mechs {
-			s.line(m.Name())
-		}
-		s.line(".")
-		return
-	}
-	name := strings.ToUpper(args[0])
-	var mech Mechanism
-	for _, m := range s.srv.cfg.Mechanisms {
-		if m.Name() == name {
-			mech = m
-		}
-	}
-	if mech == nil {
-		s.err("Mechanism %s is not supported", printable(name))
-		return
-	}
-	if mech.SendsPassword() && !s.plaintextOK() {
-		s.err("[AUTH] %s sends the password in the clear; use STLS first", name)
-		return
-	}
-	var resp []byte
-	if len(args) == 2 {
-		// RFC 5034 §4: "=" is an empty initial response.
-		var err error
-		if resp, err = decode64(args[1]); err != nil {
-			s.err("Invalid base64 in the initial response")
-			return
-		}
-	}
-	ex := mech.Start(s.verify)
-	for {
-		challenge, done, err := ex.Next(resp)
-		switch {
-		case errors.Is(err, ErrAuthFailed):
-			authc, _ := ex.Identity()
-			s.failed(authc)
-			return
-		case errors.Is(err, ErrUnavailable):
-			s.log.Warn("authentication backend", "mechanism", name, "err", err)
-			s.err("[SYS/TEMP] Authentication is temporarily unavailable")
-			return
-		case err != nil:
-			s.err("%s: %s", name, err.Error())
-			return
-		case done:
-			authc, authz := ex.Identity()
-			s.login(authc, authz)
-			return
-		}
-		// RFC 5034 §4: "+ " and the base64 challenge; the client
-		// answers on one line, "*" cancelling.
-		s.line("+ " + base64.StdEncoding.EncodeToString(challenge))
-		if err := s.w.Flush(); err != nil {
-			s.done = true
-			return
-		}
-		line, err := s.readLine()
-		if errors.Is(err, errLineTooLong) {
-			s.err("SASL response too long")
-			return
-		}
-		if err != nil {
-			s.done = true
-			return
-		}
-		if line == "*" {
-			s.err("Authentication cancelled")
-			return
-		}
-		if resp, err = decode64(line); err != nil {
-			s.err("Invalid base64 in the SASL response")
-			return
-		}
-	}
-}
-
-// offered are the mechanisms this connection may use now.
-func (s *session) offered() []Mechanism {
-	var out []Mechanism
-	for _, m := range s.srv.cfg.Mechanisms {
-		if !m.SendsPassword() || s.plaintextOK() {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func decode64(v string) ([]byte, error) {
-	if v == "=" {
-		return []byte{}, nil
-	}
-	b, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // cmdStls starts TLS (RFC 2595 §4), only before a login.

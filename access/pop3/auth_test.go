@@ -21,11 +21,11 @@ func TestAuth(t *testing.T) {
 	addr, _, _ := testServer(t, nil)
 
 	c := dial(t, addr)
-	c.expectMulti("AUTH", "+OK Mechanisms follow", "PLAIN", "LOGIN")
+	c.expectMulti("AUTH", "+OK Mechanisms follow", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN")
 	c.expect("AUTH CRAM-MD5", "-ERR Mechanism CRAM-MD5 is not supported")
 	c.expect("AUTH PLAIN !!!", "-ERR Invalid base64 in the initial response")
 	c.expect("AUTH PLAIN "+b64("\x00alice\x00wrong"), "-ERR [AUTH] Invalid login")
-	c.expect("AUTH PLAIN "+b64("alice-only"), "-ERR PLAIN: malformed PLAIN response")
+	c.expect("AUTH PLAIN "+b64("alice-only"), "-ERR Malformed PLAIN message")
 	c.expect("AUTH PLAIN", "+ ")
 	c.expect("*", "-ERR Authentication cancelled")
 	c.expect("AUTH PLAIN", "+ ")
@@ -95,13 +95,13 @@ func TestPlaintextNeedsTLS(t *testing.T) {
 	addr, _, _ := testServer(t, func(c *Config) { c.PlaintextOK = func(net.Conn) bool { return false } })
 	c := dial(t, addr)
 	c.expectMulti("CAPA", "+OK Capability list follows",
-		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "STLS", "EXPIRE NEVER", "IMPLEMENTATION chapar")
+		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "SASL SCRAM-SHA-256 SCRAM-SHA-1", "STLS", "EXPIRE NEVER", "IMPLEMENTATION chapar")
 	c.expect("USER alice", "-ERR [AUTH] Plaintext passwords need TLS; use STLS")
 	c.expect("PASS secret", "-ERR USER first")
-	c.expect("AUTH PLAIN "+b64("\x00alice\x00secret"), "-ERR [AUTH] PLAIN sends the password in the clear; use STLS first")
+	c.expect("AUTH PLAIN "+b64("\x00alice\x00secret"), "-ERR [AUTH] PLAIN is refused on this connection before TLS; use STLS first")
 	c.startTLS()
 	c.expectMulti("CAPA", "+OK Capability list follows",
-		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "EXPIRE NEVER", "IMPLEMENTATION chapar")
+		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN", "EXPIRE NEVER", "IMPLEMENTATION chapar")
 	c.expect("STLS", "-ERR TLS is already active")
 	c.login("alice")
 }
@@ -134,7 +134,7 @@ func TestPOP3S(t *testing.T) {
 		t.Fatalf("greeting %q", g)
 	}
 	c.expectMulti("CAPA", "+OK Capability list follows",
-		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "EXPIRE NEVER", "IMPLEMENTATION chapar")
+		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN", "EXPIRE NEVER", "IMPLEMENTATION chapar")
 	c.login("alice")
 }
 
@@ -150,7 +150,7 @@ func TestMinPoll(t *testing.T) {
 	})
 	c := dial(t, addr)
 	c.expectMulti("CAPA", "+OK Capability list follows",
-		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "STLS",
+		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN", "STLS",
 		"EXPIRE 30", "LOGIN-DELAY 300", "IMPLEMENTATION chapar")
 	c.login("alice")
 	// Five minutes on, a login refused [IN-USE] is no login for

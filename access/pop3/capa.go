@@ -16,11 +16,8 @@ func (s *session) cmdCapa([]string) {
 		if s.plaintextOK() {
 			s.line("USER")
 		}
-		var names []string
-		for _, m := range s.offered() {
-			names = append(names, m.Name())
-		}
-		if len(names) > 0 {
+		// RFC 5034 §5: the mechanisms AUTH takes on this connection.
+		if names := s.srv.sasl.Offer(s.saslConn()); len(names) > 0 {
 			s.line("SASL " + strings.Join(names, " "))
 		}
 		if cfg.TLSConfig != nil && !s.secure {

@@ -28,7 +28,7 @@ func TestSessionTranscript(t *testing.T) {
 
 	c := dial(t, addr)
 	c.expectMulti("CAPA", "+OK Capability list follows",
-		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "STLS",
+		"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN", "STLS",
 		"EXPIRE NEVER", "IMPLEMENTATION chapar")
 	c.expect("APOP alice 0123456789abcdef0123456789abcdef", "-ERR [AUTH] APOP is not offered; use USER/PASS or AUTH over TLS")
 	c.expect("STAT", "-ERR STAT is not allowed before login")

@@ -1,127 +1,123 @@
 package pop3
 
 import (
-	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"strings"
+
+	"chapar/access/sasl"
 )
 
-// Mechanism is the server side of one SASL mechanism (RFC 4422) as AUTH
-// uses it. PLAIN and LOGIN are here; a SCRAM implementation plugs in
-// through Config.Mechanisms.
-type Mechanism interface {
-	// Name is the mechanism's registered name, upper case.
-	Name() string
-	// SendsPassword says the password crosses the connection as it is:
-	// such a mechanism is offered and taken only where the plaintext
-	// policy allows (RFC 5034 §4 defers to RFC 4422 §3.8).
-	SendsPassword() bool
-	// Start begins one exchange; verify checks a user's password for
-	// mechanisms that carry one.
-	Start(verify Verifier) Exchange
-}
+// AUTH (RFC 5034) over access/sasl, the mechanisms IMAP and ManageSieve
+// offer: what is listed and accepted is Config.SASL's (sasl_mech_list),
+// on this connection (-PLUS only under TLS, password mechanisms only
+// where the plaintext rule allows).
 
-// Verifier checks a password of a user name as the client wrote it.
-type Verifier func(user, pass string) (bool, error)
-
-// Exchange is one run of a mechanism.
-type Exchange interface {
-	// Next takes the client's response (the initial one first, nil when
-	// the client sent none) and returns the next challenge, or done. An
-	// error ends the exchange: ErrAuthFailed for wrong credentials,
-	// ErrUnavailable (wrapped) when they could not be checked, anything
-	// else a malformed response, whose text the client reads.
-	Next(response []byte) (challenge []byte, done bool, err error)
-	// Identity is, once done, who authenticated and the identity they
-	// asked to act as ("" = themselves).
-	Identity() (authcid, authzid string)
-}
-
+// Why an exchange ended on the client's side rather than the
+// mechanism's.
 var (
-	// ErrAuthFailed: the credentials are wrong (-ERR [AUTH], RFC 3206 §4).
-	ErrAuthFailed = errors.New("authentication failed")
-	// ErrUnavailable: the credentials could not be checked now
-	// (-ERR [SYS/TEMP], RFC 3206 §4).
-	ErrUnavailable = errors.New("authentication is temporarily unavailable")
+	errCancelled  = errors.New("authentication cancelled")
+	errBadBase64  = errors.New("invalid base64")
+	errTooLong    = errors.New("SASL response too long")
+	errConnection = errors.New("connection lost")
 )
 
-// PasswordMechanisms are PLAIN (RFC 4616) and LOGIN, the two chapar's
-// IMAP and ManageSieve offer.
-func PasswordMechanisms() []Mechanism { return []Mechanism{plainMech{}, loginMech{}} }
-
-type plainMech struct{}
-
-func (plainMech) Name() string                   { return "PLAIN" }
-func (plainMech) SendsPassword() bool            { return true }
-func (plainMech) Start(verify Verifier) Exchange { return &plainExchange{verify: verify} }
-
-type plainExchange struct {
-	verify       Verifier
-	asked        bool
-	authc, authz string
-}
-
-func (e *plainExchange) Next(resp []byte) ([]byte, bool, error) {
-	if resp == nil && !e.asked {
-		// RFC 4616 §2: the server's challenge is empty.
-		e.asked = true
-		return []byte{}, false, nil
-	}
-	// RFC 4616 §2: authzid NUL authcid NUL passwd.
-	parts := bytes.Split(resp, []byte{0})
-	if len(parts) != 3 || len(parts[1]) == 0 {
-		return nil, false, errors.New("malformed PLAIN response")
-	}
-	if err := check(e.verify, string(parts[1]), string(parts[2])); err != nil {
-		return nil, false, err
-	}
-	e.authc, e.authz = string(parts[1]), string(parts[0])
-	return nil, true, nil
-}
-
-func (e *plainExchange) Identity() (string, string) { return e.authc, e.authz }
-
-type loginMech struct{}
-
-func (loginMech) Name() string                   { return "LOGIN" }
-func (loginMech) SendsPassword() bool            { return true }
-func (loginMech) Start(verify Verifier) Exchange { return &loginExchange{verify: verify} }
-
-// loginExchange is the LOGIN mechanism (draft-murchison-sasl-login):
-// "Username:" and "Password:" challenges, the user name possibly sent as
-// the initial response.
-type loginExchange struct {
-	verify Verifier
-	step   int
-	user   string
-}
-
-func (e *loginExchange) Next(resp []byte) ([]byte, bool, error) {
-	switch e.step {
-	case 0:
-		e.step = 1
-		if resp == nil {
-			return []byte("Username:"), false, nil
+// cmdAuth runs a mechanism (RFC 5034 §4): the initial response on the
+// command line, then "+ base64" challenges. POP3 has no success data, so
+// SCRAM's server-final message is one more challenge, answered empty
+// (RFC 4422 §5). Without arguments AUTH lists the mechanisms, as Cyrus
+// and the clients of RFC 1734's day expect.
+func (s *session) cmdAuth(args []string) {
+	conn := s.saslConn()
+	if len(args) == 0 {
+		s.ok("Mechanisms follow")
+		for _, m := range s.srv.sasl.Offer(conn) {
+			s.line(m)
 		}
-		fallthrough
-	case 1:
-		e.user, e.step = string(resp), 2
-		return []byte("Password:"), false, nil
+		s.line(".")
+		return
 	}
-	if err := check(e.verify, e.user, string(resp)); err != nil {
-		return nil, false, err
+	name := strings.ToUpper(args[0])
+	mech, err := s.srv.sasl.Start(name, conn)
+	switch {
+	case errors.Is(err, sasl.ErrNeedTLS):
+		// RFC 3206 §4: [AUTH], the refusal is about this login.
+		s.err("[AUTH] %s is refused on this connection before TLS; use STLS first", name)
+		return
+	case err != nil:
+		s.err("Mechanism %s is not supported", printable(name))
+		return
 	}
-	return nil, true, nil
+	var initial []byte
+	if len(args) == 2 {
+		// RFC 5034 §4: "=" is an empty initial response.
+		if initial = decode64(args[1]); initial == nil {
+			s.err("Invalid base64 in the initial response")
+			return
+		}
+	}
+	_, err = sasl.Run(mech, initial, false, s.saslStep)
+	switch {
+	case errors.Is(err, errCancelled):
+		s.err("Authentication cancelled")
+	case errors.Is(err, errBadBase64):
+		s.err("Invalid base64 in the SASL response")
+	case errors.Is(err, errTooLong):
+		s.err("SASL response too long")
+	case errors.Is(err, errConnection):
+		s.done = true
+	default:
+		s.authenticated(name, mech.Identity(), err)
+	}
 }
 
-func (e *loginExchange) Identity() (string, string) { return e.user, "" }
+// saslStep sends a challenge (RFC 5034 §4: "+ " and its base64) and
+// reads the client's answer, one line, "*" cancelling.
+func (s *session) saslStep(challenge []byte) ([]byte, error) {
+	s.line("+ " + base64.StdEncoding.EncodeToString(challenge))
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errConnection, err)
+	}
+	line, err := s.readLine()
+	switch {
+	case errors.Is(err, errLineTooLong):
+		return nil, errTooLong
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errConnection, err)
+	case line == "*":
+		return nil, errCancelled
+	}
+	resp := decode64(line)
+	if resp == nil {
+		return nil, errBadBase64
+	}
+	return resp, nil
+}
 
-func check(verify Verifier, user, pass string) error {
-	ok, err := verify(user, pass)
+// saslConn describes the connection to access/sasl: its TLS state, for
+// channel binding, and what the password rules allow on it.
+func (s *session) saslConn() sasl.Conn {
+	c := sasl.Conn{PlaintextOK: s.plaintextOK(), HashedOK: s.secure || s.srv.cfg.HashedOK(s.raw)}
+	if s.secure {
+		c.TLS = sasl.TLSState(s.conn)
+		c.ServerCert = sasl.ServerCertificate(s.srv.cfg.TLSConfig)
+	}
+	return c
+}
+
+// decode64 is a base64 client response, "=" the empty one; nil when it
+// is not base64.
+func decode64(v string) []byte {
+	if v == "=" {
+		return []byte{}
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
 	if err != nil {
-		return errors.Join(ErrUnavailable, err)
+		return nil
 	}
-	if !ok {
-		return ErrAuthFailed
+	if b == nil {
+		b = []byte{}
 	}
-	return nil
+	return b
 }

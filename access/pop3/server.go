@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chapar/access/sasl"
 	"chapar/internal/acceptretry"
 	"chapar/store"
 )
@@ -16,16 +17,22 @@ import (
 // Config configures the POP3 service.
 type Config struct {
 	Store *store.Store
-	// Authenticate checks a password; nil means Store.Authenticate.
+	// Authenticate checks a password; nil means Store.Authenticate. It
+	// is what a nil SASL checks passwords with.
 	Authenticate func(user, pass string) (bool, error)
-	// Mechanisms are what AUTH offers, in order; nil means PLAIN and
-	// LOGIN over Authenticate (sasl.go), so that another SASL library
-	// can be plugged in here.
-	Mechanisms []Mechanism
+	// SASL is the mechanisms AUTH offers and how they check credentials
+	// (sasl_mech_list; access/sasl), and the check of USER/PASS; nil
+	// means sasl.DefaultMechanisms over Authenticate, Users and the
+	// store's SCRAM keys.
+	SASL *sasl.Config
 	// PlaintextOK says whether a password may cross a connection not
 	// (yet) under TLS: the rule IMAP and ManageSieve apply
 	// (allowplaintext, sasl_minimum_layer). nil allows it only under TLS.
 	PlaintextOK func(c net.Conn) bool
+	// HashedOK says whether SCRAM, which never sends the password, may be
+	// used on a connection not (yet) under TLS: false only where
+	// sasl_minimum_layer asks for TLS. nil allows it.
+	HashedOK func(c net.Conn) bool
 	// TLSConfig enables STLS and ServeTLS; nil leaves them out.
 	TLSConfig *tls.Config
 	// Admins may act as other users (PLAIN's authorization identity).
@@ -48,10 +55,7 @@ type Config struct {
 	FailureDelay time.Duration
 	// ServerName is said in the greeting.
 	ServerName string
-	// OnLogin and OnLogout, when set, are told of each session's user
-	// (the hook for Login/Logout events).
-	OnLogin, OnLogout func(user string, remote net.Addr)
-	Log               *slog.Logger
+	Log        *slog.Logger
 	// now is the clock of popminpoll; tests set it.
 	now func() time.Time
 }
@@ -62,6 +66,7 @@ const MinTimeout = 10 * time.Minute
 // Server serves POP3 on any number of listeners.
 type Server struct {
 	cfg    Config
+	sasl   *sasl.Config
 	admins map[string]bool
 	log    *slog.Logger
 
@@ -81,8 +86,8 @@ func NewServer(cfg Config) *Server {
 	if cfg.Authenticate == nil && cfg.Store != nil {
 		cfg.Authenticate = cfg.Store.Authenticate
 	}
-	if cfg.Mechanisms == nil {
-		cfg.Mechanisms = PasswordMechanisms()
+	if cfg.HashedOK == nil {
+		cfg.HashedOK = func(net.Conn) bool { return true }
 	}
 	if cfg.PlaintextOK == nil {
 		cfg.PlaintextOK = func(net.Conn) bool { return false }
@@ -107,6 +112,13 @@ func NewServer(cfg Config) *Server {
 		locked: map[string]bool{}, lastLogin: map[string]time.Time{}}
 	for _, a := range cfg.Admins {
 		s.admins[cfg.Users.Canonical(a)] = true
+	}
+	s.sasl = cfg.SASL
+	if s.sasl == nil {
+		s.sasl = &sasl.Config{Canonical: cfg.Users.Canonical, CheckPassword: cfg.Authenticate}
+		if cfg.Store != nil {
+			s.sasl.SCRAMKeys = cfg.Store.SCRAMKeys
+		}
 	}
 	return s
 }

@@ -110,9 +110,7 @@ func (s *session) end() {
 	}
 	if s.user != "" {
 		s.log.Info("logout")
-		if f := s.srv.cfg.OnLogout; f != nil {
-			f(s.user, s.raw.RemoteAddr())
-		}
+		s.recordLogout()
 	}
 }
 

@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"chapar/access/admin"
+	"chapar/config"
 	"chapar/notify/webhook"
 	"chapar/store"
 )
@@ -33,6 +35,7 @@ func adminMain(group string, args []string) error {
 	fs.StringVar(&hookFlags.events, "events", "", "webhook add: the event types sent, comma-separated (default all)")
 	fs.StringVar(&hookFlags.mailbox, "mailbox", "", "webhook add: a mailbox pattern (user.alice.*, %) the events must match")
 	fs.BoolVar(&hookFlags.secretStdin, "secret-stdin", false, "webhook add: read the signing secret from standard input")
+	fs.IntVar(&hookFlags.batch, "batch", 0, "webhook add: POST JSON arrays of up to N events (default: one event per POST)")
 	// Flags may come after the positional words (chapar user add bob --password-stdin).
 	var words []string
 	rest := args
@@ -73,20 +76,28 @@ func adminMain(group string, args []string) error {
 		return err
 	}
 	resp, err := callOrOpen(cfg.AdminSocket, req, func() (*admin.Commands, func(), error) {
-		st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
-			DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
-			DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations})
-		if err != nil {
-			return nil, nil, err
-		}
-		return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
-			CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
-			Webhooks: webhook.Registry{Store: st}}, func() { st.Close() }, nil
+		return openAdminCommands(cfg, log)
 	})
 	if err != nil {
 		return err
 	}
 	return printResult(req.Cmd, resp, *asJSON, os.Stdout)
+}
+
+// openAdminCommands opens the store itself, for when no server runs; the
+// store acts as the server's would (expunge_mode and delete_mode
+// included).
+func openAdminCommands(cfg *config.Config, log *slog.Logger) (*admin.Commands, func(), error) {
+	st, err := store.Open(store.Options{Dir: cfg.ConfigDirectory, Partitions: cfg.Partitions,
+		DefaultPartition: cfg.DefaultPartition, Shards: cfg.IndexShards, Logger: log,
+		DefaultACL: cfg.DefaultACL, SCRAMIterations: cfg.SASLSCRAMIterations,
+		DelayedExpunge: cfg.ExpungeMode == "delayed", DelayedDelete: cfg.DeleteMode == "delayed"})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &admin.Commands{Store: st, Namer: store.Namer{UnixHierarchySep: cfg.UnixHierarchySep},
+		CheckSieve: checkSieveScript(cfg), Users: userRule(cfg), AutocreateQuota: int64(cfg.AutocreateQuota),
+		Webhooks: webhook.Registry{Store: st}}, func() { st.Close() }, nil
 }
 
 func buildRequest(group string, words []string, pwStdin bool, partition string, repair bool) (admin.Request, error) {

@@ -19,9 +19,9 @@ func (n *node) passwordCheck(cfg *config.Config) func(user, pass string) (bool, 
 	return n.store.Authenticate
 }
 
-// saslConfig is the SASL setting IMAP and ManageSieve share (and POP3
-// will): sasl_mech_list, the user-name rule, the password check above and
-// the store's SCRAM keys. Names chapar does not implement are left out
+// saslConfig is the SASL setting IMAP, ManageSieve and POP3 share:
+// sasl_mech_list, the user-name rule, the password check above and the
+// store's SCRAM keys. Names chapar does not implement are left out
 // with a warning, as libsasl leaves out mechanisms it has no plugin for.
 func (n *node) saslConfig(cfg *config.Config) *sasl.Config {
 	var mechs []string

@@ -164,6 +164,11 @@ func (in *instance) start() {
 		if addrs["imap"] == "" {
 			return errors.New("no IMAP TCP listener logged yet")
 		}
+		// Every service logs its listener before "chapar ready": a test
+		// that reads the HTTP or POP3 address finds it only after that.
+		if b, err := os.ReadFile(logPath); err != nil || !strings.Contains(string(b[min(from, int64(len(b))):]), `msg="chapar ready"`) {
+			return errors.New("chapar ready not logged yet")
+		}
 		c, err := net.Dial("tcp", addrs["lmtp"])
 		if err != nil {
 			return err

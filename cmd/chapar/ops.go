@@ -100,6 +100,7 @@ func (n *node) startOps(cfg *config.Config) error {
 		Admins:       cfg.Admins,
 		Log:          n.log.With("service", "http"),
 	})
+	n.closers = append(n.closers, func() error { events.Close(); return nil })
 	srv := ops.NewServer(ops.Config{
 		Metrics:  n.metrics,
 		Ready:    n.ready,

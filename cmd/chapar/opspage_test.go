@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,9 @@ func TestOpsPageInChromium(t *testing.T) {
 	}
 
 	browser := testkit.StartBrowser(t)
+	if err := browser.SetWindowSize(1000, 800); err != nil {
+		t.Fatal(err)
+	}
 	if err := browser.Open("http://admin:secret@" + in.httpAddr() + "/"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,4 +75,15 @@ func TestOpsPageInChromium(t *testing.T) {
 		t.Fatalf("the ops page never showed the delivery: %v\n%s", err, dom)
 	}
 	t.Logf("delivery shown on the ops page %v after LMTP was sent", time.Since(sent).Round(time.Millisecond))
+	// README's picture of the page: CHAPAR_OPS_SCREENSHOT=docs/ops-page.png
+	// go test -run TestOpsPageInChromium ./cmd/chapar writes it.
+	if path := os.Getenv("CHAPAR_OPS_SCREENSHOT"); path != "" {
+		png, err := browser.Screenshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

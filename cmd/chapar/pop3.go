@@ -11,8 +11,8 @@ import (
 )
 
 // startPOP3 serves POP3 (STLS) on pop3_listen and implicit TLS on
-// pop3s_listen, with IMAP's certificate, plaintext rule, password check
-// and user-name rule.
+// pop3s_listen, with IMAP's certificate, plaintext rule, SASL mechanisms
+// (sasl_mech_list, password check, SCRAM keys) and user-name rule.
 func (n *node) startPOP3(cfg *config.Config) error {
 	if len(cfg.POP3Listen) == 0 && len(cfg.POP3SListen) == 0 {
 		return nil
@@ -22,12 +22,16 @@ func (n *node) startPOP3(cfg *config.Config) error {
 		return err
 	}
 	policy := connorigin.Policy{AllowPlaintext: cfg.AllowPlaintext, RequireTLS: cfg.SASLMinimumLayer > 0}
+	// SCRAM sends no password: only sasl_minimum_layer keeps it from a
+	// connection without TLS, as IMAP's hashedOK.
+	hashed := connorigin.Policy{AllowPlaintext: true, RequireTLS: policy.RequireTLS}
 	srv := pop3.NewServer(pop3.Config{
-		Store:        n.store,
-		Users:        userRule(cfg),
-		Authenticate: n.passwordCheck(cfg),
+		Store: n.store,
+		Users: userRule(cfg),
+		SASL:  n.saslConfig(cfg),
 		// Called only before TLS: under TLS a password may always pass.
 		PlaintextOK:   func(c net.Conn) bool { return policy.PlaintextOK(connorigin.Of(c), false) },
+		HashedOK:      func(c net.Conn) bool { return hashed.PlaintextOK(connorigin.Of(c), false) },
 		TLSConfig:     tlsConfig,
 		Admins:        cfg.Admins,
 		MinPoll:       cfg.POPMinPoll,

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -196,4 +198,55 @@ func TestPOP3S(t *testing.T) {
 		t.Errorf("STAT %q", got)
 	}
 	c.ok("QUIT")
+}
+
+// POP3's AUTH takes IMAP's SASL setting: sasl_mech_list is CAPA's SASL
+// line, and a SCRAM-SHA-256 login works with the keys "chapar user add"
+// derived, a wrong password failing with [AUTH].
+func TestPOP3SCRAMThroughTheBinary(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, "pop3_listen: 127.0.0.1:0", "sasl_mech_list: SCRAM-SHA-256 PLAIN", "sasl_scram_iteration_counter: 64")
+	in.start()
+	in.addUser("alice")
+	for _, tc := range []struct{ password, want string }{
+		{"secret", "+OK Mailbox locked and ready: 0 messages (0 octets)"},
+		{"wrong", "-ERR [AUTH] Invalid login"},
+	} {
+		conn, err := net.DialTimeout("tcp", in.pop3Addr(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial POP3: %v", err)
+		}
+		conn.SetDeadline(time.Now().Add(60 * time.Second))
+		c := &popConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+		c.line()
+		if capa := c.multi("CAPA"); !slices.Contains(capa, "SASL SCRAM-SHA-256 PLAIN") {
+			t.Errorf("CAPA %q: want SASL SCRAM-SHA-256 PLAIN", capa)
+		}
+		sc := &testkit.SCRAMClient{Hash: sha256.New, User: "alice", Password: tc.password}
+		send := func(b []byte) { fmt.Fprintf(conn, "%s\r\n", base64.StdEncoding.EncodeToString(b)) }
+		challenge := func() []byte {
+			l := c.line()
+			b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(l, "+ "))
+			if !strings.HasPrefix(l, "+ ") || err != nil {
+				t.Fatalf("want a challenge, got %q", l)
+			}
+			return b
+		}
+		fmt.Fprintf(conn, "AUTH SCRAM-SHA-256 %s\r\n", base64.StdEncoding.EncodeToString(sc.First()))
+		final, err := sc.Final(challenge())
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(final)
+		if tc.password == "secret" {
+			if err := sc.Verify(challenge()); err != nil {
+				t.Error(err)
+			}
+			send(nil)
+		}
+		if got := c.line(); got != tc.want {
+			t.Errorf("password %q: %q, want %q", tc.password, got, tc.want)
+		}
+		conn.Close()
+	}
 }

@@ -97,7 +97,10 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		Logger:           log,
 		DefaultACL:       cfg.DefaultACL,
 		OnCommit:         n.onCommit,
+		SessionEvents:    eventOptions(cfg).WantsSessionEvents(),
 		SCRAMIterations:  cfg.SASLSCRAMIterations,
+		DelayedExpunge:   cfg.ExpungeMode == "delayed",
+		DelayedDelete:    cfg.DeleteMode == "delayed",
 	})
 	if err != nil {
 		return nil, err
@@ -108,7 +111,8 @@ func start(parent context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	}
 	if cfg.Runs("notify") {
 		p := &notify.Publisher{Store: n.store, Sink: n.bus, Log: log.With("service", "notify"),
-			Published: n.metrics.Counter("chapar_events_published_total", "Change events put on the events stream.").With()}
+			Published: n.metrics.Counter("chapar_events_published_total", "Change events put on the events stream.").With(),
+			Events:    eventOptions(cfg)}
 		n.goRun("notify", func() error { return p.Run(ctx) })
 		if err := n.startWebhooks(ctx, cfg); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -81,21 +82,38 @@ func (rc *hookReceiver) up() {
 func (rc *hookReceiver) handle(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	id, ierr := strconv.ParseUint(r.Header.Get(webhook.HeaderEventID), 10, 64)
+	// One event, or a batch: a JSON array of them with their ids.
+	type element struct {
+		ID   uint64 `json:"id"`
+		Type string `json:"type"`
+	}
+	events := []element{{id, r.Header.Get(webhook.HeaderEvent)}}
+	var berr error
+	if r.Header.Get(webhook.HeaderBatch) != "" {
+		events = nil
+		if berr = json.Unmarshal(body, &events); berr == nil && (len(events) == 0 || events[len(events)-1].ID != id) {
+			berr = fmt.Errorf("batch of %d, header id %d", len(events), id)
+		}
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	switch {
-	case err != nil || ierr != nil:
-		rc.bad = append(rc.bad, fmt.Sprintf("read %v, id %v", err, ierr))
+	case err != nil || ierr != nil || berr != nil:
+		rc.bad = append(rc.bad, fmt.Sprintf("read %v, id %v, batch %v", err, ierr, berr))
 	case !webhook.Verify([]byte(hookSecret), body, r.Header.Get(webhook.HeaderSignature)):
 		rc.bad = append(rc.bad, "bad signature: "+string(body))
-	case id < rc.last && rc.got[id] == "":
-		// One event in flight per webhook: a new id never comes after a
-		// later one. A repeat (at-least-once) may.
-		rc.bad = append(rc.bad, fmt.Sprintf("event %d after %d", id, rc.last))
 	default:
 		rc.n++
-		rc.got[id] = r.Header.Get(webhook.HeaderEvent)
-		rc.last = max(rc.last, id)
+		for _, e := range events {
+			if e.ID < rc.last && rc.got[e.ID] == "" {
+				// One event (or batch) in flight per webhook: a new id
+				// never comes after a later one. A repeat
+				// (at-least-once) may.
+				rc.bad = append(rc.bad, fmt.Sprintf("event %d after %d", e.ID, rc.last))
+			}
+			rc.got[e.ID] = e.Type
+			rc.last = max(rc.last, e.ID)
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -119,10 +137,12 @@ func (rc *hookReceiver) snapshot() (map[uint64]string, int, []string) {
 func TestWebhookDeliversEveryEventAcrossKillAndOutage(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t, "admins: admin", "webhook_timeout: 2", "webhook_min_backoff: 1",
-		"webhook_max_backoff: 1", "webhook_max_attempts: 1000")
+		"webhook_max_backoff: 1", "webhook_max_attempts: 1000",
+		"event_groups: message mailbox flags") // the flag changes are part of the workload
 	in.start()
 	all := startHookReceiver(t)
 	bobNew := startHookReceiver(t)
+	batched := startHookReceiver(t)
 	// A webhook gets the events from its creation on: every event here.
 	out := in.mustChapar(hookSecret+"\n", "webhook", "add", "http://"+all.addr+"/hook", "--secret-stdin")
 	if !strings.HasPrefix(out, "webhook ") || !strings.HasSuffix(out, " added\n") {
@@ -130,6 +150,7 @@ func TestWebhookDeliversEveryEventAcrossKillAndOutage(t *testing.T) {
 	}
 	in.mustChapar(hookSecret+"\n", "webhook", "add", "http://"+bobNew.addr+"/bob", "--events", "MessageNew",
 		"--mailbox", "user.bob*", "--secret-stdin")
+	in.mustChapar(hookSecret+"\n", "webhook", "add", "http://"+batched.addr+"/batch", "--batch", "16", "--secret-stdin")
 	for _, u := range []string{"admin", "alice", "bob"} {
 		in.addUser(u)
 	}
@@ -194,21 +215,26 @@ func TestWebhookDeliversEveryEventAcrossKillAndOutage(t *testing.T) {
 			break
 		}
 	}
-	testkit.CheckFor(t, 60*time.Second, func() error {
-		got, _, bad := all.snapshot()
-		if len(bad) > 0 {
-			return fmt.Errorf("receiver saw bad requests: %v", bad)
-		}
-		for id, typ := range published {
-			if got[id] != typ {
-				return fmt.Errorf("event %d (%s): received %q", id, typ, got[id])
+	for _, rc := range []*hookReceiver{all, batched} {
+		testkit.CheckFor(t, 60*time.Second, func() error {
+			got, _, bad := rc.snapshot()
+			if len(bad) > 0 {
+				return fmt.Errorf("receiver %s saw bad requests: %v", rc.addr, bad)
 			}
-		}
-		if len(got) != len(published) {
-			return fmt.Errorf("received %d events, %d published", len(got), len(published))
-		}
-		return nil
-	})
+			for id, typ := range published {
+				if got[id] != typ {
+					return fmt.Errorf("receiver %s: event %d (%s): received %q", rc.addr, id, typ, got[id])
+				}
+			}
+			if len(got) != len(published) {
+				return fmt.Errorf("receiver %s: received %d events, %d published", rc.addr, len(got), len(published))
+			}
+			return nil
+		})
+	}
+	if got, posts, _ := batched.snapshot(); posts >= len(got) {
+		t.Errorf("the webhook with batches made %d POSTs for %d events", posts, len(got))
+	}
 	got, posts, _ := all.snapshot()
 	kinds := map[string]int{}
 	for _, typ := range got {
@@ -270,6 +296,8 @@ func TestWebhookCommands(t *testing.T) {
 		{"", []string{"webhook", "dead", "nosuch"}, "does not exist"},
 		{"", []string{"webhook", "list", "--events", "MessageNew"}, "flags of webhook add"},
 		{"", []string{"webhook", "frob"}, "unknown subcommand"},
+		{hookSecret, []string{"webhook", "add", "https://example.org/", "--batch", "1001", "--secret-stdin"}, "1 to 1000 events"},
+		{"", []string{"webhook", "list", "--batch", "5"}, "flags of webhook add"},
 	} {
 		out, err := in.chapar(c.stdin+"\n", c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -277,15 +305,16 @@ func TestWebhookCommands(t *testing.T) {
 		}
 	}
 	// Without a server, on the store.
-	out := in.mustChapar(hookSecret+"\n", "webhook", "add", "https://example.org/in", "--events", "MessageNew,FlagsSet", "--secret-stdin")
+	out := in.mustChapar(hookSecret+"\n", "webhook", "add", "https://example.org/in", "--events", "MessageNew,FlagsSet", "--batch", "50", "--secret-stdin")
 	id := strings.Fields(out)[1]
 	in.start()
 	defer in.stop()
 	list := in.mustChapar("", "webhook", "list")
-	if !strings.Contains(list, id) || !strings.Contains(list, "MessageNew,FlagsSet") || strings.Contains(list, hookSecret) {
+	if !strings.Contains(list, id) || !strings.Contains(list, "MessageNew,FlagsSet") || !regexp.MustCompile(`\s50\s`).MatchString(list) ||
+		strings.Contains(list, hookSecret) {
 		t.Errorf("webhook list:\n%s", list)
 	}
-	if js := in.mustChapar("", "webhook", "list", "--json"); strings.Contains(js, hookSecret) || !strings.Contains(js, `"id":"`+id+`"`) {
+	if js := in.mustChapar("", "webhook", "list", "--json"); strings.Contains(js, hookSecret) || !strings.Contains(js, `"id":"`+id+`"`) || !strings.Contains(js, `"batch":50`) {
 		t.Errorf("webhook list --json: %s", js)
 	}
 	if dead := in.mustChapar("", "webhook", "dead", id); !strings.HasPrefix(dead, "EVENT-ID") {

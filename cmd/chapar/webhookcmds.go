@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,18 +19,19 @@ import (
 type webhookFlags struct {
 	events, mailbox string
 	secretStdin     bool
+	batch           int
 }
 
 // buildWebhookRequest turns chapar webhook add|list|delete|dead into an
 // admin request. The secret is read from stdin, never from the command
 // line, where ps would show it.
 func buildWebhookRequest(words []string, f webhookFlags, stdin io.Reader) (admin.Request, error) {
-	const usage = "usage: chapar webhook add URL [--events TYPE,...] [--mailbox PATTERN] --secret-stdin | list | delete ID | dead ID"
+	const usage = "usage: chapar webhook add URL [--events TYPE,...] [--mailbox PATTERN] [--batch N] --secret-stdin | list | delete ID | dead ID"
 	if len(words) == 0 {
 		return admin.Request{}, errors.New(usage)
 	}
-	if words[0] != "add" && (f.events != "" || f.mailbox != "" || f.secretStdin) {
-		return admin.Request{}, fmt.Errorf("webhook %s: --events, --mailbox and --secret-stdin are flags of webhook add", words[0])
+	if words[0] != "add" && (f.events != "" || f.mailbox != "" || f.secretStdin || f.batch != 0) {
+		return admin.Request{}, fmt.Errorf("webhook %s: --events, --mailbox, --batch and --secret-stdin are flags of webhook add", words[0])
 	}
 	var cmd string
 	var args *admin.WebhookArgs
@@ -45,7 +47,7 @@ func buildWebhookRequest(words []string, f webhookFlags, stdin io.Reader) (admin
 		if err != nil && err != io.EOF {
 			return admin.Request{}, fmt.Errorf("webhook add: reading the secret: %w", err)
 		}
-		args = &admin.WebhookArgs{URL: words[1], Secret: strings.TrimRight(secret, "\r\n"), Mailbox: f.mailbox}
+		args = &admin.WebhookArgs{URL: words[1], Secret: strings.TrimRight(secret, "\r\n"), Mailbox: f.mailbox, Batch: f.batch}
 		args.Events = strings.FieldsFunc(f.events, func(r rune) bool { return r == ',' || r == ' ' })
 		cmd = admin.CmdWebhookAdd
 	case "list":
@@ -90,9 +92,13 @@ func printWebhookResult(cmd string, resp admin.Response, w io.Writer) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tURL\tEVENTS\tMAILBOX\tCREATED")
+		fmt.Fprintln(tw, "ID\tURL\tEVENTS\tMAILBOX\tBATCH\tCREATED")
 		for _, h := range hooks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.ID, h.URL, orAll(strings.Join(h.Events, ",")), orAll(h.Mailbox), h.Created.Format(time.RFC3339))
+			batch := "-"
+			if h.Batch > 0 {
+				batch = strconv.Itoa(h.Batch)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.URL, orAll(strings.Join(h.Events, ",")), orAll(h.Mailbox), batch, h.Created.Format(time.RFC3339))
 		}
 		return tw.Flush()
 	case admin.CmdWebhookDead:

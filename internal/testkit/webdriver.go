@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -123,4 +124,18 @@ func (b *Browser) call(method, path string, body, out any) error {
 		return json.Unmarshal(envelope.Value, out)
 	}
 	return nil
+}
+
+// Screenshot returns the visible page as PNG.
+func (b *Browser) Screenshot() ([]byte, error) {
+	var encoded string
+	if err := b.call("GET", "/screenshot", nil, &encoded); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(encoded)
+}
+
+// SetWindowSize sets the browser window's size in CSS pixels.
+func (b *Browser) SetWindowSize(width, height int) error {
+	return b.call("POST", "/window/rect", map[string]any{"width": width, "height": height}, nil)
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"chapar/notify"
 )
 
 // filter is what a client asked for: ?types=MessageNew,FlagsSet and
@@ -38,20 +40,7 @@ func parseFilter(q url.Values) (filter, error) {
 		if len(p) > maxFilter {
 			return f, fmt.Errorf("mailbox: longer than %d bytes", maxFilter)
 		}
-		var b strings.Builder
-		b.WriteByte('^')
-		for _, r := range p {
-			switch r {
-			case '*':
-				b.WriteString(".*")
-			case '%':
-				b.WriteString(`[^.]*`)
-			default:
-				b.WriteString(regexp.QuoteMeta(string(r)))
-			}
-		}
-		b.WriteByte('$')
-		f.mailbox = regexp.MustCompile(b.String())
+		f.mailbox = notify.MailboxPattern(p)
 	}
 	return f, nil
 }

@@ -33,13 +33,17 @@ type Config struct {
 	// Keepalive is how often a comment line keeps an idle stream (and the
 	// proxies on its way) open. Default 15s.
 	Keepalive time.Duration
-	Log       *slog.Logger
+	// Recent is how many of the latest events the shared tail keeps for
+	// clients that resume (tail.go). Default 4096.
+	Recent int
+	Log    *slog.Logger
 }
 
 // Handler serves GET /events.
 type Handler struct {
 	cfg    Config
 	admins map[string]bool
+	tail   *tail
 }
 
 // NewHandler builds the handler.
@@ -50,12 +54,18 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	h := &Handler{cfg: cfg, admins: map[string]bool{}}
+	if cfg.Recent <= 0 {
+		cfg.Recent = 4096
+	}
+	h := &Handler{cfg: cfg, admins: map[string]bool{}, tail: newTail(cfg.Events, cfg.Recent, cfg.Log)}
 	for _, a := range cfg.Admins {
 		h.admins[cfg.Users.Canonical(a)] = true
 	}
 	return h
 }
+
+// Close stops the shared tail and ends every stream it feeds.
+func (h *Handler) Close() { h.tail.close() }
 
 // ServeHTTP streams events until the client goes away.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +97,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	go s.keepalive(ctx, cancel)
-	err = h.cfg.Events.Replay(ctx, from, s.send)
+	if sub, backlog, ok := h.tail.subscribe(from); ok {
+		defer h.tail.unsubscribe(sub)
+		err = s.follow(ctx, sub, backlog)
+	} else {
+		// Further back than the tail remembers: a reader of its own.
+		err = h.cfg.Events.Replay(ctx, from, s.send)
+	}
 	if err != nil && !errors.Is(err, errClientGone) && ctx.Err() == nil {
 		h.cfg.Log.Warn("events stream ended", "user", user, "err", err)
 	}
@@ -139,6 +155,30 @@ type stream struct {
 	mu sync.Mutex
 }
 
+// follow sends the backlog, then what the shared tail hands on, until the
+// client goes or falls too far behind (its feed is closed: the stream
+// ends, and the client's EventSource resumes from its last id).
+func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline.LoggedEvent) error {
+	for _, e := range backlog {
+		if err := s.send(e); err != nil {
+			return err
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-sub.c:
+			if !ok {
+				return nil
+			}
+			if err := s.send(e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // about is what the handler reads of an event to decide who sees it.
 type about struct {
 	Mailbox string `json:"mailbox"`
@@ -154,7 +194,7 @@ func (s *stream) send(e pipeline.LoggedEvent) error {
 	if err := json.Unmarshal(e.Data, &a); err != nil {
 		return nil
 	}
-	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(a) {
+	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
 		return nil
 	}
 	s.mu.Lock()
@@ -171,13 +211,15 @@ func (s *stream) send(e pipeline.LoggedEvent) error {
 }
 
 // maySee: an administrator sees everything; a user the events of their
-// own mailboxes, of mailboxes they may see (l), and of their own logins.
-// A mailbox that no longer exists (its MailboxDelete) is judged by owner.
-func (s *stream) maySee(a about) bool {
+// own mailboxes, of mailboxes they may see (l), and of their own logins
+// and subscriptions (a subscription is its subscriber's business, not the
+// mailbox owner's). A mailbox that no longer exists (its MailboxDelete) is
+// judged by owner.
+func (s *stream) maySee(eventType string, a about) bool {
 	if s.h.admins[s.user] {
 		return true
 	}
-	if a.Mailbox == "" {
+	if a.Mailbox == "" || eventType == string(store.MailboxSubscribe) || eventType == string(store.MailboxUnSubscribe) {
 		return a.User == s.user || a.UserID == s.user
 	}
 	if store.Owner(a.Mailbox) == s.user {

@@ -5,30 +5,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"chapar/notify"
 )
 
-// compilePattern turns a Cyrus mailbox pattern on internal names ("*"
-// anything, "%" anything but the hierarchy separator ".") into a regular
-// expression; "" matches every event, with a mailbox or without.
-func compilePattern(p string) *regexp.Regexp {
-	if p == "" {
-		return nil
-	}
-	var b strings.Builder
-	b.WriteByte('^')
-	for _, r := range p {
-		switch r {
-		case '*':
-			b.WriteString(".*")
-		case '%':
-			b.WriteString(`[^.]*`)
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteByte('$')
-	return regexp.MustCompile(b.String())
-}
+// compilePattern is notify.MailboxPattern: "" matches every event, with
+// a mailbox or without.
+func compilePattern(p string) *regexp.Regexp { return notify.MailboxPattern(p) }
 
 // eventMailbox is the internal name of the mailbox an event is about, ""
 // for an event about none (Login) or one it cannot tell. The event's JSON

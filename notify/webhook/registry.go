@@ -22,6 +22,9 @@ type Spec struct {
 	Secret  string   `json:"secret"`
 	Events  []string `json:"events,omitempty"`
 	Mailbox string   `json:"mailbox,omitempty"`
+	// Batch asks for JSON arrays of up to Batch events per POST (1 to
+	// MaxBatch); 0, one event per POST.
+	Batch int `json:"batch,omitempty"`
 }
 
 // Add checks and stores a webhook. It receives the events published
@@ -39,8 +42,11 @@ func (r Registry) Add(sp Spec) (store.Webhook, error) {
 	if err := checkPattern(sp.Mailbox); err != nil {
 		return store.Webhook{}, err
 	}
+	if sp.Batch < 0 || sp.Batch > MaxBatch {
+		return store.Webhook{}, fmt.Errorf("batch %d: give 1 to %d events per POST, or 0 for one event without an array", sp.Batch, MaxBatch)
+	}
 	w, err := r.Store.AddWebhook(store.Webhook{URL: sp.URL, Secret: sp.Secret, Events: sp.Events,
-		Mailbox: sp.Mailbox, Created: time.Now().UTC()})
+		Mailbox: sp.Mailbox, Batch: sp.Batch, Created: time.Now().UTC()})
 	if err != nil {
 		return store.Webhook{}, err
 	}

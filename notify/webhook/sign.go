@@ -11,7 +11,15 @@ import (
 func Sign(secret, body []byte) string {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return signature(mac.Sum(nil))
+}
+
+// signature is the X-Chapar-Signature value of an HMAC sum.
+func signature(sum []byte) string {
+	var b [len("sha256=") + 2*sha256.Size]byte
+	n := copy(b[:], "sha256=")
+	hex.Encode(b[n:], sum)
+	return string(b[:n+hex.EncodedLen(len(sum))])
 }
 
 // Verify checks a signature as a receiver should: over the raw body, in

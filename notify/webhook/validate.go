@@ -17,6 +17,9 @@ const (
 	maxSecret = 1024
 	maxURL    = 2048
 	maxFilter = 1024
+	// MaxBatch is the most events one POST of a batch carries: about
+	// a megabyte of JSON at a kilobyte an event.
+	MaxBatch = 1000
 )
 
 // checkURL accepts an absolute http or https URL with a host.

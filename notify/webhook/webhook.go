@@ -28,8 +28,13 @@ const (
 	// event sent again (at-least-once) carries the same id, which is
 	// how a receiver drops the repeat.
 	HeaderEventID = "X-Chapar-Event-Id"
-	// HeaderEvent is the event's type (MessageNew, FlagsSet, ...).
+	// HeaderEvent is the event's type (MessageNew, FlagsSet, ...); not
+	// sent with a batch, whose elements name their types.
 	HeaderEvent = "X-Chapar-Event"
+	// HeaderBatch is the number of events in a batch, sent instead of
+	// HeaderEvent by a webhook with batches; HeaderEventID is then the
+	// last event's id.
+	HeaderBatch = "X-Chapar-Batch"
 	// HeaderWebhook is the id of the webhook the POST is for.
 	HeaderWebhook = "X-Chapar-Webhook"
 	// HeaderAttempt counts the attempts at this event, from 1, within

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"chapar/pipeline"
@@ -15,13 +16,20 @@ import (
 var _ pipeline.EventConsumers = (*Conn)(nil)
 
 // ConsumeEvents implements pipeline.EventConsumers with a durable pull
-// consumer that has at most one event unacknowledged, so that the reader
-// sees the events in stream order (and so in modseq order per mailbox)
-// even across retries and restarts.
-func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn func(context.Context, pipeline.LoggedEvent) error) error {
+// consumer that has at most one batch unacknowledged (MaxAckPending is
+// the batch, one event by default), so that the reader sees the events
+// in stream order (and so in modseq order per mailbox) even across
+// retries and restarts: while a batch is held, no later event can be
+// handed out, and a batch that comes again comes whole and first.
+//
+// One pull request stands for many events: the server hands out the next
+// ones as soon as the previous are acknowledged, with no request per
+// event, and one goroutine per run keeps whatever is held in progress.
+func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn func(context.Context, []pipeline.LoggedEvent) error) error {
 	if ec.AckWait <= 0 {
 		ec.AckWait = 30 * time.Second
 	}
+	ec.Batch = max(ec.Batch, 1)
 	cons, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, eventConsumerConfig(ec))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -29,7 +37,9 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		}
 		return fmt.Errorf("consumer %s: %w", ec.Name, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(1))
+	// The pull asks for more than the consumer hands out at once, so that
+	// it outlives many batches; the server never goes past MaxAckPending.
+	iter, err := cons.Messages(jetstream.PullMaxMessages(max(2*ec.Batch, eventPull)))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -42,6 +52,10 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		<-ctx.Done()
 		iter.Stop()
 	}()
+	held := keepEventsInProgress(ec.AckWait)
+	defer held.stop()
+	msgs := make([]jetstream.Msg, 0, ec.Batch)
+	events := make([]pipeline.LoggedEvent, 0, ec.Batch)
 	for {
 		m, err := iter.Next()
 		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
@@ -53,20 +67,34 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			}
 			return fmt.Errorf("consume %s: %w", ec.Name, err)
 		}
-		md, err := m.Metadata()
-		id, kind, ok := pipeline.ParseEventSubject(m.Subject())
-		if err != nil || !ok {
-			// Not an event (nothing else is published there): never
-			// to be read, so never to come again.
-			m.Term()
+		msgs, events = msgs[:0], events[:0]
+		for {
+			if e, ok := loggedEvent(m); ok {
+				msgs, events = append(msgs, m), append(events, e)
+			}
+			if len(msgs) == ec.Batch {
+				break
+			}
+			// The rest of a batch is what comes at once: a batch never
+			// waits to fill, only a moment for the events already on
+			// their way after an acknowledgement.
+			if m, err = iter.Next(jetstream.NextMaxWait(batchLinger)); err != nil {
+				break // a timeout; anything else comes again from Next
+			}
+		}
+		if len(msgs) == 0 {
 			continue
 		}
-		stop := keepEventInProgress(m, ec.AckWait)
-		ferr := fn(ctx, pipeline.LoggedEvent{Seq: md.Sequence.Stream, MailboxID: id, Type: kind, Data: m.Data()})
-		stop()
+		held.set(msgs)
+		ferr := fn(ctx, events)
+		held.set(nil)
 		if ferr != nil {
-			// At once, so that it is the first event of the next run.
-			m.Nak()
+			msgs = c.giveBack(cons, iter, msgs, ec.AckWait)
+			// At once and in order, so that the batch is the first of
+			// the next run.
+			for _, m := range msgs {
+				m.Nak()
+			}
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -75,10 +103,63 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		// Not a double ack: a lost acknowledgement only hands the event
 		// out again after AckWait, which at-least-once allows, and the
 		// round trip would halve a reader's rate.
-		if err := m.Ack(); err != nil && ctx.Err() == nil {
-			c.log.Warn("acknowledging an event", "consumer", ec.Name, "seq", md.Sequence.Stream, "err", err)
+		for _, m := range msgs {
+			if err := m.Ack(); err != nil && ctx.Err() == nil {
+				c.log.Warn("acknowledging an event", "consumer", ec.Name, "subject", m.Subject(), "err", err)
+			}
 		}
 	}
+}
+
+// giveBack ends iter's pull before a batch is given back (negatively
+// acknowledged), and returns the batch with whatever the pull brought
+// meanwhile, in stream order. Otherwise an event after the batch would
+// stay held by this run, to come out of order once its AckWait is over;
+// and the server, which hands an event given back to the pull requests
+// waiting in turn, finding only this run's dead one, would put the
+// event back at the end of its redelivery queue, behind the rest of the
+// batch. Asking for the consumer's info makes it forget dead requests.
+func (c *Conn) giveBack(cons jetstream.Consumer, iter jetstream.MessagesContext, msgs []jetstream.Msg, limit time.Duration) []jetstream.Msg {
+	iter.Drain()
+	for {
+		m, err := iter.Next(jetstream.NextMaxWait(limit))
+		if err != nil {
+			break
+		}
+		msgs = append(msgs, m)
+	}
+	if cl, ok := iter.(interface{ Closed() <-chan struct{} }); ok {
+		select {
+		case <-cl.Closed():
+		case <-time.After(limit):
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if err := c.nc.FlushWithContext(ctx); err == nil {
+		cons.Info(ctx)
+	}
+	return msgs
+}
+
+const (
+	// eventPull is the fewest events one pull request asks for.
+	eventPull = 64
+	// batchLinger is how long a batch waits for events already sent.
+	batchLinger = 2 * time.Millisecond
+)
+
+// loggedEvent reads one message of the events stream; one that is no
+// event (nothing else is published there) is terminated, never to come
+// again.
+func loggedEvent(m jetstream.Msg) (pipeline.LoggedEvent, bool) {
+	md, err := m.Metadata()
+	id, kind, ok := pipeline.ParseEventSubject(m.Subject())
+	if err != nil || !ok {
+		m.Term()
+		return pipeline.LoggedEvent{}, false
+	}
+	return pipeline.LoggedEvent{Seq: md.Sequence.Stream, MailboxID: id, Type: kind, Data: m.Data()}, true
 }
 
 func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
@@ -87,7 +168,7 @@ func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
 		Description:   "chapar event reader",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ec.AckWait,
-		MaxAckPending: 1,
+		MaxAckPending: max(ec.Batch, 1),
 		MaxDeliver:    -1,
 		DeliverPolicy: jetstream.DeliverNewPolicy,
 	}
@@ -109,26 +190,46 @@ func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
 	return cfg
 }
 
-// keepEventInProgress tells JetStream every third of ackWait that m is
-// still being worked on, until stop is called: a reader may hold an event
-// far longer than ackWait (a webhook backing off), and only a reader that
-// is gone should lose it.
-func keepEventInProgress(m jetstream.Msg, ackWait time.Duration) (stop func()) {
-	done := make(chan struct{})
+// heldEvents are the messages a reader holds, told to JetStream every
+// third of ackWait as still being worked on: a reader may hold events far
+// longer than ackWait (a webhook backing off), and only a reader that is
+// gone should lose them. One goroutine per consumer run, not per event.
+type heldEvents struct {
+	mu   sync.Mutex
+	msgs []jetstream.Msg
+	done chan struct{}
+}
+
+func keepEventsInProgress(ackWait time.Duration) *heldEvents {
+	h := &heldEvents{done: make(chan struct{})}
 	go func() {
 		t := time.NewTicker(ackWait / 3)
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-h.done:
 				return
 			case <-t.C:
-				m.InProgress()
+				h.mu.Lock()
+				for _, m := range h.msgs {
+					m.InProgress()
+				}
+				h.mu.Unlock()
 			}
 		}
 	}()
-	return func() { close(done) }
+	return h
 }
+
+// set replaces what is held; nil holds nothing. The caller keeps msgs
+// unchanged until the next set.
+func (h *heldEvents) set(msgs []jetstream.Msg) {
+	h.mu.Lock()
+	h.msgs = msgs
+	h.mu.Unlock()
+}
+
+func (h *heldEvents) stop() { close(h.done) }
 
 // DeleteEventConsumer implements pipeline.EventConsumers.
 func (c *Conn) DeleteEventConsumer(ctx context.Context, name string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -32,11 +33,14 @@ func TestDurableEventConsumer(t *testing.T) {
 	// The first run fails the third event it sees.
 	var seen []uint64
 	failed := errors.New("receiver down")
-	err := c.ConsumeEvents(ctx, ec, func(_ context.Context, e pipeline.LoggedEvent) error {
+	err := c.ConsumeEvents(ctx, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		if len(evs) != 1 {
+			t.Errorf("a batch of %d events without Batch", len(evs))
+		}
 		if len(seen) == 2 {
 			return failed
 		}
-		seen = append(seen, e.Seq)
+		seen = append(seen, evs[0].Seq)
 		return nil
 	})
 	if !errors.Is(err, failed) {
@@ -45,7 +49,8 @@ func TestDurableEventConsumer(t *testing.T) {
 	// The second run starts with that event and sees the rest.
 	run, cancel := context.WithCancel(ctx)
 	var types []string
-	err = c.ConsumeEvents(run, ec, func(_ context.Context, e pipeline.LoggedEvent) error {
+	err = c.ConsumeEvents(run, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		e := evs[0]
 		seen = append(seen, e.Seq)
 		types = append(types, e.Type)
 		if len(seen) == 4 {
@@ -75,4 +80,79 @@ func TestDurableEventConsumer(t *testing.T) {
 	if names, err := c.EventConsumerNames(ctx, "test-"); err != nil || len(names) != 0 {
 		t.Errorf("after delete: %v %v", names, err)
 	}
+}
+
+// A consumer with a Batch hands out the events at hand together, never
+// more than Batch, in stream order; a failed batch comes again whole and
+// first, and nothing after it comes before it.
+func TestEventConsumerBatches(t *testing.T) {
+	t.Parallel()
+	c := bustest.Start(t, quiet())
+	ctx := context.Background()
+	var msgs []pipeline.EventMessage
+	for i := range 10 {
+		id := strconv.Itoa(i)
+		msgs = append(msgs, pipeline.EventMessage{ID: id, MailboxID: "mb", Type: "MessageNew", Data: []byte(`{"n":` + id + `}`)})
+	}
+	if acked, err := c.PublishOrdered(ctx, msgs); acked != len(msgs) || err != nil {
+		t.Fatalf("publish: %d, %v", acked, err)
+	}
+	ec := pipeline.EventConsumer{Name: "test-batches", Since: time.Now().Add(-time.Hour), AckWait: time.Second, Batch: 4}
+
+	// The first run takes one batch and fails the second.
+	var first [][]uint64
+	failed := errors.New("receiver down")
+	err := c.ConsumeEvents(ctx, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		first = append(first, seqs(evs))
+		if len(first) == 2 {
+			return failed
+		}
+		return nil
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("first run ended with %v, want the reader's error", err)
+	}
+	// Batches are what was at hand when the last was acknowledged, so
+	// their sizes vary; their order may not.
+	if len(first) != 2 || len(first[0]) == 0 || len(first[1]) == 0 || len(first[0]) > 4 || len(first[1]) > 4 ||
+		!slices.Equal(slices.Concat(first...), seqRange(1, uint64(len(first[0])+len(first[1])))) {
+		t.Fatalf("first run's batches %v, want two of 1 to 4 events from 1 on", first)
+	}
+	failedFrom := first[1][0]
+
+	// The second run starts with the failed batch and goes on in order.
+	run, cancel := context.WithCancel(ctx)
+	var all []uint64
+	err = c.ConsumeEvents(run, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		if len(evs) > 4 {
+			t.Errorf("a batch of %d, more than 4", len(evs))
+		}
+		all = append(all, seqs(evs)...)
+		if all[len(all)-1] >= 10 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if want := seqRange(failedFrom, 10); !slices.Equal(all, want) {
+		t.Errorf("second run saw %v, want %v (first run %v)", all, want, first)
+	}
+}
+
+func seqs(evs []pipeline.LoggedEvent) []uint64 {
+	out := make([]uint64, len(evs))
+	for i, e := range evs {
+		out[i] = e.Seq
+	}
+	return out
+}
+
+func seqRange(from, to uint64) []uint64 {
+	var out []uint64
+	for s := from; s <= to; s++ {
+		out = append(out, s)
+	}
+	return out
 }

@@ -2,7 +2,9 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"chapar/pipeline"
 
@@ -11,24 +13,49 @@ import (
 )
 
 // Follow implements pipeline.EventFeed with one core NATS subscription to
-// every change event. Only the subject is read: a follower learns which
-// mailbox changed and how, and reads the change itself from the store.
+// every change event and one to the wake-only changes. Only the subject is
+// read: a follower learns which mailbox changed and how, and reads the
+// change itself from the store.
 func (c *Conn) Follow(fn func(mailboxID, eventType string)) (func() error, error) {
-	sub, err := c.nc.Subscribe(pipeline.SubjectEventPrefix+">", func(m *nats.Msg) {
-		if id, kind, ok := pipeline.ParseEventSubject(m.Subject); ok {
-			fn(id, kind)
+	var subs []*nats.Subscription
+	var one sync.Mutex
+	stop := func() error {
+		var errs []error
+		for _, s := range subs {
+			errs = append(errs, s.Unsubscribe())
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("follow events: %w", err)
+		return errors.Join(errs...)
 	}
-	// IDLE pushes must not be dropped because one slow follower filled the
-	// default pending limits.
-	if err := sub.SetPendingLimits(-1, -1); err != nil {
-		sub.Unsubscribe()
-		return nil, fmt.Errorf("follow events: %w", err)
+	for _, f := range []struct {
+		subject string
+		parse   func(string) (string, string, bool)
+	}{
+		{pipeline.SubjectEventPrefix + ">", pipeline.ParseEventSubject},
+		{pipeline.SubjectWakePrefix + ">", pipeline.ParseWakeSubject},
+	} {
+		parse := f.parse
+		sub, err := c.nc.Subscribe(f.subject, func(m *nats.Msg) {
+			if id, kind, ok := parse(m.Subject); ok {
+				// Two subscriptions, two goroutines: fn is promised
+				// one event at a time.
+				one.Lock()
+				defer one.Unlock()
+				fn(id, kind)
+			}
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("follow events: %w", err)
+		}
+		subs = append(subs, sub)
+		// IDLE pushes must not be dropped because one slow follower
+		// filled the default pending limits.
+		if err := sub.SetPendingLimits(-1, -1); err != nil {
+			stop()
+			return nil, fmt.Errorf("follow events: %w", err)
+		}
 	}
-	return sub.Unsubscribe, nil
+	return stop, nil
 }
 
 // PublishOrdered implements pipeline.EventSink on the events stream. Every
@@ -48,9 +75,19 @@ func (c *Conn) PublishOrdered(ctx context.Context, msgs []pipeline.EventMessage)
 		}
 		lost = js.Done()
 	}
+	// A wake-only event leaves a nil future: it is done once handed to
+	// core NATS, which promises no more.
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	var err error
 	for _, m := range msgs {
+		if m.WakeOnly {
+			if perr := c.nc.Publish(pipeline.WakeSubject(m.MailboxID, m.Type), nil); perr != nil {
+				err = fmt.Errorf("wake for event %s: %w", m.ID, perr)
+				break
+			}
+			futures = append(futures, nil)
+			continue
+		}
 		f, perr := c.js.PublishAsync(pipeline.EventSubject(m.MailboxID, m.Type), m.Data, jetstream.WithMsgID(m.ID))
 		if perr != nil {
 			err = fmt.Errorf("publish event %s: %w", m.ID, perr)
@@ -60,6 +97,12 @@ func (c *Conn) PublishOrdered(ctx context.Context, msgs []pipeline.EventMessage)
 	}
 	acked := 0
 	for i, f := range futures {
+		if f == nil {
+			if acked == i {
+				acked++
+			}
+			continue
+		}
 		select {
 		case <-f.Ok():
 			if acked == i {

@@ -108,6 +108,9 @@ func parseIdentity(f []string) (Identity, error) {
 		if err != nil {
 			return Identity{}, err
 		}
+		if role == RoleIntegrator && !consumerSafe(f[1]) {
+			return Identity{}, fmt.Errorf("integrator %q: a name of letters, digits, '-' and '_' (it names the integrator's consumers)", f[1])
+		}
 		return Identity{User: f[1], Password: f[3], Role: role}, nil
 	case "nkey":
 		if len(f) != 3 {
@@ -123,6 +126,20 @@ func parseIdentity(f []string) (Identity, error) {
 		return Identity{Nkey: f[1], Role: role}, nil
 	}
 	return Identity{}, fmt.Errorf("unknown kind %q, expected \"user\" or \"nkey\"", f[0])
+}
+
+// consumerSafe reports whether name can be a JetStream consumer name and a
+// subject token: no '.', '*', '>' or space.
+func consumerSafe(name string) bool {
+	if name == "" || len(name) > 200 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // AddUser appends a "user" line to the auth file at path, creating it

@@ -46,6 +46,8 @@ func TestParseAuthFileRefusesWhatItCannotMean(t *testing.T) {
 		{"token abc worker\n", `line 1: unknown kind "token"`},
 		{"user a worker x\nuser a integrator y\n", "line 2: a is listed twice"},
 		{"user chapar-internal worker x\n", "chapar's own"},
+		{"user crm.eu integrator x\n", `integrator "crm.eu": a name of letters`},
+		{"user crm> integrator x\n", `integrator "crm>": a name of letters`},
 	} {
 		_, err := embedded.ParseAuthFile([]byte(tc.file))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -105,5 +107,30 @@ func TestAddUserAppendsABcryptHash(t *testing.T) {
 	}
 	if ids, _ := embedded.LoadAuthFile(path); len(ids) != 2 {
 		t.Errorf("a refused AddUser changed the file: %+v", ids)
+	}
+}
+
+func TestRemoveUserTakesOutOneRolesLine(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "nats-auth")
+	orig := "# edge\nuser w worker pw\nuser crm integrator pw\nuser crm2 integrator pw\n"
+	if err := os.WriteFile(path, []byte(orig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := embedded.RemoveUser(path, "w", embedded.RoleIntegrator); err == nil || !strings.Contains(err.Error(), "no integrator named w") {
+		t.Errorf("removing a worker as an integrator: %v, want refused", err)
+	}
+	if err := embedded.RemoveUser(path, "crm", embedded.RoleIntegrator); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "# edge\nuser w worker pw\nuser crm2 integrator pw\n"; string(got) != want {
+		t.Errorf("file after removing crm:\n%s\nwant\n%s", got, want)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after removal %v (%v), want 0600", fi.Mode(), err)
 	}
 }

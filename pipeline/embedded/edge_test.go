@@ -179,7 +179,8 @@ func TestIntegratorReadsEventsAndNothingElse(t *testing.T) {
 	if m, err := live.NextMsg(5 * time.Second); err != nil || m.Subject != subject {
 		t.Fatalf("live event: %v, %v; want %s", m, err, subject)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, jetstream.ConsumerConfig{Durable: "crm", AckPolicy: jetstream.AckExplicitPolicy})
+	cons, err := js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, jetstream.ConsumerConfig{Durable: "events-2", AckPolicy: jetstream.AckExplicitPolicy,
+		FilterSubject: pipeline.SubjectEventPrefix + ">"})
 	if err != nil {
 		t.Fatalf("integrator's own durable consumer: %v", err)
 	}
@@ -224,6 +225,46 @@ func TestIntegratorReadsEventsAndNothingElse(t *testing.T) {
 	}
 	expectViolation(t, errs, "delete CHAPAR_JOBS")
 	streamMsgs(t, e.chap, pipeline.StreamJobs) // still there
+
+	// Nor change or empty the events stream it reads.
+	short, cancelShort = context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	if err := js.DeleteStream(short, pipeline.StreamEvents); err == nil {
+		t.Error("DeleteStream CHAPAR_EVENTS succeeded for an integrator")
+	}
+	expectViolation(t, errs, "delete CHAPAR_EVENTS")
+	if _, err := nc.Request("$JS.API.STREAM.PURGE."+pipeline.StreamEvents, nil, 500*time.Millisecond); err == nil {
+		t.Error("purging CHAPAR_EVENTS answered for an integrator")
+	}
+	expectViolation(t, errs, "purge CHAPAR_EVENTS")
+	if _, err := nc.Request("$JS.API.STREAM.UPDATE."+pipeline.StreamEvents, []byte(`{"name":"CHAPAR_EVENTS","subjects":["chapar.>"]}`), 500*time.Millisecond); err == nil {
+		t.Error("updating CHAPAR_EVENTS answered for an integrator")
+	}
+	expectViolation(t, errs, "update CHAPAR_EVENTS")
+	if n := streamMsgs(t, e.chap, pipeline.StreamEvents); n != 1 {
+		t.Errorf("%s holds %d events after the integrator's attempts, want 1", pipeline.StreamEvents, n)
+	}
+
+	// Another's consumer (a webhook's) is out of reach: neither created
+	// under another name nor read.
+	if _, err := e.chap.JetStream().CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, jetstream.ConsumerConfig{Durable: "webhook-1", AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort = context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	if _, err := js.CreateOrUpdateConsumer(short, pipeline.StreamEvents, jetstream.ConsumerConfig{Durable: "crm", AckPolicy: jetstream.AckExplicitPolicy}); err == nil {
+		t.Error("an integrator created a consumer under a name not its own")
+	}
+	expectViolation(t, errs, "create consumer crm")
+	if err := nc.PublishRequest("$JS.API.CONSUMER.MSG.NEXT."+pipeline.StreamEvents+".webhook-1", nats.NewInbox(), []byte(`{"batch":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	expectViolation(t, errs, "pull from webhook-1")
+	if info, err := e.chap.JetStream().Consumer(ctx, pipeline.StreamEvents, "webhook-1"); err != nil {
+		t.Fatal(err)
+	} else if ci, err := info.Info(ctx); err != nil || ci.Delivered.Consumer != 0 {
+		t.Errorf("webhook-1 delivered %v (%v) after the integrator's pull, want nothing", ci, err)
+	}
 }
 
 func TestWorkerCarriesJobsButCannotDeleteStreams(t *testing.T) {

@@ -208,10 +208,10 @@ func authorize(opts *server.Options, cfg Config, internalPassword string) {
 	opts.Users = []*server.User{{Username: internalUser, Password: internalPassword}}
 	for _, id := range cfg.Identities {
 		if id.Nkey != "" {
-			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: id.Nkey, Permissions: id.Role.permissions()})
+			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: id.Nkey, Permissions: id.Role.permissions(id.Name())})
 			continue
 		}
-		opts.Users = append(opts.Users, &server.User{Username: id.User, Password: id.Password, Permissions: id.Role.permissions()})
+		opts.Users = append(opts.Users, &server.User{Username: id.User, Password: id.Password, Permissions: id.Role.permissions(id.Name())})
 	}
 	if cfg.TLS != nil {
 		opts.TLSConfig = cfg.TLS

@@ -33,11 +33,28 @@ func parseRole(s string) (Role, error) {
 // bodiesBucket is the object store large bodies travel through.
 const bodiesBucket = pipeline.BucketBodies
 
-// permissions lists, per role, the subjects an identity may publish and
-// subscribe to; everything else is denied by nats-server. The JetStream API
-// is a set of request subjects ($JS.API.<verb>.<stream>...), so allowing
-// verbs one by one is how deleting a stream is kept from a worker.
-func (r Role) permissions() *server.Permissions {
+// integratorConsumers is how many durable consumers an integrator may hold
+// on CHAPAR_EVENTS besides the one named after it.
+const integratorConsumers = 9
+
+// IntegratorConsumers are the names an integrator's durable consumers on
+// CHAPAR_EVENTS may take: its own name, and NAME-1 ... NAME-9. A consumer
+// name is one token of the JetStream API's subjects and NATS permissions
+// match whole tokens, so "its own prefix" is this fixed list; any other
+// consumer, a webhook's or another integrator's, stays out of its reach.
+func IntegratorConsumers(name string) []string {
+	names := []string{name}
+	for i := 1; i <= integratorConsumers; i++ {
+		names = append(names, fmt.Sprintf("%s-%d", name, i))
+	}
+	return names
+}
+
+// permissions lists, per role, the subjects the identity name may publish
+// and subscribe to; everything else is denied by nats-server. The JetStream
+// API is a set of request subjects ($JS.API.<verb>.<stream>...), so
+// allowing verbs one by one is how deleting a stream is kept from a worker.
+func (r Role) permissions(name string) *server.Permissions {
 	jobs, events := pipeline.StreamJobs, pipeline.StreamEvents
 	switch r {
 	case RoleWorker:
@@ -46,7 +63,8 @@ func (r Role) permissions() *server.Permissions {
 				pipeline.SubjectStagePrefix + ">",
 				pipeline.SubjectOutcomePrefix + ">",
 				pipeline.SubjectEventPrefix + ">",
-				"_INBOX.>", // replies to an outcome offer (Ticket.Await)
+				pipeline.SubjectWakePrefix + ">", // changes kept off the events stream, for IDLE
+				"_INBOX.>",                       // replies to an outcome offer (Ticket.Await)
 				"$JS.API.INFO",
 				"$JS.API.STREAM.INFO.>",
 				"$JS.API.CONSUMER.INFO.>",
@@ -74,22 +92,30 @@ func (r Role) permissions() *server.Permissions {
 				pipeline.SubjectStagePrefix + ">",
 				pipeline.SubjectOutcomePrefix + ">",
 				pipeline.SubjectEventPrefix + ">",
+				pipeline.SubjectWakePrefix + ">",
 				"$O." + bodiesBucket + ".>",
 				"_INBOX.>",
 			}},
 		}
 	case RoleIntegrator:
+		pub := []string{
+			"$JS.API.INFO",
+			"$JS.API.STREAM.INFO." + events,
+			"$JS.FC.>",
+		}
+		for _, c := range IntegratorConsumers(name) {
+			pub = append(pub,
+				"$JS.API.CONSUMER.CREATE."+events+"."+c,
+				"$JS.API.CONSUMER.CREATE."+events+"."+c+".>", // with a filter subject
+				"$JS.API.CONSUMER.DURABLE.CREATE."+events+"."+c,
+				"$JS.API.CONSUMER.INFO."+events+"."+c,
+				"$JS.API.CONSUMER.DELETE."+events+"."+c,
+				"$JS.API.CONSUMER.MSG.NEXT."+events+"."+c,
+				"$JS.ACK."+events+"."+c+".>",
+			)
+		}
 		return &server.Permissions{
-			Publish: &server.SubjectPermission{Allow: []string{
-				"$JS.API.INFO",
-				"$JS.API.STREAM.INFO." + events,
-				"$JS.API.CONSUMER.INFO." + events + ".>",
-				"$JS.API.CONSUMER.CREATE." + events + ".>",
-				"$JS.API.CONSUMER.DURABLE.CREATE." + events + ".>",
-				"$JS.API.CONSUMER.MSG.NEXT." + events + ".>",
-				"$JS.ACK." + events + ".>",
-				"$JS.FC.>",
-			}},
+			Publish: &server.SubjectPermission{Allow: pub},
 			Subscribe: &server.SubjectPermission{Allow: []string{
 				pipeline.SubjectEventPrefix + ">",
 				"_INBOX.>",
