@@ -446,3 +446,58 @@ func BenchmarkCompact(b *testing.B) {
 	}
 	b.SetBytes(freed / int64(b.N))
 }
+
+// Under expunge_mode: delayed the bodies of kept messages survive
+// compaction (they move with their segment) and unexpunge brings them
+// back whole; once expired, the next pass reclaims them.
+func TestCompactAndDelayedExpunge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spool := filepath.Join(dir, "spool")
+	// First dead bodies, removed at once.
+	s := testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true})
+	inbox := create(t, s, "user.alice")
+	for i := range 3 {
+		deliver(t, s, "user.alice", fmt.Sprintf("x%d/0", i), markedMessage(fmt.Sprintf("DEADMSG%d", i), 3000))
+	}
+	if _, err := s.RemoveMessages(inbox, []uint32{1, 2, 3}, "pop3d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = testkit.OpenStore(t, store.Options{Dir: dir, NoSync: true, DelayedExpunge: true})
+	kept := markedMessage("KEPTMSG", 4000)
+	deliver(t, s, "user.alice", "k/0", kept, store.FlagDeleted)
+	if _, err := s.Expunge(inbox, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.Compact(context.Background(), store.CompactPolicy{DeadPercent: 1}); err != nil || st.Segments != 1 || st.Bodies != 1 {
+		t.Fatalf("Compact: %+v, %v; want the kept body moved", st, err)
+	}
+	if !segmentsHold(t, spool, "KEPTMSG") || segmentsHold(t, spool, "DEADMSG1") {
+		t.Fatal("compaction reclaimed the body of a kept message, or kept a dead one")
+	}
+	restored, err := s.Unexpunge(inbox, store.UnexpungeOptions{})
+	if err != nil || len(restored) != 1 {
+		t.Fatalf("Unexpunge: %v, %v", restored, err)
+	}
+	if got := readBody(t, s, inbox, restored[0].UID); !bytes.Equal(got, kept) {
+		t.Errorf("the unexpunged message reads back %d octets, not its own", len(got))
+	}
+	checkClean(t, s)
+	// Expunged again and expired: the next pass reclaims it.
+	if _, err := s.Expunge(inbox, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireExpunged(inbox, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("ExpireExpunged: %d, %v", n, err)
+	}
+	if st, err := s.Compact(context.Background(), store.CompactPolicy{}); err != nil || st.Segments != 1 {
+		t.Fatalf("Compact after expire: %+v, %v", st, err)
+	}
+	if segmentsHold(t, spool, "KEPTMSG") {
+		t.Error("the expired message's body is still on disk after compaction")
+	}
+	checkClean(t, s)
+}
