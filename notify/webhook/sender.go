@@ -46,9 +46,10 @@ func newSender(cfg *Config, hook store.Webhook, deliveries *metrics.CounterVec) 
 	tr.ResponseHeaderTimeout = cfg.Timeout
 	return &sender{
 		cfg: cfg, hook: hook, mailbox: compilePattern(hook.Mailbox), mac: hmac.New(sha256.New, []byte(hook.Secret)),
+		// No Client.Timeout: post bounds each exchange with its context,
+		// which spares the client a copy of every request.
 		client: &http.Client{
 			Transport: tr,
-			Timeout:   cfg.Timeout,
 			// A redirect is an answer the receiver must fix, not one
 			// to follow with a signed body to wherever it points.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -156,6 +157,8 @@ func (s *sender) post(ctx context.Context, evs []pipeline.LoggedEvent, attempt i
 		writeBatch(&s.body, evs)
 		body = s.body.Bytes()
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.hook.URL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("request: %w", err)

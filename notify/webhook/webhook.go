@@ -1,7 +1,9 @@
 // Package webhook sends the change events to HTTP receivers an operator
-// registered ("chapar webhook add"): one POST per event, signed with
-// HMAC-SHA256, at least once, in stream order, retried with exponential
-// backoff and kept as a dead letter once the attempts run out.
+// registered ("chapar webhook add"): one POST per event, or per batch of
+// events as a JSON array for a webhook that asked for batches, signed
+// with HMAC-SHA256, at least once, in stream order, retried with
+// exponential backoff and kept as a dead letter once the attempts run
+// out.
 //
 // Each webhook reads the events stream through its own durable consumer
 // (pipeline.EventConsumers), so its position survives restarts and a

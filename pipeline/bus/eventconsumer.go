@@ -68,6 +68,7 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			return fmt.Errorf("consume %s: %w", ec.Name, err)
 		}
 		msgs, events = msgs[:0], events[:0]
+		fill := time.Now().Add(batchLinger)
 		for {
 			if e, ok := loggedEvent(m); ok {
 				msgs, events = append(msgs, m), append(events, e)
@@ -75,10 +76,13 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			if len(msgs) == ec.Batch {
 				break
 			}
-			// The rest of a batch is what comes at once: a batch never
-			// waits to fill, only a moment for the events already on
-			// their way after an acknowledgement.
-			if m, err = iter.Next(jetstream.NextMaxWait(batchLinger)); err != nil {
+			// The rest of a batch is what comes within batchLinger of
+			// its first event: a batch never waits to fill.
+			wait := time.Until(fill)
+			if wait <= 0 {
+				break
+			}
+			if m, err = iter.Next(jetstream.NextMaxWait(wait)); err != nil {
 				break // a timeout; anything else comes again from Next
 			}
 		}
@@ -145,8 +149,10 @@ func (c *Conn) giveBack(cons jetstream.Consumer, iter jetstream.MessagesContext,
 const (
 	// eventPull is the fewest events one pull request asks for.
 	eventPull = 64
-	// batchLinger is how long a batch waits for events already sent.
-	batchLinger = 2 * time.Millisecond
+	// batchLinger is how long after its first event a batch that has not
+	// filled takes more: under load, fewer and fuller batches (each
+	// costs its reader a POST) for at most this much latency.
+	batchLinger = 10 * time.Millisecond
 )
 
 // loggedEvent reads one message of the events stream; one that is no
