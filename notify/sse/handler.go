@@ -33,6 +33,9 @@ type Config struct {
 	// Keepalive is how often a comment line keeps an idle stream (and the
 	// proxies on its way) open. Default 15s.
 	Keepalive time.Duration
+	// Coalesce is how long a stream gathers events before writing them
+	// out together. Default 10ms.
+	Coalesce time.Duration
 	// Recent is how many of the latest events the shared tail keeps for
 	// clients that resume (tail.go). Default 4096.
 	Recent int
@@ -53,6 +56,9 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Coalesce <= 0 {
+		cfg.Coalesce = 10 * time.Millisecond
 	}
 	if cfg.Recent <= 0 {
 		cfg.Recent = 4096
@@ -157,44 +163,89 @@ type stream struct {
 
 // follow sends the backlog, then what the shared tail hands on, until the
 // client goes or falls too far behind (its feed is closed: the stream
-// ends, and the client's EventSource resumes from its last id).
+// ends, and the client's EventSource resumes from its last id). Events
+// that come within Coalesce of each other go out in one write.
 func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline.LoggedEvent) error {
 	for _, e := range backlog {
-		if err := s.send(e); err != nil {
+		if err := s.write(e, aboutOf(e)); err != nil {
 			return err
 		}
+	}
+	if err := s.flush(); err != nil {
+		return err
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case e, ok := <-sub.c:
+		case te, ok := <-sub.c:
 			if !ok {
 				return nil
 			}
-			if err := s.send(e); err != nil {
+			if err := s.write(te.e, te.about); err != nil {
+				return err
+			}
+			// Gather what comes within a short window, then write it
+			// at once: a hundred clients cost a write each per window,
+			// not per event, for at most that much delay.
+			window := time.NewTimer(s.h.cfg.Coalesce)
+		more:
+			for range maxCoalesced {
+				select {
+				case te, ok := <-sub.c:
+					if !ok {
+						window.Stop()
+						s.flush()
+						return nil
+					}
+					if err := s.write(te.e, te.about); err != nil {
+						window.Stop()
+						return err
+					}
+				case <-window.C:
+					break more
+				case <-ctx.Done():
+					window.Stop()
+					return nil
+				}
+			}
+			window.Stop()
+			if err := s.flush(); err != nil {
 				return err
 			}
 		}
 	}
 }
 
+// maxCoalesced bounds how many waiting events go out in one write.
+const maxCoalesced = 256
+
 // about is what the handler reads of an event to decide who sees it.
 type about struct {
 	Mailbox string `json:"mailbox"`
 	User    string `json:"user"`
 	UserID  string `json:"userId"`
+	ok      bool
 }
 
 func (s *stream) send(e pipeline.LoggedEvent) error {
-	if !s.filter.types(e.Type) {
-		return nil
+	if err := s.write(e, aboutOf(e)); err != nil {
+		return err
 	}
+	return s.flush()
+}
+
+// aboutOf reads what decides who sees an event; ok is false for an event
+// whose JSON does not decode (it is sent to nobody).
+func aboutOf(e pipeline.LoggedEvent) about {
 	var a about
-	if err := json.Unmarshal(e.Data, &a); err != nil {
-		return nil
-	}
-	if !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
+	a.ok = json.Unmarshal(e.Data, &a) == nil
+	return a
+}
+
+// write sends one event the client wants and may see, unflushed.
+func (s *stream) write(e pipeline.LoggedEvent, a about) error {
+	if !a.ok || !s.filter.types(e.Type) || !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
 		return nil
 	}
 	s.mu.Lock()
@@ -204,6 +255,12 @@ func (s *stream) send(e pipeline.LoggedEvent) error {
 	if _, err := fmt.Fprintf(s.w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Type, e.Data); err != nil {
 		return errClientGone
 	}
+	return nil
+}
+
+func (s *stream) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.rc.Flush(); err != nil {
 		return errClientGone
 	}

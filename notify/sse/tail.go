@@ -29,7 +29,14 @@ type tail struct {
 // the client falls behind by more than it holds: the client reconnects
 // and resumes with Last-Event-ID, so it loses nothing.
 type subscriber struct {
-	c chan pipeline.LoggedEvent
+	c chan tailEvent
+}
+
+// tailEvent is an event with what decides who sees it, read once for
+// every client.
+type tailEvent struct {
+	e     pipeline.LoggedEvent
+	about about
 }
 
 // subscriberBuffer is how far a client may fall behind the tail.
@@ -58,7 +65,7 @@ func (t *tail) subscribe(from uint64) (sub *subscriber, backlog []pipeline.Logge
 		}
 		backlog = t.ring.from(from)
 	}
-	sub = &subscriber{c: make(chan pipeline.LoggedEvent, subscriberBuffer)}
+	sub = &subscriber{c: make(chan tailEvent, subscriberBuffer)}
 	t.subs[sub] = struct{}{}
 	return sub, backlog, true
 }
@@ -103,9 +110,13 @@ func (t *tail) publish(e pipeline.LoggedEvent) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.ring.add(e)
+	if len(t.subs) == 0 {
+		return nil
+	}
+	te := tailEvent{e: e, about: aboutOf(e)}
 	for sub := range t.subs {
 		select {
-		case sub.c <- e:
+		case sub.c <- te:
 		default:
 			// Too far behind: end its stream rather than hold
 			// everyone up; it resumes from its last id.
