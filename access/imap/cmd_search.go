@@ -1,12 +1,8 @@
 package imap
 
 import (
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"chapar/store"
 )
@@ -74,47 +70,13 @@ type chunkMatches struct {
 
 // searchStore evaluates key against every message's index entry and, when
 // a key asks, its header or body. Chunks of the view are handed to up to
-// maxSearchWorkers goroutines and their matches put back in order. A
-// worker's panic (xno when a message cannot be read, or a bug) stops the
-// others and is raised again here, in the session's goroutine, where the
-// command's recovery turns it into the response.
+// maxSearchWorkers goroutines (inChunks) and their matches put back in
+// order.
 func (s *session) searchStore(v *mailboxView, key *searchKey, withModSeq bool) ([]int, []uint64) {
 	chunks := make([]chunkMatches, (len(v.msgs)+searchChunk-1)/searchChunk)
-	workers := min(runtime.GOMAXPROCS(0), maxSearchWorkers, len(chunks))
-	var next atomic.Int64
-	var stop atomic.Bool
-	var failure any
-	var failOnce sync.Once
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if x := recover(); x != nil {
-					switch x.(type) {
-					case badError, noError, byeError:
-					default:
-						s.log.Error("SEARCH worker panicked", "panic", x, "stack", string(debug.Stack()))
-					}
-					failOnce.Do(func() { failure = x })
-					stop.Store(true)
-				}
-			}()
-			hr := s.store().HeaderReader(v.mb) // one per goroutine: it is not shared
-			for !stop.Load() {
-				c := int(next.Add(1) - 1)
-				if c >= len(chunks) {
-					return
-				}
-				chunks[c] = s.searchChunk(v, key, c*searchChunk, hr, withModSeq)
-			}
-		}()
-	}
-	wg.Wait()
-	if failure != nil {
-		panic(failure)
-	}
+	s.inChunks("SEARCH", v.mb, len(chunks), func(c int, hr *store.HeaderReader) {
+		chunks[c] = s.searchChunk(v, key, c*searchChunk, hr, withModSeq)
+	})
 	var seqs []int
 	var modseqs []uint64
 	for _, c := range chunks {

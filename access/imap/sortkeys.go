@@ -1,12 +1,8 @@
 package imap
 
 import (
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"chapar/message"
 	"chapar/store"
@@ -112,42 +108,10 @@ func (s *session) keysFor(v *mailboxView, idx []int) []*msgKeys {
 		return out
 	}
 	chunks := (len(missing) + searchChunk - 1) / searchChunk
-	workers := min(runtime.GOMAXPROCS(0), maxSearchWorkers, chunks)
-	var next atomic.Int64
-	var stop atomic.Bool
-	var failure any
-	var failOnce sync.Once
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if x := recover(); x != nil {
-					switch x.(type) {
-					case badError, noError, byeError:
-					default:
-						s.log.Error("SORT worker panicked", "panic", x, "stack", string(debug.Stack()))
-					}
-					failOnce.Do(func() { failure = x })
-					stop.Store(true)
-				}
-			}()
-			hr := s.store().HeaderReader(v.mb)
-			for !stop.Load() {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				part := missing[c*searchChunk : min(len(missing), (c+1)*searchChunk)]
-				s.loadKeys(v, idx, part, out, hr)
-			}
-		}()
-	}
-	wg.Wait()
-	if failure != nil {
-		panic(failure)
-	}
+	s.inChunks("SORT", v.mb, chunks, func(c int, hr *store.HeaderReader) {
+		part := missing[c*searchChunk : min(len(missing), (c+1)*searchChunk)]
+		s.loadKeys(v, idx, part, out, hr)
+	})
 	fresh := make([]*msgKeys, len(missing))
 	freshUIDs := make([]uint32, len(missing))
 	for j, k := range missing {
