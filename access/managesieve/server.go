@@ -2,15 +2,12 @@ package managesieve
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"chapar/access/sasl"
-	"chapar/internal/acceptretry"
+	"chapar/internal/connset"
 	"chapar/store"
 )
 
@@ -66,11 +63,7 @@ type Server struct {
 	admins map[string]bool
 	log    *slog.Logger
 
-	mu        sync.Mutex
-	closing   atomic.Bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	sessions connset.Set
 }
 
 // NewServer prepares a server; Serve runs it on a listener.
@@ -93,8 +86,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{},
-		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{}}
 	for _, a := range cfg.Admins {
 		s.admins[cfg.Users.Canonical(a)] = true
 	}
@@ -110,56 +102,11 @@ func NewServer(cfg Config) *Server {
 
 // Serve accepts connections on l until Close.
 func (s *Server) Serve(inner net.Listener) error {
-	l := acceptretry.Wrap(inner, s.log, "managesieve")
-	s.mu.Lock()
-	if s.closing.Load() {
-		s.mu.Unlock()
-		l.Close()
-		return net.ErrClosed
-	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.closing.Load() {
-				return net.ErrClosed
-			}
-			return fmt.Errorf("managesieve: accept: %w", err)
-		}
-		s.mu.Lock()
-		if s.closing.Load() {
-			s.mu.Unlock()
-			c.Close()
-			return net.ErrClosed
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			newSession(s, c).serve()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-	}
+	return s.sessions.Serve(inner, "managesieve", s.log, func(c net.Conn) { newSession(s, c).serve() })
 }
 
 // Close stops the listeners and ends every session.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closing.Swap(true) {
-		s.mu.Unlock()
-		return nil
-	}
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	s.sessions.Close()
 	return nil
 }

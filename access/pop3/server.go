@@ -2,15 +2,13 @@ package pop3
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"chapar/access/sasl"
-	"chapar/internal/acceptretry"
+	"chapar/internal/connset"
 	"chapar/store"
 )
 
@@ -70,11 +68,8 @@ type Server struct {
 	admins map[string]bool
 	log    *slog.Logger
 
-	mu        sync.Mutex
-	closing   atomic.Bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	sessions connset.Set
+	mu       sync.Mutex
 	// locked holds the maildrops a session has, by mailbox unique ID;
 	// lastLogin the time of each user's last login (popminpoll).
 	locked    map[string]bool
@@ -108,7 +103,6 @@ func NewServer(cfg Config) *Server {
 		cfg.now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, admins: map[string]bool{},
-		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
 		locked: map[string]bool{}, lastLogin: map[string]time.Time{}}
 	for _, a := range cfg.Admins {
 		s.admins[cfg.Users.Canonical(a)] = true
@@ -131,58 +125,13 @@ func (s *Server) Serve(l net.Listener) error { return s.serve(l, false) }
 func (s *Server) ServeTLS(l net.Listener) error { return s.serve(l, true) }
 
 func (s *Server) serve(inner net.Listener, secure bool) error {
-	l := acceptretry.Wrap(inner, s.log, "pop3")
-	s.mu.Lock()
-	if s.closing.Load() {
-		s.mu.Unlock()
-		l.Close()
-		return net.ErrClosed
-	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.closing.Load() {
-				return net.ErrClosed
-			}
-			return fmt.Errorf("pop3: accept: %w", err)
-		}
-		s.mu.Lock()
-		if s.closing.Load() {
-			s.mu.Unlock()
-			c.Close()
-			return net.ErrClosed
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			newSession(s, c, secure).serve()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-	}
+	return s.sessions.Serve(inner, "pop3", s.log, func(c net.Conn) { newSession(s, c, secure).serve() })
 }
 
 // Close stops the listeners and ends every session; a session cut off
 // this way applies none of its deletions (RFC 1939 §6).
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closing.Swap(true) {
-		s.mu.Unlock()
-		return nil
-	}
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	s.sessions.Close()
 	return nil
 }
 
