@@ -104,10 +104,13 @@ func (s *session) serve() {
 // end releases what the session holds. Deletions not applied by QUIT
 // are dropped (RFC 1939 §6: no UPDATE without QUIT).
 func (s *session) end() {
-	s.conn.Close()
+	// The maildrop is free before the client sees the connection close:
+	// a client that logs in again once it has (fetchmail's next poll)
+	// must not find it still held.
 	if s.drop != nil {
 		s.drop.release()
 	}
+	s.conn.Close()
 	if s.user != "" {
 		s.log.Info("logout")
 		s.recordLogout()
