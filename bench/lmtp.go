@@ -154,6 +154,16 @@ func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
 	if rcpts > cfg.users {
 		rcpts = cfg.users
 	}
+	var att *attached
+	if cfg.sse > 0 || cfg.webhookListen != "" {
+		var err error
+		if att, err = attach(ctx, cfg); err != nil {
+			return res, err
+		}
+		defer att.stop()
+		res.Params["sse"] = cfg.sse
+		res.Params["webhooks"] = cfg.webhooks
+	}
 	start := time.Now()
 	lr.run(ctx, cfg.c, cfg.n, func(i int) lmtpJob {
 		j := lmtpJob{}
@@ -170,6 +180,13 @@ func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
 	res.metric("throughput", float64(lr.bytes.Load())/elapsed.Seconds()/1e6, "MB/s")
 	res.Latency = rec.summaries(elapsed)
 	res.Errors = rec.errorsCopy()
+	if att != nil {
+		// Each accepted recipient is at least one event (MessageNew) for
+		// every stream and every webhook.
+		n := lr.rcptOK.Load()
+		att.settle(ctx, n*int64(cfg.sse), n*int64(cfg.webhooks), 3*time.Second)
+		att.report(res)
+	}
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}

@@ -45,6 +45,13 @@ type config struct {
 	verbose    bool
 	compress   bool // imap: sessions use COMPRESS=DEFLATE
 
+	// lmtp: integrators attached during the run (attach.go)
+	sse           int
+	eventsURL     string
+	eventsUser    string
+	webhookListen string
+	webhooks      int
+
 	// bigbox
 	bigUser   int
 	smallUser int
@@ -188,6 +195,11 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.Int64Var(&cfg.seed, "seed", 0, "random seed (0 = time based)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every error to stderr")
 	fs.BoolVar(&cfg.compress, "compress", false, "imap: every session uses COMPRESS=DEFLATE (RFC 4978)")
+	fs.IntVar(&cfg.sse, "sse", 0, "lmtp: event streams (SSE) read from -events-url during the run")
+	fs.StringVar(&cfg.eventsURL, "events-url", "http://127.0.0.1:8008/events", "lmtp: the server's SSE endpoint")
+	fs.StringVar(&cfg.eventsUser, "events-user", "admin", "lmtp: the user (password -pass) the event streams log in as")
+	fs.StringVar(&cfg.webhookListen, "webhook-listen", "", "lmtp: receive webhook POSTs here during the run (host:port)")
+	fs.IntVar(&cfg.webhooks, "webhooks", 0, "lmtp: webhooks registered to post to -webhook-listen (for the count of events to wait for)")
 	fs.IntVar(&cfg.bigUser, "big-user", 1, "bigbox: index of the user whose INBOX is filled")
 	fs.IntVar(&cfg.smallUser, "small-user", 2, "bigbox: index of the user whose INBOX is emptied and used for comparison")
 	fs.IntVar(&cfg.repeat, "repeat", 5, "bigbox: measurements per operation")
@@ -207,6 +219,8 @@ func (cfg *config) validate() error {
 		return fmt.Errorf("-size must be >= 0")
 	case cfg.rcpts < 1:
 		return fmt.Errorf("-rcpts must be >= 1")
+	case cfg.sse < 0 || cfg.webhooks < 0:
+		return fmt.Errorf("-sse and -webhooks must be >= 0")
 	case cfg.sessions < 1:
 		return fmt.Errorf("-sessions must be >= 1")
 	case !strings.Contains(cfg.userFormat, "%"):

@@ -21,6 +21,16 @@ type authCache struct {
 
 	mu      sync.Mutex
 	entries map[string]authEntry
+	// flights are the comparisons running now, by user, password MAC and
+	// hash: a hundred dashboards reconnecting at once with one account
+	// cost one bcrypt, not a hundred.
+	flights map[string]*flight
+}
+
+// flight is one bcrypt comparison that identical attempts wait for.
+type flight struct {
+	done chan struct{}
+	ok   bool
 }
 
 type authEntry struct {
@@ -36,7 +46,7 @@ const authCacheTTL = time.Hour
 const maxAuthEntries = 100000
 
 func newAuthCache(ttl time.Duration) *authCache {
-	c := &authCache{ttl: ttl, entries: map[string]authEntry{}}
+	c := &authCache{ttl: ttl, entries: map[string]authEntry{}, flights: map[string]*flight{}}
 	if _, err := rand.Read(c.key[:]); err != nil {
 		panic(err) // crypto/rand does not fail on Linux
 	}
@@ -66,4 +76,29 @@ func (c *authCache) remember(user, password, hash string) {
 	}
 	c.entries[user] = e
 	c.mu.Unlock()
+}
+
+// check compares password with hash through compare, unless an identical
+// comparison (same user, password and hash) is running: then it shares
+// that one's answer. Sharing a failure is as safe as sharing a success:
+// the same password gets the same answer either way.
+func (c *authCache) check(user, password, hash string, compare func() bool) bool {
+	key := user + "\x00" + hash + "\x00" + string(c.mac(user, password))
+	c.mu.Lock()
+	if f, ok := c.flights[key]; ok {
+		c.mu.Unlock()
+		<-f.done
+		return f.ok
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[key] = f
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.flights, key)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.ok = compare()
+	return f.ok
 }

@@ -73,8 +73,11 @@ func TestAuthenticateConcurrencyCap(t *testing.T) {
 		if i%2 == 1 {
 			user = "nobody" // unknown users take a slot too
 		}
+		// Guesses differ: identical attempts would share one comparison
+		// (TestIdenticalLoginsShareOneComparison).
+		pass := fmt.Sprintf("wrong%d", i)
 		wg.Go(func() {
-			if ok, _ := s.Authenticate(user, "wrong"); ok {
+			if ok, _ := s.Authenticate(user, pass); ok {
 				t.Errorf("%s logged in with a wrong password", user)
 			}
 		})
@@ -95,5 +98,44 @@ func TestAuthenticateConcurrencyCap(t *testing.T) {
 	}
 	if n := s.BcryptCompares(); n != logins {
 		t.Errorf("%d comparisons, want %d", n, logins)
+	}
+}
+
+// Logins with the same user and password that arrive while one is being
+// compared wait for its answer instead of each paying bcrypt: a hundred
+// event-stream clients reconnecting with one account after a restart. The
+// hook holds the first comparison until every login has arrived.
+func TestIdenticalLoginsShareOneComparison(t *testing.T) {
+	t.Parallel()
+	const logins = 20
+	s := testkit.OpenStore(t, store.Options{NoSync: true, PasswordCost: bcrypt.MinCost})
+	if err := s.AddUser("alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	entered := make(chan struct{}, logins)
+	release := make(chan struct{})
+	s.SetBcryptHook(func() {
+		entered <- struct{}{}
+		<-release
+	})
+	var wg sync.WaitGroup
+	var good atomic.Int32
+	for range logins {
+		wg.Go(func() {
+			if ok, err := s.Authenticate("alice", "pw"); ok && err == nil {
+				good.Add(1)
+			}
+		})
+	}
+	<-entered
+	// Let the others queue behind the one inside; none may start its own.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := good.Load(); n != logins {
+		t.Errorf("%d of %d logins succeeded", n, logins)
+	}
+	if n := s.BcryptCompares(); n > 2 {
+		t.Errorf("%d bcrypt comparisons for %d identical logins, want 1 (2 if one arrived after the first finished)", n, logins)
 	}
 }

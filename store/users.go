@@ -148,7 +148,10 @@ func (s *Store) Authenticate(name, password string) (bool, error) {
 	if s.auth.verified(u.Name, password, u.PasswordHash) {
 		return true, nil
 	}
-	if !s.bcrypt.compare([]byte(u.PasswordHash), password) {
+	ok := s.auth.check(u.Name, password, u.PasswordHash, func() bool {
+		return s.bcrypt.compare([]byte(u.PasswordHash), password)
+	})
+	if !ok {
 		return false, nil
 	}
 	s.auth.remember(u.Name, password, u.PasswordHash)

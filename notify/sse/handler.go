@@ -167,13 +167,15 @@ type stream struct {
 // that come within Coalesce of each other go out in one write.
 func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline.LoggedEvent) error {
 	for _, e := range backlog {
-		if err := s.write(e, aboutOf(e)); err != nil {
+		if err := s.write(e, aboutOf(e), frameOf(e)); err != nil {
 			return err
 		}
 	}
 	if err := s.flush(); err != nil {
 		return err
 	}
+	window := time.NewTimer(time.Hour)
+	window.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -182,37 +184,39 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline
 			if !ok {
 				return nil
 			}
-			if err := s.write(te.e, te.about); err != nil {
+			if err := s.write(te.e, te.about, te.frame); err != nil {
 				return err
 			}
-			// Gather what comes within a short window, then write it
-			// at once: a hundred clients cost a write each per window,
-			// not per event, for at most that much delay.
-			window := time.NewTimer(s.h.cfg.Coalesce)
-		more:
-			for range maxCoalesced {
-				select {
-				case te, ok := <-sub.c:
-					if !ok {
-						window.Stop()
-						s.flush()
-						return nil
-					}
-					if err := s.write(te.e, te.about); err != nil {
-						window.Stop()
-						return err
-					}
-				case <-window.C:
-					break more
-				case <-ctx.Done():
-					window.Stop()
+		}
+		// Sleep out a short window without listening to the feed, then
+		// take what gathered in one go: the tail's sends meanwhile only
+		// fill the buffer, so a hundred clients cost a wake-up and a
+		// write each per window, not per event, for at most that much
+		// delay.
+		window.Reset(s.h.cfg.Coalesce)
+		select {
+		case <-window.C:
+		case <-ctx.Done():
+			window.Stop()
+			return nil
+		}
+	drain:
+		for range maxCoalesced {
+			select {
+			case te, ok := <-sub.c:
+				if !ok {
+					s.flush()
 					return nil
 				}
+				if err := s.write(te.e, te.about, te.frame); err != nil {
+					return err
+				}
+			default:
+				break drain
 			}
-			window.Stop()
-			if err := s.flush(); err != nil {
-				return err
-			}
+		}
+		if err := s.flush(); err != nil {
+			return err
 		}
 	}
 }
@@ -229,7 +233,7 @@ type about struct {
 }
 
 func (s *stream) send(e pipeline.LoggedEvent) error {
-	if err := s.write(e, aboutOf(e)); err != nil {
+	if err := s.write(e, aboutOf(e), frameOf(e)); err != nil {
 		return err
 	}
 	return s.flush()
@@ -243,16 +247,28 @@ func aboutOf(e pipeline.LoggedEvent) about {
 	return a
 }
 
+// frameOf is an event as the stream sends it. One line of JSON:
+// json.Marshal never writes a newline, so the data field needs no
+// splitting.
+func frameOf(e pipeline.LoggedEvent) []byte {
+	b := make([]byte, 0, len(e.Data)+len(e.Type)+40)
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, "\nevent: "...)
+	b = append(b, e.Type...)
+	b = append(b, "\ndata: "...)
+	b = append(b, e.Data...)
+	return append(b, "\n\n"...)
+}
+
 // write sends one event the client wants and may see, unflushed.
-func (s *stream) write(e pipeline.LoggedEvent, a about) error {
+func (s *stream) write(e pipeline.LoggedEvent, a about, frame []byte) error {
 	if !a.ok || !s.filter.types(e.Type) || !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// One line of JSON: json.Marshal never writes a newline, so the data
-	// field needs no splitting.
-	if _, err := fmt.Fprintf(s.w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Type, e.Data); err != nil {
+	if _, err := s.w.Write(frame); err != nil {
 		return errClientGone
 	}
 	return nil

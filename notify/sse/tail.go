@@ -32,11 +32,12 @@ type subscriber struct {
 	c chan tailEvent
 }
 
-// tailEvent is an event with what decides who sees it, read once for
-// every client.
+// tailEvent is an event with what decides who sees it and its wire form,
+// both made once for every client.
 type tailEvent struct {
 	e     pipeline.LoggedEvent
 	about about
+	frame []byte
 }
 
 // subscriberBuffer is how far a client may fall behind the tail.
@@ -113,7 +114,7 @@ func (t *tail) publish(e pipeline.LoggedEvent) error {
 	if len(t.subs) == 0 {
 		return nil
 	}
-	te := tailEvent{e: e, about: aboutOf(e)}
+	te := tailEvent{e: e, about: aboutOf(e), frame: frameOf(e)}
 	for sub := range t.subs {
 		select {
 		case sub.c <- te:

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# integrators.sh (bench/peers) — what webhooks and SSE clients cost LMTP
+# delivery (issue 13: "webhooks and SSE add less than 5% to LMTP
+# throughput with three webhooks and 100 SSE clients attached").
+# `task bench:integrators`. chapar only: Cyrus and Dovecot have neither,
+# so the ratio is against chapar itself in the same run.
+#
+# Each round runs bench's lmtp scenario three times on one chapar:
+#   bare      nothing attached;
+#   batched   100 SSE streams (as admin: every event) and 3 webhooks that
+#             post batches (--batch $BATCH) to bench's receiver;
+#   single    the same with webhooks posting one event per request.
+# The webhooks are added just before their run and deleted after it. The
+# attached clients live in the bench process and only count what they
+# read; bench waits after the run until each has received at least one
+# event per delivered recipient, and reports what they got.
+#
+# Environment: ROUNDS (default 3), LMTP_N (default 6000), BATCH (default
+# 100), SSE (default 100), HOOKS (default 3), BENCH_OUT (markdown to
+# write; default: stdout only).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$REPO"
+ROUNDS=${ROUNDS:-3}
+LMTP_N=${LMTP_N:-6000}
+BATCH=${BATCH:-100}
+SSE=${SSE:-100}
+HOOKS=${HOOKS:-3}
+WORK=$(mktemp -d /tmp/chapar-integrators.XXXXXX)
+LMTP=127.0.0.1:38203
+HTTP=127.0.0.1:38280
+RECV=127.0.0.1:38290
+log() { printf 'bench-integrators: %s\n' "$*" >&2; }
+
+go build -o "$WORK/chapar" ./cmd/chapar
+go build -o "$WORK/bench" ./bench
+CONF=$WORK/imapd.conf
+cat >"$CONF" <<EOF
+configdirectory: $WORK/data
+admins: admin
+lmtp_listen: $LMTP
+imap_listen: 127.0.0.1:38243
+sieve_listen: 127.0.0.1:38291
+http_listen: $HTTP
+admin_socket: $WORK/admin.sock
+EOF
+"$WORK/chapar" serve -C "$CONF" </dev/null >"$WORK/serve.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK/data"; log "logs in $WORK"' EXIT
+for _ in $(seq 1 150); do
+	grep -q 'chapar ready' "$WORK/serve.log" && break
+	kill -0 $PID || { tail "$WORK/serve.log" >&2; exit 1; }
+	sleep 0.2
+done
+for u in admin $(seq -f 'test%g' 1 10); do
+	echo test | "$WORK/chapar" user add "$u" --password-stdin -C "$CONF" >/dev/null
+done
+
+# hooks add|delete [--batch N]
+hooks() {
+	local i
+	if [ "$1" = add ]; then
+		shift
+		for i in $(seq 1 "$HOOKS"); do
+			echo "bench-secret-0123456789" | "$WORK/chapar" webhook add "http://$RECV/hook$i" --secret-stdin "$@" -C "$CONF" >/dev/null
+		done
+	else
+		for i in $("$WORK/chapar" webhook list -C "$CONF" | awk 'NR>1 || /^[0-9a-f]{8}/ {print $1}' | grep -E '^[0-9a-f]{8}$'); do
+			"$WORK/chapar" webhook delete "$i" -C "$CONF" >/dev/null
+		done
+	fi
+}
+
+# run NAME ROUND [bench flags...]
+run() {
+	local name=$1 round=$2
+	shift 2
+	"$WORK/bench" lmtp -n "$LMTP_N" -c 8 -size 4096 -users 10 -lmtp "$LMTP" -seed "$round" -json "$@" \
+		>"$WORK/$name.$round.json" 2>"$WORK/$name.$round.log"
+	python3 - "$WORK/$name.$round.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+m = {x["name"]: x["value"] for x in r["metrics"]}
+print(f'{m["messages/s"]:.0f}', " ".join(f'{k}={v:.0f}' for k, v in m.items() if "sse" in k or "webhook" in k))
+PY
+}
+
+ATT=(-sse "$SSE" -events-url "http://$HTTP/events" -pass test -webhook-listen "$RECV" -webhooks "$HOOKS")
+declare -A RATE=()
+for round in $(seq 1 "$ROUNDS"); do
+	out=$(run bare "$round")
+	RATE[bare]+=" ${out%% *}"
+	log "round $round bare: $out"
+	hooks add --batch "$BATCH"
+	out=$(run batched "$round" "${ATT[@]}")
+	hooks delete
+	RATE[batched]+=" ${out%% *}"
+	log "round $round $SSE SSE + $HOOKS webhooks (batches of $BATCH): $out"
+	hooks add
+	out=$(run single "$round" "${ATT[@]}")
+	hooks delete
+	RATE[single]+=" ${out%% *}"
+	log "round $round $SSE SSE + $HOOKS webhooks (one event per POST): $out"
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+bare=$(median <<<"${RATE[bare]}")
+{
+	echo "| LMTP, $LMTP_N msgs x $ROUNDS rounds ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, chapar $(git rev-parse --short HEAD)) | msg/s (median) | runs | vs bare |"
+	echo "|---|---|---|---|"
+	for k in bare batched single; do
+		m=$(median <<<"${RATE[$k]}")
+		echo "| $k | $m | ${RATE[$k]# } | $(awk -v a="$m" -v b="$bare" 'BEGIN {printf "%.2f", a/b}') |"
+	done
+} | tee "${BENCH_OUT:-/dev/null}"
