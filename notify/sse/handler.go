@@ -34,7 +34,9 @@ type Config struct {
 	// proxies on its way) open. Default 15s.
 	Keepalive time.Duration
 	// Coalesce is how long a stream gathers events before writing them
-	// out together. Default 10ms.
+	// out together. Default 50ms: at 10 ms, a hundred streams cost the
+	// server 10,000 writes a second under load, most of SSE's share of
+	// the CPU; integrators and dashboards do not need events sooner.
 	Coalesce time.Duration
 	// Recent is how many of the latest events the shared tail keeps for
 	// clients that resume (tail.go). Default 4096.
@@ -58,7 +60,7 @@ func NewHandler(cfg Config) *Handler {
 		cfg.Log = slog.Default()
 	}
 	if cfg.Coalesce <= 0 {
-		cfg.Coalesce = 10 * time.Millisecond
+		cfg.Coalesce = 50 * time.Millisecond
 	}
 	if cfg.Recent <= 0 {
 		cfg.Recent = 4096
