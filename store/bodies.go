@@ -38,26 +38,73 @@ type PlacedBody struct {
 	// seq is the partition's append count including this body: syncing
 	// up to it makes the body durable.
 	seq uint64
-	// held: appended by this placeBody and not yet released (releaseBody).
-	held bool
+	// held: appended by this placeBody and not yet released (releaseBody);
+	// holdSeg is the segment held, the body's or its reference frame's.
+	held    bool
+	holdSeg uint32
 }
 
-// placeBody appends a body to a partition unless reuse already holds it
-// there. The bytes are written but not synced: the writer calls syncBodies
-// before it queues the commit that names them.
-func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody) (*PlacedBody, error) {
-	if reuse != nil && reuse.partition == partition && reuse.loc.Len == int64(len(body)) {
-		return reuse, nil
-	}
+// placeBody appends a body to a partition, behind a frame naming its
+// placement (frames.go), unless reuse already holds it there: then only a
+// reference frame is written, naming reuse's body for this placement. The
+// bytes are written but not synced: the writer calls syncBodies before it
+// queues the commit that names them (a reference frame rides on the
+// partition's next sync).
+func (s *Store) placeBody(partition string, body []byte, reuse *PlacedBody, meta frameMeta) (*PlacedBody, error) {
 	segs, ok := s.bodies[partition]
 	if !ok {
 		return nil, fmt.Errorf("put body: %w: %s", ErrNoPartition, partition)
 	}
-	loc, seq, err := segs.append(body)
+	if reuse != nil && reuse.partition == partition && reuse.loc.Len == int64(len(body)) {
+		seg, err := segs.appendRef(reuse.loc, meta)
+		if err != nil {
+			return nil, fmt.Errorf("put body reference on %s: %w", partition, err)
+		}
+		pb := *reuse
+		pb.held, pb.holdSeg = true, seg
+		return &pb, nil
+	}
+	loc, seq, err := segs.append(body, meta)
 	if err != nil {
 		return nil, fmt.Errorf("put body on %s: %w", partition, err)
 	}
-	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc, seq: seq, held: true}, nil
+	return &PlacedBody{partition: partition, hash: BodyRef(body), loc: loc, seq: seq, held: true, holdSeg: loc.Seg}, nil
+}
+
+// placeRefs writes a reference frame for each record in recs, placed in
+// the mailbox mailboxID on partition (COPY and MOVE within a partition),
+// and returns the segments to release once the commit naming them has
+// settled.
+func (s *Store) placeRefs(partition, mailboxID string, recs []Message) ([]uint32, error) {
+	segs, ok := s.bodies[partition]
+	if !ok {
+		return nil, fmt.Errorf("put body reference: %w: %s", ErrNoPartition, partition)
+	}
+	held := make([]uint32, 0, len(recs))
+	for i := range recs {
+		m := &recs[i]
+		seg, off, err := segs.resolve(m.Seg, m.Off)
+		if err != nil {
+			seg, off = m.Seg, m.Off // the commit will refuse it; the frame is harmless
+		}
+		held1, err := segs.appendRef(bodyLoc{Seg: seg, Off: off, Len: m.Size},
+			frameMeta{Mailbox: mailboxID, Date: m.InternalDate, Flags: m.Flags})
+		if err != nil {
+			s.releaseSegs(partition, held)
+			return nil, fmt.Errorf("put body reference on %s: %w", partition, err)
+		}
+		held = append(held, held1)
+	}
+	return held, nil
+}
+
+// releaseSegs releases what placeRefs held.
+func (s *Store) releaseSegs(partition string, held []uint32) {
+	if segs, ok := s.bodies[partition]; ok {
+		for _, seg := range held {
+			segs.release(seg)
+		}
+	}
 }
 
 // syncBodies makes the bodies placed on a partition up to seq durable. A

@@ -106,6 +106,9 @@ type bodyRef struct {
 	key  string
 	off  int64
 	size int64
+	// meta is the record's placement (mailbox, date, flags), read only
+	// when compaction copies the body and writes its frame.
+	meta *frameMeta
 }
 
 // Record layout offsets (record.go): version 1, uid 4, modseq 8, two
@@ -152,6 +155,12 @@ func (s *Store) partitionsByIndex() (map[string]string, error) {
 // shard by shard in read transactions. An index no mailbox lists counts
 // for every partition.
 func (s *Store) scanRefs(partition string, fn func(seg uint32, r bodyRef)) error {
+	return s.scanRefsMeta(partition, nil, fn)
+}
+
+// scanRefsMeta is scanRefs, with the placements of the records naming a
+// body in a segment wantMeta says yes to.
+func (s *Store) scanRefsMeta(partition string, wantMeta func(seg uint32) bool, fn func(seg uint32, r bodyRef)) error {
 	parts, err := s.partitionsByIndex()
 	if err != nil {
 		return err
@@ -162,8 +171,15 @@ func (s *Store) scanRefs(partition string, fn func(seg uint32, r bodyRef)) error
 				if p, ok := parts[string(id)]; ok && p != partition {
 					return nil
 				}
-				return walkRecords(tx.Bucket(bucketIndexes).Bucket(id), nil, func(path []string, k []byte, seg uint32, off, size int64) {
-					fn(seg, bodyRef{shard: sh.id, mailbox: string(id), path: path, key: string(k), off: off, size: size})
+				return walkRecords(tx.Bucket(bucketIndexes).Bucket(id), nil, func(path []string, k, v []byte, seg uint32, off, size int64) {
+					r := bodyRef{shard: sh.id, mailbox: string(id), path: path, key: string(k), off: off, size: size}
+					if wantMeta != nil && wantMeta(seg) {
+						r.meta = &frameMeta{Mailbox: string(id)}
+						if m, err := decodeMessage(v); err == nil {
+							r.meta.Date, r.meta.Flags = m.InternalDate, m.Flags
+						}
+					}
+					fn(seg, r)
 				})
 			})
 		})
@@ -178,7 +194,7 @@ func (s *Store) scanRefs(partition string, fn func(seg uint32, r bodyRef)) error
 // any depth: a bucket added later for records (messages kept after an
 // expunge) keeps its bodies alive and has them moved, without compaction
 // having to know it.
-func walkRecords(b *bolt.Bucket, path []string, fn func(path []string, k []byte, seg uint32, off, size int64)) error {
+func walkRecords(b *bolt.Bucket, path []string, fn func(path []string, k, v []byte, seg uint32, off, size int64)) error {
 	return b.ForEachBucket(func(name []byte) error {
 		sub := append(append([]string(nil), path...), string(name))
 		nb := b.Bucket(name)
@@ -190,7 +206,7 @@ func walkRecords(b *bolt.Bucket, path []string, fn func(path []string, k []byte,
 				return nil // a nested bucket, walked above
 			}
 			if seg, off, size, ok := recordLoc(string(name), v); ok {
-				fn(sub, k, seg, off, size)
+				fn(sub, k, v, seg, off, size)
 			}
 			return nil
 		})
@@ -251,8 +267,12 @@ func (s *Store) partitionUsage(partition string) ([]SegmentUsage, error) {
 		} else if u.Size, err = segs.size(id); err != nil {
 			continue // removed meanwhile
 		}
-		for _, n := range live[id] {
+		f, ferr := segs.reader(id)
+		for off, n := range live[id] {
 			u.Live += n
+			if ferr == nil {
+				u.Live += headerBefore(f, off, n) // its frame lives with it
+			}
 		}
 		out = append(out, u)
 	}
@@ -315,7 +335,7 @@ func (s *Store) compactPartition(ctx context.Context, partition string, policy C
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, err := s.compactSegment(ctx, partition, seg, rate)
+		p, err := s.compactSegment(ctx, partition, seg, chosen, rate)
 		if err != nil {
 			return fmt.Errorf("segment %d: %w", seg, err)
 		}
@@ -331,7 +351,7 @@ func (s *Store) compactPartition(ctx context.Context, partition string, policy C
 }
 
 // compactSegment moves seg's live bodies forward and removes it.
-func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32, rate *rateLimit) (CompactProgress, error) {
+func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32, gone []uint32, rate *rateLimit) (CompactProgress, error) {
 	segs := s.bodies[partition]
 	prog := CompactProgress{Partition: partition, Segment: seg}
 	size, err := segs.size(seg)
@@ -372,6 +392,9 @@ func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32
 		settled = true
 	}
 	segs.moved(seg, nil, true)
+	if err := s.carryRefFrames(partition, seg, gone); err != nil {
+		return prog, fmt.Errorf("reference frames: %w", err)
+	}
 	if err := segs.remove(seg); err != nil {
 		return prog, fmt.Errorf("remove: %w", err)
 	}
@@ -382,7 +405,7 @@ func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32
 // refsTo collects the records naming a body in seg, by offset.
 func (s *Store) refsTo(partition string, seg uint32) ([]bodyRef, error) {
 	var refs []bodyRef
-	err := s.scanRefs(partition, func(sg uint32, r bodyRef) {
+	err := s.scanRefsMeta(partition, func(sg uint32) bool { return sg == seg }, func(sg uint32, r bodyRef) {
 		if sg == seg {
 			refs = append(refs, r)
 		}
@@ -412,7 +435,11 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 				if bodies > 0 && (bodies >= compactBatchBodies || bytes+r.size > compactBatchBytes) {
 					break
 				}
-				if err := s.copyBody(segs, src, r, moved, rate); err != nil {
+				k := 1
+				for k < len(refs) && refs[k].off == r.off {
+					k++
+				}
+				if err := s.copyBody(segs, src, refs[:k], moved, rate); err != nil {
 					return err
 				}
 				bodies++
@@ -434,13 +461,15 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 	return nil
 }
 
-// copyBody appends one body of seg to the current segment.
-func (s *Store) copyBody(segs *segments, src io.ReaderAt, r bodyRef, moved map[int64]bodyLoc, rate *rateLimit) error {
+// copyBody appends one body of seg to the current segment, framed with
+// the placements of the records naming it (refs, all at one offset).
+func (s *Store) copyBody(segs *segments, src io.ReaderAt, refs []bodyRef, moved map[int64]bodyLoc, rate *rateLimit) error {
+	r := refs[0]
 	buf := make([]byte, r.size)
 	if _, err := src.ReadAt(buf, r.off); err != nil {
 		return fmt.Errorf("read body at %d+%d: %w", r.off, r.size, err)
 	}
-	loc, _, err := segs.append(buf)
+	loc, _, err := segs.appendFramed(buf, placementsOf(refs))
 	if err != nil {
 		return fmt.Errorf("copy body: %w", err)
 	}

@@ -57,7 +57,7 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 			if err != nil {
 				return nil, fmt.Errorf("%s %s uid %d: %w", op, src.Name, m.UID, err)
 			}
-			sb, err := s.placeBody(dst.Partition, body, nil)
+			sb, err := s.placeBody(dst.Partition, body, nil, frameMeta{Mailbox: dst.UniqueID, Date: m.InternalDate, Flags: m.Flags})
 			if err != nil {
 				return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
 			}
@@ -76,6 +76,15 @@ func (s *Store) transfer(src *Mailbox, uids []uint32, dst *Mailbox, move bool) (
 			recs[i].Seg, recs[i].Off = sb.loc.Seg, sb.loc.Off
 		}
 		res.SrcUIDs = append(res.SrcUIDs, sm.UID)
+	}
+	if src.Partition == dst.Partition {
+		// The bodies are shared: a reference frame tells reconstruct of
+		// each new placement. It is not synced here (see appendRef).
+		held, err := s.placeRefs(dst.Partition, dst.UniqueID, recs)
+		if err != nil {
+			return nil, fmt.Errorf("%s to %s: %w", op, dst.Name, err)
+		}
+		defer s.releaseSegs(dst.Partition, held)
 	}
 	insert := func(u *mailboxUpdate) ([]uint32, error) {
 		added, err := u.insert(recs)

@@ -67,7 +67,11 @@ func (s *Store) deliver(d Delivery) (Delivered, error) {
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver: %w", err)
 	}
-	body, err := s.placeBody(mb.Partition, d.Message.Body, d.Body)
+	date, flags := d.Message.InternalDate, normalizeFlags(d.Message.Flags)
+	if date.IsZero() {
+		date = time.Now()
+	}
+	body, err := s.placeBody(mb.Partition, d.Message.Body, d.Body, frameMeta{Mailbox: mb.UniqueID, Date: date, Flags: flags})
 	if err != nil {
 		return Delivered{}, fmt.Errorf("deliver to %s: %w", mb.Name, err)
 	}
@@ -80,17 +84,14 @@ func (s *Store) deliver(d Delivery) (Delivered, error) {
 		evType = MessageNew
 	}
 	msg := Message{
-		InternalDate: d.Message.InternalDate,
+		InternalDate: date,
 		Size:         int64(len(d.Message.Body)),
-		Flags:        normalizeFlags(d.Message.Flags),
+		Flags:        flags,
 		HeaderSize:   headerSize(d.Message.Body),
 		Body:         body.hash,
 		Seg:          body.loc.Seg,
 		Off:          body.loc.Off,
 		MessageID:    d.Message.MessageID,
-	}
-	if msg.InternalDate.IsZero() {
-		msg.InternalDate = time.Now()
 	}
 	out, err := updateMailbox(s, mb, func(u *mailboxUpdate) (Delivered, error) {
 		out := Delivered{Mailbox: mb, UIDValidity: mb.UIDValidity}
@@ -151,19 +152,20 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 	recs := make([]Message, len(msgs))
 	var last uint64
 	for i, nm := range msgs {
-		body, err := s.placeBody(mb.Partition, nm.Body, nil)
+		recs[i] = Message{
+			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
+			HeaderSize: headerSize(nm.Body), MessageID: nm.MessageID,
+		}
+		if recs[i].InternalDate.IsZero() {
+			recs[i].InternalDate = time.Now()
+		}
+		body, err := s.placeBody(mb.Partition, nm.Body, nil, frameMeta{Mailbox: mb.UniqueID, Date: recs[i].InternalDate, Flags: recs[i].Flags})
 		if err != nil {
 			return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 		}
 		defer s.releaseBody(body)
 		last = body.seq
-		recs[i] = Message{
-			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
-			HeaderSize: headerSize(nm.Body), Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: nm.MessageID,
-		}
-		if recs[i].InternalDate.IsZero() {
-			recs[i].InternalDate = time.Now()
-		}
+		recs[i].Body, recs[i].Seg, recs[i].Off = body.hash, body.loc.Seg, body.loc.Off
 	}
 	if err := s.syncBodies(mb.Partition, last); err != nil {
 		return nil, fmt.Errorf("append to %s: %w", mb.Name, err)

@@ -43,7 +43,8 @@
 //   - Quotas (quota.go, quotaset.go, quotausage.go, quotarename.go):
 //     SetQuota, Quota, Quotas, QuotaRoot, CheckQuota, RecountQuota.
 //   - Maintenance (maintenance.go, repair.go, recount.go): Check, Repair,
-//     PruneApplied, PruneDuplicates.
+//     PruneApplied, PruneDuplicates; Reconstruct (reconstruct.go, from
+//     the segments' frames: frames.go, framescan.go, compactframes.go).
 //   - Webhooks (webhooks.go): AddWebhook, Webhooks, GetWebhook,
 //     DeleteWebhook, AddDeadLetter, DeadLetters, DeadLetterCounts.
 //
@@ -76,12 +77,34 @@
 //	                          Options.Partitions says otherwise
 //
 // Under each partition's directory, bodies/seg-NNNNNNNN (8 digits, from
-// 00000001) are the segment files: bodies back to back with no framing,
-// found through the (segment, offset, size) of their index records. A
+// 00000001) are the segment files: frames back to back, found through the
+// (segment, offset, size) of the index records, whose offset is the
+// body's own (after its frame header). A frame (frames.go) is a header
+//
+//	"CHB1", kind u8 (1 body: the body follows; 2 reference: nothing
+//	follows), 0 u8, header length H u16, body length u64, body CRC-32C
+//	u32 (kind 1; else 0), segment u32 and offset u64 of the body named
+//	(kind 2; else 0), placement count u16, then each placement: u8 length
+//	+ mailbox unique id, internal date u64 (unix ns, 0 unknown), u16 flag
+//	count, each flag as u16 length + bytes; then CRC-32C u32 of all the
+//	header before it, and H u16 again (so that a header is found from its
+//	body's offset)
+//
+// then, for kind 1, the body. Delivery, APPEND, REPLACE and restore write
+// a body frame with one placement; the next recipient of one delivery and
+// COPY/MOVE within a partition write a reference frame (not synced by
+// them: it rides on the partition's next sync); compaction frames each
+// copy with every placement the records naming it tell of (those a 64 KiB
+// header cannot hold get reference frames) and writes again the
+// reference frames of a removed segment still backed by a record.
+// Reconstruct (reconstruct.go) reads the frames; nothing else does.
+// Segments written before framing have none (their bodies back to back)
+// and read as before; a store opened on one begins a new segment. A
 // segment is closed at 1 GiB; the current one is extended with zeros 4 MiB
 // ahead of its last body (so that appends are overwrites, see
 // segments.go), and the reserve is cut off on Close. Bytes after the last
-// recorded body, left by a crash, are unreferenced and harmless.
+// recorded body, left by a crash, are unreferenced and harmless (a crash
+// leaves zeros between frames, which the frame scan skips).
 // Compaction (compact.go) copies the live bodies of a segment that is
 // mostly dead to the current one, rewrites the segment and offset of the
 // records naming them in place, and deletes the file once no record names

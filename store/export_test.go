@@ -76,3 +76,40 @@ func (s *Store) SkewQuotaUsage(root string, delta QuotaUsage) error {
 		return err
 	})
 }
+
+// FramedBodyBytes sums the lengths of the bodies the frames of a segment's
+// bytes hold; bytes that are not frames (a segment written before
+// framing) count whole.
+func FramedBodyBytes(data []byte) int64 {
+	var total int64
+	for p := 0; p < len(data); {
+		if data[p] == 0 {
+			p++
+			continue
+		}
+		fr, err := decodeFrame(data[p:])
+		if err != nil {
+			return total + int64(len(data)-p)
+		}
+		p += fr.HdrLen
+		if fr.Kind == frameBody {
+			total += fr.BodyLen
+			p += int(fr.BodyLen)
+		}
+	}
+	return total
+}
+
+// DropRecords deletes messages' records from a mailbox's index and
+// nothing else (counters, modseq index), as a damaged index would.
+func (s *Store) DropRecords(mb *Mailbox, uids ...uint32) error {
+	return s.shards[mb.Shard].commit.do(func(tx *bolt.Tx) error {
+		msgs := mailboxBucket(tx, mb.UniqueID).Bucket(bucketMessages)
+		for _, uid := range uids {
+			if err := msgs.Delete(uidKey(uid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -158,6 +158,16 @@ func (s *segments) syncAll() error {
 	return s.sync(n)
 }
 
+// syncDirty makes every write so far durable, reference frames (which no
+// sync waits for, see appendRef) included.
+func (s *segments) syncDirty() error {
+	s.mu.Lock()
+	s.appended++ // a sync of its own, even when no body was appended
+	n := s.appended
+	s.mu.Unlock()
+	return s.sync(n)
+}
+
 // moved records where bodies of seg went; sealed says the table is whole.
 func (s *segments) moved(seg uint32, to map[int64]bodyLoc, sealed bool) {
 	s.mv.mu.Lock()
@@ -260,7 +270,7 @@ func (s *Store) releaseBody(pb *PlacedBody) {
 	}
 	pb.held = false
 	if segs, ok := s.bodies[pb.partition]; ok {
-		segs.release(pb.loc.Seg)
+		segs.release(pb.holdSeg)
 	}
 }
 

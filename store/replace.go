@@ -21,7 +21,14 @@ func (s *Store) Replace(src *Mailbox, uid uint32, dst *Mailbox, nm NewMessage) (
 	if err := s.checkReplaceQuota(src, dst, old, int64(len(nm.Body))); err != nil {
 		return Delivered{}, fmt.Errorf("replace into %s: %w", dst.Name, err)
 	}
-	body, err := s.placeBody(dst.Partition, nm.Body, nil)
+	rec := Message{
+		InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
+		HeaderSize: headerSize(nm.Body), MessageID: nm.MessageID,
+	}
+	if rec.InternalDate.IsZero() {
+		rec.InternalDate = time.Now()
+	}
+	body, err := s.placeBody(dst.Partition, nm.Body, nil, frameMeta{Mailbox: dst.UniqueID, Date: rec.InternalDate, Flags: rec.Flags})
 	if err != nil {
 		return Delivered{}, fmt.Errorf("replace into %s: %w", dst.Name, err)
 	}
@@ -29,13 +36,7 @@ func (s *Store) Replace(src *Mailbox, uid uint32, dst *Mailbox, nm NewMessage) (
 	if err := s.syncBodies(dst.Partition, body.seq); err != nil {
 		return Delivered{}, fmt.Errorf("replace into %s: %w", dst.Name, err)
 	}
-	rec := Message{
-		InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
-		HeaderSize: headerSize(nm.Body), Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: nm.MessageID,
-	}
-	if rec.InternalDate.IsZero() {
-		rec.InternalDate = time.Now()
-	}
+	rec.Body, rec.Seg, rec.Off = body.hash, body.loc.Seg, body.loc.Off
 	insert := func(u *mailboxUpdate) (Delivered, error) {
 		added, err := u.insert([]Message{rec})
 		if err != nil {

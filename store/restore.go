@@ -167,17 +167,20 @@ func (s *Store) RestoreMessages(mailbox string, msgs []RestoredMessage, uidNext 
 		if rm.UID == 0 || (i > 0 && rm.UID == msgs[i-1].UID) {
 			return fmt.Errorf("restore messages to %s: bad or repeated UID %d", mb.Name, rm.UID)
 		}
-		body, err := s.placeBody(mb.Partition, rm.Body, nil)
+		date := rm.InternalDate
+		if date.IsZero() {
+			date = time.Now()
+		}
+		body, err := s.placeBody(mb.Partition, rm.Body, nil, frameMeta{Mailbox: mb.UniqueID, Date: date, Flags: normalizeFlags(rm.Flags)})
 		if err != nil {
 			return fmt.Errorf("restore messages to %s: %w", mb.Name, err)
 		}
+		defer s.releaseBody(body)
 		last = body.seq
 		recs[i] = Message{UID: rm.UID, ModSeq: rm.ModSeq, InternalDate: rm.InternalDate, SavedDate: rm.SavedDate,
 			Size: int64(len(rm.Body)), Flags: normalizeFlags(rm.Flags), HeaderSize: headerSize(rm.Body),
 			Body: body.hash, Seg: body.loc.Seg, Off: body.loc.Off, MessageID: rm.MessageID}
-		if recs[i].InternalDate.IsZero() {
-			recs[i].InternalDate = time.Now()
-		}
+		recs[i].InternalDate = date
 		if recs[i].SavedDate.IsZero() {
 			recs[i].SavedDate = recs[i].InternalDate
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -81,7 +82,25 @@ func openSegments(root string, noSync bool) (*segments, error) {
 	if err := s.openCurrent(); err != nil {
 		return nil, err
 	}
+	if !s.framed() {
+		// A segment written before framing is left as it is, and framed
+		// bodies begin a segment of their own, so that every segment is
+		// either wholly framed or not at all (see reconstruct.go).
+		if _, err := s.rotate(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// framed reports whether the current segment is empty or begins with a
+// frame (or with the zeros a crash left of its reserve).
+func (s *segments) framed() bool {
+	var b [4]byte
+	if n, _ := s.cur.ReadAt(b[:], 0); n < len(b) {
+		return true
+	}
+	return string(b[:]) == frameMagic || b == [4]byte{}
 }
 
 func (s *segments) path(id uint32) string { return filepath.Join(s.dir, fmt.Sprintf("seg-%08d", id)) }
@@ -112,41 +131,86 @@ func (s *segments) openCurrent() error {
 	return nil
 }
 
-// append writes a body at the end of the current segment and returns where,
-// and the append count that sync must reach for it to be durable. The body
-// is held (relocate.go) until the caller releases it: compaction waits for
-// a segment's held bodies before judging what in it is dead.
-func (s *segments) append(body []byte) (bodyLoc, uint64, error) {
+// append writes a body, behind its frame header (frames.go), at the end of
+// the current segment and returns where the body lies, and the append
+// count that sync must reach for it to be durable. The body is held
+// (relocate.go) until the caller releases it: compaction waits for a
+// segment's held bodies before judging what in it is dead.
+func (s *segments) append(body []byte, meta ...frameMeta) (bodyLoc, uint64, error) {
+	// The header is built before the lock: the CRC reads the whole body.
+	hdr, _ := encodeFrame(frameBody, int64(len(body)), crc32.Checksum(body, castagnoli), bodyLoc{}, meta)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.curSize > 0 && s.curSize+int64(len(body)) > segmentSize {
-		// The full segment stays open for readers; sync it with the rest.
-		// Its unused reserve goes: nothing will be written there.
-		if err := s.cur.Truncate(s.curSize); err != nil {
-			return bodyLoc{}, 0, err
-		}
-		s.dirty[s.curID] = s.cur
-		s.curID++
-		if err := s.openCurrent(); err != nil {
-			return bodyLoc{}, 0, err
-		}
-	}
-	if err := s.reserve(s.curSize + int64(len(body))); err != nil {
-		return bodyLoc{}, 0, err
-	}
-	n, err := s.cur.WriteAt(body, s.curSize)
+	at, err := s.room(int64(len(hdr) + len(body)))
 	if err != nil {
-		// A short write leaves bytes nobody references; the next body
-		// goes after them.
-		s.curSize += int64(n)
 		return bodyLoc{}, 0, err
 	}
-	loc := bodyLoc{Seg: s.curID, Off: s.curSize, Len: int64(len(body))}
-	s.curSize += int64(n)
+	// Two writes rather than one of a joined buffer: the body is never
+	// copied.
+	if err := s.writeAt(hdr, at); err != nil {
+		return bodyLoc{}, 0, err
+	}
+	if err := s.writeAt(body, at+int64(len(hdr))); err != nil {
+		return bodyLoc{}, 0, err
+	}
+	loc := bodyLoc{Seg: s.curID, Off: at + int64(len(hdr)), Len: int64(len(body))}
 	s.dirty[s.curID] = s.cur
 	s.appended++
 	s.mv.inflight[s.curID]++
 	return loc, s.appended, nil
+}
+
+// appendRef writes a reference frame naming the body at ref for another
+// placement of it, and returns the segment it went to, held like a body's
+// until the caller releases it (so that reconstruct can wait for the
+// commit naming it). It is not synced: it rides on the partition's next
+// sync, because a COPY must not pay an fsync for a record that only
+// reconstruct reads.
+func (s *segments) appendRef(ref bodyLoc, meta frameMeta) (uint32, error) {
+	hdr, _ := encodeFrame(frameRef, ref.Len, 0, ref, []frameMeta{meta})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, err := s.room(int64(len(hdr)))
+	if err != nil {
+		return 0, err
+	}
+	if err := s.writeAt(hdr, at); err != nil {
+		return 0, err
+	}
+	s.dirty[s.curID] = s.cur
+	s.mv.inflight[s.curID]++
+	return s.curID, nil
+}
+
+// room makes the current segment take n more bytes, beginning the next
+// segment when it is full, and returns where they go. It runs with s.mu
+// held.
+func (s *segments) room(n int64) (int64, error) {
+	if s.curSize > 0 && s.curSize+n > segmentSize {
+		// The full segment stays open for readers; sync it with the rest.
+		// Its unused reserve goes: nothing will be written there.
+		if err := s.cur.Truncate(s.curSize); err != nil {
+			return 0, err
+		}
+		s.dirty[s.curID] = s.cur
+		s.curID++
+		if err := s.openCurrent(); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.reserve(s.curSize + n); err != nil {
+		return 0, err
+	}
+	return s.curSize, nil
+}
+
+// writeAt writes b at off of the current segment and moves the end past
+// it. A short write leaves bytes nobody references; the next body goes
+// after them (a reconstruct scan stops there and says so).
+func (s *segments) writeAt(b []byte, off int64) error {
+	n, err := s.cur.WriteAt(b, off)
+	s.curSize = max(s.curSize, off+int64(n))
+	return err
 }
 
 // sync returns once the first want appends are on disk. Concurrent callers

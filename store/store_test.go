@@ -126,6 +126,13 @@ func checkClean(tb testing.TB, s *store.Store) {
 
 // bodyBytes is how many bytes of bodies a partition holds on disk.
 func bodyBytes(tb testing.TB, partitionDir string) int64 {
+	return segmentBytes(tb, partitionDir, true)
+}
+
+// segmentBytes sums the segments' lengths up to the reserve, or with
+// bodiesOnly the lengths of the bodies their frames hold (the frame
+// headers and reference frames left out).
+func segmentBytes(tb testing.TB, partitionDir string, bodiesOnly bool) int64 {
 	tb.Helper()
 	var total int64
 	err := filepath.WalkDir(filepath.Join(partitionDir, "bodies"), func(path string, d fs.DirEntry, err error) error {
@@ -133,12 +140,18 @@ func bodyBytes(tb testing.TB, partitionDir string) int64 {
 			return err
 		}
 		// A segment is reserved ahead with zeros (see reserveChunk); the
-		// bodies end at its last non-zero octet (none ends in NUL).
+		// frames end at its last non-zero octet (no body here ends in NUL,
+		// and a frame header ends in the low octet of its length).
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		total += int64(len(bytes.TrimRight(data, "\x00")))
+		data = bytes.TrimRight(data, "\x00")
+		if bodiesOnly {
+			total += store.FramedBodyBytes(data)
+		} else {
+			total += int64(len(data))
+		}
 		return nil
 	})
 	if err != nil {

@@ -109,6 +109,12 @@ func (c *Commands) Run(req Request) (any, error) {
 			}
 		}
 		return c.webhook(req.Cmd, a)
+	case CmdReconstruct:
+		var a ReconstructArgs
+		if err := decode(req, &a); err != nil {
+			return nil, err
+		}
+		return c.reconstruct(a)
 	case CmdUnexpunge:
 		var a UnexpungeArgs
 		if err := decode(req, &a); err != nil {

@@ -36,6 +36,10 @@ commands:
                                  orphan indexes and counters
   compact [--now] [--json]       body segments with their live and dead bytes;
                                  --now compacts those the policy picks
+  reconstruct [-n] [--json] MAILBOX|USER
+                                 rebuild a mailbox's index (a user's: all of
+                                 them) from the body segments' frames, like
+                                 Cyrus's reconstruct; -n only reports
   sieve list|get|put|activate|delete USER|--global [NAME] [FILE|-]
                                  a user's Sieve scripts, or the global ones;
                                  put compiles first, activate --none deactivates
@@ -78,6 +82,8 @@ func main() {
 		err = adminMain(os.Args[1], os.Args[2:])
 	case "compact":
 		err = compactMain(os.Args[2:])
+	case "reconstruct":
+		err = reconstructMain(os.Args[2:])
 	case "unexpunge", "expire", "ipurge":
 		err = retentionExit(os.Args[1], os.Args[2:])
 	case "mboxlist":
