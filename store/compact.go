@@ -452,15 +452,11 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 	return nil
 }
 
-// compactHeadroom is the free space a pass leaves on a partition beyond
-// the copies it makes: a whole reserve chunk for the current segment, so
-// that compaction never takes the last bytes deliveries need.
-const compactHeadroom = reserveChunk
-
 // roomFor refuses to begin copying a segment's live bodies when the
 // partition's file system cannot hold them all: a segment gives its space
 // back only once every body is moved, so a pass that would run out of
-// room half-way would only fill the disk with copies. The error wraps
+// room half-way would only fill the disk with copies. It leaves
+// BulkHeadroom free for deliveries. The error wraps
 // ENOSPC (NoSpace reports it), and leaves the store as it was.
 func roomFor(segs *segments, refs []bodyRef) error {
 	free, err := freeSpace(segs.dir)
@@ -475,9 +471,9 @@ func roomFor(segs *segments, refs []bodyRef) error {
 			need += r.size
 		}
 	}
-	if need+compactHeadroom > free {
+	if need+BulkHeadroom > free {
 		return fmt.Errorf("moving %d bytes of live bodies needs %d bytes free on the partition (%d of headroom for deliveries), %d are: %w",
-			need, need+compactHeadroom, int64(compactHeadroom), free, syscall.ENOSPC)
+			need, need+BulkHeadroom, int64(BulkHeadroom), free, syscall.ENOSPC)
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func writeMbox(t *testing.T, prefix string, n, size int) string {
 	var b strings.Builder
 	line := strings.Repeat("y", 70)
 	for i := range n {
-		fmt.Fprintf(&b, "From s@example.org Mon Feb  3 01:02:03 2020\nFrom: s@example.org\nSubject: %d\nMessage-ID: <%s-%d@fill>\n\n", i, prefix, i)
+		fmt.Fprintf(&b, "From s@example.org Mon Feb  3 01:02:03 2020\nFrom: s@example.org\nSubject: %04d\nMessage-ID: <%s-%04d@fill>\n\n", i, prefix, i)
 		for w := 0; w < size; w += len(line) + 10 {
 			fmt.Fprintf(&b, "%s-%04d %s\n", prefix, i, line)
 		}
@@ -178,4 +178,93 @@ func TestFullPartitionDuringCompaction(t *testing.T) {
 	if out, err := in.chapar("", "check"); err != nil || !strings.Contains(out, "consistent") {
 		t.Fatalf("check after the second pass: %v\n%s", err, out)
 	}
+}
+
+// TestFullPartitionDuringImport: an mbox import into a partition that
+// cannot hold it all stops with an error saying the partition is full
+// and how to continue; what it imported is whole and the store checks
+// clean; once space is freed the rerun imports the rest, none twice.
+func TestFullPartitionDuringImport(t *testing.T) {
+	t.Parallel()
+	part := filepath.Join(t.TempDir(), "partition")
+	mountTmpfs(t, part, "16m")
+	in := newInstance(t, "partition-default: "+part, "compact_interval: 0")
+	in.start()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", in.log())
+		}
+	})
+	in.addUser("dave")
+	// Half the file system goes to other data; 10 MB of mail does not fit
+	// in what is left.
+	filler := filepath.Join(part, "filler")
+	if err := os.WriteFile(filler, bytes.Repeat([]byte("f"), 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	mbox := writeMbox(t, "ifull", n, 50_000)
+	out, err := in.chapar("", "import", "mbox", "dave", mbox)
+	t.Logf("import on a filling partition: %v\n%s", err, out)
+	if err == nil {
+		t.Fatalf("the import succeeded on a partition too small for it: the test proves nothing")
+	}
+	for _, want := range []string{"partition default is full", "run the import again", "no space left on device"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the import's error does not say %q: %v", want, err)
+		}
+	}
+	first := wantWholeImport(t, in, "dave", n)
+	if first == 0 || first == n {
+		t.Errorf("the first run imported %d of %d messages: want it to stop part-way", first, n)
+	}
+	if out, err := in.chapar("", "check"); err != nil || !strings.Contains(out, "consistent") {
+		t.Fatalf("check after the stopped import: %v\n%s", err, out)
+	}
+
+	os.Remove(filler)
+	out = in.mustChapar("", "import", "mbox", "dave", mbox)
+	if want := fmt.Sprintf("imported %d messages", n-first); !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("%d already there", first)) {
+		t.Fatalf("the rerun after freeing space: %s\nwant %q and %d already there", out, want, first)
+	}
+	if got := wantWholeImport(t, in, "dave", n); got != n {
+		t.Fatalf("after the rerun INBOX holds %d messages, want %d", got, n)
+	}
+	if out, err := in.chapar("", "check"); err != nil || !strings.Contains(out, "consistent") {
+		t.Fatalf("check after the rerun: %v\n%s", err, out)
+	}
+}
+
+// wantWholeImport fetches user's INBOX, filled by writeMbox's messages
+// (all of one length), and fails on a message that is cut short, changed
+// or there twice; it returns how many there are.
+func wantWholeImport(t *testing.T, in *instance, user string, n int) int {
+	t.Helper()
+	c := imapLogin(t, in, user, "INBOX")
+	defer c.Close()
+	got, err := bodiesByMessageID(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := -1
+	for id, bodies := range got {
+		var i int
+		if _, err := fmt.Sscanf(id, "<ifull-%d@fill>", &i); err != nil || i >= n {
+			t.Fatalf("unexpected message %s", id)
+		}
+		if len(bodies) != 1 {
+			t.Fatalf("%s is stored %d times", id, len(bodies))
+		}
+		body := string(bodies[0])
+		last := fmt.Sprintf("ifull-%04d %s", i, strings.Repeat("y", 70))
+		if !strings.HasSuffix(strings.TrimRight(body, "\r\n"), last) {
+			t.Fatalf("%s does not end with its last line: cut short", id)
+		}
+		if size < 0 {
+			size = len(body)
+		} else if len(body) != size {
+			t.Fatalf("%s is %d octets, the others %d", id, len(body), size)
+		}
+	}
+	return len(got)
 }
