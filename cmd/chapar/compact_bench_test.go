@@ -91,7 +91,13 @@ func TestCompactScenario(t *testing.T) {
 	}
 	t.Logf("after the expunge: %d MB dead", dead>>20)
 
-	msg := compactMessage("bench@x", size)
+	// Every message its own Message-ID: duplicate suppression would
+	// otherwise drop all but the first, and nothing would be written.
+	pad := compactMessage("pad@x", size)
+	var seq atomic.Int64
+	nextMsg := func() string {
+		return testMessage(fmt.Sprintf("bench-%d@x", seq.Add(1)), "bench") + pad
+	}
 	// deliver runs 4 LMTP connections until stop closes and returns the
 	// messages answered 250.
 	deliver := func(stop <-chan struct{}) int64 {
@@ -112,7 +118,7 @@ func TestCompactScenario(t *testing.T) {
 						return
 					default:
 					}
-					r, err := testkit.LMTPTransaction(cl, "b@example.org", []string{"live@example.com"}, msg)
+					r, err := testkit.LMTPTransaction(cl, "b@example.org", []string{"live@example.com"}, nextMsg())
 					if err == nil && r["live@example.com"] == nil {
 						ok.Add(1)
 					}
