@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -350,10 +351,17 @@ func (s *Store) compactPartition(ctx context.Context, partition string, policy C
 	return nil
 }
 
-// compactSegment moves seg's live bodies forward and removes it.
-func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32, gone []uint32, rate *rateLimit) (CompactProgress, error) {
+// compactSegment moves seg's live bodies forward and removes it. When it
+// fails the segment stays, whole and unsealed, with some records perhaps
+// already naming copies: both are readable, and the next pass resumes.
+func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32, gone []uint32, rate *rateLimit) (prog CompactProgress, err error) {
 	segs := s.bodies[partition]
-	prog := CompactProgress{Partition: partition, Segment: seg}
+	defer func() {
+		if err != nil {
+			segs.unseal(seg)
+		}
+	}()
+	prog = CompactProgress{Partition: partition, Segment: seg}
 	size, err := segs.size(seg)
 	if err != nil {
 		return prog, err
@@ -376,6 +384,11 @@ func (s *Store) compactSegment(ctx context.Context, partition string, seg uint32
 		}
 		if round > 4 {
 			return prog, fmt.Errorf("%d records still name the segment after %d rounds", len(refs), round)
+		}
+		if round == 0 {
+			if err := roomFor(segs, refs); err != nil {
+				return prog, err
+			}
 		}
 		if err := s.moveRefs(ctx, segs, seg, refs, moved, rate, &prog); err != nil {
 			return prog, err
@@ -429,6 +442,7 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 		var batch []bodyRef
 		var bytes int64
 		bodies := 0
+		mark := segs.mark()
 		for len(refs) > 0 {
 			r := refs[0]
 			if _, done := moved[r.off]; !done {
@@ -440,6 +454,9 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 					k++
 				}
 				if err := s.copyBody(segs, src, refs[:k], moved, rate); err != nil {
+					// Nothing names the batch's copies yet (moved is
+					// dropped with the error): take them back.
+					s.takeBack(segs, mark, uint64(bodies))
 					return err
 				}
 				bodies++
@@ -451,6 +468,7 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 			refs = refs[1:]
 		}
 		if err := segs.syncAll(); err != nil {
+			s.takeBack(segs, mark, uint64(bodies))
 			return err
 		}
 		segs.moved(seg, moved, false)
@@ -459,6 +477,45 @@ func (s *Store) moveRefs(ctx context.Context, segs *segments, seg uint32, refs [
 		}
 	}
 	return nil
+}
+
+// roomFor refuses to begin copying a segment's live bodies when the
+// partition's file system cannot hold them all: a segment gives its space
+// back only once every body is moved, so a pass that would run out of
+// room half-way would only fill the disk with copies. It leaves
+// BulkHeadroom free for deliveries. The error wraps
+// ENOSPC (NoSpace reports it), and leaves the store as it was.
+func roomFor(segs *segments, refs []bodyRef) error {
+	free, err := freeSpace(segs.dir)
+	if err != nil || free < 0 {
+		return err // unknown: a full disk shows as a failed write instead
+	}
+	var need int64
+	seen := map[int64]bool{}
+	for _, r := range refs {
+		if !seen[r.off] {
+			seen[r.off] = true
+			need += r.size
+		}
+	}
+	if need+BulkHeadroom > free {
+		return fmt.Errorf("moving %d bytes of live bodies needs %d bytes free on the partition (%d of headroom for deliveries), %d are: %w",
+			need, need+BulkHeadroom, int64(BulkHeadroom), free, syscall.ENOSPC)
+	}
+	return nil
+}
+
+// takeBack gives back the copies of a batch that failed (see rewind); a
+// batch whose copies another append followed leaves them as dead bytes,
+// reclaimed when their segment is compacted.
+func (s *Store) takeBack(segs *segments, mark appendMark, copies uint64) {
+	ok, err := segs.rewind(mark, copies)
+	switch {
+	case err != nil:
+		s.log.Warn("compact: giving back the copies of a failed batch", "segment", mark.seg, "err", err)
+	case !ok:
+		s.log.Info("compact: the copies of a failed batch stay as dead bytes (deliveries followed them)", "segment", mark.seg)
+	}
 }
 
 // copyBody appends one body of seg to the current segment, framed with

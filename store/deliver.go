@@ -151,6 +151,7 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 	}
 	recs := make([]Message, len(msgs))
 	var last uint64
+	mark := s.appendMark(mb.Partition)
 	for i, nm := range msgs {
 		recs[i] = Message{
 			InternalDate: nm.InternalDate, Size: int64(len(nm.Body)), Flags: normalizeFlags(nm.Flags),
@@ -161,6 +162,9 @@ func (s *Store) AppendAll(mailbox string, msgs []NewMessage) ([]Delivered, error
 		}
 		body, err := s.placeBody(mb.Partition, nm.Body, nil, frameMeta{Mailbox: mb.UniqueID, Date: recs[i].InternalDate, Flags: recs[i].Flags})
 		if err != nil {
+			// A full disk half-way through a batch (an import): the
+			// bodies placed so far are named by nothing; give them back.
+			s.takeBackBodies(mb.Partition, mark, i)
 			return nil, fmt.Errorf("append to %s: %w", mb.Name, err)
 		}
 		defer s.releaseBody(body)

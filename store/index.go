@@ -65,7 +65,15 @@ func (s *Store) FlagStates(mb *Mailbox) (MailboxState, []FlagState, error) {
 		return b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 			out = append(out, FlagState{})
 			if err := decodeFlagState(v, &out[len(out)-1]); err != nil {
-				return fmt.Errorf("uid %x: %w", k, err)
+				if len(k) != 4 {
+					return fmt.Errorf("uid key %x: %w", k, err)
+				}
+				// One damaged record must not close the whole mailbox:
+				// the message stays listed, without flags, and reading
+				// it fails on its own (chapar check names it).
+				uid := binary.BigEndian.Uint32(k)
+				s.log.Error("damaged index record", "mailbox", mb.Name, "uid", uid, "err", err)
+				out[len(out)-1] = FlagState{UID: uid}
 			}
 			return nil
 		})

@@ -81,7 +81,7 @@ func (s *Store) checkIndex(mb *Mailbox, b *bolt.Bucket, report func(string, ...a
 	b.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		m, err := decodeMessage(v)
 		if err != nil {
-			report("mailbox %s: uid %x: %v", mb.Name, k, err)
+			report("mailbox %s: uid %s: %v", mb.Name, keyUID(k), err)
 			return nil
 		}
 		count++
@@ -194,4 +194,13 @@ func (s *Store) checkKept(mb *Mailbox, b *bolt.Bucket, st *MailboxState, bodies 
 	}, func(k []byte, err error) {
 		report("mailbox %s: kept uid %x: %v", mb.Name, k, err)
 	})
+}
+
+// keyUID names the UID a messages key encodes, in decimal as IMAP and
+// the rest of the check's report name it (hex when the key is not a UID).
+func keyUID(k []byte) string {
+	if len(k) != 4 {
+		return fmt.Sprintf("key %x", k)
+	}
+	return fmt.Sprint(binary.BigEndian.Uint32(k))
 }

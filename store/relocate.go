@@ -289,3 +289,55 @@ func (s *Store) current(mb *Mailbox, m *Message) *Message {
 	c.Seg, c.Off = seg, off
 	return &c
 }
+
+// appendMark is the current segment's end and the append count at one
+// moment, so that copies made after it can be taken back (rewind).
+type appendMark struct {
+	seg      uint32
+	size     int64
+	appended uint64
+}
+
+// mark notes where the next append goes.
+func (s *segments) mark() appendMark {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return appendMark{seg: s.curID, size: s.curSize, appended: s.appended}
+}
+
+// rewind takes back the appends made since m when they are all
+// compaction's own (ours of them succeeded, no one else's did) and none
+// is named anywhere: the current segment's end goes back to m and the
+// file is cut there, so that a batch that failed (typically the disk
+// filling up) leaves neither dead copies nor a reserve taking the space
+// deliveries need. Bytes a failed write of someone else left after m go
+// too: nothing names them. It reports whether it could.
+func (s *segments) rewind(m appendMark, ours uint64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.curID != m.seg || s.appended != m.appended+ours || s.curSize < m.size {
+		return false, nil
+	}
+	if s.curSize == m.size && s.curReserved <= m.size {
+		return true, nil
+	}
+	if err := s.cur.Truncate(m.size); err != nil {
+		return false, fmt.Errorf("cut segment %d back to %d: %w", m.seg, m.size, err)
+	}
+	s.curSize = m.size
+	// The reserve is gone with the cut; the next append extends it again.
+	s.curReserved = m.size
+	return true, nil
+}
+
+// unseal undoes a seal when a pass fails before the segment is removed:
+// the segment stays, and a write of a record naming one of its bodies
+// that was not moved must keep naming it rather than be refused as
+// naming a reclaimed body.
+func (s *segments) unseal(seg uint32) {
+	s.mv.mu.Lock()
+	defer s.mv.mu.Unlock()
+	if r := s.mv.tables[seg]; r != nil && !s.mv.gone[seg] {
+		r.sealed = false
+	}
+}

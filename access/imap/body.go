@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"fmt"
 	"io"
 
 	"chapar/store"
@@ -51,6 +52,16 @@ func (s *session) openBody(mb *store.Mailbox, m *store.Message) (io.ReadCloser, 
 	r, err := s.store().OpenBody(mb, m)
 	if err != nil {
 		return nil, err
+	}
+	// A streamed literal's length is promised before its bytes: a body
+	// cut short on disk (a truncated or lost segment) is found first, by
+	// its last byte, so that FETCH answers NO instead of ending the
+	// connection half-way through the literal.
+	if n := r.Size(); n > 0 {
+		var last [1]byte
+		if _, err := r.ReadAt(last[:], n-1); err != nil {
+			return nil, fmt.Errorf("%s uid %d: body cut short: %w", mb.Name, m.UID, err)
+		}
 	}
 	return io.NopCloser(r), nil
 }

@@ -148,7 +148,9 @@ func (s *session) loadMessages(v *mailboxView, idx []int) map[uint32]*store.Mess
 		if want[m.UID] {
 			out[m.UID] = m
 		}
-		return true
+		// Not a record further: a damaged one past the last wanted
+		// must not fail this FETCH.
+		return m.UID < last
 	})
 	if err != nil {
 		s.storeError("FETCH", err)

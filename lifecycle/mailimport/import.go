@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"chapar/lifecycle/mailfile"
@@ -230,17 +231,45 @@ func (im *importer) into(mailbox string, read func(func(*mailfile.Message) error
 				AlreadyThere: r.AlreadyThere, Skipped: len(r.Skipped), Bytes: r.Bytes})
 		}
 	}
+	write := func(msgs []store.NewMessage, size int64) error {
+		if _, err := im.s.AppendAll(mailbox, msgs); err != nil {
+			return fmt.Errorf("import into %s: %w", mailbox, err)
+		}
+		r.Imported += len(msgs)
+		r.Bytes += size
+		progress()
+		return nil
+	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if _, err := im.s.AppendAll(mailbox, batch); err != nil {
+		// A batch the partition cannot hold would fail half-way: what
+		// fits goes in, and the import stops before the rest, leaving
+		// the headroom deliveries need (a rerun, once space is freed,
+		// continues from there).
+		room, err := im.s.Room(mb.Partition)
+		if err != nil {
 			return fmt.Errorf("import into %s: %w", mailbox, err)
 		}
-		r.Imported += len(batch)
-		r.Bytes += batchSize
+		if room >= 0 && batchSize > room {
+			n, fit := 0, int64(0)
+			for n < len(batch) && fit+int64(len(batch[n].Body)) <= room {
+				fit += int64(len(batch[n].Body))
+				n++
+			}
+			if n > 0 {
+				if err := write(batch[:n], fit); err != nil {
+					return err
+				}
+			}
+			return fmt.Errorf("import into %s stopped: partition %s is full (%d bytes free after the %d kept for deliveries, the next %d messages need %d); free space and run the import again to continue: %w",
+				mailbox, mb.Partition, max(room-fit, 0), int64(store.BulkHeadroom), len(batch)-n, batchSize-fit, syscall.ENOSPC)
+		}
+		if err := write(batch, batchSize); err != nil {
+			return err
+		}
 		batch, batchSize = batch[:0], 0
-		progress()
 		return nil
 	}
 	err = read(func(m *mailfile.Message) error {
