@@ -98,6 +98,11 @@
 // header cannot hold get reference frames) and writes again the
 // reference frames of a removed segment still backed by a record.
 // Reconstruct (reconstruct.go) reads the frames; nothing else does.
+// bodies/segments.last (highwater.go) holds the newest segment number
+// ever created there, in decimal and a newline, written before the
+// segment's first body: a current segment whose file was lost is not
+// created again under its number (records may still name its offsets),
+// the next number is begun instead.
 // Segments written before framing have none (their bodies back to back)
 // and read as before; a store opened on one begins a new segment. A
 // segment is closed at 1 GiB; the current one is extended with zeros 4 MiB

@@ -76,6 +76,22 @@ func openSegments(root string, noSync bool) (*segments, error) {
 			s.curID = id
 		}
 	}
+	// A segment number handed out once is never handed out again, even
+	// when its file is gone (deleted by hand, lost with a disk): records
+	// may still name its offsets, and a new file under that number would
+	// serve new mail in their place.
+	if hw := filepath.Join(dir, highWaterFile); fileExists(hw) {
+		if err := tighten(hw, fileMode); err != nil {
+			return nil, err
+		}
+	}
+	if last := s.readHighWater(); last >= s.curID && last > 0 {
+		if _, err := os.Stat(s.path(last)); errors.Is(err, os.ErrNotExist) {
+			s.curID = last + 1
+		} else {
+			s.curID = last
+		}
+	}
 	if s.curID == 0 {
 		s.curID = 1
 	}
@@ -117,8 +133,13 @@ func (s *segments) openCurrent() error {
 		return err
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
-		// A new segment's name must outlive a crash before any record
-		// names a body in it.
+		// A new segment's name, and the high-water mark that keeps its
+		// number from being used again, must outlive a crash before any
+		// record names a body in it.
+		if err := s.writeHighWater(s.curID); err != nil {
+			f.Close()
+			return err
+		}
 		if err := s.syncDir(); err != nil {
 			f.Close()
 			return err

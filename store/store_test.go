@@ -136,7 +136,7 @@ func segmentBytes(tb testing.TB, partitionDir string, bodiesOnly bool) int64 {
 	tb.Helper()
 	var total int64
 	err := filepath.WalkDir(filepath.Join(partitionDir, "bodies"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), "seg-") {
 			return err
 		}
 		// A segment is reserved ahead with zeros (see reserveChunk); the
