@@ -122,3 +122,24 @@ func TestIMAPConnReadsLiterals(t *testing.T) {
 		t.Fatalf("third response %q, %v", third, err)
 	}
 }
+
+func TestExistsCount(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		n    uint32
+		ok   bool
+	}{
+		{"* 21 EXISTS\r\n", 21, true},
+		{"* 0 exists", 0, true},
+		{"* 21 RECENT\r\n", 0, false},
+		{"* OK Still here\r\n", 0, false},
+		{"* 21 EXISTSX\r\n", 0, false},
+		{"* 99999999999 EXISTS\r\n", 0, false},
+		{"a1 OK IDLE done\r\n", 0, false},
+	} {
+		n, ok := existsCount([]byte(tc.line))
+		if n != tc.n || ok != tc.ok {
+			t.Errorf("existsCount(%q) = %d, %v, want %d, %v", tc.line, n, ok, tc.n, tc.ok)
+		}
+	}
+}
