@@ -239,6 +239,11 @@ func runIdle(ctx context.Context, cfg *config) (*Result, error) {
 	}()
 	gen := newMsgGen()
 	rng := mrand.New(mrand.NewPCG(uint64(cfg.seed), 7))
+	var serverCPU0 time.Duration
+	if cfg.pid > 0 {
+		serverCPU0, _ = procCPU(cfg.pid)
+	}
+	clientCPU0 := selfCPU()
 	start := time.Now()
 	timeouts := 0
 	for m := 0; m < cfg.n && ctx.Err() == nil; m++ {
@@ -305,12 +310,25 @@ func runIdle(ctx context.Context, cfg *config) (*Result, error) {
 		rec.add("EXISTS after final dot (all sessions)", last.Sub(d.dotSent))
 	}
 	elapsed := time.Since(start)
+	clientCPU := selfCPU() - clientCPU0
+	var serverCPU time.Duration
+	if cfg.pid > 0 {
+		if t, err := procCPU(cfg.pid); err == nil {
+			serverCPU = t - serverCPU0
+		}
+	}
 	res.Elapsed = elapsed.Seconds()
 	res.Latency = rec.summaries(0)
 	res.Errors = rec.errorsCopy()
 	res.metric("sessions", float64(len(sessions)), "")
 	res.metric("users with sessions", float64(len(users)), "")
 	res.metric("deliveries timed", float64(res.Latency["EXISTS after reply (all sessions)"].Count), "")
+	if n := res.Latency["EXISTS after reply (all sessions)"].Count; n > 0 {
+		res.metric("client CPU per delivery", float64(clientCPU)/float64(time.Millisecond)/float64(n), "ms")
+		if cfg.pid > 0 {
+			res.metric("server CPU per delivery", float64(serverCPU)/float64(time.Millisecond)/float64(n), "ms (process only)")
+		}
+	}
 	if cfg.pid > 0 {
 		res.metric("server RSS before", float64(before.Process)/1024, "KiB")
 		res.metric("server RSS with sessions", float64(after.Process)/1024, "KiB")
