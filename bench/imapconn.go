@@ -18,7 +18,7 @@ import (
 // capabilities, APPENDUID). go-imap's client, which the mix used before,
 // spent more CPU parsing envelopes into values than the servers spent
 // producing them, on the same two cores, so the mix measured the client.
-// The other scenarios still use go-imap's client.
+// The idle scenario uses it too (idle.go); bigbox still uses go-imap's client.
 type imapConn struct {
 	nc      net.Conn
 	br      *bufio.Reader
@@ -40,13 +40,20 @@ type imapStatusError struct {
 
 func (e *imapStatusError) Error() string { return e.line }
 
-// dialIMAPConn connects, logs in as user and selects INBOX.
+// dialIMAPConn connects and logs in as user.
 func dialIMAPConn(addr, user, pass string, timeout time.Duration) (*imapConn, error) {
+	return dialIMAPConnSize(addr, user, pass, timeout, 64<<10)
+}
+
+// dialIMAPConnSize is dialIMAPConn with buffers of bufSize octets: the
+// idle scenario holds 10,000 connections, which at 64 KiB each would cost
+// the client more memory than the server.
+func dialIMAPConnSize(addr, user, pass string, timeout time.Duration, bufSize int) (*imapConn, error) {
 	nc, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	c := &imapConn{nc: nc, br: bufio.NewReaderSize(nc, 64<<10), bw: bufio.NewWriterSize(nc, 64<<10),
+	c := &imapConn{nc: nc, br: bufio.NewReaderSize(nc, bufSize), bw: bufio.NewWriterSize(nc, bufSize),
 		timeout: timeout, caps: map[string]bool{}}
 	nc.SetDeadline(time.Now().Add(timeout))
 	greeting, err := c.readLine()

@@ -122,3 +122,32 @@ func TestIMAPConnReadsLiterals(t *testing.T) {
 		t.Fatalf("third response %q, %v", third, err)
 	}
 }
+
+func TestExistsCount(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		n    uint32
+		ok   bool
+	}{
+		{"* 21 EXISTS\r\n", 21, true},
+		{"* 0 exists", 0, true},
+		{"* 21 RECENT\r\n", 0, false},
+		{"* OK Still here\r\n", 0, false},
+		{"* 21 EXISTSX\r\n", 0, false},
+		{"* 99999999999 EXISTS\r\n", 0, false},
+		{"a1 OK IDLE done\r\n", 0, false},
+	} {
+		n, ok := existsCount([]byte(tc.line))
+		if n != tc.n || ok != tc.ok {
+			t.Errorf("existsCount(%q) = %d, %v, want %d, %v", tc.line, n, ok, tc.n, tc.ok)
+		}
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	line := []byte("4242 (chapar serve) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 12 0 100 0 0\n")
+	d, err := parseStatCPU(line)
+	if err != nil || d != 3250*time.Millisecond {
+		t.Errorf("parseStatCPU = %v, %v; want 3.25s", d, err)
+	}
+}

@@ -2,8 +2,8 @@
 //
 // It speaks only the protocols, so it runs unchanged against chapar, Cyrus
 // IMAP or Dovecot: LMTP through its own pipelined client (lmtpclient.go), the
-// imap mix through its own lean client (imapconn.go), and the idle and bigbox
-// scenarios through go-imap v2's client. Usage:
+// imap mix and the idle scenario through its own lean client (imapconn.go),
+// and the bigbox scenario through go-imap v2's client. Usage:
 //
 //	go run ./bench <lmtp|imap|idle|bigbox> [flags]
 //

@@ -31,16 +31,19 @@ type Hub struct {
 }
 
 // mailboxWatchers are the watches of one mailbox and the reads of its
-// changes they share until the next event (sharedread.go).
+// changes they share until the next event (sharedread.go). A watch keeps
+// the one it joined: it stays in the hub's map while any watch is in it.
 type mailboxWatchers struct {
-	watches map[*Watch]struct{}
-	reads   map[uint64]*sharedRead // by the modseq asked from
+	watches map[*Watch]struct{} // under Hub.mu
+	shared  sharedReads         // under its own lock
 }
 
 // Watch receives the events of one mailbox.
 type Watch struct {
 	hub       *Hub
 	mailboxID string
+	mw        *mailboxWatchers
+	closed    atomic.Bool
 	c         chan struct{}
 
 	mu    sync.Mutex
@@ -65,7 +68,7 @@ func (h *Hub) dispatch(id, kind string) {
 	h.mu.Lock()
 	if mw := h.watchers[id]; mw != nil {
 		// What was read before this event may lack it.
-		mw.reads = nil
+		mw.shared.reset()
 		for w := range mw.watches {
 			w.push(store.EventType(kind))
 		}
@@ -84,6 +87,7 @@ func (h *Hub) Watch(mailboxID string) *Watch {
 		h.watchers[mailboxID] = mw
 	}
 	mw.watches[w] = struct{}{}
+	w.mw = mw
 	h.mu.Unlock()
 	return w
 }
@@ -91,6 +95,7 @@ func (h *Hub) Watch(mailboxID string) *Watch {
 // Close stops the watch.
 func (w *Watch) Close() {
 	h := w.hub
+	w.closed.Store(true)
 	h.mu.Lock()
 	if mw := h.watchers[w.mailboxID]; mw != nil {
 		delete(mw.watches, w)

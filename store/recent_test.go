@@ -125,3 +125,45 @@ func BenchmarkClaimRecentNothingLeft(b *testing.B) {
 		}
 	}
 }
+
+// TestClaimRecentReachesDisk: a claim is decided in memory and written
+// behind; Close waits for the write, so a store opened again on the same
+// directory knows the mark.
+func TestClaimRecentReachesDisk(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := store.Open(store.Options{Dir: dir, NoSync: true, Logger: testkit.Quiet(), PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.AddUsers(t, s, "pw", "alice")
+	mb, err := s.GetMailbox("user.alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.Append("user.alice", store.NewMessage{Body: []byte("Subject: x\r\n\r\nhi\r\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if from, to, err := s.ClaimRecent(mb, 3); err != nil || from != 1 || to != 3 {
+		t.Fatalf("claim: [%d,%d), %v; want [1,3)", from, to, err)
+	}
+	if mark, n, err := s.UnclaimedRecent(mb); err != nil || mark != 3 || n != 1 {
+		t.Errorf("before close: mark %d, %d unclaimed, %v; want 3, 1", mark, n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(store.Options{Dir: dir, NoSync: true, Logger: testkit.Quiet(), PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if mark, err := s.RecentUID(mb); err != nil || mark != 3 {
+		t.Errorf("after reopening: mark %d, %v; want 3", mark, err)
+	}
+	if from, to, err := s.ClaimRecent(mb, 4); err != nil || from != 3 || to != 4 {
+		t.Errorf("claim after reopening: [%d,%d), %v; want [3,4)", from, to, err)
+	}
+}

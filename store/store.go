@@ -91,8 +91,10 @@ type Store struct {
 	defaultACL map[string]string
 	// shared is SharedMailboxes' answer until the list changes.
 	shared sharedList
-	// recent remembers each mailbox's \Recent mark (recent.go).
+	// recent remembers each mailbox's \Recent mark (recentclaim.go).
 	recent recentMarks
+	// background is the goroutines Close waits for (background.go).
+	background background
 }
 
 // Errors returned by the store, for callers to map onto protocol replies.
@@ -217,6 +219,7 @@ var ErrLocked = errors.New("store locked")
 
 // Close closes every file of the store.
 func (s *Store) Close() error {
+	s.background.close()
 	var errs []error
 	if len(s.shards) > 0 {
 		errs = append(errs, s.FlushEventAcks())

@@ -242,7 +242,7 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 	}
 	grew := false
 	if n := uint32(len(v.msgs)); n != v.exists {
-		s.writef("* %d EXISTS", n)
+		s.writeCount(n, "EXISTS")
 		v.exists, grew = n, true
 	}
 	if !s.rev2 {
@@ -252,7 +252,7 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 		// it at EXPUNGE; an arrival and an expunge in one update then
 		// still end with the right number.
 		if r := v.recentCount(); grew || v.recentStale || r != v.recentSent {
-			s.writef("* %d RECENT", r)
+			s.writeCount(r, "RECENT")
 			v.recentSent = r
 		}
 		v.recentStale = false
@@ -263,6 +263,15 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 	// RFC 5267 §4.3.3, RFC 5465 §5.1-5.2: ADDTO after EXISTS, and after
 	// the FETCH of a flag change.
 	v.updateContexts(s, false)
+}
+
+// writeCount sends "* n EXISTS" and the like without fmt: a delivery to
+// a mailbox a thousand sessions idle on has each of them send it.
+func (s *session) writeCount(n uint32, what string) {
+	var b [48]byte
+	line := append(appendUint(append(b[:0], "* "...), n), ' ')
+	line = append(append(line, what...), "\r\n"...)
+	s.out.Write(line)
 }
 
 // reportChanged sends the FETCH FLAGS of the messages marked changed.
