@@ -122,3 +122,28 @@ func TestIMAPConnReadsLiterals(t *testing.T) {
 		t.Fatalf("third response %q, %v", third, err)
 	}
 }
+
+// noteUntagged follows the count and the capabilities from the first words
+// of a line, and lets FETCH lines (whatever they hold) change nothing.
+func TestNoteUntagged(t *testing.T) {
+	c := &imapConn{caps: map[string]bool{}}
+	for _, line := range []string{
+		"* 12 EXISTS",
+		"* 3 fetch (FLAGS (\\Seen) ENVELOPE (NIL \"7 EXISTS\" NIL))",
+		"* 4 expunge",
+		"* OK [CAPABILITY IMAP4rev1 uidplus] ready",
+		"* 5 RECENT",
+	} {
+		c.noteUntagged(line)
+	}
+	if c.exists != 11 {
+		t.Errorf("exists = %d, want 11", c.exists)
+	}
+	if !c.caps["UIDPLUS"] || !c.caps["IMAP4REV1"] {
+		t.Errorf("caps = %v", c.caps)
+	}
+	c.noteUntagged("* CAPABILITY IMAP4rev2 COMPRESS=DEFLATE")
+	if !c.caps["COMPRESS=DEFLATE"] || c.caps["UIDPLUS"] {
+		t.Errorf("caps after CAPABILITY = %v", c.caps)
+	}
+}
