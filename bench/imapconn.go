@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ type imapConn struct {
 	// appendUID is the UID of the last APPEND, from APPENDUID (RFC 4315),
 	// or 0.
 	appendUID uint32
+	// zw and zr compress and inflate after COMPRESS (imapcompress.go).
+	zw *flate.Writer
+	zr io.ReadCloser
 }
 
 // imapStatusError is a tagged NO or BAD.
@@ -68,7 +72,11 @@ func dialIMAPConn(addr, user, pass string, timeout time.Duration) (*imapConn, er
 	return c, nil
 }
 
-func (c *imapConn) Close() error { return c.nc.Close() }
+func (c *imapConn) Close() error {
+	err := c.nc.Close()
+	c.releaseCompression()
+	return err
+}
 
 // command sends one command and reads its responses through the tagged
 // status line, which it returns; a NO or BAD is an *imapStatusError.

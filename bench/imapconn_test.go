@@ -147,3 +147,30 @@ func TestNoteUntagged(t *testing.T) {
 		t.Errorf("caps after CAPABILITY = %v", c.caps)
 	}
 }
+
+// With COMPRESS the mix's client drives the server as without, also on a
+// second connection that reuses the first one's writer and reader.
+func TestIMAPConnCompress(t *testing.T) {
+	addr := imapServer(t)
+	for round := range 2 {
+		c, err := dialIMAPConn(addr, "test1", "pw", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.compress(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if _, err := c.command("SELECT INBOX"); err != nil {
+			t.Fatalf("round %d: SELECT: %v", round, err)
+		}
+		body := strings.Repeat("line of a message body\r\n", 3000)
+		if err := c.appendMessage([]byte("Subject: z\r\n\r\n" + body)); err != nil {
+			t.Fatalf("round %d: APPEND: %v", round, err)
+		}
+		if _, err := c.command("FETCH 1:* (ENVELOPE BODY.PEEK[])"); err != nil || c.exists != uint32(round+1) {
+			t.Fatalf("round %d: FETCH: %v, exists %d", round, err, c.exists)
+		}
+		c.command("LOGOUT")
+		c.Close()
+	}
+}
