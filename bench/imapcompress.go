@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"compress/flate"
 	"fmt"
+	"io"
+	"sync"
 )
 
 // COMPRESS=DEFLATE (RFC 4978) for the mix's client (-compress): after the
@@ -26,6 +28,11 @@ func (d syncDeflater) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// The mix reconnects every 30 or so operations: a new BestSpeed writer is
+// about a megabyte, a reader some 40 KB, so both are kept for the next
+// session rather than left to the collector.
+var deflaters, inflaters sync.Pool
+
 // compress turns compression on, or fails when the server lacks it.
 func (c *imapConn) compress() error {
 	if !c.caps["COMPRESS=DEFLATE"] {
@@ -35,11 +42,39 @@ func (c *imapConn) compress() error {
 		return fmt.Errorf("COMPRESS: %w", err)
 	}
 	out := bufio.NewWriterSize(c.nc, 64<<10)
-	w, err := flate.NewWriter(out, flate.BestSpeed)
-	if err != nil {
-		return err
+	w, _ := deflaters.Get().(*flate.Writer)
+	if w != nil {
+		w.Reset(out)
+	} else {
+		var err error
+		if w, err = flate.NewWriter(out, flate.BestSpeed); err != nil {
+			return fmt.Errorf("deflate writer: %w", err)
+		}
 	}
-	c.br = bufio.NewReaderSize(flate.NewReader(c.br), 64<<10)
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r != nil {
+		if err := r.(flate.Resetter).Reset(c.br, nil); err != nil {
+			return fmt.Errorf("inflate reader: %w", err)
+		}
+	} else {
+		r = flate.NewReader(c.br)
+	}
+	c.zw, c.zr = w, r
+	c.br = bufio.NewReaderSize(r, 64<<10)
 	c.bw = bufio.NewWriterSize(syncDeflater{w: w, out: out}, 64<<10)
 	return nil
+}
+
+// releaseCompression gives the session's writer and reader back for the
+// next session, once its connection is closed.
+func (c *imapConn) releaseCompression() {
+	if c.zw != nil {
+		c.zw.Reset(io.Discard)
+		deflaters.Put(c.zw)
+		c.zw = nil
+	}
+	if c.zr != nil {
+		inflaters.Put(c.zr)
+		c.zr = nil
+	}
 }

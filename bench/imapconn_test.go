@@ -151,3 +151,55 @@ func TestParseStatCPU(t *testing.T) {
 		t.Errorf("parseStatCPU = %v, %v; want 3.25s", d, err)
 	}
 }
+
+// noteUntagged follows the count and the capabilities from the first words
+// of a line, and lets FETCH lines (whatever they hold) change nothing.
+func TestNoteUntagged(t *testing.T) {
+	c := &imapConn{caps: map[string]bool{}}
+	for _, line := range []string{
+		"* 12 EXISTS",
+		"* 3 fetch (FLAGS (\\Seen) ENVELOPE (NIL \"7 EXISTS\" NIL))",
+		"* 4 expunge",
+		"* OK [CAPABILITY IMAP4rev1 uidplus] ready",
+		"* 5 RECENT",
+	} {
+		c.noteUntagged(line)
+	}
+	if c.exists != 11 {
+		t.Errorf("exists = %d, want 11", c.exists)
+	}
+	if !c.caps["UIDPLUS"] || !c.caps["IMAP4REV1"] {
+		t.Errorf("caps = %v", c.caps)
+	}
+	c.noteUntagged("* CAPABILITY IMAP4rev2 COMPRESS=DEFLATE")
+	if !c.caps["COMPRESS=DEFLATE"] || c.caps["UIDPLUS"] {
+		t.Errorf("caps after CAPABILITY = %v", c.caps)
+	}
+}
+
+// With COMPRESS the mix's client drives the server as without, also on a
+// second connection that reuses the first one's writer and reader.
+func TestIMAPConnCompress(t *testing.T) {
+	addr := imapServer(t)
+	for round := range 2 {
+		c, err := dialIMAPConn(addr, "test1", "pw", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.compress(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if _, err := c.command("SELECT INBOX"); err != nil {
+			t.Fatalf("round %d: SELECT: %v", round, err)
+		}
+		body := strings.Repeat("line of a message body\r\n", 3000)
+		if err := c.appendMessage([]byte("Subject: z\r\n\r\n" + body)); err != nil {
+			t.Fatalf("round %d: APPEND: %v", round, err)
+		}
+		if _, err := c.command("FETCH 1:* (ENVELOPE BODY.PEEK[])"); err != nil || c.exists != uint32(round+1) {
+			t.Fatalf("round %d: FETCH: %v, exists %d", round, err, c.exists)
+		}
+		c.command("LOGOUT")
+		c.Close()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,86 @@ func benchText(r *rand.Rand, n int) string {
 		}
 	}
 	return b.String()
+}
+
+// envelopeListing makes what FETCH 1:* (ENVELOPE FLAGS) answers for a
+// mailbox of bench-like mail: lines that differ in a few words and numbers.
+func envelopeListing(r *rand.Rand, n int) string {
+	var b strings.Builder
+	senders := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
+	for i := 1; b.Len() < n; i++ {
+		from := senders[r.IntN(len(senders))]
+		addr := fmt.Sprintf(`((NIL NIL "%s" "senders.example"))`, from)
+		fmt.Fprintf(&b, `* %d FETCH (ENVELOPE ("Fri, 04 Dec 2026 16:%02d:%02d +0000" "%s %s #%d" %s %s %s ((NIL NIL "test1" "example.com")) NIL NIL NIL "<3db2dde4b09b.%d@bench.chapar.example>") FLAGS (%s))`+"\r\n",
+			i, r.IntN(60), r.IntN(60), benchWords[r.IntN(len(benchWords))], benchWords[r.IntN(len(benchWords))], i,
+			addr, addr, addr, i, []string{`\Seen`, ""}[r.IntN(2)])
+	}
+	return b.String()
+}
+
+// BenchmarkDeflateWrite is the server's compressed write path alone, with
+// no socket under it: bursts handed over in the session's 8 KiB pieces,
+// then flushed, as a command's answer is. It must not allocate.
+func BenchmarkDeflateWrite(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	// Each burst is cut from a text four windows (32 KiB each) longer, at
+	// a new place each time, so that BestSpeed does not find the last
+	// burst in its history.
+	bursts := []struct {
+		name string
+		size int
+		text string
+	}{
+		{"tagged-ok", 23, strings.Repeat("a12 OK NOOP completed\r\n", 1<<14)},
+		{"flags-1KB", 1 << 10, envelopeListing(r, 1<<20)},
+		{"bodies-12KB", 12 << 10, benchText(r, 1<<20)},
+		{"envelopes-600KB", 600 << 10, envelopeListing(r, 1<<20)},
+		{"bodies-600KB", 600 << 10, benchText(r, 1<<20)},
+	}
+	for _, burst := range bursts {
+		b.Run(burst.name, func(b *testing.B) {
+			conn := &discardConn{}
+			d, err := newDeflateConn(conn, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			text := []byte(burst.text)
+			b.SetBytes(int64(burst.size))
+			b.ReportAllocs()
+			from := 0
+			for b.Loop() {
+				if from+burst.size > len(text) {
+					from = 0
+				}
+				for rest := text[from : from+burst.size]; len(rest) > 0; {
+					k := min(len(rest), 8<<10)
+					if _, err := d.Write(rest[:k]); err != nil {
+						b.Fatal(err)
+					}
+					rest = rest[k:]
+				}
+				if err := d.Flush(); err != nil {
+					b.Fatal(err)
+				}
+				from += burst.size + 128<<10
+			}
+			if b.N > 0 {
+				b.ReportMetric(100*float64(conn.n)/float64(b.N*burst.size), "%size")
+			}
+		})
+	}
+}
+
+// discardConn is a connection that takes every write, counting the bytes,
+// and has nothing to read.
+type discardConn struct {
+	net.Conn
+	n int64
+}
+
+func (c *discardConn) Write(b []byte) (int, error) {
+	c.n += int64(len(b))
+	return len(b), nil
 }
 
 // BenchmarkFetchCompress measures the whole IMAP fetch path over a real

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"io"
 	"math/rand/v2"
@@ -234,15 +235,34 @@ func TestCompressIdle(t *testing.T) {
 // would show here as wrong bytes.
 func TestCompressBurstSizes(t *testing.T) {
 	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	// Words (which BestSpeed shrinks to about a third: Huffman-only after
+	// the first bulkBurst bytes) and a FETCH listing of envelopes (which
+	// it shrinks to a tenth or less: BestSpeed throughout, probed again
+	// every reprobeBurst bytes), and the one after the other.
+	words, listing := benchText(r, 1200<<10), envelopeListing(r, 1200<<10)
+	texts := map[string]string{"words": words, "listing": listing,
+		"mixed": listing[:200<<10] + words[:200<<10] + listing[200<<10:800<<10]}
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkBursts(t, text)
+		})
+	}
+}
+
+// checkBursts sends bursts of many sizes, cut from text, through a
+// deflateConn and has Go's inflater read each back as soon as it is
+// flushed.
+func checkBursts(t *testing.T, text string) {
 	server, client := net.Pipe()
 	t.Cleanup(func() { server.Close(); client.Close() })
 	d, err := newDeflateConn(server, bufio.NewReader(server))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(3, 4))
-	text := benchText(r, 400<<10)
-	sizes := []int{21, smallBurst, smallBurst + 1, 3000, 5, bulkBurst, bulkBurst + 1, 40, 300 << 10, 129, 7, 9000, 100 << 10, 1, 2000}
+	sizes := []int{21, smallBurst, smallBurst + 1, 3000, 5, bulkBurst, bulkBurst + 1, 40, 300 << 10, 129,
+		7, 9000, 100 << 10, 1, bulkBurst + reprobeBurst + 1, 2000, 3*reprobeBurst + 5, 33}
 	got := make(chan string)
 	go func() {
 		in := flate.NewReader(client)
@@ -256,10 +276,16 @@ func TestCompressBurstSizes(t *testing.T) {
 		}
 	}()
 	for i, n := range sizes {
-		want := text[i*97 : i*97+n]
-		// In the pieces the session's 8 KiB output buffer hands over.
+		from := (i * 97) % (len(text) - n)
+		want := text[from : from+n]
+		// In the pieces the session's 8 KiB output buffer hands over, and
+		// for the odd bursts in one write, as bufio passes a big one on.
+		piece := 8 << 10
+		if i%2 == 1 {
+			piece = n
+		}
 		for rest := want; rest != ""; {
-			k := min(len(rest), 8<<10)
+			k := min(len(rest), piece)
 			if _, err := io.WriteString(d, rest[:k]); err != nil {
 				t.Fatal(err)
 			}
@@ -278,3 +304,53 @@ func TestCompressBurstSizes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDeflateBursts sends data, repeated (so that bursts pass the probes
+// that choose the encoder), in bursts of the fuzzed size through a
+// deflateConn, and Go's inflater must get every byte back.
+func FuzzDeflateBursts(f *testing.F) {
+	f.Add([]byte("* 1 FETCH (FLAGS (\\Seen))\r\n"), uint16(1500), uint8(200))
+	f.Add([]byte("x"), uint16(8), uint8(1))
+	f.Add([]byte{0, 0xff, 0x80, 7}, uint16(4097), uint8(255))
+	f.Fuzz(func(t *testing.T, data []byte, burst uint16, repeat uint8) {
+		if len(data) == 0 {
+			return
+		}
+		text := bytes.Repeat(data, int(repeat)+1)
+		size := int(burst)*16 + 1
+		var sent bytes.Buffer
+		d, err := newDeflateConn(&bufferConn{w: &sent}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rest := text; len(rest) > 0; {
+			b := rest[:min(len(rest), size)]
+			for len(b) > 0 { // the session's 8 KiB pieces
+				k := min(len(b), 8<<10)
+				if _, err := d.Write(b[:k]); err != nil {
+					t.Fatal(err)
+				}
+				b = b[k:]
+			}
+			if err := d.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[min(len(rest), size):]
+		}
+		d.Close()
+		got, err := io.ReadAll(flate.NewReader(&sent))
+		if err != nil || !bytes.Equal(got, text) {
+			t.Fatalf("%d bytes in bursts of %d inflated to %d bytes (%v)", len(text), size, len(got), err)
+		}
+	})
+}
+
+// bufferConn is a connection whose writes go to w.
+type bufferConn struct {
+	net.Conn
+	w *bytes.Buffer
+}
+
+func (c *bufferConn) Write(b []byte) (int, error)      { return c.w.Write(b) }
+func (c *bufferConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *bufferConn) Close() error                     { return nil }

@@ -32,6 +32,11 @@
 # symlink, so lmtp finds no active script (what it does for a user without
 # one, in the plain lmtp scenario too).
 #
+# COMPRESS=DEFLATE (the imapz scenario): the imap_zlib plugin, which
+# dovecot-imapd ships (unpacked under $PKGS when not installed). Plugins
+# are loaded from one directory, so mail_plugin_dir is $STATE/modules,
+# with links to dovecot-core's plugins and dovecot-imapd's.
+#
 # Durability: mail_fsync = optimized (Dovecot's default: fsync whenever a
 # crash could otherwise lose mail that was acknowledged), fsync_disable no.
 set -euo pipefail
@@ -70,7 +75,12 @@ install_dovecot() {
 # ---- configuration ----------------------------------------------------------
 
 write_config() {
-	mkdir -p "$STATE"/{etc,run,lib,log,mail}
+	mkdir -p "$STATE"/{etc,run,lib,log,mail,modules}
+	local so
+	for so in "$LIBEXEC"/modules/*.so "$IMAP_LIBEXEC"/modules/*.so; do
+		ln -sf "$so" "$STATE/modules/"
+	done
+	[ -e "$STATE/modules/lib30_imap_zlib_plugin.so" ] || die "imap_zlib plugin not found in $IMAP_LIBEXEC/modules"
 	local muid mgid
 	muid=$(id -u mail)
 	mgid=$(id -g mail)
@@ -117,8 +127,10 @@ default_process_limit = 1000
 default_client_limit = 4000
 default_vsz_limit = 1G
 
+mail_plugin_dir = $STATE/modules
 protocol imap {
   mail_max_userip_connections = 10000
+  mail_plugins = \$mail_plugins zlib imap_zlib
 }
 protocol lmtp {
   postmaster_address = postmaster@example.com

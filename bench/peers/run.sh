@@ -19,7 +19,10 @@
 #      ManageSieve with sieveshell (chapar's sieve_listen, Cyrus's
 #      timsieved) or installed as the active script (Dovecot), checked by
 #      sieve/check.py (one message a rule files into INBOX/Invoices), and
-#      deactivated again after its runs;
+#      deactivated again after its runs; imap and imapz share their rounds
+#      the same way: imapz is imap's mix with COMPRESS=DEFLATE (bench imap
+#      -compress), so that the cost of compression is a ratio taken under
+#      the same conditions;
 #   5. writes BENCHMARKS.md (medians over the rounds) with bench/report;
 #   6. stops every server on exit, also on failure or Ctrl-C.
 #
@@ -34,7 +37,9 @@
 #   LMTP_N         messages per lmtp run (default 10000: runs of 3000, about
 #                  4 s each, were swayed by single slow disk flushes)
 #   ONLY           run only these scenarios (space-separated, e.g. "lmtp";
-#                  all of them: "lmtp lmtp-sieve imap idle idlescale bigbox")
+#                  all of them: "lmtp lmtp-sieve imap imapz idle idlescale
+#                  bigbox"; imap's mailboxes are lmtp's, seeded with 500
+#                  mixed-size messages when lmtp did not run)
 #   SYNC_ALWAYS    1 (default) to add the "chapar (sync always)" column, 0 not to
 #   IDLE_SCALE_SESSIONS  sessions of the chapar-only "idle at scale" scenario
 #                  (default 10000; 0 skips it)
@@ -254,6 +259,7 @@ declare -A ARGS=(
 	[lmtp]="-n $LMTP_N -c 8 -size 4096 -users $USERS"
 	[lmtp-sieve]="-n $LMTP_N -c 8 -size 4096 -users $USERS"
 	[imap]="-c 8 -duration $IMAP_DURATION -users $USERS"
+	[imapz]="-c 8 -duration $IMAP_DURATION -users $USERS -compress"
 	[idle]="-sessions 100 -n 200 -size 4096 -users $USERS"
 	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 200 -size 4096 -users $SCALE_USERS"
 	[bigbox]="-n $BIGBOX_N -size 4096 -users $USERS"
@@ -263,16 +269,17 @@ if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
 		[lmtp]="-n 200 -c 8 -size 4096 -users $USERS"
 		[lmtp-sieve]="-n 200 -c 8 -size 4096 -users $USERS"
 		[imap]="-c 8 -duration 3s -users $USERS"
+		[imapz]="-c 8 -duration 3s -users $USERS -compress"
 		[idle]="-sessions 10 -n 10 -size 4096 -users $USERS"
 		[idlescale]="-sessions 20 -n 10 -size 4096 -users $USERS"
 		[bigbox]="-n 500 -size 4096 -users $USERS -repeat 2"
 	)
 	echo "bigbox_n=500 (QUICK=1 smoke test: these figures are not a benchmark)" >>"$META"
 fi
-declare -A BOUND=([lmtp]=10 [lmtp-sieve]=10 [imap]=5 [idle]=15 [idlescale]=20 [bigbox]=90)
+declare -A BOUND=([lmtp]=10 [lmtp-sieve]=10 [imap]=5 [imapz]=5 [idle]=15 [idlescale]=20 [bigbox]=90)
 # The bench scenario each runs, where its name differs.
-declare -A BENCH_SCENARIO=([idlescale]=idle [lmtp-sieve]=lmtp)
-SCENARIOS=(lmtp lmtp-sieve imap idle)
+declare -A BENCH_SCENARIO=([idlescale]=idle [lmtp-sieve]=lmtp [imapz]=imap)
+SCENARIOS=(lmtp lmtp-sieve imap imapz idle)
 [ "$IDLE_SCALE_SESSIONS" -gt 0 ] && SCENARIOS+=(idlescale)
 SCENARIOS+=(bigbox)
 if [ -n "${ONLY:-}" ]; then
@@ -339,21 +346,25 @@ sieve_all() {
 	done
 }
 
-# Blocks of scenarios that share rounds: lmtp-sieve runs right after lmtp
-# in every round when both are chosen, so that the ratio of the two is
-# taken under the same conditions (mailbox sizes, disk, neighbours).
+# Blocks of scenarios that share rounds: a scenario that is its baseline's
+# load plus one thing (lmtp-sieve: lmtp with a script; imapz: imap with
+# COMPRESS) runs right after it in every round when both are chosen, so
+# that the ratio of the two is taken under the same conditions (mailbox
+# sizes, disk, neighbours).
+declare -A FOLLOWS=([lmtp-sieve]=lmtp [imapz]=imap)
 BLOCKS=()
 declare -A SI=()
 si=0
 for sc in "${SCENARIOS[@]}"; do
 	si=$((si + 1))
 	SI[$sc]=$si
-	both=0
-	case " ${SCENARIOS[*]} " in *" lmtp "*) case " ${SCENARIOS[*]} " in *" lmtp-sieve "*) both=1 ;; esac ;; esac
-	if [ "$sc" = lmtp-sieve ] && [ "$both" = 1 ]; then
-		continue
-	elif [ "$sc" = lmtp ] && [ "$both" = 1 ]; then
-		BLOCKS+=("lmtp lmtp-sieve")
+	base=${FOLLOWS[$sc]:-}
+	follower=
+	for f in "${!FOLLOWS[@]}"; do [ "${FOLLOWS[$f]}" = "$sc" ] && follower=$f; done
+	if [ -n "$base" ] && [[ " ${SCENARIOS[*]} " == *" $base "* ]]; then
+		continue # runs in its baseline's block
+	elif [ -n "$follower" ] && [[ " ${SCENARIOS[*]} " == *" $follower "* ]]; then
+		BLOCKS+=("$sc $follower")
 	else
 		BLOCKS+=("$sc")
 	fi
