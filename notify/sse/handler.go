@@ -161,6 +161,8 @@ type stream struct {
 	filter filter
 	// mu serialises the keepalive with events.
 	mu sync.Mutex
+	// pending is what write gathered for the next flush.
+	pending []byte
 }
 
 // follow sends the backlog, then what the shared tail hands on, until the
@@ -263,27 +265,44 @@ func frameOf(e pipeline.LoggedEvent) []byte {
 	return append(b, "\n\n"...)
 }
 
-// write sends one event the client wants and may see, unflushed.
+// write adds one event the client wants and may see to what the next
+// flush sends.
 func (s *stream) write(e pipeline.LoggedEvent, a about, frame []byte) error {
 	if !a.ok || !s.filter.types(e.Type) || !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
 		return nil
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write(frame); err != nil {
-		return errClientGone
-	}
+	s.pending = append(s.pending, frame...)
+	s.mu.Unlock()
 	return nil
 }
 
+// flush sends what write gathered in one write: the response's own
+// buffer is a few KiB, and a window's events written one by one through
+// it cost a system call for every few KiB instead of one.
 func (s *stream) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.pending) > 0 {
+		_, err := s.w.Write(s.pending)
+		if cap(s.pending) > maxPendingKept {
+			s.pending = nil
+		} else {
+			s.pending = s.pending[:0]
+		}
+		if err != nil {
+			return errClientGone
+		}
+	}
 	if err := s.rc.Flush(); err != nil {
 		return errClientGone
 	}
 	return nil
 }
+
+// maxPendingKept is the largest gathering buffer a stream keeps between
+// windows; a burst's bigger one goes back to the collector.
+const maxPendingKept = 256 << 10
 
 // maySee: an administrator sees everything; a user the events of their
 // own mailboxes, of mailboxes they may see (l), and of their own logins
