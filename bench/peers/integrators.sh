@@ -72,45 +72,62 @@ hooks() {
 	fi
 }
 
-# run NAME ROUND [bench flags...]
+# cpu: the server's CPU time so far, in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+TICK=$(getconf CLK_TCK)
+
+# run NAME ROUND [bench flags...]: prints msg/s, the server's CPU
+# milliseconds per message (from start to the attached clients' last
+# event), then what the attached clients got.
 run() {
-	local name=$1 round=$2
+	local name=$1 round=$2 c0 c1
 	shift 2
+	c0=$(cpu)
 	"$WORK/bench" lmtp -n "$LMTP_N" -c 8 -size 4096 -users 10 -lmtp "$LMTP" -seed "$round" -json "$@" \
 		>"$WORK/$name.$round.json" 2>"$WORK/$name.$round.log"
-	python3 - "$WORK/$name.$round.json" <<'PY'
+	c1=$(cpu)
+	python3 - "$WORK/$name.$round.json" "$((c1 - c0))" "$TICK" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 m = {x["name"]: x["value"] for x in r["metrics"]}
-print(f'{m["messages/s"]:.0f}', " ".join(f'{k}={v:.0f}' for k, v in m.items() if "sse" in k or "webhook" in k))
+cpu_ms = int(sys.argv[2]) * 1000 / int(sys.argv[3]) / m["messages"]
+print(f'{m["messages/s"]:.0f} {cpu_ms:.3f}', " ".join(f'{k}={v:.0f}' for k, v in m.items() if "sse" in k or "webhook" in k))
 PY
 }
 
 ATT=(-sse "$SSE" -events-url "http://$HTTP/events" -pass test -webhook-listen "$RECV" -webhooks "$HOOKS")
-declare -A RATE=()
+declare -A RATE=() CPU=()
 for round in $(seq 1 "$ROUNDS"); do
 	out=$(run bare "$round")
 	RATE[bare]+=" ${out%% *}"
+	rest=${out#* }
+	CPU[bare]+=" ${rest%% *}"
 	log "round $round bare: $out"
 	hooks add --batch "$BATCH"
 	out=$(run batched "$round" "${ATT[@]}")
 	hooks delete
 	RATE[batched]+=" ${out%% *}"
+	rest=${out#* }
+	CPU[batched]+=" ${rest%% *}"
 	log "round $round $SSE SSE + $HOOKS webhooks (batches of $BATCH): $out"
 	hooks add
 	out=$(run single "$round" "${ATT[@]}")
 	hooks delete
 	RATE[single]+=" ${out%% *}"
+	rest=${out#* }
+	CPU[single]+=" ${rest%% *}"
 	log "round $round $SSE SSE + $HOOKS webhooks (one event per POST): $out"
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 bare=$(median <<<"${RATE[bare]}")
 {
-	echo "| LMTP, $LMTP_N msgs x $ROUNDS rounds ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, chapar $(git rev-parse --short HEAD)) | msg/s (median) | runs | vs bare |"
-	echo "|---|---|---|---|"
+	echo "| LMTP, $LMTP_N msgs x $ROUNDS rounds ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, chapar $(git rev-parse --short HEAD)) | msg/s (median) | runs | vs bare | server CPU ms/msg (median) | vs bare |"
+	echo "|---|---|---|---|---|---|"
+	barecpu=$(median <<<"${CPU[bare]}")
 	for k in bare batched single; do
 		m=$(median <<<"${RATE[$k]}")
-		echo "| $k | $m | ${RATE[$k]# } | $(awk -v a="$m" -v b="$bare" 'BEGIN {printf "%.2f", a/b}') |"
+		c=$(median <<<"${CPU[$k]}")
+		echo "| $k | $m | ${RATE[$k]# } | $(awk -v a="$m" -v b="$bare" 'BEGIN {printf "%.2f", a/b}') | $c | $(awk -v a="$c" -v b="$barecpu" 'BEGIN {printf "%.2f", a/b}') |"
 	done
 } | tee "${BENCH_OUT:-/dev/null}"
