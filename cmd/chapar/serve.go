@@ -366,7 +366,7 @@ func (n *node) startAdmin(cfg *config.Config) error {
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
 	if err != nil {
-		return err
+		return fmt.Errorf("admin_socket %s: %w", cfg.AdminSocket, err)
 	}
 	n.closers = append(n.closers, srv.Close)
 	n.goRun("admin", func() error { return srv.Serve(l) })
