@@ -316,7 +316,7 @@ func (n *node) listenSockets(service, option string, addrs []string, sock unixso
 		if err != nil {
 			// The option and the address as the operator wrote them:
 			// what to change, or what to look for in ss -ltnp.
-			return fmt.Errorf("%s %s (%s): %w", option, addr, service, err)
+			return fmt.Errorf("%s %s: %w", option, addr, err)
 		}
 		// Closed at most once, by whichever of the server and the node
 		// comes first: a Unix socket's Close removes its path, which a
