@@ -308,8 +308,8 @@ func (n *node) listen(service, option string, addrs []string, serveFn func(net.L
 // server's own Close: a server learns of a listener only once its Serve
 // runs on the goroutine started here, and when start-up fails at a later
 // step, close may call the server's Close before that, which then closes
-// nothing. Serve went on accepting on the still open port, and close
-// waited for it for ever.
+// nothing. That Serve would go on accepting on the still open port, and
+// close would wait for its goroutine for ever.
 func (n *node) listenSockets(service, option string, addrs []string, sock unixsocket.Options, serveFn func(net.Listener) error) error {
 	for _, addr := range addrs {
 		inner, err := listenAddr(addr, sock)
