@@ -27,7 +27,7 @@ type Server struct {
 func (s *Server) Listen(path string) (net.Listener, error) {
 	l, err := unixsocket.Listen(path, unixsocket.Options{Mode: 0o600, GID: -1})
 	if err != nil {
-		return nil, fmt.Errorf("admin socket: %w (is another chapar serve running?)", err)
+		return nil, fmt.Errorf("%w (is another chapar serve running?)", err)
 	}
 	s.mu.Lock()
 	s.l = l

@@ -63,12 +63,12 @@ func (n *node) startIMAP(ctx context.Context, cfg *config.Config) error {
 	n.watchSessions("imap", caps)
 	n.imap = srv
 	const refusal = "* BYE [UNAVAILABLE] Too many connections\r\n"
-	if err := n.listen("imap", cfg.IMAPListen, func(l net.Listener) error {
+	if err := n.listen("imap", "imap_listen", cfg.IMAPListen, func(l net.Listener) error {
 		return srv.Serve(caps.Wrap(l, refusal))
 	}); err != nil {
 		return err
 	}
-	return n.listen("imaps", cfg.IMAPSListen, func(l net.Listener) error {
+	return n.listen("imaps", "imaps_listen", cfg.IMAPSListen, func(l net.Listener) error {
 		// Outside TLS, so that a refused imaps client reads its BYE
 		// inside the handshake it expects.
 		return srv.ServeTLS(caps.Wrap(tls.NewListener(l, tlsConfig), refusal))

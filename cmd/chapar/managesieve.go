@@ -59,7 +59,7 @@ func (n *node) startManageSieve(cfg *config.Config) error {
 	caps := conncap.NewLimiter("managesieve", conncap.Limits{Max: cfg.IMAPMaxConnections, PerIP: cfg.IMAPMaxConnectionsPerIP}, n.log)
 	n.watchSessions("managesieve", caps)
 	const refusal = "BYE (TRYLATER) \"Too many connections\"\r\n"
-	return n.listen("managesieve", cfg.SieveListen, func(l net.Listener) error {
+	return n.listen("managesieve", "sieve_listen", cfg.SieveListen, func(l net.Listener) error {
 		return srv.Serve(caps.Wrap(l, refusal))
 	})
 }

@@ -109,7 +109,7 @@ func (n *node) startOps(cfg *config.Config) error {
 		Log:      n.log.With("service", "http"),
 	})
 	n.closers = append(n.closers, srv.Close)
-	return n.listen("http", cfg.HTTPListen, func(l net.Listener) error { return srv.Serve(l) })
+	return n.listen("http", "http_listen", cfg.HTTPListen, func(l net.Listener) error { return srv.Serve(l) })
 }
 
 // ready says whether this process can take mail: its JetStream answers

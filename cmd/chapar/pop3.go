@@ -47,12 +47,12 @@ func (n *node) startPOP3(cfg *config.Config) error {
 	caps := conncap.NewLimiter("pop3", conncap.Limits{Max: cfg.IMAPMaxConnections, PerIP: cfg.IMAPMaxConnectionsPerIP}, n.log)
 	n.watchSessions("pop3", caps)
 	const refusal = "-ERR [SYS/TEMP] Too many connections\r\n"
-	if err := n.listen("pop3", cfg.POP3Listen, func(l net.Listener) error {
+	if err := n.listen("pop3", "pop3_listen", cfg.POP3Listen, func(l net.Listener) error {
 		return srv.Serve(caps.Wrap(l, refusal))
 	}); err != nil {
 		return err
 	}
-	return n.listen("pop3s", cfg.POP3SListen, func(l net.Listener) error {
+	return n.listen("pop3s", "pop3s_listen", cfg.POP3SListen, func(l net.Listener) error {
 		// Outside TLS, so that a refused client reads its -ERR inside
 		// the handshake it expects.
 		return srv.ServeTLS(caps.Wrap(tls.NewListener(l, tlsConfig), refusal))

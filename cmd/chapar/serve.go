@@ -68,6 +68,9 @@ type node struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closers []func() error
+	// listeners are every socket listenSockets bound, closed by close
+	// after the closers: see listenSockets.
+	listeners []net.Listener
 	// metrics is the registry /metrics shows (ops.go); onCommit feeds
 	// it the store's commits, sessionCounts the open connections.
 	metrics       *metrics.Registry
@@ -284,7 +287,7 @@ func (n *node) startLMTP(cfg *config.Config) error {
 	}
 	caps := conncap.NewLimiter("lmtp", conncap.Limits{Max: cfg.LMTPMaxConnections, PerIP: cfg.LMTPMaxConnectionsPerIP}, n.log)
 	n.watchSessions("lmtp", caps)
-	return n.listenSockets("lmtp", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, func(l net.Listener) error {
+	return n.listenSockets("lmtp", "lmtp_listen", cfg.LMTPListen, unixsocket.Options{Mode: 0o660, GID: group}, func(l net.Listener) error {
 		// RFC 5321 §3.8, §4.2.3: 421 closes the channel; 4.3.2 "system
 		// not accepting network messages" (RFC 3463 §3.4) asks the MTA to
 		// try again later.
@@ -293,19 +296,33 @@ func (n *node) startLMTP(cfg *config.Config) error {
 }
 
 // listen opens every address (host:port, or an absolute Unix socket path)
-// and serves each on its own goroutine. Unix sockets are 0660 in the
-// process's group.
-func (n *node) listen(service string, addrs []string, serveFn func(net.Listener) error) error {
-	return n.listenSockets(service, addrs, unixsocket.Options{Mode: 0o660, GID: os.Getgid()}, serveFn)
+// of the configuration option named option and serves each on its own
+// goroutine. Unix sockets are 0660 in the process's group.
+func (n *node) listen(service, option string, addrs []string, serveFn func(net.Listener) error) error {
+	return n.listenSockets(service, option, addrs, unixsocket.Options{Mode: 0o660, GID: os.Getgid()}, serveFn)
 }
 
 // listenSockets is listen with the mode and group of its Unix sockets.
-func (n *node) listenSockets(service string, addrs []string, sock unixsocket.Options, serveFn func(net.Listener) error) error {
+//
+// The node keeps every listener and closes it itself (close), besides the
+// server's own Close: a server learns of a listener only once its Serve
+// runs on the goroutine started here, and when start-up fails at a later
+// step, close may call the server's Close before that, which then closes
+// nothing. That Serve would go on accepting on the still open port, and
+// close would wait for its goroutine for ever.
+func (n *node) listenSockets(service, option string, addrs []string, sock unixsocket.Options, serveFn func(net.Listener) error) error {
 	for _, addr := range addrs {
-		l, err := listenAddr(addr, sock)
+		inner, err := listenAddr(addr, sock)
 		if err != nil {
-			return fmt.Errorf("%s listen %s: %w", service, addr, err)
+			// The option and the address as the operator wrote them:
+			// what to change, or what to look for in ss -ltnp.
+			return fmt.Errorf("%s %s: %w", option, addr, err)
 		}
+		// Closed at most once, by whichever of the server and the node
+		// comes first: a Unix socket's Close removes its path, which a
+		// second Close must not do to a successor's socket.
+		l := &onceCloseListener{Listener: inner}
+		n.listeners = append(n.listeners, l)
 		// The bound address, not the configured one: with port 0 the
 		// kernel picks the port, and this line is how an operator (and
 		// the end-to-end tests) learn it.
@@ -319,6 +336,18 @@ func (n *node) listenSockets(service string, addrs []string, sock unixsocket.Opt
 		})
 	}
 	return nil
+}
+
+// onceCloseListener closes its listener on the first Close only.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 func listenAddr(addr string, sock unixsocket.Options) (net.Listener, error) {
@@ -337,7 +366,7 @@ func (n *node) startAdmin(cfg *config.Config) error {
 	}
 	l, err := srv.Listen(cfg.AdminSocket)
 	if err != nil {
-		return err
+		return fmt.Errorf("admin_socket %s: %w", cfg.AdminSocket, err)
 	}
 	n.closers = append(n.closers, srv.Close)
 	n.goRun("admin", func() error { return srv.Serve(l) })
@@ -383,6 +412,11 @@ func (n *node) pruneLoop(ctx context.Context, duplicateExpire time.Duration) err
 func (n *node) close() {
 	for i := len(n.closers) - 1; i >= 0; i-- {
 		n.closers[i]()
+	}
+	// After the servers' Close, which end their sessions; these are the
+	// listeners a Serve not yet running had not registered (listenSockets).
+	for _, l := range n.listeners {
+		l.Close()
 	}
 	n.cancel()
 	n.wg.Wait()

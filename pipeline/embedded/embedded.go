@@ -125,6 +125,11 @@ func Start(cfg Config) (*Server, error) {
 			port = server.RANDOM_PORT
 		}
 		opts.Host, opts.Port = host, port
+		if port != server.RANDOM_PORT {
+			if err := checkPortFree(cfg.Listen); err != nil {
+				return nil, err
+			}
+		}
 	}
 	internalPassword := rand.Text()
 	authorize(opts, cfg, internalPassword)
@@ -135,14 +140,54 @@ func Start(cfg Config) (*Server, error) {
 	s := &Server{srv: srv, internalPassword: internalPassword, opts: opts, cfg: cfg, log: cfg.Log.With("component", "nats"),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	s.jsCtx, s.jsCancel = context.WithCancel(context.Background())
-	attach(srv, cfg.Log, s.lost)
+	fatal := make(chan string, 1)
+	attach(srv, cfg.Log, s.lost, fatal)
 	srv.Start()
-	if !srv.ReadyForConnections(readyTimeout) {
+	if err := awaitReady(srv, fatal); err != nil {
 		srv.Shutdown()
-		return nil, fmt.Errorf("embedded nats: not ready after %s", readyTimeout)
+		return nil, err
 	}
 	go s.supervise(cfg.PollInterval)
 	return s, nil
+}
+
+// readyPoll is how long each look at a starting server's readiness lasts,
+// between looks for a fatal error.
+const readyPoll = 50 * time.Millisecond
+
+// awaitReady waits until srv accepts connections, for at most
+// readyTimeout. A fatal error ends the wait at once: nats-server reports
+// a failed start (its listener's port taken, JetStream refused) only
+// through its logger, whose Fatalf chapar logs rather than obeys, and the
+// server never becomes ready after one.
+func awaitReady(srv *server.Server, fatal <-chan string) error {
+	deadline := time.Now().Add(readyTimeout)
+	for !srv.ReadyForConnections(readyPoll) {
+		select {
+		case msg := <-fatal:
+			return fmt.Errorf("embedded nats: %s", msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("embedded nats: not ready after %s", readyTimeout)
+		}
+	}
+	return nil
+}
+
+// checkPortFree binds addr (nats_listen) and lets it go, so that a taken
+// port is refused with an error that names the option. nats-server binds
+// it only in its accept loop, and says so only in its log; awaitReady
+// still catches a port taken between the two.
+func checkPortFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("nats_listen %s: %w", addr, err)
+	}
+	if err := l.Close(); err != nil {
+		return fmt.Errorf("nats_listen %s: %w", addr, err)
+	}
+	return nil
 }
 
 // InProcessConn opens a connection that never leaves the process; with

@@ -18,6 +18,10 @@ type serverLog struct {
 	// fault is told of error lines that say JetStream lost its store
 	// (faultLine); nil ignores them.
 	fault func(msg string)
+	// fatal is told of every fatal line, without waiting; nil ignores
+	// them. Start reads it to give up at once on a server that will
+	// never become ready.
+	fatal chan<- string
 }
 
 var _ server.Logger = serverLog{}
@@ -39,7 +43,15 @@ func (l serverLog) Errorf(format string, v ...any) {
 // here, which would take the store and IMAP down with it. The embedded
 // server stops what it was doing; the supervisor (supervise.go) decides
 // what happens next.
-func (l serverLog) Fatalf(format string, v ...any) { l.emit(slog.LevelError, "fatal: "+format, v) }
+func (l serverLog) Fatalf(format string, v ...any) {
+	l.emit(slog.LevelError, "fatal: "+format, v)
+	if l.fatal != nil {
+		select {
+		case l.fatal <- strings.TrimSpace(fmt.Sprintf(format, v...)):
+		default:
+		}
+	}
+}
 
 // Debugf and Tracef reach the log only at log level debug; the server
 // does not even format them otherwise (see attach).
@@ -54,11 +66,11 @@ func (l serverLog) emit(level slog.Level, format string, v []any) {
 	l.log.Log(ctx, level, strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
 
-// attach makes log the server's logger, and fault the receiver of its
-// store failures. Debug lines are switched on only
+// attach makes log the server's logger, fault the receiver of its store
+// failures and fatal of its fatal errors. Debug lines are switched on only
 // when log takes them. Protocol tracing (a line per client message) stays
 // off whatever the level: it would drown the log and slow every delivery.
-func attach(srv *server.Server, log *slog.Logger, fault func(string)) {
+func attach(srv *server.Server, log *slog.Logger, fault func(string), fatal chan<- string) {
 	debug := log.Enabled(context.Background(), slog.LevelDebug)
-	srv.SetLoggerV2(serverLog{log: log.With("component", "nats"), fault: fault}, debug, false, false)
+	srv.SetLoggerV2(serverLog{log: log.With("component", "nats"), fault: fault, fatal: fatal}, debug, false, false)
 }
