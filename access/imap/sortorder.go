@@ -110,7 +110,7 @@ func sortPacked(idx []int, first []uint64) ([]int, bool) {
 		}
 		packed[j] = (first[j]-lo)<<32 | uint64(i)
 	}
-	slices.Sort(packed)
+	radixSort(packed)
 	out := make([]int, len(packed))
 	for j, p := range packed {
 		out[j] = int(p & math.MaxUint32)
