@@ -19,12 +19,6 @@ type sortKeyCache struct {
 	clock uint64 // counts lookups, for least recently used
 }
 
-type boxKeys struct {
-	keys     map[uint32]*cachedKeys
-	subjects subjectOrder // the entries by base subject (subjectrank.go)
-	used     uint64       // clock of the last lookup
-}
-
 // sortCacheMessages bounds the cache: some 330 bytes a message (the
 // keys, their entry and its place in the subject order), 130 MB for
 // 400,000 messages, four mailboxes of the bench's biggest size.
@@ -56,17 +50,7 @@ func (c *sortKeyCache) lookup(mailbox string, uids []uint32, out []*msgKeys, ran
 	if ranks != nil {
 		b.subjects.rank()
 	}
-	for k, uid := range uids {
-		if e := b.keys[uid]; e != nil {
-			out[k] = e.k
-			if ranks != nil {
-				ranks[k] = e.rank
-			}
-		} else {
-			missing = append(missing, k)
-		}
-	}
-	return missing
+	return b.find(uids, out, ranks)
 }
 
 // add keeps keys[k] for uids[k]. exists is the mailbox's message count,
@@ -80,27 +64,16 @@ func (c *sortKeyCache) add(mailbox string, uids []uint32, keys []*msgKeys, exist
 	defer c.mu.Unlock()
 	b := c.boxes[mailbox]
 	if b == nil {
-		b = &boxKeys{keys: make(map[uint32]*cachedKeys, len(uids))}
+		b = &boxKeys{}
 		c.boxes[mailbox] = b
 	}
 	b.used = c.clock
-	if len(b.keys)+len(uids) > 2*exists+1000 {
+	if len(b.uids)+len(uids) > 2*exists+1000 {
 		// Mostly gone: start again with what the caller has in hand.
-		c.total -= len(b.keys)
-		b.keys = make(map[uint32]*cachedKeys, len(uids))
-		b.subjects = subjectOrder{}
+		c.total -= len(b.uids)
+		*b = boxKeys{used: c.clock}
 	}
-	for k, uid := range uids {
-		// A message's keys are the same whoever read them: a session
-		// that raced another to the store keeps the entry there is,
-		// which may already be ranked.
-		if _, ok := b.keys[uid]; !ok {
-			e := &cachedKeys{k: keys[k]}
-			b.keys[uid] = e
-			b.subjects.pending = append(b.subjects.pending, e)
-			c.total++
-		}
-	}
+	c.total += b.insert(uids, keys)
 	for c.total > c.limit && len(c.boxes) > 1 {
 		c.evictOldest(mailbox)
 	}
@@ -115,6 +88,6 @@ func (c *sortKeyCache) evictOldest(keep string) {
 			oldest, at = name, b.used
 		}
 	}
-	c.total -= len(c.boxes[oldest].keys)
+	c.total -= len(c.boxes[oldest].uids)
 	delete(c.boxes, oldest)
 }
