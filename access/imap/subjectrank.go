@@ -31,8 +31,11 @@ type subjectOrder struct {
 }
 
 // mergeBelow: with fewer pending entries than sorted ones over this, each
-// is put into place by binary search; with more, all are sorted afresh.
+// is put into place by binary search; with more, they are sorted and
+// merged with the rest, and all renumbered.
 const mergeBelow = 64
+
+func bySubject(x, y *cachedKeys) int { return strings.Compare(x.k.subject, y.k.subject) }
 
 // rank takes the pending entries into the order and gives them ranks.
 func (o *subjectOrder) rank() {
@@ -40,9 +43,9 @@ func (o *subjectOrder) rank() {
 		return
 	}
 	if len(o.pending)*mergeBelow > len(o.sorted) {
-		o.sorted = append(o.sorted, o.pending...)
+		slices.SortFunc(o.pending, bySubject)
+		o.sorted = mergeBySubject(o.sorted, o.pending)
 		o.pending = nil
-		slices.SortFunc(o.sorted, func(x, y *cachedKeys) int { return strings.Compare(x.k.subject, y.k.subject) })
 		o.renumber()
 		return
 	}
@@ -88,4 +91,20 @@ func (o *subjectOrder) renumber() {
 		}
 		e.rank = r
 	}
+}
+
+// mergeBySubject merges two lists in subject order into a new one.
+func mergeBySubject(a, b []*cachedKeys) []*cachedKeys {
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]*cachedKeys, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if bySubject(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }

@@ -41,6 +41,11 @@ func TestSubjectRanks(t *testing.T) {
 		add("") // no subject sorts first
 		check(fmt.Sprintf("round %d", round))
 	}
+	// Many at once are merged in.
+	for range 200 {
+		add(fmt.Sprintf("s%d", rng.IntN(9000)))
+	}
+	check("merge")
 	// Between two neighbours, each insert halves the gap: 40 use it up.
 	for i := range 40 {
 		add("s1000" + strings.Repeat("\x00", 40-i))
