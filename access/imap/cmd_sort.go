@@ -126,8 +126,8 @@ func runSort(s *session, c *command, a sortArgs) {
 	if len(modseqs) > 0 {
 		highest = slices.Max(modseqs)
 	}
-	keys := s.keysFor(v, idx)
-	order := sortPositions(idx, keys, a.criteria)
+	keys, ranks := s.sortKeysFor(v, idx, a.criteria[0].key == "SUBJECT")
+	order := sortPositions(idx, keys, ranks, a.criteria)
 	nums := make([]uint32, len(order))
 	for k, i := range order {
 		if c.uid {
@@ -246,37 +246,6 @@ func appendOrderedSet(b []byte, nums []uint32) []byte {
 		k = end + 1
 	}
 	return b
-}
-
-// sortPositions orders view positions idx (ascending) by the criteria,
-// keys[k] being those of idx[k]. Messages equal by every criterion keep
-// their mailbox order (RFC 5256 §3).
-func sortPositions(idx []int, keys []*msgKeys, criteria []sortCriterion) []int {
-	type entry struct {
-		pos int
-		k   *msgKeys
-	}
-	list := make([]entry, len(idx))
-	for j, i := range idx {
-		list[j] = entry{i, keys[j]}
-	}
-	compare := make([]func(x, y *msgKeys) int, len(criteria))
-	for j, c := range criteria {
-		compare[j] = keyComparison(c)
-	}
-	slices.SortFunc(list, func(x, y entry) int {
-		for _, f := range compare {
-			if r := f(x.k, y.k); r != 0 {
-				return r
-			}
-		}
-		return cmp.Compare(x.pos, y.pos)
-	})
-	out := make([]int, len(list))
-	for j, e := range list {
-		out[j] = e.pos
-	}
-	return out
 }
 
 // keyComparison compares two messages by one sort criterion (RFC 5256

@@ -43,11 +43,11 @@ func threadedLoad(t testing.TB, st *store.Store, mailbox string, n int) {
 }
 
 // BenchmarkSortThreadBigMailbox measures SORT by date and by subject and
-// THREAD REFERENCES over every message of mailboxes of 10,000 and 100,000
-// messages: cold, with the sort keys read from the store's index and
-// headers each time, and warm, from the server's sort key cache.
+// THREAD REFERENCES over every message of mailboxes of 10,000, 20,000 and
+// 100,000 messages: cold, with the sort keys read from the store's index
+// and headers each time, and warm, from the server's sort key cache.
 func BenchmarkSortThreadBigMailbox(b *testing.B) {
-	for _, n := range []int{10000, 100000} {
+	for _, n := range []int{10000, 20000, 100000} {
 		st, err := store.Open(store.Options{Dir: filepath.Join(b.TempDir(), "store"), NoSync: true, Logger: testLogger()})
 		if err != nil {
 			b.Fatal(err)

@@ -201,14 +201,14 @@ func TestSortKeyCache(t *testing.T) {
 	c.add("a", u, k, 1500)
 	c.add("b", u, k, 1500)
 	out := make([]*msgKeys, 2)
-	if miss := c.lookup("a", []uint32{1, 1501}, out); !slices.Equal(miss, []int{1}) || out[0] != k[0] {
+	if miss := c.lookup("a", []uint32{1, 1501}, out, nil); !slices.Equal(miss, []int{1}) || out[0] != k[0] {
 		t.Fatalf("lookup in a: missing %v, found %v", miss, out[0])
 	}
 	c.add("c", u[:10], k[:10], 10) // a was used after b: b goes
-	if miss := c.lookup("b", []uint32{1}, out); len(miss) != 1 {
+	if miss := c.lookup("b", []uint32{1}, out, nil); len(miss) != 1 {
 		t.Errorf("b kept after eviction")
 	}
-	if miss := c.lookup("a", []uint32{1}, out); len(miss) != 0 {
+	if miss := c.lookup("a", []uint32{1}, out, nil); len(miss) != 0 {
 		t.Errorf("a evicted, though used more recently than b")
 	}
 	if c.total != 1510 {
@@ -216,11 +216,11 @@ func TestSortKeyCache(t *testing.T) {
 	}
 	// a shrank to 100 messages: its 1500 entries are dropped when more come.
 	c.add("a", []uint32{5000}, []*msgKeys{{}}, 100)
-	if miss := c.lookup("a", []uint32{1, 5000}, out); !slices.Equal(miss, []int{0}) {
+	if miss := c.lookup("a", []uint32{1, 5000}, out, nil); !slices.Equal(miss, []int{0}) {
 		t.Errorf("a after shrinking: missing %v, want [0]", miss)
 	}
 	var none *sortKeyCache
-	if miss := none.lookup("a", []uint32{1, 2}, out); len(miss) != 2 {
+	if miss := none.lookup("a", []uint32{1, 2}, out, nil); len(miss) != 2 {
 		t.Errorf("nil cache found %v", miss)
 	}
 	none.add("a", u, k, 1)

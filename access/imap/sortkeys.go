@@ -97,15 +97,26 @@ func firstAddress(v string) (mailbox, display string) {
 // chunks of them are read by up to maxSearchWorkers goroutines, each
 // with its own HeaderReader, as SEARCH reads a big mailbox.
 func (s *session) keysFor(v *mailboxView, idx []int) []*msgKeys {
-	out := make([]*msgKeys, len(idx))
+	keys, _ := s.sortKeysFor(v, idx, false)
+	return keys
+}
+
+// sortKeysFor is keysFor, and withRanks also the messages' subject ranks
+// (subjectrank.go), in the same order; ranks is nil when the cache cannot
+// rank them all, the server having none or having dropped some meanwhile.
+func (s *session) sortKeysFor(v *mailboxView, idx []int, withRanks bool) (out []*msgKeys, ranks []uint32) {
+	out = make([]*msgKeys, len(idx))
 	uids := make([]uint32, len(idx))
 	for k, i := range idx {
 		uids[k] = v.msgs[i].uid
 	}
+	if withRanks {
+		ranks = make([]uint32, len(idx))
+	}
 	cache := s.srv.sortKeys
-	missing := cache.lookup(v.mb.UniqueID, uids, out)
+	missing := cache.lookup(v.mb.UniqueID, uids, out, ranks)
 	if len(missing) == 0 {
-		return out
+		return out, ranks
 	}
 	chunks := (len(missing) + searchChunk - 1) / searchChunk
 	s.inChunks("SORT", v.mb, chunks, func(c int, hr *store.HeaderReader) {
@@ -118,7 +129,15 @@ func (s *session) keysFor(v *mailboxView, idx []int) []*msgKeys {
 		fresh[j], freshUIDs[j] = out[k], uids[k]
 	}
 	cache.add(v.mb.UniqueID, freshUIDs, fresh, len(v.msgs))
-	return out
+	if withRanks {
+		// The ranks read before the add may have been renumbered by it;
+		// read them all again, with the keys the cache now holds.
+		again := make([]*msgKeys, len(idx))
+		if len(cache.lookup(v.mb.UniqueID, uids, again, ranks)) > 0 {
+			ranks = nil
+		}
+	}
+	return out, ranks
 }
 
 // loadKeys fills out[k] for each k of part (indexes into idx, ascending)
