@@ -15,7 +15,6 @@ import (
 
 	"chapar/internal/testkit"
 
-	"github.com/emersion/go-imap/v2"
 )
 
 // TestCompactScenario is issue 14's performance check, run by hand
@@ -72,18 +71,7 @@ func TestCompactScenario(t *testing.T) {
 
 	// 90% expunged.
 	c := imapLogin(t, in, "heap", "INBOX")
-	var doomed imap.SeqSet
-	for i := 1; i <= n; i++ {
-		if i%10 != 0 {
-			doomed.AddNum(uint32(i))
-		}
-	}
-	if err := c.Store(doomed, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Expunge().Close(); err != nil {
-		t.Fatal(err)
-	}
+	expungeAllButEveryTenth(t, c, n)
 	c.Close()
 	var dead int64
 	for _, s := range segmentReport(t, in) {
