@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"chapar/internal/testkit"
-
 )
 
 // TestCompactScenario is issue 14's performance check, run by hand
