@@ -97,26 +97,26 @@ PY
 
 ATT=(-sse "$SSE" -events-url "http://$HTTP/events" -pass test -webhook-listen "$RECV" -webhooks "$HOOKS")
 declare -A RATE=() CPU=()
+
+# measure NAME ROUND WHAT [bench flags...]: one run, its figures kept.
+measure() {
+	local name=$1 round=$2 what=$3 out rest
+	shift 3
+	out=$(run "$name" "$round" "$@")
+	rest=${out#* }
+	RATE[$name]+=" ${out%% *}"
+	CPU[$name]+=" ${rest%% *}"
+	log "round $round $what: $out"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
-	out=$(run bare "$round")
-	RATE[bare]+=" ${out%% *}"
-	rest=${out#* }
-	CPU[bare]+=" ${rest%% *}"
-	log "round $round bare: $out"
+	measure bare "$round" "nothing attached"
 	hooks add --batch "$BATCH"
-	out=$(run batched "$round" "${ATT[@]}")
+	measure batched "$round" "$SSE SSE + $HOOKS webhooks (batches of $BATCH)" "${ATT[@]}"
 	hooks delete
-	RATE[batched]+=" ${out%% *}"
-	rest=${out#* }
-	CPU[batched]+=" ${rest%% *}"
-	log "round $round $SSE SSE + $HOOKS webhooks (batches of $BATCH): $out"
 	hooks add
-	out=$(run single "$round" "${ATT[@]}")
+	measure single "$round" "$SSE SSE + $HOOKS webhooks (one event per POST)" "${ATT[@]}"
 	hooks delete
-	RATE[single]+=" ${out%% *}"
-	rest=${out#* }
-	CPU[single]+=" ${rest%% *}"
-	log "round $round $SSE SSE + $HOOKS webhooks (one event per POST): $out"
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
