@@ -30,12 +30,31 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		ec.AckWait = 30 * time.Second
 	}
 	ec.Batch = max(ec.Batch, 1)
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, eventConsumerConfig(ec))
+	cfg := eventConsumerConfig(ec)
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return fmt.Errorf("consumer %s: %w", ec.Name, err)
+	}
+	// Events still pending when a run starts were handed to a run that
+	// died without giving them back (a crash: a run that ends gives its
+	// batch back at once). The server hands them out again only after
+	// their AckWait, and meanwhile, as fewer than MaxAckPending are held,
+	// it would hand this run later events first: out of order. Until
+	// they have come again, the consumer may hold no more than them.
+	orphans := 0
+	if info := cons.CachedInfo(); info != nil && info.NumAckPending > 0 && info.NumAckPending < cfg.MaxAckPending {
+		narrow := cfg
+		narrow.MaxAckPending = info.NumAckPending
+		if cons, err = c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, narrow); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("consumer %s: %w", ec.Name, err)
+		}
+		orphans = info.NumAckPending
 	}
 	// The pull asks for more than the consumer hands out at once, so that
 	// it outlives many batches; the server never goes past MaxAckPending.
@@ -110,6 +129,18 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		for _, m := range msgs {
 			if err := m.Ack(); err != nil && ctx.Err() == nil {
 				c.log.Warn("acknowledging an event", "consumer", ec.Name, "subject", m.Subject(), "err", err)
+			}
+		}
+		if orphans > 0 {
+			// What the dead run held has come again and is settled:
+			// back to whole batches.
+			if orphans -= len(msgs); orphans <= 0 {
+				if _, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, cfg); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("consumer %s: %w", ec.Name, err)
+				}
 			}
 		}
 	}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"chapar/pipeline"
+	"chapar/pipeline/bus"
 	"chapar/pipeline/bustest"
+	"chapar/pipeline/embedded"
 )
 
 // A durable event consumer gets the events of its types in stream order,
@@ -155,4 +157,66 @@ func seqRange(from, to uint64) []uint64 {
 		out = append(out, s)
 	}
 	return out
+}
+
+// A run that dies holding a batch (its connection gone, nothing given
+// back: a crash) leaves the batch pending on the server. The next run
+// must get that batch before any later event, though the server would
+// hand later ones out at once while fewer than a batch are pending.
+func TestEventConsumerOrderAfterACrashedRun(t *testing.T) {
+	t.Parallel()
+	srv, err := embedded.Start(embedded.Config{StoreDir: t.TempDir(), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	connect := func() *bus.Conn {
+		c, err := bus.Connect(context.Background(), bus.Config{InProcess: srv, Log: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	publish := func(c *bus.Conn, from, to int) {
+		var msgs []pipeline.EventMessage
+		for i := from; i <= to; i++ {
+			id := strconv.Itoa(i)
+			msgs = append(msgs, pipeline.EventMessage{ID: id, MailboxID: "mb", Type: "MessageNew", Data: []byte(`{"n":` + id + `}`)})
+		}
+		if acked, err := c.PublishOrdered(context.Background(), msgs); acked != len(msgs) || err != nil {
+			t.Fatalf("publish: %d, %v", acked, err)
+		}
+	}
+	ec := pipeline.EventConsumer{Name: "test-crash", Since: time.Now().Add(-time.Hour), AckWait: time.Second, Batch: 8}
+
+	doomed := connect()
+	publish(doomed, 1, 2)
+	var held []uint64
+	doomed.ConsumeEvents(context.Background(), ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		held = seqs(evs)
+		doomed.Close() // the process dies with the batch in hand
+		return errors.New("killed")
+	})
+	if !slices.Equal(held, []uint64{1, 2}) {
+		t.Fatalf("the run that died held %v, want [1 2]", held)
+	}
+
+	c := connect()
+	t.Cleanup(c.Close)
+	publish(c, 3, 6)
+	run, cancel := context.WithCancel(context.Background())
+	var all []uint64
+	err = c.ConsumeEvents(run, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
+		all = append(all, seqs(evs)...)
+		if len(all) >= 6 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if want := seqRange(1, 6); !slices.Equal(all, want) {
+		t.Errorf("after the crash the reader saw %v, want %v", all, want)
+	}
 }
