@@ -52,10 +52,14 @@ func attach(ctx context.Context, cfg *config) (*attached, error) {
 	}
 	ready := make(chan error, cfg.sse)
 	for i := 0; i < cfg.sse; i++ {
+		user := cfg.eventsUser
+		if user == eachUser {
+			user = cfg.userName(i%cfg.users + 1)
+		}
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.follow(ctx, ready)
+			a.follow(ctx, user, ready)
 		}()
 	}
 	for i := 0; i < cfg.sse; i++ {
@@ -88,11 +92,11 @@ func (a *attached) receive(w http.ResponseWriter, r *http.Request) {
 // follow reads one event stream until ctx ends, resuming after the last
 // id read when the server ends it (a client that fell behind is cut off
 // and is expected to come back).
-func (a *attached) follow(ctx context.Context, ready chan<- error) {
+func (a *attached) follow(ctx context.Context, user string, ready chan<- error) {
 	last := ""
 	first := true
 	for ctx.Err() == nil {
-		err := a.read(ctx, &last, func(err error) {
+		err := a.read(ctx, user, &last, func(err error) {
 			if first {
 				first = false
 				ready <- err
@@ -113,12 +117,12 @@ func (a *attached) follow(ctx context.Context, ready chan<- error) {
 
 var idPrefix = []byte("id: ")
 
-func (a *attached) read(ctx context.Context, last *string, answered func(error)) error {
+func (a *attached) read(ctx context.Context, user string, last *string, answered func(error)) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.cfg.eventsURL, nil)
 	if err != nil {
 		return err
 	}
-	req.SetBasicAuth(a.cfg.eventsUser, a.cfg.pass)
+	req.SetBasicAuth(user, a.cfg.pass)
 	if *last != "" {
 		req.Header.Set("Last-Event-ID", *last)
 	}
@@ -145,6 +149,22 @@ func (a *attached) read(ctx context.Context, last *string, answered func(error))
 			a.sseEvents.Add(1)
 		}
 	}
+}
+
+// eachUser as -events-user spreads the streams over the delivered users,
+// each stream following its user's own events, as webmail tabs and
+// phones' push gateways do; otherwise every stream logs in as the one
+// user named (by default admin, who sees every event).
+const eachUser = "each"
+
+// sseWant is how many events the streams receive in all for n accepted
+// recipients, each recipient being at least one event (MessageNew).
+func (a *attached) sseWant(n int64) int64 {
+	if a.cfg.eventsUser != eachUser {
+		return n * int64(a.cfg.sse)
+	}
+	// Recipients go round the users, and so do the streams.
+	return n * int64(a.cfg.sse) / int64(a.cfg.users)
 }
 
 // settle waits until the clients have received want events each (or
@@ -178,7 +198,7 @@ func (a *attached) stop() {
 // report adds what the attached clients received to the result.
 func (a *attached) report(res *Result) {
 	if a.cfg.sse > 0 {
-		res.metric("sse events per stream", float64(a.sseEvents.Load())/float64(a.cfg.sse), "")
+		res.metric("sse events", float64(a.sseEvents.Load()), "")
 		res.metric("sse reconnects", float64(a.sseReconnects.Load()), "")
 	}
 	if a.cfg.webhookListen != "" {

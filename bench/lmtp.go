@@ -164,6 +164,13 @@ func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
 		res.Params["sse"] = cfg.sse
 		res.Params["webhooks"] = cfg.webhooks
 	}
+	// The server's CPU from here to the attached clients' last event:
+	// their logins (a bcrypt each) are before it, not part of what the
+	// deliveries cost.
+	var cpu0 time.Duration
+	if cfg.pid > 0 {
+		cpu0, _ = procCPU(cfg.pid)
+	}
 	start := time.Now()
 	lr.run(ctx, cfg.c, cfg.n, func(i int) lmtpJob {
 		j := lmtpJob{}
@@ -184,8 +191,11 @@ func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
 		// Each accepted recipient is at least one event (MessageNew) for
 		// every stream and every webhook.
 		n := lr.rcptOK.Load()
-		att.settle(ctx, n*int64(cfg.sse), n*int64(cfg.webhooks), 3*time.Second)
+		att.settle(ctx, att.sseWant(n), n*int64(cfg.webhooks), 3*time.Second)
 		att.report(res)
+	}
+	if cpu1, err := procCPU(cfg.pid); cfg.pid > 0 && err == nil && lr.sent.Load() > 0 {
+		res.metric("server cpu per message", float64(cpu1-cpu0)/float64(time.Millisecond)/float64(lr.sent.Load()), "ms")
 	}
 	if ctx.Err() != nil {
 		return res, ctx.Err()

@@ -65,7 +65,7 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Recent <= 0 {
 		cfg.Recent = 4096
 	}
-	h := &Handler{cfg: cfg, admins: map[string]bool{}, tail: newTail(cfg.Events, cfg.Recent, cfg.Log)}
+	h := &Handler{cfg: cfg, admins: map[string]bool{}, tail: newTail(cfg.Events, cfg.Store, cfg.Recent, cfg.Log)}
 	for _, a := range cfg.Admins {
 		h.admins[cfg.Users.Canonical(a)] = true
 	}
@@ -101,11 +101,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	s := &stream{h: h, w: w, rc: rc, actor: h.cfg.Store.As(user, h.admins[user]), user: user, filter: f}
+	v := &viewer{user: user, admin: h.admins[user], actor: h.cfg.Store.As(user, h.admins[user]), filter: f}
+	s := &stream{h: h, w: w, rc: rc, viewer: v}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	go s.keepalive(ctx, cancel)
-	if sub, backlog, ok := h.tail.subscribe(from); ok {
+	if sub, backlog, ok := h.tail.subscribe(v, from); ok {
 		defer h.tail.unsubscribe(sub)
 		err = s.follow(ctx, sub, backlog)
 	} else {
@@ -156,9 +157,7 @@ type stream struct {
 	h      *Handler
 	w      http.ResponseWriter
 	rc     *http.ResponseController
-	actor  store.Actor
-	user   string
-	filter filter
+	viewer *viewer
 	// mu serialises the keepalive with events.
 	mu sync.Mutex
 	// pending is what write gathered for the next flush.
@@ -171,9 +170,7 @@ type stream struct {
 // that come within Coalesce of each other go out in one write.
 func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline.LoggedEvent) error {
 	for _, e := range backlog {
-		if err := s.write(e, aboutOf(e), frameOf(e)); err != nil {
-			return err
-		}
+		s.write(e)
 	}
 	if err := s.flush(); err != nil {
 		return err
@@ -184,13 +181,11 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline
 		select {
 		case <-ctx.Done():
 			return nil
-		case te, ok := <-sub.c:
+		case frame, ok := <-sub.c:
 			if !ok {
 				return nil
 			}
-			if err := s.write(te.e, te.about, te.frame); err != nil {
-				return err
-			}
+			s.add(frame)
 		}
 		// Sleep out a short window without listening to the feed, then
 		// take what gathered in one go: the tail's sends meanwhile only
@@ -207,14 +202,12 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, backlog []pipeline
 	drain:
 		for range maxCoalesced {
 			select {
-			case te, ok := <-sub.c:
+			case frame, ok := <-sub.c:
 				if !ok {
 					s.flush()
 					return nil
 				}
-				if err := s.write(te.e, te.about, te.frame); err != nil {
-					return err
-				}
+				s.add(frame)
 			default:
 				break drain
 			}
@@ -236,10 +229,9 @@ type about struct {
 	ok      bool
 }
 
+// send is the Replay callback of a stream reading for itself.
 func (s *stream) send(e pipeline.LoggedEvent) error {
-	if err := s.write(e, aboutOf(e), frameOf(e)); err != nil {
-		return err
-	}
+	s.write(e)
 	return s.flush()
 }
 
@@ -265,16 +257,19 @@ func frameOf(e pipeline.LoggedEvent) []byte {
 	return append(b, "\n\n"...)
 }
 
-// write adds one event the client wants and may see to what the next
-// flush sends.
-func (s *stream) write(e pipeline.LoggedEvent, a about, frame []byte) error {
-	if !a.ok || !s.filter.types(e.Type) || !s.filter.mailboxes(a.Mailbox) || !s.maySee(e.Type, a) {
-		return nil
+// write adds an event read from the log to what the next flush sends,
+// if the viewer sees it (the tail's events are sorted already).
+func (s *stream) write(e pipeline.LoggedEvent) {
+	if s.viewer.sees(e.Type, aboutOf(e), lookupOnce(s.h.cfg.Store)) {
+		s.add(frameOf(e))
 	}
+}
+
+// add puts a frame in what the next flush sends.
+func (s *stream) add(frame []byte) {
 	s.mu.Lock()
 	s.pending = append(s.pending, frame...)
 	s.mu.Unlock()
-	return nil
 }
 
 // flush sends what write gathered in one write: the response's own
@@ -303,25 +298,6 @@ func (s *stream) flush() error {
 // maxPendingKept is the largest gathering buffer a stream keeps between
 // windows; a burst's bigger one goes back to the collector.
 const maxPendingKept = 256 << 10
-
-// maySee: an administrator sees everything; a user the events of their
-// own mailboxes, of mailboxes they may see (l), and of their own logins
-// and subscriptions (a subscription is its subscriber's business, not the
-// mailbox owner's). A mailbox that no longer exists (its MailboxDelete) is
-// judged by owner.
-func (s *stream) maySee(eventType string, a about) bool {
-	if s.h.admins[s.user] {
-		return true
-	}
-	if a.Mailbox == "" || eventType == string(store.MailboxSubscribe) || eventType == string(store.MailboxUnSubscribe) {
-		return a.User == s.user || a.UserID == s.user
-	}
-	if store.Owner(a.Mailbox) == s.user {
-		return true
-	}
-	mb, err := s.h.cfg.Store.GetMailbox(a.Mailbox)
-	return err == nil && s.actor.Visible(mb)
-}
 
 func (s *stream) keepalive(ctx context.Context, cancel context.CancelFunc) {
 	t := time.NewTicker(s.h.cfg.Keepalive)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chapar/pipeline"
+	"chapar/store"
 )
 
 // tail is one reading of the event stream shared by every SSE client: a
@@ -16,6 +17,7 @@ import (
 // memory; one further back reads the stream with a consumer of its own.
 type tail struct {
 	events pipeline.EventLog
+	store  *store.Store
 	log    *slog.Logger
 
 	mu      sync.Mutex
@@ -25,33 +27,27 @@ type tail struct {
 	subs    map[*subscriber]struct{}
 }
 
-// subscriber is one client fed by the tail. Its channel is closed when
-// the client falls behind by more than it holds: the client reconnects
-// and resumes with Last-Event-ID, so it loses nothing.
+// subscriber is one client fed by the tail: the events its viewer sees.
+// Its channel is closed when the client falls behind by more than it
+// holds: the client reconnects and resumes with Last-Event-ID, so it
+// loses nothing.
 type subscriber struct {
-	c chan tailEvent
-}
-
-// tailEvent is an event with what decides who sees it and its wire form,
-// both made once for every client.
-type tailEvent struct {
-	e     pipeline.LoggedEvent
-	about about
-	frame []byte
+	c      chan []byte // frames
+	viewer *viewer
 }
 
 // subscriberBuffer is how far a client may fall behind the tail.
 const subscriberBuffer = 1024
 
-func newTail(events pipeline.EventLog, size int, log *slog.Logger) *tail {
-	return &tail{events: events, log: log, ring: ring{buf: make([]pipeline.LoggedEvent, size)}, subs: map[*subscriber]struct{}{}}
+func newTail(events pipeline.EventLog, st *store.Store, size int, log *slog.Logger) *tail {
+	return &tail{events: events, store: st, log: log, ring: ring{buf: make([]pipeline.LoggedEvent, size)}, subs: map[*subscriber]struct{}{}}
 }
 
 // subscribe feeds a client from sequence from on (0: from now). ok is
 // false when the ring no longer holds everything from there: the client
 // must read the stream itself. The events the ring holds come back as
 // backlog, to be sent before the channel's.
-func (t *tail) subscribe(from uint64) (sub *subscriber, backlog []pipeline.LoggedEvent, ok bool) {
+func (t *tail) subscribe(v *viewer, from uint64) (sub *subscriber, backlog []pipeline.LoggedEvent, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.started {
@@ -66,7 +62,7 @@ func (t *tail) subscribe(from uint64) (sub *subscriber, backlog []pipeline.Logge
 		}
 		backlog = t.ring.from(from)
 	}
-	sub = &subscriber{c: make(chan tailEvent, subscriberBuffer)}
+	sub = &subscriber{c: make(chan []byte, subscriberBuffer), viewer: v}
 	t.subs[sub] = struct{}{}
 	return sub, backlog, true
 }
@@ -106,7 +102,9 @@ func (t *tail) start() {
 	}()
 }
 
-// publish hands one event to every client and keeps it in the ring.
+// publish hands one event to every client that sees it and keeps it in
+// the ring. Who sees it is decided here, once per client, with the event
+// decoded and framed once and its mailbox looked up at most once.
 func (t *tail) publish(e pipeline.LoggedEvent) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -114,10 +112,18 @@ func (t *tail) publish(e pipeline.LoggedEvent) error {
 	if len(t.subs) == 0 {
 		return nil
 	}
-	te := tailEvent{e: e, about: aboutOf(e), frame: frameOf(e)}
+	a := aboutOf(e)
+	lookup := lookupOnce(t.store)
+	var frame []byte
 	for sub := range t.subs {
+		if !sub.viewer.sees(e.Type, a, lookup) {
+			continue
+		}
+		if frame == nil {
+			frame = frameOf(e)
+		}
 		select {
-		case sub.c <- te:
+		case sub.c <- frame:
 		default:
 			// Too far behind: end its stream rather than hold
 			// everyone up; it resumes from its last id.

@@ -3,6 +3,7 @@ package sse
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -168,5 +169,72 @@ func TestClientsShareOneReader(t *testing.T) {
 	}
 	if n, _ := strconv.ParseUint(next[0], 10, 64); n == 0 {
 		t.Errorf("event id %q", next[0])
+	}
+}
+
+// The tail hands a stream only the events its viewer sees: bob's stream
+// is not woken by alice's private mail, but is by mail to a mailbox of
+// hers he may look up; her own stream, and an admin's, get both.
+func TestTailHandsEachViewerItsOwn(t *testing.T) {
+	t.Parallel()
+	env := newSSEEnv(t, 16)
+	testkit.AddUsers(t, env.st, "secret", "bob")
+	h := NewHandler(Config{Store: env.st, Events: env.log, Admins: []string{"admin"}, Log: testkit.Quiet()})
+	defer h.Close()
+	sub := func(user string, admin bool) *subscriber {
+		v := &viewer{user: user, admin: admin, actor: env.st.As(user, admin)}
+		s, _, _ := h.tail.subscribe(v, 0)
+		return s
+	}
+	alice, bob, admin := sub("alice", false), sub("bob", false), sub("admin", true)
+	mailboxOf := func(frame []byte) string {
+		t.Helper()
+		_, data, _ := strings.Cut(string(frame), "\ndata: ")
+		var a about
+		if err := json.Unmarshal([]byte(data), &a); err != nil {
+			t.Fatalf("frame %q: %v", frame, err)
+		}
+		return a.Mailbox
+	}
+	// Only MessageNew counts: the ACL change below is an event too.
+	newMail := func(s *subscriber) []string {
+		t.Helper()
+		var got []string
+		for {
+			select {
+			case f := <-s.c:
+				if strings.Contains(string(f), "\nevent: MessageNew\n") {
+					got = append(got, mailboxOf(f))
+				}
+			case <-time.After(time.Second):
+				return got
+			}
+		}
+	}
+	// Until the tail reads the stream, deliveries go unseen: deliver until
+	// alice's stream has one.
+	var before []string
+	for tries := 0; len(before) == 0; tries++ {
+		if tries == 10 {
+			t.Fatal("the tail hands alice nothing")
+		}
+		env.deliver(t)
+		before = newMail(alice)
+	}
+	newMail(admin)
+	if got := newMail(bob); len(got) != 0 {
+		t.Errorf("bob was handed alice's private mail: %v", got)
+	}
+	if _, err := env.st.SetACL(store.UserInbox("alice"), "bob", "lr"); err != nil {
+		t.Fatal(err)
+	}
+	env.deliver(t)
+	if got := newMail(bob); len(got) != 1 || got[0] != store.UserInbox("alice") {
+		t.Errorf("bob, after alice shared her INBOX: %v", got)
+	}
+	for name, s := range map[string]*subscriber{"alice": alice, "admin": admin} {
+		if got := newMail(s); len(got) != 1 || got[0] != store.UserInbox("alice") {
+			t.Errorf("%s: %v, want the second delivery", name, got)
+		}
 	}
 }
