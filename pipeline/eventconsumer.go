@@ -17,7 +17,9 @@ type EventConsumers interface {
 	// runs its events are kept from being handed out again. fn returning
 	// nil acknowledges them; an error leaves them to come again first on
 	// the next ConsumeEvents and is returned. ConsumeEvents returns nil
-	// when ctx ends.
+	// when ctx ends. Delivery is at least once: an event fn settled may
+	// still come again (an acknowledgement lost, or a consumer an older
+	// chapar made, taken up from its ack floor).
 	ConsumeEvents(ctx context.Context, c EventConsumer, fn func(ctx context.Context, events []LoggedEvent) error) error
 	// DeleteEventConsumer removes a consumer; one that does not exist is
 	// no error.

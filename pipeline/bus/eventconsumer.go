@@ -25,13 +25,20 @@ var _ pipeline.EventConsumers = (*Conn)(nil)
 // One pull request stands for many events: the server hands out the next
 // ones as soon as the previous are acknowledged, with no request per
 // event, and one goroutine per run keeps whatever is held in progress.
+// The consumer acknowledges all (AckAllPolicy): a settled batch costs one
+// acknowledgement, of its last message, not one per event (for a webhook
+// posting 100 at a time, one ack per POST instead of 100). That ack
+// settles nothing but the batch: batches are settled in stream order, so
+// all before it is settled already. A consumer an older chapar made,
+// acknowledging event by event, is replaced by one that starts after its
+// ack floor (see openEventConsumer).
 func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn func(context.Context, []pipeline.LoggedEvent) error) error {
 	if ec.AckWait <= 0 {
 		ec.AckWait = 30 * time.Second
 	}
 	ec.Batch = max(ec.Batch, 1)
 	cfg := eventConsumerConfig(ec)
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, cfg)
+	cons, err := c.openEventConsumer(ctx, &cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -89,14 +96,19 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		msgs, events = msgs[:0], events[:0]
 		fill := time.Now().Add(batchLinger)
 		for {
+			// A message that is no event stays in the batch, to be
+			// settled with it: terminated on its own it would, under
+			// AckAll, acknowledge the events before it, which fn may yet
+			// fail.
+			msgs = append(msgs, m)
 			if e, ok := loggedEvent(m); ok {
-				msgs, events = append(msgs, m), append(events, e)
+				events = append(events, e)
 			}
 			if len(msgs) == ec.Batch {
 				break
 			}
 			// The rest of a batch is what comes within batchLinger of
-			// its first event: a batch never waits to fill.
+			// its first message: a batch never waits to fill.
 			wait := time.Until(fill)
 			if wait <= 0 {
 				break
@@ -105,7 +117,14 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 				break // a timeout; anything else comes again from Next
 			}
 		}
-		if len(msgs) == 0 {
+		last := msgs[len(msgs)-1]
+		if len(events) == 0 {
+			// Nothing but messages that are no event (nothing else is
+			// published there), and nothing held before them: never to
+			// come again.
+			if err := last.Term(); err != nil && ctx.Err() == nil {
+				c.log.Warn("terminating a message that is no event", "consumer", ec.Name, "subject", last.Subject(), "err", err)
+			}
 			continue
 		}
 		held.set(msgs)
@@ -114,7 +133,7 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		if ferr != nil {
 			msgs = c.giveBack(cons, iter, msgs, ec.AckWait)
 			// At once and in order, so that the batch is the first of
-			// the next run.
+			// the next run. A Nak is of one message, AckAll or not.
 			for _, m := range msgs {
 				m.Nak()
 			}
@@ -123,13 +142,12 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			}
 			return ferr
 		}
-		// Not a double ack: a lost acknowledgement only hands the event
+		// One ack of the last message settles the whole batch (AckAll).
+		// Not a double ack: a lost acknowledgement only hands the batch
 		// out again after AckWait, which at-least-once allows, and the
 		// round trip would halve a reader's rate.
-		for _, m := range msgs {
-			if err := m.Ack(); err != nil && ctx.Err() == nil {
-				c.log.Warn("acknowledging an event", "consumer", ec.Name, "subject", m.Subject(), "err", err)
-			}
+		if err := last.Ack(); err != nil && ctx.Err() == nil {
+			c.log.Warn("acknowledging events", "consumer", ec.Name, "subject", last.Subject(), "err", err)
 		}
 		if orphans > 0 {
 			// What the dead run held has come again and is settled:
@@ -189,24 +207,65 @@ const (
 	batchLinger = 50 * time.Millisecond
 )
 
-// loggedEvent reads one message of the events stream; one that is no
-// event (nothing else is published there) is terminated, never to come
-// again.
+// loggedEvent reads one message of the events stream; ok is false for
+// one that is no event.
 func loggedEvent(m jetstream.Msg) (pipeline.LoggedEvent, bool) {
 	md, err := m.Metadata()
 	id, kind, ok := pipeline.ParseEventSubject(m.Subject())
 	if err != nil || !ok {
-		m.Term()
 		return pipeline.LoggedEvent{}, false
 	}
 	return pipeline.LoggedEvent{Seq: md.Sequence.Stream, MailboxID: id, Type: kind, Data: m.Data()}, true
+}
+
+// openEventConsumer creates the consumer cfg describes, or updates the
+// one there is. An existing consumer keeps where it started (cfg is
+// changed to match): the start matters only when a consumer is created,
+// and JetStream refuses to change it.
+//
+// JetStream refuses to change an ack policy too, so a consumer an older
+// chapar made, acknowledging event by event (AckExplicit), is deleted and
+// made again under its name, starting just after its ack floor: every
+// event after the floor comes again, those it had acknowledged above the
+// floor too, which at-least-once allows (webhook receivers de-duplicate
+// by event ID), and none is lost. Deleting and creating do not stop
+// halfway when ctx ends: the floor is known only here. A process that
+// dies between the two leaves no consumer, and the next run starts the
+// reader at its Since (a webhook's creation: more events again, none
+// lost).
+func (c *Conn) openEventConsumer(ctx context.Context, cfg *jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	old, err := c.js.Consumer(ctx, pipeline.StreamEvents, cfg.Durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, *cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up: %w", err)
+	}
+	was := old.CachedInfo()
+	if was.Config.AckPolicy == cfg.AckPolicy {
+		cfg.DeliverPolicy, cfg.OptStartSeq, cfg.OptStartTime = was.Config.DeliverPolicy, was.Config.OptStartSeq, was.Config.OptStartTime
+		return c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, *cfg)
+	}
+	ctx = context.WithoutCancel(ctx) // each request still times out
+	if err := c.js.DeleteConsumer(ctx, pipeline.StreamEvents, cfg.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, fmt.Errorf("delete to change its ack policy from %v: %w", was.Config.AckPolicy, err)
+	}
+	cfg.DeliverPolicy, cfg.OptStartSeq, cfg.OptStartTime = jetstream.DeliverByStartSequencePolicy, was.AckFloor.Stream+1, nil
+	c.log.Info("event consumer made again to acknowledge a batch at once; events after its ack floor come again",
+		"consumer", cfg.Durable, "ack_policy", was.Config.AckPolicy.String(), "from_seq", cfg.OptStartSeq,
+		"unacknowledged", was.NumAckPending)
+	cons, err := c.js.CreateConsumer(ctx, pipeline.StreamEvents, *cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create again from stream sequence %d (deleted to change its ack policy): %w", cfg.OptStartSeq, err)
+	}
+	return cons, nil
 }
 
 func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
 	cfg := jetstream.ConsumerConfig{
 		Durable:       ec.Name,
 		Description:   "chapar event reader",
-		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckPolicy:     jetstream.AckAllPolicy,
 		AckWait:       ec.AckWait,
 		MaxAckPending: max(ec.Batch, 1),
 		MaxDeliver:    -1,
@@ -234,6 +293,10 @@ func eventConsumerConfig(ec pipeline.EventConsumer) jetstream.ConsumerConfig {
 // third of ackWait as still being worked on: a reader may hold events far
 // longer than ackWait (a webhook backing off), and only a reader that is
 // gone should lose them. One goroutine per consumer run, not per event.
+// Every message is told, not only the last: under AckAll too the server
+// times each pending message on its own, and a progress report moves only
+// that message's clock (nats-server's progressUpdate), so the others
+// would be handed out again behind the reader's back.
 type heldEvents struct {
 	mu   sync.Mutex
 	msgs []jetstream.Msg
