@@ -113,15 +113,39 @@ measure() {
 	log "round $round $what: $out"
 }
 
+# scenario NAME ROUND: one run of a scenario, its webhooks added before
+# and deleted after.
+scenario() {
+	local name=$1 round=$2
+	case $name in
+	bare) measure bare "$round" "nothing attached" ;;
+	users | admin)
+		hooks add --batch "$BATCH"
+		if [ "$name" = users ]; then
+			measure users "$round" "$SSE users' SSE + $HOOKS webhooks (batches of $BATCH)" "${ATT[@]}" "${EACH[@]}"
+		else
+			measure admin "$round" "$SSE admin SSE + $HOOKS webhooks (batches of $BATCH)" "${ATT[@]}"
+		fi
+		hooks delete
+		;;
+	single)
+		hooks add
+		measure single "$round" "$SSE users' SSE + $HOOKS webhooks (one event per POST)" "${ATT[@]}" "${EACH[@]}"
+		hooks delete
+		;;
+	esac
+}
+
+# A first run that counts for nothing: a new store and a cold server
+# would otherwise weigh on whichever scenario comes first. Then each
+# round starts one scenario further on, so that none is always first or
+# always last while the store grows.
+run warmup 0 >/dev/null
+ORDER=(bare users admin single)
 for round in $(seq 1 "$ROUNDS"); do
-	measure bare "$round" "nothing attached"
-	hooks add --batch "$BATCH"
-	measure users "$round" "$SSE users' SSE + $HOOKS webhooks (batches of $BATCH)" "${ATT[@]}" "${EACH[@]}"
-	measure admin "$round" "$SSE admin SSE + $HOOKS webhooks (batches of $BATCH)" "${ATT[@]}"
-	hooks delete
-	hooks add
-	measure single "$round" "$SSE users' SSE + $HOOKS webhooks (one event per POST)" "${ATT[@]}" "${EACH[@]}"
-	hooks delete
+	for i in 0 1 2 3; do
+		scenario "${ORDER[$(((round - 1 + i) % 4))]}" "$round"
+	done
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

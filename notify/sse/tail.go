@@ -24,7 +24,10 @@ type tail struct {
 	started bool
 	cancel  context.CancelFunc
 	ring    ring
-	subs    map[*subscriber]struct{}
+	// The clients, administrators apart and the others by user, so that
+	// an event is offered to those it may concern, not to every client.
+	admins map[*subscriber]struct{}
+	byUser map[string]map[*subscriber]struct{}
 }
 
 // subscriber is one client fed by the tail: the events its viewer sees.
@@ -40,7 +43,8 @@ type subscriber struct {
 const subscriberBuffer = 1024
 
 func newTail(events pipeline.EventLog, st *store.Store, size int, log *slog.Logger) *tail {
-	return &tail{events: events, store: st, log: log, ring: ring{buf: make([]pipeline.LoggedEvent, size)}, subs: map[*subscriber]struct{}{}}
+	return &tail{events: events, store: st, log: log, ring: ring{buf: make([]pipeline.LoggedEvent, size)},
+		admins: map[*subscriber]struct{}{}, byUser: map[string]map[*subscriber]struct{}{}}
 }
 
 // subscribe feeds a client from sequence from on (0: from now). ok is
@@ -63,18 +67,42 @@ func (t *tail) subscribe(v *viewer, from uint64) (sub *subscriber, backlog []pip
 		backlog = t.ring.from(from)
 	}
 	sub = &subscriber{c: make(chan []byte, subscriberBuffer), viewer: v}
-	t.subs[sub] = struct{}{}
+	if v.admin {
+		t.admins[sub] = struct{}{}
+	} else {
+		if t.byUser[v.user] == nil {
+			t.byUser[v.user] = map[*subscriber]struct{}{}
+		}
+		t.byUser[v.user][sub] = struct{}{}
+	}
 	return sub, backlog, true
 }
 
 // unsubscribe forgets a client that went away.
 func (t *tail) unsubscribe(sub *subscriber) {
 	t.mu.Lock()
-	if _, ok := t.subs[sub]; ok {
-		delete(t.subs, sub)
-		close(sub.c)
-	}
+	t.drop(sub)
 	t.mu.Unlock()
+}
+
+// drop forgets a client and ends its feed, once; t.mu is held.
+func (t *tail) drop(sub *subscriber) {
+	if sub.viewer.admin {
+		if _, ok := t.admins[sub]; !ok {
+			return
+		}
+		delete(t.admins, sub)
+	} else {
+		subs := t.byUser[sub.viewer.user]
+		if _, ok := subs[sub]; !ok {
+			return
+		}
+		delete(subs, sub)
+		if len(subs) == 0 {
+			delete(t.byUser, sub.viewer.user)
+		}
+	}
+	close(sub.c)
 }
 
 // start begins reading the stream; t.mu is held.
@@ -103,32 +131,52 @@ func (t *tail) start() {
 }
 
 // publish hands one event to every client that sees it and keeps it in
-// the ring. Who sees it is decided here, once per client, with the event
-// decoded and framed once and its mailbox looked up at most once.
+// the ring. The event is decoded and framed once, its mailbox looked up
+// at most once, and offered only to the clients it may concern: the
+// administrators, its owner's, and everyone's only when its mailbox is
+// shared. A hundred users' streams cost a wake-up per event, not a
+// hundred.
 func (t *tail) publish(e pipeline.LoggedEvent) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.ring.add(e)
-	if len(t.subs) == 0 {
+	if len(t.admins) == 0 && len(t.byUser) == 0 {
 		return nil
 	}
 	a := aboutOf(e)
 	lookup := lookupOnce(t.store)
 	var frame []byte
-	for sub := range t.subs {
-		if !sub.viewer.sees(e.Type, a, lookup) {
-			continue
+	offer := func(subs map[*subscriber]struct{}) {
+		for sub := range subs {
+			if !sub.viewer.sees(e.Type, a, lookup) {
+				continue
+			}
+			if frame == nil {
+				frame = frameOf(e)
+			}
+			select {
+			case sub.c <- frame:
+			default:
+				// Too far behind: end its stream rather than hold
+				// everyone up; it resumes from its last id.
+				t.drop(sub)
+			}
 		}
-		if frame == nil {
-			frame = frameOf(e)
+	}
+	offer(t.admins)
+	users, byMailbox := audience(e.Type, a)
+	for i, u := range users {
+		if u != "" && (i == 0 || u != users[0]) {
+			offer(t.byUser[u])
 		}
-		select {
-		case sub.c <- frame:
-		default:
-			// Too far behind: end its stream rather than hold
-			// everyone up; it resumes from its last id.
-			delete(t.subs, sub)
-			close(sub.c)
+	}
+	if byMailbox {
+		if _, shared := lookup(a.Mailbox); shared {
+			for u, subs := range t.byUser {
+				if u != users[0] {
+					offer(subs)
+				}
+			}
 		}
 	}
 	return nil
@@ -141,9 +189,13 @@ func (t *tail) close() {
 	if t.cancel != nil {
 		t.cancel()
 	}
-	for sub := range t.subs {
-		delete(t.subs, sub)
-		close(sub.c)
+	for sub := range t.admins {
+		t.drop(sub)
+	}
+	for _, subs := range t.byUser {
+		for sub := range subs {
+			t.drop(sub)
+		}
 	}
 }
 

@@ -15,9 +15,10 @@ type viewer struct {
 	filter filter
 }
 
-// mailboxLookup finds the mailbox an event names, once per event however
-// many viewers ask; nil when it no longer exists.
-type mailboxLookup func(name string) *store.Mailbox
+// mailboxLookup finds the mailbox an event names, and whether it is
+// shared with anyone but its owner, once per event however many viewers
+// ask; nil when it no longer exists.
+type mailboxLookup func(name string) (mb *store.Mailbox, shared bool)
 
 // sees reports whether the viewer wants the event and may see it: an
 // administrator sees everything; a user the events of their own
@@ -38,8 +39,19 @@ func (v *viewer) sees(eventType string, a about, lookup mailboxLookup) bool {
 	if store.Owner(a.Mailbox) == v.user {
 		return true
 	}
-	mb := lookup(a.Mailbox)
-	return mb != nil && sharedWithOthers(mb) && v.actor.Visible(mb)
+	mb, shared := lookup(a.Mailbox)
+	return mb != nil && shared && v.actor.Visible(mb)
+}
+
+// audience is who an event may concern besides administrators: the
+// owner of its mailbox, or for an event of no mailbox (a login) and for
+// a subscription, the user it names. A viewer outside it sees the event
+// only through a mailbox shared with them.
+func audience(eventType string, a about) (users [2]string, byMailbox bool) {
+	if a.Mailbox == "" || eventType == string(store.MailboxSubscribe) || eventType == string(store.MailboxUnSubscribe) {
+		return [2]string{a.User, a.UserID}, false
+	}
+	return [2]string{store.Owner(a.Mailbox)}, true
 }
 
 // sharedWithOthers reports whether mb's ACL grants a right to anyone but
@@ -60,14 +72,15 @@ func sharedWithOthers(mb *store.Mailbox) bool {
 func lookupOnce(st *store.Store) mailboxLookup {
 	var name string
 	var mb *store.Mailbox
-	return func(n string) *store.Mailbox {
+	var shared bool
+	return func(n string) (*store.Mailbox, bool) {
 		if n == name && name != "" {
-			return mb
+			return mb, shared
 		}
-		name, mb = n, nil
+		name, mb, shared = n, nil, false
 		if found, err := st.GetMailbox(n); err == nil {
-			mb = found
+			mb, shared = found, sharedWithOthers(found)
 		}
-		return mb
+		return mb, shared
 	}
 }
