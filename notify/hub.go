@@ -119,6 +119,16 @@ func (w *Watch) Take() []store.EventType {
 	return kinds
 }
 
+// Forget drops the kinds of change seen since the last Take, for a
+// watcher that reads everything anyway: keeping the slice (never handed
+// out by Take, which lets go of it) spares an allocation per watcher per
+// event.
+func (w *Watch) Forget() {
+	w.mu.Lock()
+	w.kinds = w.kinds[:0]
+	w.mu.Unlock()
+}
+
 func (w *Watch) push(kind store.EventType) {
 	w.mu.Lock()
 	if !slices.Contains(w.kinds, kind) {

@@ -10,7 +10,7 @@ func (v *mailboxView) drainWake() {
 	}
 	select {
 	case <-v.watch.C():
-		v.watch.Take()
+		v.watch.Forget()
 	default:
 	}
 }

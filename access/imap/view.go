@@ -268,10 +268,13 @@ func (v *mailboxView) report(s *session, allowExpunge bool) {
 // writeCount sends "* n EXISTS" and the like without fmt: a delivery to
 // a mailbox a thousand sessions idle on has each of them send it.
 func (s *session) writeCount(n uint32, what string) {
-	var b [48]byte
-	line := append(appendUint(append(b[:0], "* "...), n), ' ')
+	// Built in the writer's own free space: a local array passed to
+	// Write escapes to the heap, and a delivery that wakes a thousand
+	// IDLE sessions made two thousand of them.
+	w := s.out.w()
+	line := append(appendUint(append(w.AvailableBuffer(), "* "...), n), ' ')
 	line = append(append(line, what...), "\r\n"...)
-	s.out.Write(line)
+	w.Write(line)
 }
 
 // reportChanged sends the FETCH FLAGS of the messages marked changed.
