@@ -261,7 +261,7 @@ declare -A ARGS=(
 	[imap]="-c 8 -duration $IMAP_DURATION -users $USERS"
 	[imapz]="-c 8 -duration $IMAP_DURATION -users $USERS -compress"
 	[idle]="-sessions 100 -n 200 -size 4096 -users $USERS"
-	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 200 -size 4096 -users $SCALE_USERS"
+	[idlescale]="-sessions $IDLE_SCALE_SESSIONS -n 1000 -size 4096 -users $SCALE_USERS"
 	[bigbox]="-n $BIGBOX_N -size 4096 -users $USERS"
 )
 if [ "${QUICK:-0}" = 1 ]; then # a smoke test of this script, not a benchmark
