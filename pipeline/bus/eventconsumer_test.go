@@ -308,22 +308,7 @@ func TestEventConsumerSettlesABatchWithOneAck(t *testing.T) {
 	replies := ackReplies(t, c)
 	ec := pipeline.EventConsumer{Name: "test-oneack", Since: time.Now().Add(-time.Hour), Batch: n}
 
-	run, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var batches [][]uint64
-	err := c.ConsumeEvents(run, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
-		batches = append(batches, seqs(evs))
-		if evs[len(evs)-1].Seq >= n {
-			cancel()
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if all := slices.Concat(batches...); !slices.Equal(all, seqRange(1, n)) {
-		t.Fatalf("the reader saw %v, want %v", batches, seqRange(1, n))
-	}
+	batches := readAll(t, c, ec, n, nil)
 	if len(batches) == n {
 		t.Fatalf("batches %v: all of one event, so one ack per batch is one per event", batches)
 	}
@@ -532,13 +517,28 @@ func TestEventConsumerKeepsAHeldBatchInProgress(t *testing.T) {
 	publishEvents(t, c, slices.Repeat([]string{"MessageNew"}, n)...)
 	ec := pipeline.EventConsumer{Name: "test-held", Since: time.Now().Add(-time.Hour), AckWait: time.Second, Batch: n}
 
+	readAll(t, c, ec, n, func(batch int) {
+		if batch == 1 {
+			time.Sleep(5 * ec.AckWait / 2)
+		}
+	})
+	if info := settled(t, c, ec.Name, n); info.NumRedelivered != 0 {
+		t.Errorf("%d events handed out again while held", info.NumRedelivered)
+	}
+}
+
+// readAll runs ec until it has handed out events 1 to n, calling during
+// (if not nil) with each batch's number from 1 before settling it, and
+// checks it handed out each once, in order; it returns the batches.
+func readAll(t *testing.T, c *bus.Conn, ec pipeline.EventConsumer, n uint64, during func(batch int)) [][]uint64 {
+	t.Helper()
 	run, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var batches [][]uint64
 	err := c.ConsumeEvents(run, ec, func(_ context.Context, evs []pipeline.LoggedEvent) error {
 		batches = append(batches, seqs(evs))
-		if len(batches) == 1 {
-			time.Sleep(5 * ec.AckWait / 2)
+		if during != nil {
+			during(len(batches))
 		}
 		if evs[len(evs)-1].Seq >= n {
 			cancel()
@@ -551,7 +551,5 @@ func TestEventConsumerKeepsAHeldBatchInProgress(t *testing.T) {
 	if all := slices.Concat(batches...); !slices.Equal(all, seqRange(1, n)) {
 		t.Fatalf("the reader saw %v, want %v", batches, seqRange(1, n))
 	}
-	if info := settled(t, c, ec.Name, n); info.NumRedelivered != 0 {
-		t.Errorf("%d events handed out again while held", info.NumRedelivered)
-	}
+	return batches
 }
