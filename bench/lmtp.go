@@ -194,8 +194,10 @@ func runLMTP(ctx context.Context, cfg *config) (*Result, error) {
 		att.settle(ctx, att.sseWant(n), n*int64(cfg.webhooks), 3*time.Second)
 		att.report(res)
 	}
-	if cpu1, err := procCPU(cfg.pid); cfg.pid > 0 && err == nil && lr.sent.Load() > 0 {
-		res.metric("server cpu per message", float64(cpu1-cpu0)/float64(time.Millisecond)/float64(lr.sent.Load()), "ms")
+	if cfg.pid > 0 && lr.sent.Load() > 0 {
+		if cpu1, err := procCPU(cfg.pid); err == nil {
+			res.metric("server cpu per message", float64(cpu1-cpu0)/float64(time.Millisecond)/float64(lr.sent.Load()), "ms")
+		}
 	}
 	if ctx.Err() != nil {
 		return res, ctx.Err()

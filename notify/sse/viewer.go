@@ -33,11 +33,12 @@ func (v *viewer) sees(eventType string, a about, lookup mailboxLookup) bool {
 	if v.admin {
 		return true
 	}
-	if a.Mailbox == "" || eventType == string(store.MailboxSubscribe) || eventType == string(store.MailboxUnSubscribe) {
-		return a.User == v.user || a.UserID == v.user
-	}
-	if store.Owner(a.Mailbox) == v.user {
+	users, byMailbox := audience(eventType, a)
+	if users[0] == v.user || users[1] == v.user {
 		return true
+	}
+	if !byMailbox {
+		return false
 	}
 	mb, shared := lookup(a.Mailbox)
 	return mb != nil && shared && v.actor.Visible(mb)
