@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
@@ -13,22 +11,35 @@ import (
 )
 
 // idleSession is one IDLEing IMAP connection. It speaks through the
-// lean imapConn, and while idling its reader goroutine looks at each line
-// only for "* n EXISTS": with go-imap's client, which decodes every
-// response byte by byte and matches it against pending commands, the
+// lean imapConn until it idles; then an idleReader follows it, looking at
+// each line only for "* n EXISTS". With go-imap's client, which decodes
+// every response byte by byte and matches it against pending commands, the
 // 10,000-session scenario spent about 14 ms of CPU per delivery in the
 // client, on the two cores the server also runs on, so the latency it
-// reported was partly its own.
+// reported was partly its own; with a goroutine per connection, half of
+// what was left went to waking goroutines and to the read that finds
+// nothing more (idlepoll_linux.go).
 type idleSession struct {
 	k    int
 	c    *imapConn
-	tag  string        // the IDLE command's tag
-	done chan struct{} // closed when the reader has read IDLE's tagged response (or failed)
+	done chan struct{} // closed when the reader has met the end of the connection
+
+	// rest is what the reader has of a line not yet ended.
+	rest []byte
 
 	mu     sync.Mutex
 	exists uint32    // highest EXISTS seen
 	at     time.Time // when it was seen
 	wake   chan struct{}
+}
+
+// An idleReader follows idling sessions until their connections end.
+type idleReader interface {
+	// follow starts reading s, which idles; s.c is not to be read
+	// through afterwards.
+	follow(s *idleSession) error
+	// stop ends the reading of every session left.
+	stop()
 }
 
 // seen records an EXISTS of n read at now.
@@ -88,31 +99,58 @@ func (s *idleSession) open(cfg *config) error {
 	}
 	// Idling has no deadline: deliveries may be far apart.
 	c.nc.SetDeadline(time.Time{})
-	s.c, s.tag, s.done = c, tag, make(chan struct{})
-	go s.read()
+	s.c, s.done = c, make(chan struct{})
 	return nil
 }
 
-// read follows the idling connection until IDLE's tagged response.
-func (s *idleSession) read() {
-	defer close(s.done)
+// lines hands each line of data read from the connection to seen, keeping
+// a line not yet ended for the next read.
+func (s *idleSession) lines(data []byte, now time.Time) {
+	if len(s.rest) > 0 {
+		data = append(s.rest, data...)
+		s.rest = s.rest[:0]
+	}
 	for {
-		line, err := s.c.br.ReadSlice('\n')
-		if err != nil {
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				return
-			}
-			continue // a line longer than the buffer is none of ours
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
 		}
-		if n, ok := existsCount(line); ok {
-			s.seen(n, time.Now())
-			continue
+		if n, ok := existsCount(data[:i+1]); ok {
+			s.seen(n, now)
 		}
-		if bytes.HasPrefix(line, []byte(s.tag)) && len(line) > len(s.tag) && line[len(s.tag)] == ' ' {
-			return
-		}
+		data = data[i+1:]
+	}
+	if len(data) > 0 && len(data) < idleBufSize { // a longer line is none of ours
+		s.rest = append(s.rest, data...)
 	}
 }
+
+// goroutineReader follows each session with a goroutine of its own: the
+// reader wherever idlepoll_linux.go's is not.
+type goroutineReader struct{}
+
+func (goroutineReader) follow(s *idleSession) error {
+	go func() {
+		defer close(s.done)
+		buf := make([]byte, idleBufSize)
+		if n := s.c.br.Buffered(); n > 0 {
+			b, _ := s.c.br.Peek(n)
+			s.lines(b, time.Now())
+		}
+		for {
+			n, err := s.c.nc.Read(buf)
+			if n > 0 {
+				s.lines(buf[:n], time.Now())
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func (goroutineReader) stop() {}
 
 // existsCount parses "* n EXISTS" (with or without its CRLF).
 func existsCount(line []byte) (uint32, bool) {
@@ -138,17 +176,21 @@ func existsCount(line []byte) (uint32, bool) {
 	return uint32(n), true
 }
 
+// close ends IDLE and logs out, and waits (up to timeout) for the server
+// to close the connection.
 func (s *idleSession) close(timeout time.Duration) {
 	if s.c == nil {
 		return
 	}
 	defer s.c.Close()
 	s.c.nc.SetDeadline(time.Now().Add(timeout))
-	if _, err := s.c.nc.Write([]byte("DONE\r\n")); err != nil {
+	if _, err := s.c.nc.Write([]byte("DONE\r\nz LOGOUT\r\n")); err != nil {
 		return
 	}
-	<-s.done // the reader is past IDLE's tagged response, or the deadline ended it
-	s.c.command("LOGOUT")
+	select {
+	case <-s.done:
+	case <-time.After(timeout):
+	}
 }
 
 // runIdle is the idle scenario.
@@ -166,6 +208,12 @@ func runIdle(ctx context.Context, cfg *config) (*Result, error) {
 			return nil, fmt.Errorf("-pid %d: %w", cfg.pid, err)
 		}
 	}
+
+	reader, err := newIdleReader()
+	if err != nil {
+		return nil, err
+	}
+	defer reader.stop()
 
 	// Open the sessions, a few at a time.
 	sessions := make([]*idleSession, cfg.sessions)
@@ -205,7 +253,11 @@ func runIdle(ctx context.Context, cfg *config) (*Result, error) {
 			go func(s *idleSession) {
 				defer wg.Done()
 				defer func() { <-sem }()
-				if err := s.open(cfg); err != nil {
+				err := s.open(cfg)
+				if err == nil {
+					err = reader.follow(s)
+				}
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package main
+
+func newIdleReader() (idleReader, error) { return goroutineReader{}, nil }
