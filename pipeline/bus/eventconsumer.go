@@ -22,16 +22,20 @@ var _ pipeline.EventConsumers = (*Conn)(nil)
 // retries and restarts: while a batch is held, no later event can be
 // handed out, and a batch that comes again comes whole and first.
 //
-// One pull request stands for many events: the server hands out the next
-// ones as soon as the previous are acknowledged, with no request per
-// event, and one goroutine per run keeps whatever is held in progress.
-// The consumer acknowledges all (AckAllPolicy): a settled batch costs one
-// acknowledgement, of its last message, not one per event (for a webhook
-// posting 100 at a time, one ack per POST instead of 100). That ack
-// settles nothing but the batch: batches are settled in stream order, so
-// all before it is settled already. A consumer an older chapar made,
-// acknowledging event by event, is replaced by one that starts after its
-// ack floor (see openEventConsumer).
+// A batch is gathered in two pulls (gather): one that waits for its first
+// event, then, batchLinger later, one that takes what came meanwhile
+// without waiting. The server hands those over in one burst, instead of
+// waking the consumer and its reader for each event as it is published:
+// with three webhooks, each event cost the server and this process three
+// wake-ups of each, most of what webhooks cost delivery. Nothing is
+// pulled beyond the batch, so nothing waits in this process's buffers
+// unheld. The consumer acknowledges all (AckAllPolicy): a settled batch
+// costs one acknowledgement, of its last message, not one per event (for
+// a webhook posting 100 at a time, one ack per POST instead of 100).
+// That ack settles nothing but the batch: batches are settled in stream
+// order, so all before it is settled already. A consumer an older chapar
+// made, acknowledging event by event, is replaced by one that starts
+// after its ack floor (see openEventConsumer).
 func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn func(context.Context, []pipeline.LoggedEvent) error) error {
 	if ec.AckWait <= 0 {
 		ec.AckWait = 30 * time.Second
@@ -52,6 +56,10 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 	// it would hand this run later events first: out of order. Until
 	// they have come again, the consumer may hold no more than them.
 	orphans := 0
+	// limit is what the consumer hands out at once: a pull for more
+	// than the consumer may hand out would stay open, waiting (a pull
+	// that does not wait ends only at the end of the stream).
+	limit := ec.Batch
 	if info := cons.CachedInfo(); info != nil && info.NumAckPending > 0 && info.NumAckPending < cfg.MaxAckPending {
 		narrow := cfg
 		narrow.MaxAckPending = info.NumAckPending
@@ -61,60 +69,40 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			}
 			return fmt.Errorf("consumer %s: %w", ec.Name, err)
 		}
-		orphans = info.NumAckPending
+		orphans, limit = info.NumAckPending, info.NumAckPending
 	}
-	// The pull asks for more than the consumer hands out at once, so that
-	// it outlives many batches; the server never goes past MaxAckPending.
-	iter, err := cons.Messages(jetstream.PullMaxMessages(max(2*ec.Batch, eventPull)))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("consume %s: %w", ec.Name, err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		<-ctx.Done()
-		iter.Stop()
-	}()
 	held := keepEventsInProgress(ec.AckWait)
 	defer held.stop()
 	msgs := make([]jetstream.Msg, 0, ec.Batch)
 	events := make([]pipeline.LoggedEvent, 0, ec.Batch)
+	full := false
 	for {
-		m, err := iter.Next()
-		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
-			continue // the iterator pulls again by itself
-		}
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+		msgs, events = msgs[:0], events[:0]
+		msgs, err = gather(ctx, cons, msgs, limit, full)
+		if err != nil || ctx.Err() != nil {
+			// What was gathered goes back at once, in order, for the
+			// next run to take first.
+			for _, m := range msgs {
+				m.Nak()
+			}
+			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("consume %s: %w", ec.Name, err)
 		}
-		msgs, events = msgs[:0], events[:0]
-		fill := time.Now().Add(batchLinger)
-		for {
-			// A message that is no event stays in the batch, to be
-			// settled with it: terminated on its own it would, under
-			// AckAll, acknowledge the events before it, which fn may yet
-			// fail.
-			msgs = append(msgs, m)
+		if len(msgs) == 0 {
+			full = false
+			continue
+		}
+		// A full batch may have more behind it: the next is taken at
+		// once, without waiting for a first event and lingering.
+		full = len(msgs) == limit
+		// A message that is no event stays in the batch, to be settled
+		// with it: terminated on its own it would, under AckAll,
+		// acknowledge the events before it, which fn may yet fail.
+		for _, m := range msgs {
 			if e, ok := loggedEvent(m); ok {
 				events = append(events, e)
-			}
-			if len(msgs) == ec.Batch {
-				break
-			}
-			// The rest of a batch is what comes within batchLinger of
-			// its first message: a batch never waits to fill.
-			wait := time.Until(fill)
-			if wait <= 0 {
-				break
-			}
-			if m, err = iter.Next(jetstream.NextMaxWait(wait)); err != nil {
-				break // a timeout; anything else comes again from Next
 			}
 		}
 		last := msgs[len(msgs)-1]
@@ -131,9 +119,10 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 		ferr := fn(ctx, events)
 		held.set(nil)
 		if ferr != nil {
-			msgs = c.giveBack(cons, iter, msgs, ec.AckWait)
 			// At once and in order, so that the batch is the first of
-			// the next run. A Nak is of one message, AckAll or not.
+			// the next run: no pull is waiting that the server could
+			// hand it to meanwhile. A Nak is of one message, AckAll or
+			// not.
 			for _, m := range msgs {
 				m.Nak()
 			}
@@ -153,6 +142,7 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 			// What the dead run held has come again and is settled:
 			// back to whole batches.
 			if orphans -= len(msgs); orphans <= 0 {
+				limit = ec.Batch
 				if _, err := c.js.CreateOrUpdateConsumer(ctx, pipeline.StreamEvents, cfg); err != nil {
 					if ctx.Err() != nil {
 						return nil
@@ -164,48 +154,62 @@ func (c *Conn) ConsumeEvents(ctx context.Context, ec pipeline.EventConsumer, fn 
 	}
 }
 
-// giveBack ends iter's pull before a batch is given back (negatively
-// acknowledged), and returns the batch with whatever the pull brought
-// meanwhile, in stream order. Otherwise an event after the batch would
-// stay held by this run, to come out of order once its AckWait is over;
-// and the server, which hands an event given back to the pull requests
-// waiting in turn, finding only this run's dead one, would put the
-// event back at the end of its redelivery queue, behind the rest of the
-// batch. Asking for the consumer's info makes it forget dead requests.
-func (c *Conn) giveBack(cons jetstream.Consumer, iter jetstream.MessagesContext, msgs []jetstream.Msg, limit time.Duration) []jetstream.Msg {
-	iter.Drain()
-	for {
-		m, err := iter.Next(jetstream.NextMaxWait(limit))
-		if err != nil {
-			break
+// gather appends the next batch of up to batch messages to msgs: unless
+// skipWait, it waits for a first one (a pull of one, renewed until ctx
+// ends) and, for batches of more than one, lets more come for
+// batchLinger; then it takes what is there without waiting. With
+// skipWait it only takes what is there (possibly nothing).
+func gather(ctx context.Context, cons jetstream.Consumer, msgs []jetstream.Msg, batch int, skipWait bool) ([]jetstream.Msg, error) {
+	if !skipWait {
+		for len(msgs) == 0 {
+			b, err := cons.Fetch(1, jetstream.FetchContext(ctx))
+			if err != nil {
+				return msgs, err
+			}
+			if msgs, err = drainBatch(b, msgs); err != nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
+				return msgs, err
+			}
+			if ctx.Err() != nil {
+				return msgs, nil
+			}
 		}
-		msgs = append(msgs, m)
-	}
-	if cl, ok := iter.(interface{ Closed() <-chan struct{} }); ok {
+		if batch == 1 {
+			return msgs, nil
+		}
+		// The rest of a batch is what comes within batchLinger of its
+		// first message.
+		t := time.NewTimer(batchLinger)
 		select {
-		case <-cl.Closed():
-		case <-time.After(limit):
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return msgs, nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	if err := c.nc.FlushWithContext(ctx); err == nil {
-		cons.Info(ctx)
+	if len(msgs) >= batch {
+		return msgs, nil
 	}
-	return msgs
+	b, err := cons.FetchNoWait(batch - len(msgs))
+	if err != nil {
+		return msgs, err
+	}
+	return drainBatch(b, msgs)
 }
 
-const (
-	// eventPull is the fewest events one pull request asks for.
-	eventPull = 64
-	// batchLinger is how long after its first event a batch that has not
-	// filled takes more: under load, fewer and fuller batches (each
-	// costs its reader a POST) for at most this much latency. At 10 ms a
-	// webhook at 1,000 events/s posted batches of about 10; at 50 ms
-	// about 50, a fifth of the POSTs, which is what the receiver and the
-	// mail flow beside it pay for.
-	batchLinger = 50 * time.Millisecond
-)
+// drainBatch appends a pull's messages to msgs.
+func drainBatch(b jetstream.MessageBatch, msgs []jetstream.Msg) ([]jetstream.Msg, error) {
+	for m := range b.Messages() {
+		msgs = append(msgs, m)
+	}
+	return msgs, b.Error()
+}
+
+// batchLinger is how long after its first event a batch takes more:
+// under load, fewer and fuller batches (each costs its reader a POST) for
+// at most this much latency. At 10 ms a webhook at 1,000 events/s posted
+// batches of about 10; at 50 ms about 50, a fifth of the POSTs, which is
+// what the receiver and the mail flow beside it pay for.
+const batchLinger = 50 * time.Millisecond
 
 // loggedEvent reads one message of the events stream; ok is false for
 // one that is no event.
