@@ -149,14 +149,21 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# paired A B: each round's figure of A over that round's of B. This
+# machine's speed drifts by more than what is measured, over minutes; a
+# round's four runs are minutes apart at most, so the median of the
+# rounds' ratios says more than the ratio of the medians.
+paired() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) | awk '{printf "%.3f ", $1/$2}'; }
 bare=$(median <<<"${RATE[bare]}")
 {
-	echo "| LMTP, $LMTP_N msgs x $ROUNDS rounds ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, chapar $(git rev-parse --short HEAD)) | msg/s (median) | runs | vs bare | server CPU ms/msg (median) | vs bare |"
-	echo "|---|---|---|---|---|---|"
+	echo "| LMTP, $LMTP_N msgs x $ROUNDS rounds ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, chapar $(git rev-parse --short HEAD)) | msg/s (median) | runs | vs bare | vs bare, paired by round (median) | server CPU ms/msg (median) | vs bare | vs bare, paired by round (median) |"
+	echo "|---|---|---|---|---|---|---|---|"
 	barecpu=$(median <<<"${CPU[bare]}")
 	for k in bare users admin single; do
 		m=$(median <<<"${RATE[$k]}")
 		c=$(median <<<"${CPU[$k]}")
-		echo "| $k | $m | ${RATE[$k]# } | $(awk -v a="$m" -v b="$bare" 'BEGIN {printf "%.2f", a/b}') | $c | $(awk -v a="$c" -v b="$barecpu" 'BEGIN {printf "%.2f", a/b}') |"
+		pr=$(paired "${RATE[$k]}" "${RATE[bare]}" | median)
+		pc=$(paired "${CPU[$k]}" "${CPU[bare]}" | median)
+		echo "| $k | $m | ${RATE[$k]# } | $(awk -v a="$m" -v b="$bare" 'BEGIN {printf "%.2f", a/b}') | $pr | $c | $(awk -v a="$c" -v b="$barecpu" 'BEGIN {printf "%.2f", a/b}') | $pc |"
 	done
 } | tee "${BENCH_OUT:-/dev/null}"
