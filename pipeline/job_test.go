@@ -162,11 +162,16 @@ func FuzzDecodeJob(f *testing.F) {
 }
 
 // A job id is a subject token and part of store keys: letters and digits,
-// 22 of them, and never the same twice.
+// 22 of them, never the same twice, and never before one made earlier.
 func TestNewJobIDIsATokenAndUnique(t *testing.T) {
 	seen := map[string]bool{}
+	prev := ""
 	for range 10000 {
 		id := pipeline.NewJobID()
+		if id[:11] < prev {
+			t.Fatalf("id %q sorts before the earlier %q", id, prev)
+		}
+		prev = id[:11]
 		if len(id) != 22 {
 			t.Fatalf("id %q has %d characters, want 22", id, len(id))
 		}
